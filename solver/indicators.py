@@ -1,0 +1,119 @@
+"""Balance indicators and the student-weighted difference coefficient (DOMAIN.md).
+
+Indicators are counts of teachers per 100 students. A nine-year school counts in
+both levels: its primary part with ``primary_students`` and its junior part with
+``junior_students`` as weights, and the same indicator value (its teachers serve
+both parts), so that per level
+
+    x_i = 100 T_i / P_i,   weight w_i = P_iL (the school's students in level L).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .data import PE_ART_SUBJECTS, District
+
+LEVEL_PARTS: tuple[str, ...] = ("primary", "junior")
+#: National standard values per 100 students (教督〔2017〕6号), by indicator and level.
+STANDARD_MIN: dict[str, dict[str, float]] = {
+    "qualified_per_100": {"primary": 4.2, "junior": 5.3},
+    "key_per_100": {"primary": 1.0, "junior": 1.0},
+    "pe_art_per_100": {"primary": 0.9, "junior": 0.9},
+}
+#: Largest difference coefficient the standard accepts, by level.
+MAX_CV: dict[str, float] = {"primary": 0.50, "junior": 0.45}
+
+
+def difference_coefficient(weights, values) -> float:
+    """Student-weighted coefficient of variation of ``values`` (DOMAIN.md).
+
+    Parameters
+    ----------
+    weights : array-like
+        Enrolment P_i of each school (or school part); zero weights are ignored.
+    values : array-like
+        Indicator x_i of each school.
+
+    Returns
+    -------
+    float
+        ``S / x̄`` with ``x̄ = Σ P_i x_i / P`` and ``S² = Σ (P_i / P)(x_i − x̄)²``;
+        ``nan`` when there is no weight, ``0.0`` when ``x̄ = 0`` and all values equal.
+    """
+    w = np.asarray(weights, dtype=float)
+    x = np.asarray(values, dtype=float)
+    keep = w > 0
+    w, x = w[keep], x[keep]
+    if w.sum() <= 0:
+        return float("nan")
+    p = w / w.sum()
+    mean = float(p @ x)
+    var = float(p @ (x - mean) ** 2)
+    if mean == 0:
+        return 0.0 if var == 0 else float("inf")
+    return float(np.sqrt(max(var, 0.0)) / mean)
+
+
+def indicator_flags(staff: pd.DataFrame) -> pd.DataFrame:
+    """Per staff member, whether they count towards each indicator (teachers only)."""
+    teacher = (staff["role"] == "teacher").to_numpy()
+    return pd.DataFrame(
+        {
+            "key_per_100": teacher & (staff["key_level"] != "none").to_numpy(),
+            "pe_art_per_100": teacher & staff["subject"].isin(PE_ART_SUBJECTS).to_numpy(),
+            "qualified_per_100": teacher & staff["above_standard_qualification"].astype(bool).to_numpy(),
+        },
+        index=staff.index,
+    )
+
+
+def school_counts(district: District, school_of: pd.Series | None = None) -> pd.DataFrame:
+    """Indicator counts and head counts per school.
+
+    ``school_of`` maps staff_id to school_id (default: their current school), so the
+    same function gives the before and the after of a plan.
+    """
+    staff = district.staff
+    where = staff["school_id"] if school_of is None else school_of.reindex(staff.index).fillna(staff["school_id"])
+    flags = indicator_flags(staff)
+    frame = flags.astype(int)
+    frame["teachers"] = (staff["role"] == "teacher").astype(int)
+    frame["principals"] = (staff["role"] == "principal").astype(int)
+    frame["vice_principals"] = (staff["role"] == "vice_principal").astype(int)
+    frame["key_teachers"] = frame["key_per_100"]
+    counts = frame.groupby(where.to_numpy()).sum().reindex(district.schools.index, fill_value=0)
+    counts.index.name = "school_id"
+    return counts
+
+
+def school_indicators(district: District, school_of: pd.Series | None = None) -> pd.DataFrame:
+    """Per school: head counts and the three indicators per 100 students."""
+    c = school_counts(district, school_of)
+    students = district.schools["students"].astype(float)
+    out = pd.DataFrame(index=c.index)
+    out["teachers"] = c["teachers"]
+    out["principals"] = c["principals"]
+    out["vice_principals"] = c["vice_principals"]
+    out["key_teachers"] = c["key_teachers"]
+    for ind in STANDARD_MIN:
+        out[ind] = 100.0 * c[ind] / students
+    out["students_per_teacher"] = students / c["teachers"].where(c["teachers"] > 0)
+    return out
+
+
+def level_weights(schools: pd.DataFrame, level: str) -> np.ndarray:
+    """Each school's students in ``level`` ("primary" or "junior")."""
+    return schools[f"{level}_students"].to_numpy(dtype=float)
+
+
+def coefficients(district: District, values: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Difference coefficient per indicator and level from per-school ``values``."""
+    out: dict[str, dict[str, float]] = {}
+    for ind in STANDARD_MIN:
+        out[ind] = {
+            lvl: difference_coefficient(level_weights(district.schools, lvl), values[ind].to_numpy())
+            for lvl in LEVEL_PARTS
+        }
+    return out

@@ -1,0 +1,535 @@
+"""The CP-SAT model of one year's rotation: variables, one method per rule, objective.
+
+One boolean ``x[p, s]`` per eligible person p and candidate school s (pruned before
+any variable exists: level, scope, commute, posts and subject demand) and one
+``stay[p]``; exactly one of them is true. Every rule is a method named after it.
+
+In *diagnosis* mode the pruned rules (level, scope, commute) keep their pairs and
+every rule's constraints are enforced by a guard literal per (rule, school, ...):
+solving under the assumption that all guards hold yields a core of conflicting
+rules (see :mod:`solver.diagnose`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from .data import District
+from .eligibility import eligibility
+from .geo import haversine_km
+from .objective import TERMS, level_balances
+from .scenario import Scenario
+
+#: Integer resolution: balance in 1e-6, commute in metres; the objective in 1e-8 units.
+BALANCE_UNIT = 1_000_000
+METRE = 1000
+OBJ_UNIT = 100_000_000
+#: minmax resolution: per-100 values in 1e-4.
+MINMAX_UNIT = 10_000
+
+
+def share_fraction(share: float) -> Fraction:
+    """A share from the scenario as an exact fraction (0.1 is 1/10, not 0.1000000000000000055)."""
+    return Fraction(str(share)).limit_denominator(1_000_000)
+
+
+def at_least(share: float, n: int) -> int:
+    """A minimum share s of n people: ceil(s·n) (CONTRACT.md)."""
+    return math.ceil(share_fraction(share) * n)
+
+
+def at_most(share: float, n: int) -> int:
+    """A maximum share s of n people: floor(s·n) (CONTRACT.md)."""
+    return math.floor(share_fraction(share) * n)
+
+
+def levels_compatible(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Same level, or either is a nine-year school (which takes primary and junior staff)."""
+    return (a == b) | (a == "nine_year") | (b == "nine_year")
+
+
+def scope_allows(scope: str, zone_a, zone_b, group_a, group_b) -> np.ndarray:
+    """Whether a move from a school (zone_a, group_a) to (zone_b, group_b) is in scope.
+
+    An empty group is a group of its own: ``cross_group`` lets its staff go anywhere,
+    ``within_group`` lets them go nowhere.
+    """
+    same_zone = zone_a == zone_b
+    same_group = (group_a == group_b) & (group_a != "")
+    if scope == "district":
+        return np.ones(np.broadcast(zone_a, zone_b).shape, dtype=bool)
+    if scope == "cross_zone":
+        return ~same_zone
+    if scope == "within_zone":
+        return same_zone
+    if scope == "cross_group":
+        return ~same_group
+    if scope == "within_group":
+        return same_group
+    raise ValueError(scope)
+
+
+class RotationModel:
+    """Build the CP-SAT model for ``district`` under ``scenario``.
+
+    Attributes
+    ----------
+    people : pandas.DataFrame
+        Eligible staff (one row each, position ``p``), with ``home`` (school position).
+    pairs : pandas.DataFrame
+        Candidate moves: ``p, s, dist_km`` (and the rules a pair breaks, in diagnosis).
+    terms : dict
+        Named objective terms as (integer expression, integer constant, divisor).
+    """
+
+    def __init__(self, district: District, scenario: Scenario, *, diagnose: bool = False,
+                 elig: pd.DataFrame | None = None):
+        self.district = district
+        self.scenario = scenario
+        self.diagnose = diagnose
+        self.model = cp_model.CpModel()
+        self.guards: dict[tuple, cp_model.IntVar] = {}
+        self.elig = eligibility(district, scenario) if elig is None else elig
+        self._people()
+        self._pairs()
+        self._variables()
+        self.parts = level_balances(district, scenario)
+        self._build_counts()
+        self.terms: dict[str, tuple] = {}
+        for rule in self.RULES:
+            getattr(self, rule)()
+        self._objective()
+
+    RULES: tuple[str, ...] = (
+        "one_school_each",
+        "posts_filled",
+        "subject_staffing",
+        "teacher_rotation_min",
+        "key_share_of_rotated_min",
+        "principal_rotation_min",
+        "school_outflow_max",
+        "urban_to_rural_min",
+        "rural_to_urban_min",
+        "balance_caps",
+        "pins",
+        "pruned_pairs",
+    )
+
+    # ------------------------------------------------------------------ data
+    def _people(self) -> None:
+        d = self.district
+        staff = d.staff
+        keep = self.elig["eligible"].to_numpy()
+        people = staff.loc[keep, ["name", "role", "subject", "key_level", "school_id", "home_lat", "home_lon"]].copy()
+        people["stream"] = self.elig.loc[keep, "stream"]
+        people["home"] = d.schools.index.get_indexer(people["school_id"])
+        people["is_teacher"] = people["role"] == "teacher"
+        people["is_key"] = people["is_teacher"] & (people["key_level"] != "none")
+        people["is_cadre"] = ~people["is_teacher"]
+        self.people = people
+        sch = d.schools
+        self.level = sch["level"].to_numpy()
+        self.zone = sch["zone"].to_numpy()
+        self.group = sch["group"].to_numpy()
+        self.locality = sch["locality"].to_numpy()
+        self.teacher_now = d.teacher_counts()
+        self.demand = d.demand_matrix()
+        roles = staff.groupby(["school_id", "role"]).size().unstack(fill_value=0)
+        roles = roles.reindex(index=sch.index, columns=["principal", "vice_principal", "teacher"], fill_value=0)
+        self.role_now = roles
+
+    def _pairs(self) -> None:
+        """Candidate (person, school) moves, pruned by the rules that need no variable."""
+        d, sc, ppl = self.district, self.scenario, self.people
+        n_p, n_s = len(ppl), d.n_schools
+        home = ppl["home"].to_numpy()
+        sch = d.schools
+        dist = haversine_km(
+            ppl["home_lat"].to_numpy()[:, None], ppl["home_lon"].to_numpy()[:, None],
+            sch["lat"].to_numpy()[None, :], sch["lon"].to_numpy()[None, :],
+        ) if n_p else np.zeros((0, n_s))
+        other = np.ones((n_p, n_s), dtype=bool)
+        other[np.arange(n_p), home] = False
+        # Posts and subject demand: a school can only take someone it has a post for.
+        tol = sc.staffing.subject_tolerance
+        role = ppl["role"].to_numpy()
+        room = np.zeros((n_p, n_s), dtype=bool)
+        is_t = role == "teacher"
+        if is_t.any():
+            subj_cols = self.demand.columns.get_indexer(ppl.loc[is_t, "subject"])
+            room[is_t] = (self.demand.to_numpy().T[subj_cols] + tol) >= 1
+        for r in ("principal", "vice_principal"):
+            rows = role == r
+            room[rows] = (self.role_now[r].to_numpy() >= 1)[None, :]
+        level_ok = levels_compatible(self.level[home][:, None], self.level[None, :]) if sc.scope.same_level else np.ones_like(other)
+        scope_ok = np.empty((n_p, n_s), dtype=bool)
+        for rows, scope in ((is_t, sc.scope.teachers), (~is_t, sc.scope.principals)):
+            scope_ok[rows] = scope_allows(
+                scope, self.zone[home[rows]][:, None], self.zone[None, :],
+                self.group[home[rows]][:, None], self.group[None, :],
+            )
+        commute_ok = dist <= sc.commute.max_km + 1e-9
+        keep = other & room
+        if not self.diagnose:
+            keep &= level_ok & scope_ok & commute_ok
+        p, s = np.nonzero(keep)
+        self.pairs = pd.DataFrame({"p": p, "s": s, "dist_km": dist[p, s]})
+        if self.diagnose:
+            self.pairs["breaks_level"] = ~level_ok[p, s]
+            self.pairs["breaks_scope"] = ~scope_ok[p, s]
+            self.pairs["breaks_commute"] = ~commute_ok[p, s]
+        self.home_dist = dist  # (people × schools), kept for explanations
+
+    def _variables(self) -> None:
+        m = self.model
+        n_p = len(self.people)
+        self.stay = [m.new_bool_var("") for _ in range(n_p)]
+        self.x = [m.new_bool_var("") for _ in range(len(self.pairs))]
+        # Pairs grouped per person, per destination: index arrays into self.x.
+        self._by_person = _group_index(self.pairs["p"].to_numpy(), n_p)
+
+    # ------------------------------------------------------------- helpers
+    def guard(self, *key: Hashable) -> cp_model.IntVar | None:
+        """The enforcement literal of one rule instance (diagnosis mode only)."""
+        if not self.diagnose:
+            return None
+        lit = self.guards.get(key)
+        if lit is None:
+            lit = self.guards[key] = self.model.new_bool_var("")
+        return lit
+
+    def _add(self, ct: cp_model.BoundedLinearExpression, *key: Hashable) -> None:
+        c = self.model.add(ct)
+        g = self.guard(*key)
+        if g is not None:
+            c.only_enforce_if(g)
+
+    def _sum_x(self, idx: np.ndarray, coefs: np.ndarray | None = None) -> cp_model.LinearExprT:
+        xs = [self.x[i] for i in idx]
+        if coefs is None:
+            return cp_model.LinearExpr.sum(xs)
+        return cp_model.LinearExpr.weighted_sum(xs, [int(c) for c in coefs])
+
+    def _sum_stay(self, idx: np.ndarray) -> cp_model.LinearExprT:
+        return cp_model.LinearExpr.sum([self.stay[i] for i in idx])
+
+    def _arrivals(self, mask: np.ndarray) -> dict[int, np.ndarray]:
+        """Pair indices by destination school, for pairs whose person is in ``mask``."""
+        sel = np.flatnonzero(mask[self.pairs["p"].to_numpy()])
+        return _split_by(self.pairs["s"].to_numpy()[sel], sel)
+
+    def _residents(self, mask: np.ndarray) -> dict[int, np.ndarray]:
+        """Eligible people by current school, among ``mask``."""
+        sel = np.flatnonzero(mask)
+        return _split_by(self.people["home"].to_numpy()[sel], sel)
+
+    def _moved(self, mask: np.ndarray) -> tuple[cp_model.LinearExprT, int]:
+        """(number who move among ``mask``) as an expression and the group's size."""
+        idx = np.flatnonzero(mask)
+        return len(idx) - self._sum_stay(idx), len(idx)
+
+    def _count_after(self, mask: np.ndarray, s: int, arrivals, residents) -> cp_model.LinearExprT:
+        """Among ``mask`` (eligible people): stayers at school s plus arrivals at s."""
+        return self._sum_stay(residents.get(s, _EMPTY)) + self._sum_x(arrivals.get(s, _EMPTY))
+
+    # ------------------------------------------------------------------ rules
+    def one_school_each(self) -> None:
+        """Each eligible person stays or moves to exactly one other school."""
+        for p, idx in enumerate(self._by_person):
+            self.model.add_exactly_one([self.stay[p], *(self.x[i] for i in idx)])
+
+    def posts_filled(self) -> None:
+        """Principal and vice principal posts stay filled exactly: each school ends with as
+        many principals (vice principals) as it has now (CONTRACT.md; seeds 000, 003)."""
+        ppl = self.people
+        for role in ("principal", "vice_principal"):
+            mask = (ppl["role"] == role).to_numpy()
+            if not mask.any():
+                continue
+            arr, res = self._arrivals(mask), self._residents(mask)
+            for s in sorted(set(arr) | set(res)):
+                n_res = len(res.get(s, _EMPTY))
+                self._add(self._count_after(mask, s, arr, res) == n_res, "posts_filled", self._sid(s), role)
+
+    def subject_staffing(self) -> None:
+        """Each school's teacher head count per subject stays within ``subject_tolerance``
+        of the demand (default: today's head count), so no school is left short of a
+        subject teacher (seed 001: all schools, all subjects)."""
+        ppl = self.people
+        tol = self.scenario.staffing.subject_tolerance
+        now = self.teacher_now
+        demand = self.demand
+        teach = ppl["is_teacher"].to_numpy()
+        for subject in sorted(ppl.loc[teach, "subject"].unique()):
+            mask = teach & (ppl["subject"] == subject).to_numpy()
+            arr, res = self._arrivals(mask), self._residents(mask)
+            for s in sorted(set(arr) | set(res)):
+                sid = self._sid(s)
+                fixed = int(now.at[sid, subject]) - len(res.get(s, _EMPTY))
+                want = int(demand.at[sid, subject])
+                expr = self._count_after(mask, s, arr, res)
+                self._add(expr >= want - tol - fixed, "subject_staffing", sid, subject)
+                self._add(expr <= want + tol - fixed, "subject_staffing", sid, subject)
+
+    def teacher_rotation_min(self) -> None:
+        """At least ``teacher_rotation_min`` of eligible teachers rotate, ceil(s·n)
+        (2014 national opinion: at least 10% a year)."""
+        moved, n = self._moved(self.people["is_teacher"].to_numpy())
+        need = at_least(self.scenario.quotas.teacher_rotation_min, n)
+        self.need_teachers = need
+        if need > 0:
+            self._add(moved >= need, "teacher_rotation_min")
+
+    def key_share_of_rotated_min(self) -> None:
+        """Key teachers are at least ``key_share_of_rotated_min`` of rotated teachers
+        (2014 national opinion: 20%), or of eligible key teachers with
+        ``key_share_basis = "eligible_key"``."""
+        q = self.scenario.quotas
+        share = share_fraction(q.key_share_of_rotated_min)
+        if share == 0:
+            return
+        moved_key, n_key = self._moved(self.people["is_key"].to_numpy())
+        if q.key_share_basis == "eligible_key":
+            self._add(moved_key >= at_least(q.key_share_of_rotated_min, n_key), "key_share_of_rotated_min")
+            return
+        moved_t, _ = self._moved(self.people["is_teacher"].to_numpy())
+        # moved_key ≥ s·moved_t  ⇔  moved_key ≥ ceil(s·moved_t), since moved_key is an integer
+        self._add(share.denominator * moved_key >= share.numerator * moved_t, "key_share_of_rotated_min")
+
+    def principal_rotation_min(self) -> None:
+        """At least ``principal_rotation_min`` of eligible principals and vice principals
+        rotate (seed 001: Miyun rotated 55% of eligible cadres)."""
+        moved, n = self._moved(self.people["is_cadre"].to_numpy())
+        need = at_least(self.scenario.quotas.principal_rotation_min, n)
+        if need > 0:
+            self._add(moved >= need, "principal_rotation_min")
+
+    def school_outflow_max(self) -> None:
+        """At most ``school_outflow_max`` of a school's teachers leave it, floor(s·n), so
+        that no school loses too much at once (seed 003: stability)."""
+        share = self.scenario.quotas.school_outflow_max
+        teach = self.people["is_teacher"].to_numpy()
+        res = self._residents(teach)
+        for s, idx in sorted(res.items()):
+            cap = at_most(share, int(self.role_now["teacher"].iat[s]))
+            if cap < len(idx):
+                self._add(len(idx) - self._sum_stay(idx) <= cap, "school_outflow_max", self._sid(s))
+
+    def _direction(self, from_loc: tuple[str, ...], to_loc: tuple[str, ...], share: float, rule: str) -> None:
+        frac = share_fraction(share)
+        if frac == 0:
+            return
+        src = np.isin(self.locality[self.people["home"].to_numpy()], from_loc)
+        out_idx = np.flatnonzero(src[self.pairs["p"].to_numpy()])
+        to_mask = np.isin(self.locality[self.pairs["s"].to_numpy()[out_idx]], to_loc)
+        out_all = self._sum_x(out_idx)
+        out_to = self._sum_x(out_idx[to_mask])
+        self._add(frac.denominator * out_to >= frac.numerator * out_all, rule)
+
+    def urban_to_rural_min(self) -> None:
+        """At least ``urban_to_rural_min`` of moves out of urban and town schools go to
+        rural ones (seed 004: 城镇优秀教师、校长向乡村学校流动)."""
+        self._direction(("urban", "town"), ("rural",), self.scenario.flow.urban_to_rural_min, "urban_to_rural_min")
+
+    def rural_to_urban_min(self) -> None:
+        """At least ``rural_to_urban_min`` of moves out of rural schools go to urban or town
+        schools (seed 002: Banan's two-way flow, rural principals to the city)."""
+        self._direction(("rural",), ("urban", "town"), self.scenario.flow.rural_to_urban_min, "rural_to_urban_min")
+
+    def balance_caps(self) -> None:
+        """Optional hard caps: the difference coefficient of each balanced indicator at most
+        ``max_cv`` per level (教督〔2017〕6号: 0.50 primary, 0.45 junior), and each school at
+        least ``min_per_100`` per 100 students."""
+        bal = self.scenario.balance
+        students = self.district.schools["students"].to_numpy(dtype=float)
+        for part in self.parts:
+            cap = bal.max_cv_for(part.level)
+            if cap is None:
+                continue
+            k = self._ind_index(part.indicator)
+            # Σ w_i (x_i − m)² ≤ c² m²  (CV against the mean before), and the mean may not fall:
+            # together they imply the true CV ≤ c.
+            unit = part.weight * 100.0  # school_costs carries weight·100
+            qs = [self._school_cost_var(part, j, "cv") for j in range(len(part.schools))]
+            bound = round(cap**2 * unit * BALANCE_UNIT)
+            self._add(cp_model.LinearExpr.sum(qs) <= bound, "max_cv", part.indicator, part.level)
+            coefs = np.round(part.share / part.students * 1e9).astype(np.int64)
+            t_vars = [self.t_vars[k][i] for i in part.schools]
+            before = float(coefs @ self.t_before[part.schools, k])
+            self._add(cp_model.LinearExpr.weighted_sum(t_vars, coefs.tolist()) >= math.ceil(before - 1e-6), "max_cv", part.indicator, part.level)
+        if bal.min_per_100 is not None:
+            need = np.ceil(bal.min_per_100 * students / 100.0 - 1e-9).astype(int)
+            for k, ind in enumerate(self.indicators):
+                for s in range(self.district.n_schools):
+                    self._add(self.t_vars[k][s] >= int(need[s]), "min_per_100", self._sid(s), ind)
+
+    def pins(self) -> None:
+        """Planner decisions from ``pins.csv`` hold: ``stay``, ``move`` or ``to`` a school."""
+        pins = self.district.pins
+        if pins is None or not len(pins):
+            return
+        pos = pd.Series(np.arange(len(self.people)), index=self.people.index)
+        for row in pins.itertuples(index=False):
+            sid = row.staff_id
+            p = pos.get(sid)
+            if p is None:
+                # not eligible: only `stay` can hold
+                if row.action != "stay":
+                    self._add(self._false() == 1, "pin", sid)
+                continue
+            if row.action == "stay":
+                self._add(self.stay[p] == 1, "pin", sid)
+            elif row.action == "move":
+                self._add(self.stay[p] == 0, "pin", sid)
+            else:
+                s = self.district.schools.index.get_indexer([row.school_id])[0]
+                idx = [i for i in self._by_person[p] if self.pairs["s"].iat[i] == s]
+                if s == self.people["home"].iat[p]:
+                    self._add(self.stay[p] == 1, "pin", sid)
+                elif idx:
+                    self._add(self.x[idx[0]] == 1, "pin", sid)
+                else:
+                    self._add(self._false() == 1, "pin", sid)
+
+    def pruned_pairs(self) -> None:
+        """Diagnosis only: a move that breaks same_level, scope or commute is allowed only
+        when that rule is relaxed (these rules prune pairs in a normal solve)."""
+        if not self.diagnose:
+            return
+        pr = self.pairs
+        sc = self.scenario
+        for col, rule in (("breaks_level", "same_level"), ("breaks_scope", "scope"), ("breaks_commute", "commute")):
+            for i in np.flatnonzero(pr[col].to_numpy()):
+                key = (rule, self._sid(int(pr["s"].iat[i])))
+                if rule == "scope":
+                    key = (rule, "teachers" if self.people["is_teacher"].iat[int(pr["p"].iat[i])] else "principals")
+                if rule == "same_level":
+                    key = (rule,)
+                self.model.add_implication(self.x[i], self.guard(*key))
+        _ = sc
+
+    # -------------------------------------------------------------- objective
+    @property
+    def indicators(self) -> tuple[str, ...]:
+        return self.scenario.balance.indicators
+
+    def _ind_index(self, ind: str) -> int:
+        return self.indicators.index(ind)
+
+    def _build_counts(self) -> None:
+        """Per school and balanced indicator, the count after rotation as an integer variable."""
+        from .objective import indicator_matrix
+
+        d = self.district
+        flags_all = indicator_matrix(d, self.indicators)
+        pos_all = d.staff_school_pos()
+        eligible = self.elig["eligible"].to_numpy()
+        self.t_before = np.zeros((d.n_schools, len(self.indicators)), dtype=np.int64)
+        self.t_vars: list[list] = []
+        for k in range(len(self.indicators)):
+            self.t_before[:, k] = np.bincount(pos_all[flags_all[:, k]], minlength=d.n_schools)
+            fixed = np.bincount(pos_all[flags_all[:, k] & ~eligible], minlength=d.n_schools)
+            mask = flags_all[eligible, k]
+            arr, res = self._arrivals(mask), self._residents(mask)
+            row = []
+            for s in range(d.n_schools):
+                a, r = arr.get(s, _EMPTY), res.get(s, _EMPTY)
+                movable = len(r) - sum(1 for p in r if len(self._by_person[p]) == 0)
+                lo, hi = int(fixed[s]) + len(r) - movable, int(fixed[s]) + len(r) + len(a)
+                if lo == hi:
+                    row.append(self.model.new_constant(lo))
+                    continue
+                t = self.model.new_int_var(lo, hi, "")
+                self.model.add(t == int(fixed[s]) + self._count_after(mask, s, arr, res))
+                row.append(t)
+            self.t_vars.append(row)
+
+    def _school_cost_var(self, part, j: int, kind: str):
+        """q ≥ f(T) for school j of ``part``: exact at integer T by the secants of the
+        convex cost between consecutive integers (tangent cuts on the integer counts)."""
+        k = self._ind_index(part.indicator)
+        t = self.t_vars[k][part.schools[j]]
+        lo, hi = self._bounds(t)
+        v = np.arange(lo, hi + 1)
+        f = np.round(part.school_costs(v, kind, j) * BALANCE_UNIT).astype(np.int64)
+        if lo == hi:
+            return self.model.new_constant(int(f[0]))
+        q = self.model.new_int_var(int(f.min()), int(f.max()), "")
+        slope = np.diff(f)
+        for i in range(len(slope)):
+            # q ≥ f(v) + (f(v+1) − f(v))·(T − v)
+            self.model.add(q - int(slope[i]) * t >= int(f[i] - slope[i] * v[i]))
+        return q
+
+    @staticmethod
+    def _bounds(var) -> tuple[int, int]:
+        dom = list(var.proto.domain)  # (protobuf repeated fields do not index from the end)
+        return int(dom[0]), int(dom[len(dom) - 1])
+
+    def _objective(self) -> None:
+        """Σ weight · term over the named terms (:mod:`solver.objective`)."""
+        kind = self.scenario.balance.objective
+        bal_parts: list = []
+        if kind in ("cv", "l1"):
+            for part in self.parts:
+                bal_parts += [self._school_cost_var(part, j, kind) for j in range(len(part.schools))]
+            balance = cp_model.LinearExpr.sum(bal_parts)
+        else:
+            balance = self._minmax_terms()
+        dist_m = np.round(self.pairs["dist_km"].to_numpy() * METRE).astype(np.int64)
+        commute = cp_model.LinearExpr.weighted_sum(self.x, dist_m.tolist()) if len(self.x) else 0
+        moves = len(self.stay) - cp_model.LinearExpr.sum(self.stay) if self.stay else 0
+        # term name -> (expression, divisor to the term's unit)
+        self.terms = {"balance": (balance, BALANCE_UNIT), "commute": (commute, METRE), "moves": (moves, 1)}
+        w = self.scenario.weights
+        self.obj_coef = {t: round(getattr(w, t) * OBJ_UNIT / div) for t, (_, div) in self.terms.items()}
+        self.model.minimize(cp_model.LinearExpr.sum([self.obj_coef[t] * self.terms[t][0] for t in TERMS]))
+
+    def _minmax_terms(self):
+        """Relative range per (indicator, level): 100·(max x − min x)/m in BALANCE_UNIT."""
+        exprs, coefs = [], []
+        for part in self.parts:
+            k = self._ind_index(part.indicator)
+            t = [self.t_vars[k][i] for i in part.schools]
+            ub = int(100 * MINMAX_UNIT * max(self._bounds(v)[1] for v in t) / part.students.min()) + 1
+            hi = self.model.new_int_var(0, ub, "")
+            lo = self.model.new_int_var(0, ub, "")
+            for tv, p_i in zip(t, part.students.astype(np.int64), strict=True):
+                self.model.add(int(p_i) * hi >= 100 * MINMAX_UNIT * tv)
+                self.model.add(int(p_i) * lo <= 100 * MINMAX_UNIT * tv)
+            c = round(part.weight * 100.0 * BALANCE_UNIT / (MINMAX_UNIT * part.mean))
+            exprs += [hi, lo]
+            coefs += [c, -c]
+        return cp_model.LinearExpr.weighted_sum(exprs, coefs) if exprs else 0
+
+    # ---------------------------------------------------------------- misc
+    def _sid(self, s: int) -> str:
+        return str(self.district.schools.index[s])
+
+    def _false(self):
+        return self.model.new_constant(0)
+
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+def _split_by(keys: np.ndarray, values: np.ndarray) -> dict[int, np.ndarray]:
+    """Group ``values`` by ``keys`` into a dict key -> array (stable order)."""
+    if len(keys) == 0:
+        return {}
+    order = np.argsort(keys, kind="stable")
+    k, v = keys[order], values[order]
+    cuts = np.flatnonzero(np.diff(k)) + 1
+    return {int(g[0]): vals for g, vals in zip(np.split(k, cuts), np.split(v, cuts), strict=True)}
+
+
+def _group_index(keys: np.ndarray, n: int) -> list[np.ndarray]:
+    """For each key 0..n-1, the positions where it occurs (sorted)."""
+    groups = _split_by(keys, np.arange(len(keys)))
+    return [groups.get(i, _EMPTY) for i in range(n)]

@@ -1,0 +1,175 @@
+"""Write a plan folder (CONTRACT.md, "Output"), atomically: complete or absent."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .data import District
+from .errors import InputError, Problem
+from .indicators import STANDARD_MIN, coefficients, school_indicators
+from .scenario import Scenario
+from .solve import Result
+
+ASSIGNMENT_COLUMNS = [
+    "staff_id", "name", "role", "stream", "subject", "key_level",
+    "from_school", "to_school", "moved", "distance_km",
+]
+METRICS = ["principals", "vice_principals", "teachers", "key_teachers", *STANDARD_MIN]
+
+
+def plan_school_of(district: District, assignments: pd.DataFrame) -> pd.Series:
+    """Every staff member's school after the plan (non-eligible staff stay)."""
+    school_of = district.staff["school_id"].copy()
+    school_of.loc[assignments.index] = assignments["to_school"].astype(str).to_numpy()
+    return school_of
+
+
+def schools_table(district: District, assignments: pd.DataFrame) -> pd.DataFrame:
+    """Per school, before and after: head counts, key teachers, indicators, flows."""
+    sch = district.schools
+    before = school_indicators(district)
+    after = school_indicators(district, plan_school_of(district, assignments))
+    out = pd.DataFrame(index=sch.index)
+    for col in ("name", "zone", "group", "level", "locality", "tier", "students", "primary_students", "junior_students"):
+        out[col] = sch[col]
+    for m in METRICS:
+        out[f"{m}_before"] = before[m]
+        out[f"{m}_after"] = after[m]
+    moved = assignments[assignments["moved"].astype(bool)]
+    out["inflow"] = moved.groupby("to_school").size().reindex(sch.index, fill_value=0)
+    out["outflow"] = moved.groupby("from_school").size().reindex(sch.index, fill_value=0)
+    out.index.name = "school_id"
+    return out
+
+
+def side(schools: pd.DataFrame, which: str) -> pd.DataFrame:
+    """The indicator columns of a plan's schools table for ``which`` = before | after."""
+    cols = {f"{m}_{which}": m for m in STANDARD_MIN}
+    return schools[list(cols)].rename(columns=cols)
+
+
+def _clean(x):
+    """JSON-safe numbers (NaN → null)."""
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    if isinstance(x, float | np.floating):
+        return None if math.isnan(x) or math.isinf(x) else float(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+def summary(district: District, scenario: Scenario, result: Result, schools: pd.DataFrame) -> dict:
+    """The plan's ``summary.json`` content."""
+    a = result.assignments
+    moved = a["moved"].astype(bool)
+    before = coefficients(district, side(schools, "before"))
+    after = coefficients(district, side(schools, "after"))
+    w = scenario.weights
+    return _clean({
+        "status": result.status.value,
+        "objective": result.objective,
+        "best_bound": result.best_bound,
+        "gap": result.gap,
+        "solve_seconds": round(result.solve_seconds, 3),
+        "build_seconds": round(result.build_seconds, 3),
+        "counts": {
+            "staff": len(district.staff),
+            "schools": district.n_schools,
+            "eligible": len(a),
+            "eligible_by_stream": a.groupby("stream").size().to_dict(),
+            "moved": int(moved.sum()),
+            "moved_by_stream": a[moved].groupby("stream").size().to_dict(),
+        },
+        "coefficients": {
+            ind: {lvl: {"before": before[ind][lvl], "after": after[ind][lvl]} for lvl in before[ind]}
+            for ind in before
+        },
+        "terms": {t: {"weight": getattr(w, t), "value": v} for t, v in result.terms.items()},
+        "stats": result.stats,
+        "scenario": scenario.resolved(),
+    })
+
+
+def write_atomically(out: Path, force: bool, fill: Callable[[Path], None]) -> Path:
+    """Create folder ``out`` by ``fill`` -ing a temporary sibling, then renaming it.
+
+    An existing non-empty ``out`` is refused unless ``force``; on any error nothing
+    is left behind.
+    """
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
+        raise InputError(Problem(file=str(out), message="output folder exists and is not empty; use --force to replace it"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        fill(tmp)
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+            old.rmdir()
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def write_file_atomically(path: Path, fill: Callable[[Path], None]) -> Path:
+    """Create file ``path`` by ``fill`` -ing a temporary sibling, then renaming it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        fill(Path(name))
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_plan(district: District, scenario: Scenario, result: Result, out: Path, force: bool = False) -> Path:
+    """Write ``assignments.csv``, ``schools.csv`` and ``summary.json`` into ``out``."""
+    schools = schools_table(district, result.assignments)
+    info = summary(district, scenario, result, schools)
+
+    def fill(tmp: Path) -> None:
+        a = result.assignments.copy()
+        a.index.name = "staff_id"
+        a = a.reset_index()[ASSIGNMENT_COLUMNS]
+        a["moved"] = a["moved"].map({True: "true", False: "false"})
+        a.to_csv(tmp / "assignments.csv", index=False)
+        schools.to_csv(tmp / "schools.csv")
+        (tmp / "summary.json").write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+    return write_atomically(out, force, fill)
+
+
+def read_assignments(plan_dir: Path) -> pd.DataFrame:
+    """Read a plan's ``assignments.csv`` (index ``staff_id``, ``moved`` as bool)."""
+    path = Path(plan_dir) / "assignments.csv"
+    if not path.is_file():
+        raise InputError(Problem(file=str(path), message="plan has no assignments.csv"))
+    a = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in ASSIGNMENT_COLUMNS if c not in a.columns]
+    if missing:
+        raise InputError(Problem(file=str(path), message=f"missing columns: {', '.join(missing)}"))
+    a["moved"] = a["moved"].str.lower().isin(["true", "1"])
+    a["distance_km"] = pd.to_numeric(a["distance_km"], errors="coerce").fillna(0.0)
+    return a.set_index("staff_id")
