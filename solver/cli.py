@@ -168,8 +168,86 @@ def generate(obj: Ctx, profile, out, seed, schools, staff, fmt, force) -> None:
     obj.say(f"{profile} (seed {seed}) written to {out}")
 
 
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("plan", type=click.Path(file_okay=False, exists=True))
+@click.pass_obj
+@handle_errors
+def validate(obj: Ctx, scenario, plan) -> None:
+    """Check a plan folder against every rule, independently of the model (exit 3 if broken)."""
+    from .validate import summarize, validate_plan_dir
+
+    sc, district = load(scenario)
+    violations = validate_plan_dir(Path(plan), district, sc)
+    if violations:
+        click.echo(summarize(violations))
+        sys.exit(ExitCode.INFEASIBLE)
+    obj.say(f"ok: {plan} obeys every rule of '{sc.name}'")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--plan", type=click.Path(file_okay=False, exists=True), help="A plan folder: show before and after.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.pass_obj
+@handle_errors
+def indicators(obj: Ctx, scenario, plan, fmt) -> None:
+    """Balance indicators per school and level, and their difference coefficients."""
+    from .indicators import coefficient_table, level_rows, school_indicators
+    from .output import plan_school_of, read_assignments
+
+    sc, district = load(scenario)
+    sides = {"before": school_indicators(district)}
+    if plan:
+        sides["after"] = school_indicators(district, plan_school_of(district, read_assignments(Path(plan))))
+    schools = {k: level_rows(district, v) for k, v in sides.items()}
+    coefs = {k: coefficient_table(district, v) for k, v in sides.items()}
+    if fmt == "json":
+        click.echo(_json({k: {"coefficients": coefs[k].to_dict("records"),
+                              "schools": schools[k].to_dict("records")} for k in sides}))
+        return
+    if fmt == "csv":
+        frames = [df.assign(side=k) for k, df in schools.items()]
+        import pandas as pd
+
+        pd.concat(frames).to_csv(sys.stdout, index=False)
+        return
+    _print_indicator_tables(sc.name, schools, coefs)
+
+
+def _print_indicator_tables(name, schools, coefs) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    out = Console(highlight=False)
+    sides = list(schools)
+    t = Table(title=f"{name}: difference coefficients (max 0.50 primary, 0.45 junior)")
+    for col in ("indicator", "level", *[f"cv {s}" for s in sides], "max", *[f"below std {s}" for s in sides]):
+        t.add_column(col)
+    base = coefs[sides[0]]
+    for i, row in base.iterrows():
+        cells = [row["indicator"], row["level"]]
+        for s in sides:
+            r = coefs[s].iloc[i]
+            mark = "" if r["meets"] is None else (" ok" if r["meets"] else " over")
+            cells.append(f"{r['cv']:.3f}{mark}")
+        cells.append(f"{row['max_cv']:.2f}")
+        cells += [f"{int(coefs[s].iloc[i]['schools_below'])}/{int(row['schools'])}" for s in sides]
+        t.add_row(*cells)
+    out.print(t)
+    st = Table(title="schools (per 100 students; below = under the national standard)")
+    for col in ("school", "level", "students", "qualified", "key", "pe_art", "students/teacher", "below"):
+        st.add_column(col)
+    last = schools[sides[-1]]
+    for _, r in last.iterrows():
+        st.add_row(str(r["school_id"]), r["level"], str(int(r["students"])), f"{r['qualified_per_100']:.2f}",
+                   f"{r['key_per_100']:.2f}", f"{r['pe_art_per_100']:.2f}", f"{r['students_per_teacher']:.1f}",
+                   r["below_standard"])
+    out.print(st)
+
+
 def _json(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=2)
+    return json.dumps(obj, ensure_ascii=False, indent=2, default=str)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -117,3 +117,45 @@ def coefficients(district: District, values: pd.DataFrame) -> dict[str, dict[str
             for lvl in LEVEL_PARTS
         }
     return out
+
+
+def level_rows(district: District, values: pd.DataFrame) -> pd.DataFrame:
+    """Per school *part*: a nine-year school gives a primary and a junior row.
+
+    Each row has ``school_id, level, students`` (the part's enrolment) and the
+    school's indicator values, with ``below_standard`` listing the indicators
+    under the national standard value for that level.
+    """
+    rows = []
+    for lvl in LEVEL_PARTS:
+        w = district.schools[f"{lvl}_students"]
+        part = values.loc[w > 0].copy()
+        part.insert(0, "students", w[w > 0])
+        part.insert(0, "level", lvl)
+        below = [part[ind] < STANDARD_MIN[ind][lvl] - 1e-12 for ind in STANDARD_MIN]
+        part["below_standard"] = [
+            ",".join(ind for ind, b in zip(STANDARD_MIN, flags, strict=True) if b) for flags in zip(*below, strict=True)
+        ] if len(part) else []
+        rows.append(part)
+    out = pd.concat(rows)
+    out.index.name = "school_id"
+    return out.reset_index().sort_values(["school_id", "level"], kind="stable").reset_index(drop=True)
+
+
+def coefficient_table(district: District, values: pd.DataFrame) -> pd.DataFrame:
+    """Per indicator and level: the difference coefficient, its threshold, whether it
+    meets it, and how many schools lie below the standard value."""
+    coef = coefficients(district, values)
+    parts = level_rows(district, values)
+    rows = []
+    for ind, by_level in coef.items():
+        for lvl, cv in by_level.items():
+            sel = parts[parts["level"] == lvl]
+            rows.append({
+                "indicator": ind, "level": lvl, "cv": cv, "max_cv": MAX_CV[lvl],
+                "meets": bool(cv <= MAX_CV[lvl]) if cv == cv else None,
+                "standard_min": STANDARD_MIN[ind][lvl],
+                "schools_below": int((sel[ind] < STANDARD_MIN[ind][lvl] - 1e-12).sum()),
+                "schools": len(sel),
+            })
+    return pd.DataFrame(rows)
