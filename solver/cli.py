@@ -14,7 +14,7 @@ from rich.console import Console
 from . import __version__
 from .errors import ExitCode, InfeasibleError, InputError, NoPlanError
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class Ctx:
