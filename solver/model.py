@@ -133,6 +133,13 @@ class RotationModel:
         people["is_key"] = people["is_teacher"] & (people["key_level"] != "none")
         people["is_cadre"] = ~people["is_teacher"]
         self.people = people
+        from .objective import indicator_matrix
+
+        self.person_flags = indicator_matrix(d, self.scenario.balance.indicators)[keep]
+        # People with the same code count the same towards every rule and indicator.
+        self.flag_codes = people["is_key"].to_numpy().astype(np.int64)
+        for k in range(self.person_flags.shape[1]):
+            self.flag_codes += self.person_flags[:, k].astype(np.int64) << (k + 1)
         sch = d.schools
         self.level = sch["level"].to_numpy()
         self.zone = sch["zone"].to_numpy()
@@ -175,9 +182,16 @@ class RotationModel:
                 self.group[home[rows]][:, None], self.group[None, :],
             )
         commute_ok = dist <= sc.commute.max_km + 1e-9
-        keep = other & room
+        keep = other
         if not self.diagnose:
-            keep &= level_ok & scope_ok & commute_ok
+            # In diagnosis the staffing and post rules forbid (and name) these moves instead.
+            keep &= room & level_ok & scope_ok & commute_ok
+        k = sc.solver.max_candidates
+        if k and not self.diagnose and n_p and k < n_s:
+            # Keep each person's k nearest permitted schools (a heuristic reduction).
+            masked = np.where(keep, dist, np.inf)
+            cut = np.partition(masked, k - 1, axis=1)[:, k - 1 : k]
+            keep &= masked <= cut
         p, s = np.nonzero(keep)
         self.pairs = pd.DataFrame({"p": p, "s": s, "dist_km": dist[p, s]})
         if self.diagnose:
@@ -403,7 +417,6 @@ class RotationModel:
         if not self.diagnose:
             return
         pr = self.pairs
-        sc = self.scenario
         for col, rule in (("breaks_level", "same_level"), ("breaks_scope", "scope"), ("breaks_commute", "commute")):
             for i in np.flatnonzero(pr[col].to_numpy()):
                 key = (rule, self._sid(int(pr["s"].iat[i])))
@@ -411,8 +424,8 @@ class RotationModel:
                     key = (rule, "teachers" if self.people["is_teacher"].iat[int(pr["p"].iat[i])] else "principals")
                 if rule == "same_level":
                     key = (rule,)
-                self.model.add_implication(self.x[i], self.guard(*key))
-        _ = sc
+                # the rule holds (guard true) -> this move is off
+                self.model.add_implication(self.guard(*key), self.x[i].Not())
 
     # -------------------------------------------------------------- objective
     @property
@@ -507,6 +520,35 @@ class RotationModel:
             exprs += [hi, lo]
             coefs += [c, -c]
         return cp_model.LinearExpr.weighted_sum(exprs, coefs) if exprs else 0
+
+    # ---------------------------------------------------------------- hints
+    def add_hint(self, choice: np.ndarray) -> None:
+        """Hint a complete plan: ``choice[p]`` is the pair index person p takes, -1 to stay."""
+        m = self.model
+        m.clear_hints()
+        chosen = np.zeros(len(self.x), dtype=bool)
+        chosen[choice[choice >= 0]] = True
+        for p, var in enumerate(self.stay):
+            m.add_hint(var, bool(choice[p] < 0))
+        for i, var in enumerate(self.x):
+            m.add_hint(var, bool(chosen[i]))
+
+    def complete_hint(self, time_limit_s: float = 10.0) -> bool:
+        """Extend the hinted plan to every variable (counts, costs) so CP-SAT takes it as a
+        complete solution; ``False`` (hint dropped) when the plan breaks a rule."""
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.fix_variables_to_their_hinted_value = True
+        solver.parameters.max_time_in_seconds = time_limit_s
+        code = solver.solve(self.model)
+        self.model.clear_hints()
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return False
+        values = list(solver.response_proto.solution)
+        hint = self.model.proto.solution_hint
+        hint.vars.extend(range(len(values)))
+        hint.values.extend(values)
+        return True
 
     # ---------------------------------------------------------------- misc
     def _sid(self, s: int) -> str:

@@ -47,9 +47,9 @@ class LevelBalance:
         """x_i for the level's schools, from per-school counts of all schools."""
         return 100.0 * counts[self.schools] / self.students
 
-    def school_costs(self, counts: np.ndarray, kind: str, j: int | None = None) -> np.ndarray:
+    def school_costs(self, counts: np.ndarray, kind: str, j: int | np.ndarray | None = None) -> np.ndarray:
         """Separable ``cv`` or ``l1`` cost of the level's schools at counts T_i (or of
-        school ``j`` alone, at each count in ``counts``)."""
+        school(s) ``j`` of the level, at ``counts``)."""
         students, share = (self.students, self.share) if j is None else (self.students[j], self.share[j])
         dev = 100.0 * np.asarray(counts, dtype=float) / students - self.mean
         if kind == "cv":

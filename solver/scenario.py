@@ -151,8 +151,12 @@ class SolverSettings(_Section):
     time_limit_s: float = Field(60.0, gt=0)
     workers: int = Field(2, ge=1)
     seed: int = 0
-    # Deterministic search: the time limit counts CP-SAT's deterministic time (see README).
+    # Deterministic search (interleaved workers) and an optional budget of CP-SAT's
+    # deterministic time that stops every run at the same point (see README).
     deterministic: bool = True
+    work_limit: float | None = Field(None, gt=0)
+    # Keep only each person's nearest permitted schools (0 = all): smaller models for big districts.
+    max_candidates: int = Field(0, ge=0)
 
 
 class Scenario(_Section):

@@ -18,7 +18,7 @@ from .data import District
 from .eligibility import eligibility
 from .errors import InfeasibleError, NoPlanError
 from .model import OBJ_UNIT, RotationModel
-from .objective import TERMS
+from .objective import evaluate_terms, objective_value
 from .scenario import Scenario
 
 
@@ -64,6 +64,9 @@ class Result:
 
 
 ProgressFn = Callable[[str], None]
+#: Models with at least this many candidate moves get a warm start (small ones solve
+#: faster without, and stay bit-for-bit reproducible either way).
+HINT_MIN_PAIRS = 5000
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
@@ -84,23 +87,20 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 def solver_parameters(scenario: Scenario) -> cp_model.CpSolver:
     """A CP-SAT solver set from ``[solver]``: workers, seed, limits and determinism.
 
-    Deterministic mode counts the time limit in CP-SAT's *deterministic time* (a
-    machine-independent work measure, roughly seconds on a recent core) and
-    interleaves the workers' search, so the same input gives the same plan; a
-    wall-clock safety limit of 3× plus 10 s stops runaway runs.
+    ``time_limit_s`` is wall-clock. With ``deterministic`` the workers' searches are
+    interleaved deterministically, so a run that ends by proving optimality, or by
+    the ``work_limit`` budget of deterministic time, gives the same plan every time.
     """
     st = scenario.solver
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.num_workers = st.workers
     p.random_seed = st.seed
-    if st.deterministic:
-        p.max_deterministic_time = st.time_limit_s
-        p.max_time_in_seconds = 3 * st.time_limit_s + 10
-        if st.workers > 1:
-            p.interleave_search = True
-    else:
-        p.max_time_in_seconds = st.time_limit_s
+    p.max_time_in_seconds = st.time_limit_s
+    if st.work_limit is not None:
+        p.max_deterministic_time = st.work_limit
+    if st.deterministic and st.workers > 1:
+        p.interleave_search = True
     return solver
 
 
@@ -127,6 +127,15 @@ def solve(
         f"model: {len(built.people)} eligible, {len(built.pairs)} candidate moves, "
         f"built in {build_seconds:.2f} s"
     )
+    if len(built.pairs) >= HINT_MIN_PAIRS:
+        # Big models: start CP-SAT from a feasible plan of paired exchanges.
+        from .heuristic import swap_plan
+
+        choice = swap_plan(built)
+        if choice is not None:
+            built.add_hint(choice)
+            ok = built.complete_hint()
+            say(f"warm start: {int((choice >= 0).sum())} moves by paired exchange ({'used' if ok else 'rejected'})")
     solver = solver_parameters(scenario)
     t1 = time.perf_counter()
     code = solver.solve(built.model, _Progress(say) if progress else None)
@@ -169,12 +178,20 @@ def _result(built: RotationModel, solver: cp_model.CpSolver, code, elig, build_s
         },
         index=ppl.index,
     )
-    terms = {t: solver.value(built.terms[t][0]) / built.terms[t][1] if not isinstance(built.terms[t][0], int)
-             else built.terms[t][0] / built.terms[t][1] for t in TERMS}
+    # Terms from the plan itself (exact), not from the model's integer scaling.
+    school_pos = built.district.staff_school_pos()
+    staff_pos = built.district.staff.index.get_indexer(ppl.index)
+    school_pos[staff_pos] = dest
+    moved = np.zeros(len(built.district.staff), dtype=bool)
+    moved[staff_pos] = ~stay
+    km = np.zeros(len(built.district.staff))
+    km[staff_pos] = dist
+    terms = evaluate_terms(built.district, built.scenario, school_pos, km, moved)
     return Result(
         status=SolveStatus.OPTIMAL if code == cp_model.OPTIMAL else SolveStatus.FEASIBLE,
-        objective=solver.objective_value / OBJ_UNIT,
-        best_bound=solver.best_objective_bound / OBJ_UNIT,
+        objective=objective_value(built.scenario, terms),
+        # the model's bound, in its integer scaling (never above the plan's exact value)
+        best_bound=min(solver.best_objective_bound / OBJ_UNIT, objective_value(built.scenario, terms)),
         solve_seconds=solve_s,
         build_seconds=build_s,
         assignments=assignments,

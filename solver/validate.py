@@ -1,0 +1,546 @@
+"""Check any plan against every rule, independently of the CP-SAT model.
+
+The checks are written from the rules (``../shared/CONTRACT.md``, the README's "The
+rules, as lungang reads them") on the plan itself: who ends up where. They share with
+the model only the definitions that *are* the rules' arithmetic (eligibility, haversine
+distance, the difference coefficient), never its variables or pruning; this module
+imports neither :mod:`solver.model` nor :mod:`solver.solve`.
+
+Each problem is a :class:`Violation` naming the rule, the people and the schools
+involved. Rule names:
+
+``eligible_rows``
+    One row per eligible person and none for anyone else; ``from_school`` is the
+    person's current school, ``moved`` is ``to_school != from_school``, ``to_school``
+    exists. (For the other rules, a row with an unknown ``to_school`` counts as staying.)
+``posts_filled``
+    Every school ends with as many principals, and as many vice principals, as now.
+``subject_staffing``
+    Per school and subject, the teacher head count after the plan is within
+    ``subject_tolerance`` of the demand (``demand.csv``, default today's count). Only
+    cells the plan touches are checked: those whose count changes or that a mover of
+    that subject leaves or joins. A cell nobody enters or leaves keeps today's count,
+    and if that count is off the demand it is the data's problem, not the plan's. (The
+    model is stricter: it also holds untouched cells where eligible people of the
+    subject work. With the default demand every untouched cell meets it, so the two
+    agree.)
+``same_level``, ``scope``, ``commute``
+    Per mover: level (a nine-year school takes either), scope of the role family
+    (teachers: ``scope.teachers``; principals and vice principals:
+    ``scope.principals``), and the great-circle distance from home to the new school.
+``teacher_rotation_min``, ``key_share_of_rotated_min``, ``principal_rotation_min``, ``school_outflow_max``
+    Quotas, with ``ceil`` for minimum and ``floor`` for maximum shares on exact
+    fractions (``Fraction(str(share))``).
+``urban_to_rural_min``, ``rural_to_urban_min``
+    Among moves (all roles) out of urban/town (rural) schools, the share that goes to
+    rural (urban/town) schools.
+``max_cv``
+    Per balanced indicator and level with a cap: the true difference coefficient
+    after the plan ≤ cap (+1e-9). (The model is stricter where a plan changes a level's
+    mean: it caps the coefficient against the mean before and keeps the mean from
+    falling; see the README.)
+``min_per_100``
+    Every school's value of every balanced indicator after the plan ≥ ``min_per_100``
+    (−1e-9), as in the model: all schools, not only those the plan touches.
+``pins``
+    ``pins.csv``: ``stay``, ``move`` or ``to`` a school.
+
+:func:`validate_plan_dir` also checks a plan folder against itself (``plan_files``,
+``schools_table``, ``summary``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .data import CADRE_ROLES, SUBJECTS, District
+from .eligibility import eligibility
+from .geo import haversine_km
+from .indicators import (
+    LEVEL_PARTS,
+    difference_coefficient,
+    indicator_flags,
+    school_counts,
+    school_indicators,
+)
+from .scenario import Scenario
+
+RULES: tuple[str, ...] = (
+    "eligible_rows", "posts_filled", "subject_staffing", "same_level", "scope", "commute",
+    "teacher_rotation_min", "key_share_of_rotated_min", "principal_rotation_min",
+    "school_outflow_max", "urban_to_rural_min", "rural_to_urban_min", "max_cv", "min_per_100",
+    "pins",
+)
+PLAN_RULES: tuple[str, ...] = ("plan_files", "schools_table", "summary")
+TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: its name, what is wrong, and the people and schools involved."""
+
+    rule: str
+    message: str
+    staff: tuple[str, ...] = ()
+    schools: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        text = f"[{self.rule}] {self.message}"
+        if self.staff:
+            text += f" (staff: {', '.join(_short(self.staff))})"
+        if self.schools:
+            text += f" (schools: {', '.join(_short(self.schools))})"
+        return text
+
+
+def _short(items: tuple[str, ...], n: int = 10) -> list[str]:
+    return list(items[:n]) + ([f"... {len(items) - n} more"] if len(items) > n else [])
+
+
+def _frac(share: float) -> Fraction:
+    return Fraction(str(share))
+
+
+def _ids(values: Iterable) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(str(v) for v in values))
+
+
+def _as_bool(s: pd.Series) -> pd.Series:
+    if s.dtype == bool:
+        return s
+    return s.map(lambda v: v if isinstance(v, bool | np.bool_) else str(v).strip().lower() in ("true", "1"))
+
+
+class _Plan:
+    """The plan as every staff member's school before and after.
+
+    Staff without a row stay. A row is applied as written, even for someone who is not
+    eligible (``eligible_rows`` reports that), except that an unknown ``to_school`` or
+    ``staff_id`` is ignored and a repeated row counts once (the first).
+    """
+
+    def __init__(self, district: District, assignments: pd.DataFrame):
+        staff = district.staff
+        self.district = district
+        self.before = staff["school_id"].astype(str)
+        a = assignments.copy()
+        a.index = a.index.astype(str)
+        a = a[~a.index.duplicated(keep="first")]
+        a = a[a.index.isin(staff.index)]
+        to = a["to_school"].astype(str)
+        to = to[to.isin(district.schools.index)]
+        self.after = self.before.copy()
+        self.after.loc[to.index] = to.to_numpy()
+        self.moved = self.after != self.before
+        self.movers = staff.index[self.moved.to_numpy()]
+        self.role = staff["role"]
+        self.is_teacher = self.role == "teacher"
+        self.is_key = self.is_teacher & (staff["key_level"] != "none")
+        self.is_cadre = self.role.isin(CADRE_ROLES)
+
+    def movers_where(self, mask: pd.Series) -> pd.Index:
+        return self.district.staff.index[(self.moved & mask).to_numpy()]
+
+    def touching(self, mask: pd.Series, school_id: str) -> tuple[str, ...]:
+        """Movers among ``mask`` who leave or join ``school_id``."""
+        sel = self.moved & mask & ((self.before == school_id) | (self.after == school_id))
+        return _ids(self.district.staff.index[sel.to_numpy()])
+
+
+def validate_plan(district: District, scenario: Scenario, assignments: pd.DataFrame) -> list[Violation]:
+    """Every rule the plan breaks.
+
+    Parameters
+    ----------
+    district, scenario
+        The data and rules the plan was made for.
+    assignments : pandas.DataFrame
+        Indexed by ``staff_id`` with at least ``from_school, to_school, moved`` (as
+        ``Result.assignments`` or :func:`solver.output.read_assignments` give).
+
+    Returns
+    -------
+    list of Violation
+        Empty when the plan keeps every rule (see the module docstring for each rule).
+    """
+    elig = eligibility(district, scenario)
+    out = _eligible_rows(district, elig, assignments)
+    plan = _Plan(district, assignments)
+    for check in (_posts_filled, _subject_staffing, _moves, _quotas, _outflow, _flows, _balance, _pins):
+        out += check(district, scenario, plan, elig)
+    return out
+
+
+# ----------------------------------------------------------------------------- rules
+
+
+def _eligible_rows(district: District, elig: pd.DataFrame, assignments: pd.DataFrame) -> list[Violation]:
+    out: list[Violation] = []
+    staff = district.staff
+    missing_cols = [c for c in ("from_school", "to_school", "moved") if c not in assignments.columns]
+    if missing_cols:
+        raise ValueError(f"assignments lack the columns {', '.join(missing_cols)}")
+    a = assignments.copy()
+    a.index = a.index.astype(str)
+    rule = "eligible_rows"
+    for sid in _ids(a.index[a.index.duplicated()]):
+        out.append(Violation(rule, f"staff {sid} has more than one row", (sid,)))
+    a = a[~a.index.duplicated(keep="first")]
+    unknown = a.index[~a.index.isin(staff.index)]
+    for sid in unknown:
+        out.append(Violation(rule, f"staff {sid} is not in the district", (sid,)))
+    a = a[a.index.isin(staff.index)]
+    eligible = elig.index[elig["eligible"].to_numpy()].astype(str)
+    for sid in a.index[~a.index.isin(eligible)]:
+        out.append(Violation(rule, f"staff {sid} is not eligible ({elig.at[sid, 'reason']}) but has a row",
+                             (sid,), (str(staff.at[sid, "school_id"]),)))
+    for sid in eligible[~eligible.isin(a.index)]:
+        out.append(Violation(rule, f"eligible staff {sid} has no row", (sid,),
+                             (str(staff.at[sid, "school_id"]),)))
+    cur = staff["school_id"].reindex(a.index).astype(str)
+    frm, to = a["from_school"].astype(str), a["to_school"].astype(str)
+    for sid in a.index[(frm != cur).to_numpy()]:
+        out.append(Violation(rule, f"staff {sid}: from_school {frm[sid]} but works at {cur[sid]}",
+                             (sid,), _ids([cur[sid], frm[sid]])))
+    moved = _as_bool(a["moved"])
+    for sid in a.index[(moved != (to != frm)).to_numpy()]:
+        out.append(Violation(rule, f"staff {sid}: moved is {bool(moved[sid])} but goes from {frm[sid]} to {to[sid]}",
+                             (sid,), _ids([frm[sid], to[sid]])))
+    for sid in a.index[~to.isin(district.schools.index).to_numpy()]:
+        out.append(Violation(rule, f"staff {sid}: to_school {to[sid]} is not a school of the district",
+                             (sid,), (to[sid],)))
+    return out
+
+
+def _posts_filled(district, scenario, plan: _Plan, elig) -> list[Violation]:
+    out = []
+    ids = district.schools.index
+    for role in CADRE_ROLES:
+        mask = plan.role == role
+        before = plan.before[mask].value_counts().reindex(ids, fill_value=0)
+        after = plan.after[mask].value_counts().reindex(ids, fill_value=0)
+        for s in ids[(before != after).to_numpy()]:
+            out.append(Violation(
+                "posts_filled",
+                f"school {s} has {after[s]} {role.replace('_', ' ')}(s) after the plan, {before[s]} before",
+                plan.touching(mask, s), (str(s),),
+            ))
+    return out
+
+
+def _subject_staffing(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]:
+    out = []
+    tol = scenario.staffing.subject_tolerance
+    ids = district.schools.index
+    subjects = pd.Index(SUBJECTS)
+    teach = plan.is_teacher
+    subject = district.staff["subject"]
+    j = subjects.get_indexer(subject[teach])
+    ok = j >= 0
+    before = np.zeros((len(ids), len(subjects)), dtype=np.int64)
+    after = before.copy()
+    np.add.at(before, (ids.get_indexer(plan.before[teach])[ok], j[ok]), 1)
+    np.add.at(after, (ids.get_indexer(plan.after[teach])[ok], j[ok]), 1)
+    demand = district.demand_matrix().reindex(index=ids, columns=subjects).to_numpy() if len(district.demand) else before
+    cells = set(zip(*np.nonzero(after != before), strict=True))
+    for sid in district.staff.index[(plan.moved & teach).to_numpy()]:
+        k = subjects.get_loc(subject[sid])
+        cells.add((ids.get_loc(plan.before[sid]), k))
+        cells.add((ids.get_loc(plan.after[sid]), k))
+    for i, k in sorted(cells):
+        s, subj = ids[i], subjects[k]
+        have, want = int(after[i, k]), int(demand[i, k])
+        if abs(have - want) > tol:
+            out.append(Violation(
+                "subject_staffing",
+                f"school {s} has {have} {subj} teacher(s) after the plan (before {int(before[i, k])}), "
+                f"demand {want} ± {tol}",
+                plan.touching(teach & (subject == subj), s), (str(s),),
+            ))
+    return out
+
+
+def _moves(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]:
+    """same_level, scope and commute, per mover."""
+    out = []
+    sch = district.schools
+    staff = district.staff
+    sc = scenario.scope
+    movers = plan.movers
+    if not len(movers):
+        return out
+    frm = plan.before[movers].to_numpy()
+    to = plan.after[movers].to_numpy()
+    lv_a, lv_b = sch["level"].reindex(frm).to_numpy(), sch["level"].reindex(to).to_numpy()
+    zone_a, zone_b = sch["zone"].reindex(frm).to_numpy(), sch["zone"].reindex(to).to_numpy()
+    grp_a, grp_b = sch["group"].reindex(frm).to_numpy(), sch["group"].reindex(to).to_numpy()
+    dist = haversine_km(staff.loc[movers, "home_lat"], staff.loc[movers, "home_lon"],
+                        sch["lat"].reindex(to), sch["lon"].reindex(to))
+    for k, pid in enumerate(movers):
+        pid, a, b = str(pid), str(frm[k]), str(to[k])
+        if sc.same_level and not (lv_a[k] == lv_b[k] or "nine_year" in (lv_a[k], lv_b[k])):
+            out.append(Violation("same_level", f"staff {pid} moves from a {lv_a[k]} school ({a}) "
+                                 f"to a {lv_b[k]} school ({b})", (pid,), (a, b)))
+        family = "teachers" if plan.role[pid] == "teacher" else "principals"
+        scope = getattr(sc, family)
+        same_zone = zone_a[k] == zone_b[k]
+        same_group = grp_a[k] == grp_b[k] and grp_a[k] != ""
+        ok = {
+            "district": True, "cross_zone": not same_zone, "within_zone": same_zone,
+            "cross_group": not same_group, "within_group": same_group,
+        }[scope]
+        if not ok:
+            out.append(Violation(
+                "scope", f"staff {pid} moves from {a} (zone {zone_a[k]}, group {grp_a[k] or '-'}) to {b} "
+                f"(zone {zone_b[k]}, group {grp_b[k] or '-'}), but scope.{family} is {scope}", (pid,), (a, b)))
+        if dist[k] > scenario.commute.max_km + TOL:
+            out.append(Violation("commute", f"staff {pid} would commute {dist[k]:.3f} km to {b}, "
+                                 f"more than max_km {scenario.commute.max_km:g}", (pid,), (b,)))
+    return out
+
+
+def _quotas(district, scenario: Scenario, plan: _Plan, elig: pd.DataFrame) -> list[Violation]:
+    out = []
+    q = scenario.quotas
+    eligible = elig["eligible"].reindex(district.staff.index).to_numpy(dtype=bool)
+    n_teachers = int((plan.is_teacher.to_numpy() & eligible).sum())
+    n_key = int((plan.is_key.to_numpy() & eligible).sum())
+    n_cadres = int((plan.is_cadre.to_numpy() & eligible).sum())
+    moved_t = plan.movers_where(plan.is_teacher)
+    moved_k = plan.movers_where(plan.is_key)
+    moved_c = plan.movers_where(plan.is_cadre)
+
+    need = math.ceil(_frac(q.teacher_rotation_min) * n_teachers)
+    if len(moved_t) < need:
+        out.append(Violation("teacher_rotation_min", f"{len(moved_t)} teacher(s) move, teacher_rotation_min "
+                             f"{q.teacher_rotation_min:g} of {n_teachers} eligible needs {need}", _ids(moved_t)))
+    share = _frac(q.key_share_of_rotated_min)
+    if q.key_share_basis == "eligible_key":
+        need = math.ceil(share * n_key)
+        if len(moved_k) < need:
+            out.append(Violation("key_share_of_rotated_min", f"{len(moved_k)} key teacher(s) move, "
+                                 f"key_share_of_rotated_min {q.key_share_of_rotated_min:g} of {n_key} eligible key "
+                                 f"teachers needs {need}", _ids(moved_k)))
+    elif len(moved_k) < share * len(moved_t):
+        out.append(Violation("key_share_of_rotated_min", f"{len(moved_k)} of {len(moved_t)} moved teachers are key, "
+                             f"key_share_of_rotated_min {q.key_share_of_rotated_min:g} needs "
+                             f"{math.ceil(share * len(moved_t))}", _ids(moved_t)))
+    need = math.ceil(_frac(q.principal_rotation_min) * n_cadres)
+    if len(moved_c) < need:
+        out.append(Violation("principal_rotation_min", f"{len(moved_c)} principal(s)/vice principal(s) move, "
+                             f"principal_rotation_min {q.principal_rotation_min:g} of {n_cadres} eligible needs "
+                             f"{need}", _ids(moved_c)))
+    return out
+
+
+def _outflow(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]:
+    out = []
+    share = _frac(scenario.quotas.school_outflow_max)
+    teach = plan.is_teacher
+    now = plan.before[teach].value_counts()
+    leaving = plan.before[teach & plan.moved].value_counts()
+    for s, n in leaving.items():
+        cap = math.floor(share * int(now[s]))
+        if n > cap:
+            who = district.staff.index[(teach & plan.moved & (plan.before == s)).to_numpy()]
+            out.append(Violation("school_outflow_max", f"{n} of {int(now[s])} teachers leave school {s}, "
+                                 f"school_outflow_max {scenario.quotas.school_outflow_max:g} allows {cap}",
+                                 _ids(who), (str(s),)))
+    return out
+
+
+def _flows(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]:
+    out = []
+    loc = district.schools["locality"]
+    movers = plan.movers
+    frm = loc.reindex(plan.before[movers]).to_numpy()
+    to = loc.reindex(plan.after[movers]).to_numpy()
+    for rule, src, dst in (("urban_to_rural_min", ("urban", "town"), ("rural",)),
+                           ("rural_to_urban_min", ("rural",), ("urban", "town"))):
+        share = _frac(getattr(scenario.flow, rule))
+        out_all = np.isin(frm, src)
+        out_to = out_all & np.isin(to, dst)
+        if out_to.sum() < share * out_all.sum():
+            out.append(Violation(rule, f"{int(out_to.sum())} of {int(out_all.sum())} moves out of "
+                                 f"{'/'.join(src)} schools go to {'/'.join(dst)} ones, {rule} "
+                                 f"{float(share):g} needs {math.ceil(share * int(out_all.sum()))}",
+                                 _ids(movers[out_all]), _ids(plan.before[movers[out_all]])))
+    return out
+
+
+def _balance(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]:
+    out = []
+    bal = scenario.balance
+    caps = {lvl: bal.max_cv_for(lvl) for lvl in LEVEL_PARTS}
+    if all(c is None for c in caps.values()) and bal.min_per_100 is None:
+        return out
+    after = school_indicators(district, plan.after)
+    flags = indicator_flags(district.staff)
+    sch = district.schools
+    for ind in bal.indicators:
+        counted = pd.Series(flags[ind].to_numpy(), index=district.staff.index)
+        for lvl, cap in caps.items():
+            if cap is None:
+                continue
+            w = sch[f"{lvl}_students"].to_numpy(dtype=float)
+            cv = difference_coefficient(w, after[ind].to_numpy())
+            if not math.isnan(cv) and cv > cap + TOL:
+                in_level = sch.index[w > 0]
+                who = plan.movers_where(counted & (plan.before.isin(in_level) | plan.after.isin(in_level)))
+                out.append(Violation("max_cv", f"difference coefficient of {ind} ({lvl}) is {cv:.4f} after the "
+                                     f"plan, max_cv {cap:g}", _ids(who), _ids(in_level)))
+        if bal.min_per_100 is not None:
+            low = after.index[(after[ind] < bal.min_per_100 - TOL).to_numpy()]
+            for s in low:
+                out.append(Violation("min_per_100", f"school {s} has {after.at[s, ind]:.4f} {ind} after the plan, "
+                                     f"min_per_100 {bal.min_per_100:g}", plan.touching(counted, s), (str(s),)))
+    return out
+
+
+def _pins(district, scenario, plan: _Plan, elig) -> list[Violation]:
+    out = []
+    pins = district.pins
+    if pins is None or not len(pins):
+        return out
+    for row in pins.itertuples(index=False):
+        sid = str(row.staff_id)
+        if sid not in plan.after.index:
+            out.append(Violation("pins", f"pin for unknown staff {sid}", (sid,)))
+            continue
+        a, b = plan.before[sid], plan.after[sid]
+        if row.action == "stay":
+            ok, want = a == b, f"stay at {a}"
+        elif row.action == "move":
+            ok, want = a != b, f"leave {a}"
+        else:
+            ok, want = b == str(row.school_id), f"go to {row.school_id}"
+        if not ok:
+            out.append(Violation("pins", f"staff {sid} is pinned to {want} but the plan has them at {b}",
+                                 (sid,), _ids([a, b] + ([str(row.school_id)] if row.action == "to" else []))))
+    return out
+
+
+# ----------------------------------------------------------------------------- plan folder
+
+
+def validate_plan_dir(plan_dir: str | Path, district: District, scenario: Scenario) -> list[Violation]:
+    """Validate a plan folder: its ``assignments.csv`` against every rule, and the folder
+    against itself.
+
+    Besides the rules of :func:`validate_plan`: ``plan_files`` (``schools.csv`` and
+    ``summary.json`` exist), ``schools_table`` (``schools.csv`` lists every school, and its
+    before and after head counts and indicators are those of the district and the
+    assignments), ``summary`` (``summary.json``'s difference coefficients equal those
+    recomputed from ``schools.csv`` with
+    :func:`solver.indicators.difference_coefficient`, to 1e-9, and its counts of eligible
+    and moved people match the assignments).
+
+    Raises
+    ------
+    InputError
+        When ``assignments.csv`` is missing or lacks columns.
+    """
+    from .output import read_assignments
+
+    plan_dir = Path(plan_dir)
+    a = read_assignments(plan_dir)
+    out = validate_plan(district, scenario, a)
+    plan = _Plan(district, a)
+    missing = [f for f in ("schools.csv", "summary.json") if not (plan_dir / f).is_file()]
+    for f in missing:
+        out.append(Violation("plan_files", f"{plan_dir / f} is missing"))
+    table = None
+    if "schools.csv" not in missing:
+        table = pd.read_csv(plan_dir / "schools.csv", dtype={"school_id": str}).set_index("school_id")
+        out += _schools_table(district, plan, table)
+    if "summary.json" not in missing:
+        info = json.loads((plan_dir / "summary.json").read_text(encoding="utf-8"))
+        out += _summary(info, table, a)
+    return out
+
+
+def _schools_table(district: District, plan: _Plan, table: pd.DataFrame) -> list[Violation]:
+    out = []
+    ids = district.schools.index
+    absent = ids[~ids.isin(table.index)]
+    extra = table.index[~table.index.isin(ids)]
+    if len(absent) or len(extra):
+        out.append(Violation("schools_table", "schools.csv does not list exactly the district's schools "
+                             f"(missing {list(absent)}, extra {list(extra)})", (), _ids([*absent, *extra])))
+    table = table.reindex(ids)
+    counts = {"before": school_counts(district), "after": school_counts(district, plan.after)}
+    values = {"before": school_indicators(district), "after": school_indicators(district, plan.after)}
+    for side in ("before", "after"):
+        for m in ("principals", "vice_principals", "teachers", "key_teachers"):
+            col = f"{m}_{side}"
+            if col not in table.columns:
+                out.append(Violation("schools_table", f"schools.csv has no column {col}"))
+                continue
+            got = pd.to_numeric(table[col], errors="coerce")
+            bad = ids[(got != counts[side][m]).to_numpy()]
+            for s in bad:
+                out.append(Violation("schools_table", f"schools.csv says {col} = {got[s]} at {s}, the plan gives "
+                                     f"{counts[side].at[s, m]}", (), (str(s),)))
+        for ind in ("key_per_100", "pe_art_per_100", "qualified_per_100"):
+            col = f"{ind}_{side}"
+            if col not in table.columns:
+                out.append(Violation("schools_table", f"schools.csv has no column {col}"))
+                continue
+            got = pd.to_numeric(table[col], errors="coerce").to_numpy(dtype=float)
+            want = values[side][ind].to_numpy(dtype=float)
+            for s in ids[~np.isclose(got, want, rtol=0, atol=TOL)]:
+                out.append(Violation("schools_table", f"schools.csv says {col} = {table.at[s, col]} at {s}, the plan "
+                                     f"gives {values[side].at[s, ind]}", (), (str(s),)))
+    return out
+
+
+def _summary(info: dict, table: pd.DataFrame | None, a: pd.DataFrame) -> list[Violation]:
+    out = []
+    counts = info.get("counts", {})
+    moved = int(_as_bool(a["moved"]).sum())
+    if counts.get("eligible") != len(a):
+        out.append(Violation("summary", f"summary.json counts {counts.get('eligible')} eligible, assignments.csv "
+                             f"has {len(a)} rows"))
+    if counts.get("moved") != moved:
+        out.append(Violation("summary", f"summary.json counts {counts.get('moved')} moved, assignments.csv has {moved}"))
+    coef = info.get("coefficients")
+    if not isinstance(coef, dict):
+        out.append(Violation("summary", "summary.json has no coefficients"))
+        return out
+    if table is None:
+        return out
+    for ind, by_level in coef.items():
+        for lvl, sides in by_level.items():
+            for side in ("before", "after"):
+                col, wcol = f"{ind}_{side}", f"{lvl}_students"
+                if col not in table.columns or wcol not in table.columns:
+                    out.append(Violation("summary", f"cannot recompute {ind} ({lvl}, {side}): schools.csv lacks "
+                                         f"{col if col not in table.columns else wcol}"))
+                    continue
+                want = difference_coefficient(table[wcol].to_numpy(dtype=float), table[col].to_numpy(dtype=float))
+                got = sides.get(side) if isinstance(sides, dict) else None
+                got = float("nan") if got is None else float(got)
+                same = (math.isnan(got) and not math.isfinite(want)) or abs(got - want) <= TOL
+                if not same:
+                    out.append(Violation("summary", f"summary.json gives the {side} difference coefficient of {ind} "
+                                         f"({lvl}) as {got}, schools.csv gives {want}"))
+    return out
+
+
+def summarize(violations: list[Violation]) -> str:
+    """A readable report: a count per rule, then each violation."""
+    if not violations:
+        return "the plan keeps every rule"
+    by_rule: dict[str, int] = {}
+    for v in violations:
+        by_rule[v.rule] = by_rule.get(v.rule, 0) + 1
+    head = f"{len(violations)} violation(s): " + ", ".join(f"{r} {n}" for r, n in by_rule.items())
+    return "\n".join([head, *(f"  - {v}" for v in violations)])

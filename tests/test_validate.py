@@ -1,0 +1,470 @@
+"""The plan validator (solver.validate) on hand-written plans, good and bad."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from builders import NEAR, NEW, make_district, person, scenario, school
+
+from solver.eligibility import eligibility
+from solver.indicators import difference_coefficient, school_indicators
+from solver.output import plan_school_of, write_plan
+from solver.solve import solve
+from solver.validate import RULES, Violation, summarize, validate_plan, validate_plan_dir
+
+# A: primary urban Z1 G1 | B: primary rural Z2 G1 | C: junior town Z1 (no group) | N: nine-year rural Z2 G2, far away
+SCHOOLS = [
+    school("A", km=0, locality="urban", zone="Z1", group="G1"),
+    school("B", km=5, locality="rural", zone="Z2", group="G1"),
+    school("C", km=8, level="junior", locality="town", zone="Z1"),
+    school("N", km=30, level="nine_year", locality="rural", zone="Z2", group="G2", students=800,
+           junior_students=400),
+]
+STAFF = [
+    person("PA", "A", role="principal"),
+    person("VA", "A", role="vice_principal"),
+    person("PB", "B", role="principal"),
+    person("PC", "C", role="principal"),
+    person("PN", "N", role="principal", school_start_date=NEW),
+    person("A1", "A", key_level="district"),
+    person("A2", "A", home_km=0),
+    person("A3", "A", subject="chinese"),
+    person("A4", "A", subject="pe", school_start_date=NEW),
+    person("B1", "B"),
+    person("B2", "B", subject="chinese", key_level="municipal"),
+    person("B3", "B", exempt_reason="nursing"),
+    person("C1", "C"),
+    person("C2", "C", subject="chinese", retirement_date=NEAR),
+    person("N1", "N"),
+    person("N2", "N", subject="music"),
+]
+ELIGIBLE = ["PA", "VA", "PB", "PC", "A1", "A2", "A3", "B1", "B2", "C1", "N1", "N2"]
+#: A scenario under which moves are judged only by the rule a test turns on.
+LOOSE = {"staffing": {"subject_tolerance": 9}, "scope": {"same_level": False}, "commute": {"max_km": 100.0}}
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory):
+    return make_district(SCHOOLS, STAFF, tmp_path_factory.mktemp("validate"))
+
+
+def loose(**over) -> object:
+    """The LOOSE scenario with some sections changed."""
+    raw = {k: dict(v) for k, v in LOOSE.items()}
+    for k, v in over.items():
+        raw.setdefault(k, {}).update(v)
+    return scenario(**raw)
+
+
+def plan(district, moves: dict[str, str] | None = None, sc=None) -> pd.DataFrame:
+    """Assignments for every eligible person: stay, or go where ``moves`` says."""
+    elig = eligibility(district, sc or scenario())
+    ids = elig.index[elig["eligible"]]
+    frm = district.staff.loc[ids, "school_id"]
+    to = pd.Series([(moves or {}).get(i, frm[i]) for i in ids], index=ids)
+    return pd.DataFrame({"from_school": frm, "to_school": to, "moved": to != frm}, index=ids)
+
+
+def rules(violations: list[Violation]) -> set[str]:
+    return {v.rule for v in violations}
+
+
+def only(violations: list[Violation], rule: str) -> list[Violation]:
+    return [v for v in violations if v.rule == rule]
+
+
+def test_fixture_eligibility(district):
+    """The fixture's eligible people are the ones the tests assume."""
+    elig = eligibility(district, scenario())
+    assert list(elig.index[elig["eligible"]]) == ELIGIBLE
+
+
+def test_everyone_stays_is_valid(district):
+    """A plan in which nobody moves keeps every rule of the permissive scenario."""
+    assert validate_plan(district, scenario(), plan(district)) == []
+
+
+# ----------------------------------------------------------------- eligible_rows
+
+
+def test_missing_row(district):
+    """An eligible person without a row is reported by name."""
+    v = validate_plan(district, scenario(), plan(district).drop(index="A2"))
+    assert [(x.rule, x.staff) for x in v] == [("eligible_rows", ("A2",))]
+
+
+def test_row_for_ineligible_person(district):
+    """A row for a person who is not eligible (too new) is reported, with the reason."""
+    a = pd.concat([plan(district), pd.DataFrame({"from_school": ["A"], "to_school": ["A"], "moved": [False]},
+                                                index=["A4"])])
+    v = only(validate_plan(district, scenario(), a), "eligible_rows")
+    assert [x.staff for x in v] == [("A4",)] and "years at school" in v[0].message
+
+
+@pytest.mark.parametrize("who", ["A4", "B3", "C2"])
+def test_ineligible_person_moved(district, who):
+    """Moving a too-new, exempt or near-retirement person is caught."""
+    home = district.staff.at[who, "school_id"]
+    a = pd.concat([plan(district), pd.DataFrame({"from_school": [home], "to_school": ["N"], "moved": [True]},
+                                                index=[who])])
+    v = only(validate_plan(district, loose(), a), "eligible_rows")
+    assert [x.staff for x in v] == [(who,)]
+
+
+def test_duplicate_and_unknown_rows(district):
+    """A second row for a person and a row for someone not in the district are caught."""
+    a = plan(district)
+    extra = pd.DataFrame({"from_school": ["A", "A"], "to_school": ["A", "A"], "moved": [False, False]},
+                         index=["A2", "ZZ9"])
+    v = validate_plan(district, scenario(), pd.concat([a, extra]))
+    assert sorted(x.staff for x in v) == [("A2",), ("ZZ9",)] and rules(v) == {"eligible_rows"}
+
+
+def test_wrong_from_school(district):
+    """from_school must be the person's current school."""
+    a = plan(district)
+    a.loc["B1", "from_school"] = "A"
+    a.loc["B1", "moved"] = True
+    v = validate_plan(district, scenario(), a)
+    assert [(x.rule, x.staff, x.schools) for x in v] == [("eligible_rows", ("B1",), ("B", "A"))]
+
+
+def test_moved_flag_must_match(district):
+    """moved is true exactly when to_school differs from from_school."""
+    a = plan(district)
+    a.loc["A2", "moved"] = True
+    v = validate_plan(district, scenario(), a)
+    assert [(x.rule, x.staff) for x in v] == [("eligible_rows", ("A2",))]
+
+
+def test_unknown_to_school(district):
+    """A destination that is not a school of the district is caught."""
+    a = plan(district, {"A2": "Q"})
+    v = validate_plan(district, scenario(), a)
+    assert [(x.rule, x.staff, x.schools) for x in v] == [("eligible_rows", ("A2",), ("Q",))]
+
+
+def test_moved_as_text(district):
+    """A moved column read as text ("true"/"false") is understood."""
+    a = plan(district, {"PA": "B", "PB": "A"})
+    a["moved"] = a["moved"].map({True: "true", False: "false"})
+    assert validate_plan(district, scenario(), a) == []
+
+
+# ----------------------------------------------------------------- posts and subjects
+
+
+def test_posts_filled_single_move(district):
+    """A principal who leaves without a replacement empties one post and doubles another."""
+    v = validate_plan(district, scenario(), plan(district, {"PA": "B"}))
+    assert [(x.rule, x.staff, x.schools) for x in v] == [
+        ("posts_filled", ("PA",), ("A",)), ("posts_filled", ("PA",), ("B",))]
+
+
+def test_posts_filled_swap_ok(district):
+    """Two principals who swap keep every post filled."""
+    assert validate_plan(district, scenario(), plan(district, {"PA": "B", "PB": "A"})) == []
+
+
+def test_vice_principal_is_not_a_principal(district):
+    """A vice principal cannot fill a principal's post."""
+    v = validate_plan(district, scenario(), plan(district, {"PA": "B", "PB": "A", "VA": "B"}))
+    assert rules(v) == {"posts_filled"} and {x.schools for x in v} == {("A",), ("B",)}
+    assert all("vice principal" in x.message for x in v)
+
+
+def test_subject_staffing_tolerance(district):
+    """One math teacher moving breaks tolerance 0 at both schools and keeps tolerance 1."""
+    a = plan(district, {"A2": "B"})
+    v = validate_plan(district, scenario(), a)
+    assert [(x.rule, x.staff, x.schools) for x in v] == [
+        ("subject_staffing", ("A2",), ("A",)), ("subject_staffing", ("A2",), ("B",))]
+    assert validate_plan(district, scenario(staffing={"subject_tolerance": 1}), a) == []
+
+
+def test_subject_swap_ok(district):
+    """Two math teachers who swap keep tolerance 0."""
+    assert validate_plan(district, scenario(), plan(district, {"A2": "B", "B1": "A"})) == []
+
+
+def test_subject_staffing_untouched_cells_not_checked(district, tmp_path):
+    """Demand away from today's count is the plan's problem only where the plan moves someone."""
+    d = make_district(SCHOOLS, STAFF, tmp_path, demand_rows=[{"school_id": "A", "subject": "math", "required": 5}])
+    assert validate_plan(d, scenario(), plan(d)) == []
+    assert validate_plan(d, scenario(), plan(d, {"A3": "B", "B2": "A"})) == []
+    v = validate_plan(d, scenario(), plan(d, {"A2": "B", "B1": "A"}))
+    assert [(x.rule, x.staff, x.schools) for x in v] == [("subject_staffing", ("A2", "B1"), ("A",))]
+
+
+# ----------------------------------------------------------------- per mover
+
+
+def test_same_level(district):
+    """Primary to junior breaks same_level; primary to nine-year does not; the rule can be off."""
+    sc = scenario(staffing={"subject_tolerance": 9}, commute={"max_km": 100.0})
+    v = validate_plan(district, sc, plan(district, {"A2": "C"}))
+    assert [(x.rule, x.staff, x.schools) for x in v] == [("same_level", ("A2",), ("A", "C"))]
+    assert validate_plan(district, sc, plan(district, {"A2": "N"})) == []
+    assert validate_plan(district, loose(), plan(district, {"A2": "C"})) == []
+
+
+@pytest.mark.parametrize(
+    "scope, dest, ok",
+    [
+        ("district", "B", True), ("district", "C", True),
+        ("cross_zone", "B", True), ("cross_zone", "C", False),
+        ("within_zone", "B", False), ("within_zone", "C", True),
+        ("cross_group", "B", False), ("cross_group", "C", True),
+        ("within_group", "B", True), ("within_group", "C", False),
+    ],
+)
+def test_scope_teachers(district, scope, dest, ok):
+    """A→B crosses zones inside group G1; A→C stays in zone Z1 and leaves the group."""
+    v = validate_plan(district, loose(scope={"teachers": scope}), plan(district, {"A2": dest}))
+    assert [(x.rule, x.staff, x.schools) for x in v] == ([] if ok else [("scope", ("A2",), ("A", dest))])
+
+
+def test_scope_principals_use_their_own_setting(district):
+    """Principals follow scope.principals, not scope.teachers."""
+    swap = {"PA": "C", "PC": "A"}
+    assert validate_plan(district, loose(scope={"teachers": "cross_zone"}), plan(district, swap)) == []
+    v = validate_plan(district, loose(scope={"principals": "cross_zone"}), plan(district, swap))
+    assert rules(v) == {"scope"} and {x.staff for x in v} == {("PA",), ("PC",)}
+
+
+def test_empty_group_is_its_own_group(district):
+    """A school without a group shares no group, even with another groupless school."""
+    v = validate_plan(district, loose(scope={"teachers": "within_group"}), plan(district, {"C1": "A"}))
+    assert [(x.rule, x.staff) for x in v] == [("scope", ("C1",))]
+
+
+def test_commute(district):
+    """A move to a school 30 km from home breaks max_km 15 and keeps max_km 40."""
+    a = plan(district, {"A2": "N"})
+    v = validate_plan(district, loose(commute={"max_km": 15.0}), a)
+    assert [(x.rule, x.staff, x.schools) for x in v] == [("commute", ("A2",), ("N",))]
+    assert validate_plan(district, loose(commute={"max_km": 40.0}), a) == []
+
+
+# ----------------------------------------------------------------- quotas
+
+
+def test_teacher_rotation_min(district):
+    """8 eligible teachers at 0.25 need 2 movers: one is too few."""
+    sc = loose(quotas={"teacher_rotation_min": 0.25})
+    v = validate_plan(district, sc, plan(district, {"A2": "B"}))
+    assert [(x.rule, x.staff) for x in v] == [("teacher_rotation_min", ("A2",))]
+    assert validate_plan(district, sc, plan(district, {"A2": "B", "C1": "A"})) == []
+
+
+def test_teacher_rotation_min_ceil(district):
+    """A share of 0.3 of 8 teachers needs ceil(2.4) = 3 movers."""
+    sc = loose(quotas={"teacher_rotation_min": 0.3})
+    assert rules(validate_plan(district, sc, plan(district, {"A2": "B", "C1": "A"}))) == {"teacher_rotation_min"}
+    assert validate_plan(district, sc, plan(district, {"A2": "B", "C1": "A", "N1": "C"})) == []
+
+
+def test_key_share_rotated(district):
+    """With share 0.5 of rotated teachers, one ordinary mover needs a key mover beside them."""
+    sc = loose(quotas={"key_share_of_rotated_min": 0.5})
+    v = validate_plan(district, sc, plan(district, {"A2": "B"}))
+    assert [(x.rule, x.staff) for x in v] == [("key_share_of_rotated_min", ("A2",))]
+    assert validate_plan(district, sc, plan(district, {"A2": "B", "A1": "C"})) == []
+    assert rules(validate_plan(district, sc, plan(district, {"A2": "B", "A3": "B", "A1": "C"}))) == {
+        "key_share_of_rotated_min"}
+
+
+def test_key_share_eligible_key(district):
+    """With basis eligible_key, 0.5 of the 2 eligible key teachers must move, whoever else does."""
+    sc = loose(quotas={"key_share_of_rotated_min": 0.5, "key_share_basis": "eligible_key"})
+    assert rules(validate_plan(district, sc, plan(district))) == {"key_share_of_rotated_min"}
+    assert validate_plan(district, sc, plan(district, {"B2": "A"})) == []
+
+
+def test_principal_rotation_min(district):
+    """Half of the 4 eligible cadres must move: a principal swap is enough."""
+    sc = loose(quotas={"principal_rotation_min": 0.5})
+    assert rules(validate_plan(district, sc, plan(district))) == {"principal_rotation_min"}
+    assert validate_plan(district, sc, plan(district, {"PA": "B", "PB": "A"})) == []
+
+
+def test_school_outflow_max(district):
+    """A has 4 teachers: at 0.25 one may leave, two may not."""
+    sc = loose(quotas={"school_outflow_max": 0.25})
+    assert validate_plan(district, sc, plan(district, {"A2": "B"})) == []
+    v = validate_plan(district, sc, plan(district, {"A2": "B", "A1": "B"}))
+    assert [(x.rule, x.staff, x.schools) for x in v] == [("school_outflow_max", ("A1", "A2"), ("A",))]
+
+
+def test_school_outflow_counts_all_teachers(district):
+    """The outflow cap counts the school's ineligible teachers too (floor(0.5 · 4) = 2)."""
+    sc = loose(quotas={"school_outflow_max": 0.5})
+    assert validate_plan(district, sc, plan(district, {"A2": "B", "A1": "B"})) == []
+
+
+# ----------------------------------------------------------------- flows
+
+
+def test_urban_to_rural_min(district):
+    """Of two moves out of urban/town schools one goes to a rural school: 0.5 holds, 0.6 does not."""
+    a = plan(district, {"A2": "B", "A3": "C"})
+    assert validate_plan(district, loose(flow={"urban_to_rural_min": 0.5}), a) == []
+    v = validate_plan(district, loose(flow={"urban_to_rural_min": 0.6}), a)
+    assert [(x.rule, set(x.staff)) for x in v] == [("urban_to_rural_min", {"A2", "A3"})]
+
+
+def test_urban_to_rural_counts_cadres(district):
+    """Moves of principals count in the flow rules too."""
+    a = plan(district, {"PA": "C", "PC": "A"})
+    v = validate_plan(district, loose(flow={"urban_to_rural_min": 0.5}), a)
+    assert [(x.rule, set(x.staff)) for x in v] == [("urban_to_rural_min", {"PA", "PC"})]
+
+
+def test_rural_to_urban_min(district):
+    """A move out of a rural school must go to an urban or town one at share 1."""
+    sc = loose(flow={"rural_to_urban_min": 1.0})
+    assert validate_plan(district, sc, plan(district, {"B1": "A"})) == []
+    assert validate_plan(district, sc, plan(district, {"B1": "C"})) == []
+    v = validate_plan(district, sc, plan(district, {"B1": "N"}))
+    assert [(x.rule, x.staff, x.schools) for x in v] == [("rural_to_urban_min", ("B1",), ("B",))]
+
+
+# ----------------------------------------------------------------- balance caps
+
+
+def test_max_cv(district):
+    """The true difference coefficient after the plan is checked against the cap, per level."""
+    a = plan(district, {"A1": "N"})
+    values = school_indicators(district, plan_school_of(district, a))
+    cv = {lvl: difference_coefficient(district.schools[f"{lvl}_students"], values["key_per_100"])
+          for lvl in ("primary", "junior")}
+    assert cv["primary"] > 0.3 and cv["junior"] > 0
+    sc = loose(balance={"max_cv": {"primary": cv["primary"] - 0.01}})
+    v = validate_plan(district, sc, a)
+    assert [(x.rule, x.staff, x.schools) for x in v] == [("max_cv", ("A1",), ("A", "B", "N"))]
+    assert validate_plan(district, loose(balance={"max_cv": {"primary": cv["primary"] + 0.01}}), a) == []
+
+
+def test_max_cv_only_balanced_indicators(district):
+    """max_cv applies to the balanced indicators only."""
+    sc = loose(balance={"max_cv": 0.01, "indicator": "pe_art_per_100"})
+    v = validate_plan(district, sc, plan(district))
+    assert rules(v) == {"max_cv"} and all("pe_art_per_100" in x.message for x in v)
+
+
+def test_min_per_100(district):
+    """Every school needs at least min_per_100: C and N have no key teacher, then A has none."""
+    sc = loose(balance={"min_per_100": 0.1})
+    v = validate_plan(district, sc, plan(district))
+    assert [(x.rule, x.schools) for x in v] == [("min_per_100", ("C",)), ("min_per_100", ("N",))]
+    v = validate_plan(district, sc, plan(district, {"A1": "C"}))
+    assert [(x.rule, x.staff, x.schools) for x in v] == [
+        ("min_per_100", ("A1",), ("A",)), ("min_per_100", (), ("N",))]
+
+
+# ----------------------------------------------------------------- pins
+
+
+def test_pins(district, tmp_path):
+    """stay, move and to pins are checked; a move pin on an ineligible person cannot hold."""
+    pins = [
+        {"staff_id": "A2", "action": "stay"},
+        {"staff_id": "B1", "action": "move"},
+        {"staff_id": "A3", "action": "to", "school_id": "C"},
+        {"staff_id": "A4", "action": "move"},
+    ]
+    d = make_district(SCHOOLS, STAFF, tmp_path, pins_rows=pins)
+    sc = loose()
+    v = validate_plan(d, sc, plan(d, {"A2": "B", "A3": "B"}))
+    assert [(x.rule, x.staff) for x in v] == [("pins", ("A2",)), ("pins", ("B1",)), ("pins", ("A3",)),
+                                              ("pins", ("A4",))]
+    v = validate_plan(d, sc, plan(d, {"B1": "A", "A3": "C"}))
+    assert [(x.rule, x.staff) for x in v] == [("pins", ("A4",))]
+
+
+# ----------------------------------------------------------------- plan folder and report
+
+
+@pytest.fixture(scope="module")
+def plan_dir(district, tmp_path_factory):
+    sc = loose(quotas={"teacher_rotation_min": 0.25, "principal_rotation_min": 0.5})
+    result = solve(district, sc)
+    out = tmp_path_factory.mktemp("plans") / "plan"
+    write_plan(district, sc, result, out)
+    return out, sc
+
+
+def _copy(src, dst):
+    import shutil
+
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_plan_dir_valid(district, plan_dir):
+    """A plan folder written by solve + write_plan validates cleanly."""
+    out, sc = plan_dir
+    assert validate_plan_dir(out, district, sc) == []
+
+
+def test_plan_dir_missing_files(district, plan_dir, tmp_path):
+    """A folder without summary.json or schools.csv is reported."""
+    out, sc = plan_dir
+    d = _copy(out, tmp_path / "p")
+    (d / "summary.json").unlink()
+    (d / "schools.csv").unlink()
+    v = validate_plan_dir(d, district, sc)
+    assert [x.rule for x in v] == ["plan_files", "plan_files"]
+
+
+def test_plan_dir_schools_table_mismatch(district, plan_dir, tmp_path):
+    """schools.csv after-counts that do not follow from the assignments are caught."""
+    out, sc = plan_dir
+    d = _copy(out, tmp_path / "p")
+    t = pd.read_csv(d / "schools.csv", dtype={"school_id": str})
+    t.loc[t["school_id"] == "C", "teachers_after"] += 1
+    t.to_csv(d / "schools.csv", index=False)
+    v = validate_plan_dir(d, district, sc)
+    assert [(x.rule, x.schools) for x in v] == [("schools_table", ("C",))]
+
+
+def test_plan_dir_summary_mismatch(district, plan_dir, tmp_path):
+    """A difference coefficient in summary.json off by more than 1e-9 is caught."""
+    out, sc = plan_dir
+    d = _copy(out, tmp_path / "p")
+    info = json.loads((d / "summary.json").read_text())
+    info["coefficients"]["key_per_100"]["primary"]["after"] += 1e-6
+    (d / "summary.json").write_text(json.dumps(info))
+    v = validate_plan_dir(d, district, sc)
+    assert [x.rule for x in v] == ["summary"] and "key_per_100" in v[0].message
+
+
+def test_plan_dir_edited_assignments(district, plan_dir, tmp_path):
+    """Editing assignments.csv by hand breaks rules and the folder's own consistency."""
+    out, sc = plan_dir
+    d = _copy(out, tmp_path / "p")
+    a = pd.read_csv(d / "assignments.csv", dtype=str, keep_default_na=False)
+    who = a.index[(a["role"] == "principal") & (a["moved"] == "false")][0]
+    a.loc[who, ["to_school", "moved"]] = ["N", "true"]
+    a.to_csv(d / "assignments.csv", index=False)
+    found = rules(validate_plan_dir(d, district, sc))
+    assert {"posts_filled", "schools_table", "summary"} <= found
+
+
+def test_summarize_and_str():
+    """The report counts violations per rule and lists each with its people and schools."""
+    assert summarize([]) == "the plan keeps every rule"
+    v = [Violation("commute", "too far", ("T1",), ("S2",)), Violation("commute", "also too far", ("T2",))]
+    text = summarize(v)
+    assert text.splitlines()[0] == "2 violation(s): commute 2"
+    assert "[commute] too far (staff: T1) (schools: S2)" in text
+    assert str(Violation("scope", "x")) == "[scope] x"
+
+
+def test_rule_names():
+    """The validator's rule names match the model's diagnosis names where both exist."""
+    from solver.diagnose import RULE_TEXT
+
+    assert (set(RULE_TEXT) - {"pin"}) <= set(RULES)
