@@ -250,5 +250,8 @@ def _json(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2, default=str)
 
 
+# Commands defined in their own modules register here (one import and add_command each).
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -124,7 +124,7 @@ def swap_plan(built: RotationModel) -> np.ndarray | None:
 def _balance_gain(built: RotationModel, p_i, p_j, a, b) -> np.ndarray:
     """Fall of the balance term if p_i (at a) and p_j (at b) swap, from today's counts."""
     gain = np.zeros(len(p_i))
-    kind = "cv" if built.scenario.balance.objective == "minmax" else built.scenario.balance.objective
+    kind = "cv" if built.scenario.balance.kind == "minmax" else built.scenario.balance.kind
     for part in built.parts:
         k = built.indicators.index(part.indicator)
         flags = built.person_flags[:, k].astype(int)

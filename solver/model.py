@@ -363,7 +363,7 @@ class RotationModel:
         bal = self.scenario.balance
         students = self.district.schools["students"].to_numpy(dtype=float)
         for part in self.parts:
-            cap = bal.max_cv_for(part.level)
+            cap = bal.max_cv_for(part.level, part.indicator)
             if cap is None:
                 continue
             k = self._ind_index(part.indicator)
@@ -487,7 +487,7 @@ class RotationModel:
 
     def _objective(self) -> None:
         """Σ weight · term over the named terms (:mod:`solver.objective`)."""
-        kind = self.scenario.balance.objective
+        kind = self.scenario.balance.kind
         bal_parts: list = []
         if kind in ("cv", "l1"):
             for part in self.parts:

@@ -116,7 +116,7 @@ def evaluate_terms(
     """
     indicators = scenario.balance.indicators
     counts = counts_by_school(district, school_pos, indicators)
-    kind = scenario.balance.objective
+    kind = scenario.balance.kind
     balance = 0.0
     for part in level_balances(district, scenario):
         balance += part.cost(counts[:, indicators.index(part.indicator)], kind)

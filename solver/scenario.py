@@ -110,10 +110,14 @@ class Commute(_Section):
 
 class Balance(_Section):
     indicator: Indicator | list[Indicator] = "key_per_100"
-    objective: Literal["cv", "minmax", "l1"] = "cv"
+    # lexicographic: balance (as cv) first, then commute, then moves, each stage holding
+    # the previous stage's optimum.
+    objective: Literal["cv", "minmax", "l1", "lexicographic"] = "cv"
     # weight per indicator when `indicator` is a list (default: equal)
     indicator_weights: dict[Indicator, float] | None = None
-    max_cv: float | dict[Level, float] | None = None
+    # a number (every level and indicator), per level {primary = 0.5, junior = 0.45}, or per
+    # indicator {key_per_100 = {primary = 0.5}, pe_art_per_100 = 0.45}
+    max_cv: float | dict[Level, float] | dict[Indicator, float | dict[Level, float]] | None = None
     min_per_100: float | None = Field(None, ge=0)
 
     @property
@@ -126,10 +130,21 @@ class Balance(_Section):
             return float(self.indicator_weights[indicator])
         return 1.0
 
-    def max_cv_for(self, level: str) -> float | None:
-        if self.max_cv is None or isinstance(self.max_cv, float | int):
-            return None if self.max_cv is None else float(self.max_cv)
-        return self.max_cv.get(level)
+    @property
+    def kind(self) -> str:
+        """The balance measure of the objective (``lexicographic`` balances by ``cv``)."""
+        return "cv" if self.objective == "lexicographic" else self.objective
+
+    def max_cv_for(self, level: str, indicator: str | None = None) -> float | None:
+        """The cap on ``indicator`` 's difference coefficient in ``level`` (None: no cap)."""
+        cap = self.max_cv
+        if isinstance(cap, dict) and any(k in INDICATORS for k in cap):
+            if indicator is None:
+                return None
+            cap = cap.get(indicator)
+        if cap is None or isinstance(cap, float | int):
+            return None if cap is None else float(cap)
+        return cap.get(level)
 
 
 class Flow(_Section):

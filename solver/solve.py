@@ -104,12 +104,31 @@ def solver_parameters(scenario: Scenario) -> cp_model.CpSolver:
     return solver
 
 
-def solve(
-    district: District,
-    scenario: Scenario,
-    progress: ProgressFn | None = None,
-) -> Result:
-    """Plan one year of rotation.
+def build(district: District, scenario: Scenario, progress: ProgressFn | None = None,
+          warm_start: bool = True) -> tuple[RotationModel, float]:
+    """Build the model (and, for big ones, its warm start); returns it and the build seconds."""
+    say = progress or (lambda _msg: None)
+    t0 = time.perf_counter()
+    built = RotationModel(district, scenario, elig=eligibility(district, scenario))
+    build_seconds = time.perf_counter() - t0
+    say(
+        f"model: {len(built.people)} eligible, {len(built.pairs)} candidate moves, "
+        f"built in {build_seconds:.2f} s"
+    )
+    if warm_start and len(built.pairs) >= HINT_MIN_PAIRS:
+        # Big models: start CP-SAT from a feasible plan of paired exchanges.
+        from .heuristic import swap_plan
+
+        choice = swap_plan(built)
+        if choice is not None:
+            built.add_hint(choice)
+            ok = built.complete_hint()
+            say(f"warm start: {int((choice >= 0).sum())} moves by paired exchange ({'used' if ok else 'rejected'})")
+    return built, build_seconds
+
+
+def run(built: RotationModel, progress: ProgressFn | None = None, build_seconds: float = 0.0) -> Result:
+    """Solve a built model with the scenario's solver settings and return the plan.
 
     Raises
     ------
@@ -119,23 +138,7 @@ def solve(
         No plan was found within the time limit.
     """
     say = progress or (lambda _msg: None)
-    t0 = time.perf_counter()
-    elig = eligibility(district, scenario)
-    built = RotationModel(district, scenario, elig=elig)
-    build_seconds = time.perf_counter() - t0
-    say(
-        f"model: {len(built.people)} eligible, {len(built.pairs)} candidate moves, "
-        f"built in {build_seconds:.2f} s"
-    )
-    if len(built.pairs) >= HINT_MIN_PAIRS:
-        # Big models: start CP-SAT from a feasible plan of paired exchanges.
-        from .heuristic import swap_plan
-
-        choice = swap_plan(built)
-        if choice is not None:
-            built.add_hint(choice)
-            ok = built.complete_hint()
-            say(f"warm start: {int((choice >= 0).sum())} moves by paired exchange ({'used' if ok else 'rejected'})")
+    scenario = built.scenario
     solver = solver_parameters(scenario)
     t1 = time.perf_counter()
     code = solver.solve(built.model, _Progress(say) if progress else None)
@@ -143,7 +146,7 @@ def solve(
     if code == cp_model.INFEASIBLE:
         from .diagnose import diagnose
 
-        raise InfeasibleError(*diagnose(district, scenario, elig))
+        raise InfeasibleError(*diagnose(built.district, scenario, built.elig))
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if code == cp_model.MODEL_INVALID:
             raise RuntimeError(f"CP-SAT rejected the model: {built.model.validate()}")
@@ -151,7 +154,29 @@ def solve(
             f"no plan found within the time limit ({scenario.solver.time_limit_s:g} s); "
             "raise [solver] time_limit_s or --time-limit"
         )
-    return _result(built, solver, code, elig, build_seconds, solve_seconds)
+    return _result(built, solver, code, built.elig, build_seconds, solve_seconds)
+
+
+def solve(
+    district: District,
+    scenario: Scenario,
+    progress: ProgressFn | None = None,
+) -> Result:
+    """Plan one year of rotation: :func:`build`, then :func:`run`.
+
+    Raises
+    ------
+    InfeasibleError
+        The rules cannot all hold; ``diagnosis`` names the conflicting rules.
+    NoPlanError
+        No plan was found within the time limit.
+    """
+    if scenario.balance.objective == "lexicographic":
+        from .lexicographic import solve_lexicographic
+
+        return solve_lexicographic(district, scenario, progress=progress)
+    built, build_seconds = build(district, scenario, progress)
+    return run(built, progress, build_seconds)
 
 
 def _result(built: RotationModel, solver: cp_model.CpSolver, code, elig, build_s, solve_s) -> Result:

@@ -379,7 +379,7 @@ def _flows(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]:
 def _balance(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]:
     out = []
     bal = scenario.balance
-    caps = {lvl: bal.max_cv_for(lvl) for lvl in LEVEL_PARTS}
+    caps = {(ind, lvl): bal.max_cv_for(lvl, ind) for ind in bal.indicators for lvl in LEVEL_PARTS}
     if all(c is None for c in caps.values()) and bal.min_per_100 is None:
         return out
     after = school_indicators(district, plan.after)
@@ -387,7 +387,8 @@ def _balance(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]
     sch = district.schools
     for ind in bal.indicators:
         counted = pd.Series(flags[ind].to_numpy(), index=district.staff.index)
-        for lvl, cap in caps.items():
+        for lvl in LEVEL_PARTS:
+            cap = caps[ind, lvl]
             if cap is None:
                 continue
             w = sch[f"{lvl}_students"].to_numpy(dtype=float)
