@@ -188,10 +188,11 @@ class RotationModel:
             keep &= room & level_ok & scope_ok & commute_ok
         k = sc.solver.max_candidates
         if k and not self.diagnose and n_p and k < n_s:
-            # Keep each person's k nearest permitted schools (a heuristic reduction).
+            # Keep each teacher's k nearest permitted schools (a heuristic reduction);
+            # cadres are few and move in chains of posts, so they keep every school.
             masked = np.where(keep, dist, np.inf)
             cut = np.partition(masked, k - 1, axis=1)[:, k - 1 : k]
-            keep &= masked <= cut
+            keep &= (masked <= cut) | ~is_t[:, None]
         p, s = np.nonzero(keep)
         self.pairs = pd.DataFrame({"p": p, "s": s, "dist_km": dist[p, s]})
         if self.diagnose:
