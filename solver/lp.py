@@ -8,23 +8,52 @@ without it, :func:`lp_bound` returns ``None``.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+
 import numpy as np
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """Silence the process's standard output (file descriptor 1) for a moment."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def lp_bound(proto, time_limit_s: float = 60.0, integral: bool = False) -> float | None:
     """Optimal value of the LP relaxation of a model's ``proto`` (in its objective units).
 
+    See :func:`lp_solve`; ``None`` when highspy is missing or HiGHS does not finish.
+    """
+    out = lp_solve(proto, time_limit_s, integral)
+    return None if out is None else out[0]
+
+
+def lp_solve(proto, time_limit_s: float = 60.0, integral: bool = False) -> tuple[float, np.ndarray] | None:
+    """The LP relaxation of a model's ``proto``: (bound, value of every variable).
+
     Only linear, exactly-one, at-most-one and bool-or constraints without enforcement
     literals are supported (what :class:`solver.model.RotationModel` builds outside
     diagnosis). With ``integral`` the integer variables stay integer (a MIP: used by
-    the benchmarks as the HiGHS peer). Returns ``None`` when highspy is missing or
-    HiGHS does not finish.
+    the benchmarks as the HiGHS peer); the bound is then HiGHS's dual bound and the
+    values its best solution (``None`` if it found none). Returns ``None`` when
+    highspy is missing or HiGHS does not finish.
     """
     try:
         import highspy
     except ImportError:  # pragma: no cover - optional
         return None
-    h = highspy.Highs()
+    with _quiet_stdout():  # HiGHS prints a banner on creation, before any option is set
+        h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit_s))
     n = len(proto.variables)
@@ -80,8 +109,10 @@ def lp_bound(proto, time_limit_s: float = 60.0, integral: bool = False) -> float
                   np.array(starts[:-1], dtype=np.int32), np.array(index, dtype=np.int32), np.array(value, float))
     h.run()
     status = h.getModelStatus()
+    values = np.asarray(h.getSolution().col_value, dtype=float)
     if status != highspy.HighsModelStatus.kOptimal:
-        if integral and h.getInfo().mip_dual_bound > -np.inf:
-            return (h.getInfo().mip_dual_bound + offset) * scale
+        info = h.getInfo()
+        if integral and info.mip_dual_bound > -np.inf and len(values) == n and info.primal_solution_status:
+            return (info.mip_dual_bound + offset) * scale, values
         return None
-    return (h.getInfo().objective_function_value + offset) * scale
+    return (h.getInfo().objective_function_value + offset) * scale, values

@@ -89,10 +89,12 @@ class RotationModel:
     """
 
     def __init__(self, district: District, scenario: Scenario, *, diagnose: bool = False,
-                 elig: pd.DataFrame | None = None):
+                 elig: pd.DataFrame | None = None, restrict: np.ndarray | None = None):
         self.district = district
         self.scenario = scenario
         self.diagnose = diagnose
+        # Optional pair keys (p · n_schools + s) to keep: a restricted model for search.
+        self.restrict = restrict
         self.model = cp_model.CpModel()
         self.guards: dict[tuple, cp_model.IntVar] = {}
         self.elig = eligibility(district, scenario) if elig is None else elig
@@ -193,6 +195,10 @@ class RotationModel:
             masked = np.where(keep, dist, np.inf)
             cut = np.partition(masked, k - 1, axis=1)[:, k - 1 : k]
             keep &= (masked <= cut) | ~is_t[:, None]
+        if self.restrict is not None:
+            allowed = np.zeros(n_p * n_s, dtype=bool)
+            allowed[self.restrict] = True
+            keep &= allowed.reshape(n_p, n_s)
         p, s = np.nonzero(keep)
         self.pairs = pd.DataFrame({"p": p, "s": s, "dist_km": dist[p, s]})
         if self.diagnose:
@@ -550,6 +556,23 @@ class RotationModel:
         hint.vars.extend(range(len(values)))
         hint.values.extend(values)
         return True
+
+    def pair_keys(self, idx: np.ndarray | None = None) -> np.ndarray:
+        """Keys p · n_schools + s of the candidate pairs (all, or those at ``idx``)."""
+        pr = self.pairs if idx is None else self.pairs.iloc[idx]
+        return pr["p"].to_numpy(dtype=np.int64) * self.district.n_schools + pr["s"].to_numpy(dtype=np.int64)
+
+    def choice_from(self, other: RotationModel, values) -> np.ndarray:
+        """Translate a solution of ``other`` (same people, other pairs) into this model's
+        pair choice per person (-1 = stays): ``values`` are ``other.x`` values."""
+        chosen = other.pair_keys(np.flatnonzero(np.asarray(values, dtype=bool)))
+        pos = pd.Series(np.arange(len(self.pairs)), index=self.pair_keys())
+        choice = np.full(len(self.people), -1, dtype=np.int64)
+        idx = pos.reindex(chosen).to_numpy()
+        if np.isnan(idx).any():
+            raise ValueError("the solution uses a pair this model does not have")
+        choice[(chosen // self.district.n_schools)] = idx.astype(np.int64)
+        return choice
 
     # ---------------------------------------------------------------- misc
     def _sid(self, s: int) -> str:

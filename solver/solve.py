@@ -115,6 +115,7 @@ def build(district: District, scenario: Scenario, progress: ProgressFn | None = 
         f"model: {len(built.people)} eligible, {len(built.pairs)} candidate moves, "
         f"built in {build_seconds:.2f} s"
     )
+    built.warm_choice = None
     if warm_start and len(built.pairs) >= HINT_MIN_PAIRS:
         # Big models: start CP-SAT from a feasible plan of paired exchanges.
         from .heuristic import swap_plan
@@ -123,12 +124,68 @@ def build(district: District, scenario: Scenario, progress: ProgressFn | None = 
         if choice is not None:
             built.add_hint(choice)
             ok = built.complete_hint()
+            built.warm_choice = choice if ok else None
             say(f"warm start: {int((choice >= 0).sum())} moves by paired exchange ({'used' if ok else 'rejected'})")
     return built, build_seconds
 
 
+def _search(built: RotationModel, time_limit_s: float, say: ProgressFn | None):
+    """One CP-SAT search on ``built`` with the scenario's settings and a time limit."""
+    solver = solver_parameters(built.scenario)
+    solver.parameters.max_time_in_seconds = max(time_limit_s, 0.5)
+    t = time.perf_counter()
+    code = solver.solve(built.model, _Progress(say) if say else None)
+    return solver, code, time.perf_counter() - t
+
+
+def _guided(built: RotationModel, say: ProgressFn, progress: ProgressFn | None, deadline: float):
+    """LP-guided search for big models.
+
+    Solve the LP relaxation of the full model (HiGHS); its optimum is mostly integral,
+    so the model restricted to the moves the LP uses (plus the warm start's) holds
+    near-optimal plans and is small enough for CP-SAT to search well from the LP's
+    rounding. Returns ``(lp_bound, restricted model, solver, status)``, or ``None``
+    when highspy is missing or the LP does not finish in time.
+    """
+    from .lp import lp_solve
+
+    lp = lp_solve(built.model.proto, time_limit_s=max(1.0, 0.3 * (deadline - time.perf_counter())))
+    if lp is None:
+        return None
+    bound, values = lp
+    x_values = values[np.array([v.index for v in built.x], dtype=np.int64)]
+    keep = [np.flatnonzero(x_values > 1e-6)]
+    if built.warm_choice is not None:
+        keep.append(built.warm_choice[built.warm_choice >= 0])
+    keys = np.unique(built.pair_keys(np.unique(np.concatenate(keep))))
+    small = RotationModel(built.district, built.scenario, elig=built.elig, restrict=keys)
+    small.add_hint(small.choice_from(built, x_values > 0.5))
+    say(f"LP bound {bound / OBJ_UNIT:.4f}; searching the {len(small.pairs)} moves the LP uses")
+    solver, code, _ = _search(small, deadline - time.perf_counter(), progress and say)
+    return bound / OBJ_UNIT, small, solver, code
+
+
+def _check(code, built: RotationModel) -> None:
+    """Raise the contract's error for a search that found no plan."""
+    if code == cp_model.INFEASIBLE:
+        from .diagnose import diagnose
+
+        raise InfeasibleError(*diagnose(built.district, built.scenario, built.elig))
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if code == cp_model.MODEL_INVALID:
+            raise RuntimeError(f"CP-SAT rejected the model: {built.model.validate()}")
+        raise NoPlanError(
+            f"no plan found within the time limit ({built.scenario.solver.time_limit_s:g} s); "
+            "raise [solver] time_limit_s or --time-limit"
+        )
+
+
 def run(built: RotationModel, progress: ProgressFn | None = None, build_seconds: float = 0.0) -> Result:
     """Solve a built model with the scenario's solver settings and return the plan.
+
+    Big models (``HINT_MIN_PAIRS`` candidate moves or more) are searched through their
+    LP relaxation (:func:`_guided`); the bound reported is then the LP's, which holds
+    for the full model. Smaller models, or when that fails, are searched whole.
 
     Raises
     ------
@@ -138,23 +195,21 @@ def run(built: RotationModel, progress: ProgressFn | None = None, build_seconds:
         No plan was found within the time limit.
     """
     say = progress or (lambda _msg: None)
-    scenario = built.scenario
-    solver = solver_parameters(scenario)
-    t1 = time.perf_counter()
-    code = solver.solve(built.model, _Progress(say) if progress else None)
-    solve_seconds = time.perf_counter() - t1
-    if code == cp_model.INFEASIBLE:
-        from .diagnose import diagnose
-
-        raise InfeasibleError(*diagnose(built.district, scenario, built.elig))
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        if code == cp_model.MODEL_INVALID:
-            raise RuntimeError(f"CP-SAT rejected the model: {built.model.validate()}")
-        raise NoPlanError(
-            f"no plan found within the time limit ({scenario.solver.time_limit_s:g} s); "
-            "raise [solver] time_limit_s or --time-limit"
-        )
-    return _result(built, solver, code, built.elig, build_seconds, solve_seconds)
+    t0 = time.perf_counter()
+    deadline = t0 + built.scenario.solver.time_limit_s
+    if len(built.pairs) >= HINT_MIN_PAIRS:
+        guided = _guided(built, say, progress, deadline)
+        if guided is not None and guided[3] in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            lp_bound, small, solver, code = guided
+            # The restricted model's own bound and optimality say nothing of the full model:
+            # the plan is optimal only when it meets the LP bound.
+            tight = solver.objective_value / OBJ_UNIT <= lp_bound + 1e-9 * max(1.0, abs(lp_bound))
+            return _result(small, solver, cp_model.OPTIMAL if tight else cp_model.FEASIBLE, built.elig,
+                           build_seconds, time.perf_counter() - t0, lp_bound=lp_bound, own_bound=False)
+        say("LP-guided search found no plan; searching the full model")
+    solver, code, _ = _search(built, deadline - time.perf_counter(), progress and say)
+    _check(code, built)
+    return _result(built, solver, code, built.elig, build_seconds, time.perf_counter() - t0)
 
 
 def solve(
@@ -179,7 +234,8 @@ def solve(
     return run(built, progress, build_seconds)
 
 
-def _result(built: RotationModel, solver: cp_model.CpSolver, code, elig, build_s, solve_s) -> Result:
+def _result(built: RotationModel, solver: cp_model.CpSolver, code, elig, build_s, solve_s,
+            lp_bound: float | None = None, own_bound: bool = True) -> Result:
     ppl, pairs = built.people, built.pairs
     stay = solver.boolean_values(built.stay).to_numpy(dtype=bool) if len(built.stay) else np.zeros(0, bool)
     chosen = solver.boolean_values(built.x).to_numpy(dtype=bool) if len(built.x) else np.zeros(0, bool)
@@ -216,7 +272,8 @@ def _result(built: RotationModel, solver: cp_model.CpSolver, code, elig, build_s
         status=SolveStatus.OPTIMAL if code == cp_model.OPTIMAL else SolveStatus.FEASIBLE,
         objective=objective_value(built.scenario, terms),
         # the model's bound, in its integer scaling (never above the plan's exact value)
-        best_bound=min(solver.best_objective_bound / OBJ_UNIT, objective_value(built.scenario, terms)),
+        best_bound=min(max(solver.best_objective_bound / OBJ_UNIT if own_bound else -np.inf, lp_bound or -np.inf),
+                       objective_value(built.scenario, terms)),
         solve_seconds=solve_s,
         build_seconds=build_s,
         assignments=assignments,
