@@ -201,6 +201,17 @@ def run(built: RotationModel, progress: ProgressFn | None = None, build_seconds:
         guided = _guided(built, say, progress, deadline)
         if guided is not None and guided[3] in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             lp_bound, small, solver, code = guided
+            left = deadline - time.perf_counter()
+            if left > 0.1 * built.scenario.solver.time_limit_s and solver.objective_value / OBJ_UNIT > lp_bound + 1e-6:
+                # Time left: the full model, started from the restricted plan, may improve it
+                # and prove a better bound.
+                say(f"restricted plan {solver.objective_value / OBJ_UNIT:.4f}; searching the full model from it")
+                built.add_hint(built.choice_from(small, solver.boolean_values(small.x).to_numpy(dtype=bool)))
+                if built.complete_hint():
+                    full, full_code, _ = _search(built, deadline - time.perf_counter(), progress and say)
+                    if full_code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                        return _result(built, full, full_code, built.elig, build_seconds,
+                                       time.perf_counter() - t0, lp_bound=lp_bound)
             # The restricted model's own bound and optimality say nothing of the full model:
             # the plan is optimal only when it meets the LP bound.
             tight = solver.objective_value / OBJ_UNIT <= lp_bound + 1e-9 * max(1.0, abs(lp_bound))
