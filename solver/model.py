@@ -32,6 +32,9 @@ METRE = 1000
 OBJ_UNIT = 100_000_000
 #: minmax resolution: per-100 values in 1e-4.
 MINMAX_UNIT = 10_000
+#: With ``max_candidates`` unset, models above this many candidate moves keep each
+#: teacher's nearest schools only.
+AUTO_MAX_PAIRS = 200_000
 
 
 def share_fraction(share: float) -> Fraction:
@@ -189,6 +192,11 @@ class RotationModel:
             # In diagnosis the staffing and post rules forbid (and name) these moves instead.
             keep &= room & level_ok & scope_ok & commute_ok
         k = sc.solver.max_candidates
+        if k is None:
+            # Automatic: all candidates unless the model would be too big to search well.
+            total = int(keep.sum()) if not self.diagnose else 0
+            k = 0 if total <= AUTO_MAX_PAIRS else max(10, AUTO_MAX_PAIRS // max(n_p, 1))
+        self.candidates_limit = k
         if k and not self.diagnose and n_p and k < n_s:
             # Keep each teacher's k nearest permitted schools (a heuristic reduction);
             # cadres are few and move in chains of posts, so they keep every school.

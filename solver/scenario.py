@@ -170,8 +170,9 @@ class SolverSettings(_Section):
     # deterministic time that stops every run at the same point (see README).
     deterministic: bool = True
     work_limit: float | None = Field(None, gt=0)
-    # Keep only each person's nearest permitted schools (0 = all): smaller models for big districts.
-    max_candidates: int = Field(0, ge=0)
+    # Keep only each teacher's nearest permitted schools: 0 = all; unset = all unless the
+    # model would exceed 200,000 candidate moves, then as many as fit (at least 10).
+    max_candidates: int | None = Field(None, ge=0)
 
 
 class Scenario(_Section):

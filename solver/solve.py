@@ -292,6 +292,8 @@ def _result(built: RotationModel, solver: cp_model.CpSolver, code, elig, build_s
         eligibility=elig,
         stats={
             "candidate_moves": float(len(pairs)),
+            # 0: every permitted school; k: each teacher's k nearest (the bound holds for those)
+            "candidates_per_teacher": float(getattr(built, "candidates_limit", 0) or 0),
             "variables": float(len(built.model.proto.variables)),
             "constraints": float(len(built.model.proto.constraints)),
             "deterministic_time": solver.deterministic_time if hasattr(solver, "deterministic_time") else float("nan"),
