@@ -39,7 +39,10 @@ def handle_errors(fn):
                 err.print(f"  {p}", markup=False)
             sys.exit(ExitCode.BAD_INPUT)
         except InfeasibleError as exc:
+            # the diagnosis in full: rules, schools and subjects, and the relaxations found
             err.print(f"infeasible: {exc}", markup=False)
+            if exc.diagnosis and "diagnosis_file" in kwargs and not kwargs["diagnosis_file"]:
+                err.print("(`--diagnosis FILE` writes this diagnosis as JSON)", markup=False)
             sys.exit(ExitCode.INFEASIBLE)
         except NoPlanError as exc:
             err.print(f"no plan: {exc}", markup=False)
@@ -85,11 +88,15 @@ def main(ctx: click.Context, verbose: int, quiet: int) -> None:
 @click.option("--workers", type=int, help="Override [solver] workers.")
 @click.option("--seed", type=int, help="Override [solver] seed.")
 @click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
+@click.option("--from", "from_plan", type=click.Path(file_okay=False, exists=True),
+              help="Re-plan: keep as many decisions of this earlier plan folder as the rules allow.")
+@click.option("--diagnosis", "diagnosis_file", type=click.Path(dir_okay=False),
+              help="When the rules cannot all hold (exit 3), also write the diagnosis as JSON here.")
 @click.pass_obj
 @handle_errors
-def solve(obj: Ctx, scenario, out, time_limit, workers, seed, force) -> None:
+def solve(obj: Ctx, scenario, out, time_limit, workers, seed, force, from_plan, diagnosis_file) -> None:
     """Plan one year's rotation and write the plan folder."""
-    from .output import write_plan
+    from .output import read_assignments, write_diagnosis, write_plan
     from .solve import solve as run
 
     sc, district = load(scenario)
@@ -98,11 +105,37 @@ def solve(obj: Ctx, scenario, out, time_limit, workers, seed, force) -> None:
     # Refuse a non-empty output folder before spending time on the solve.
     if out.exists() and any(out.iterdir()) and not force:
         raise InputError(f"output folder {out} exists and is not empty; use --force to replace it", file=str(out))
+    old = read_assignments(Path(from_plan)) if from_plan else None
     obj.say(f"solving '{sc.name}': {district.n_schools} schools, {len(district.staff)} staff")
-    result = run(district, sc, progress=(lambda m: obj.say(m, 2)) if obj.verbosity >= 2 else (lambda m: obj.say(m)))
-    write_plan(district, sc, result, out, force=force)
+    progress = (lambda m: obj.say(m, 2)) if obj.verbosity >= 2 else (lambda m: obj.say(m))
+    report = None
+    try:
+        if old is not None:
+            _precheck(district, sc)  # solve() runs the same checks itself
+            from .replan import format_report, replan
+
+            result, report = replan(district, sc, old, progress=progress, source=str(from_plan))
+        else:
+            result = run(district, sc, progress=progress)
+    except InfeasibleError as exc:
+        if diagnosis_file:
+            write_diagnosis(Path(diagnosis_file), {"scenario": sc.name, "message": str(exc), **exc.diagnosis})
+        raise
+    write_plan(district, sc, result, out, force=force, replan=report)
     obj.say(result.summary())
+    if report is not None:
+        obj.say(format_report(report))
     obj.say(f"plan written to {out}")
+
+
+def _precheck(district, sc) -> None:
+    """Cheap counting checks before any solve: raise InfeasibleError with the diagnosis."""
+    from .diagnose import diagnose, precheck
+    from .eligibility import eligibility
+
+    elig = eligibility(district, sc)
+    if precheck(district, sc, elig):
+        raise InfeasibleError(*diagnose(district, sc, elig))
 
 
 @main.command()
@@ -189,60 +222,73 @@ def validate(obj: Ctx, scenario, plan) -> None:
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--plan", type=click.Path(file_okay=False, exists=True), help="A plan folder: show before and after.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--table", "which", type=click.Choice(["schools", "coefficients"]), default="schools", show_default=True,
+              help="With --format csv: the table to write.")
 @click.pass_obj
 @handle_errors
-def indicators(obj: Ctx, scenario, plan, fmt) -> None:
-    """Balance indicators per school and level, and their difference coefficients."""
-    from .indicators import coefficient_table, level_rows, school_indicators
+def indicators(obj: Ctx, scenario, plan, fmt, which) -> None:
+    """Balance indicators per school and level, and their difference coefficients.
+
+    For every school (a nine-year school as its primary and its junior part): teachers
+    with above-standard qualifications, key teachers, and PE and art teachers per 100
+    students, the student-teacher ratio, and the indicators under the national standard
+    value; per indicator and level the difference coefficient and whether it meets 0.50
+    (primary) / 0.45 (junior). With --plan, before and after side by side (CSV columns
+    get the suffixes _before and _after, as in a plan's schools.csv).
+    """
+    from .indicators import coefficient_table, indicator_report, level_rows, school_indicators
     from .output import plan_school_of, read_assignments
 
     sc, district = load(scenario)
-    sides = {"before": school_indicators(district)}
-    if plan:
-        sides["after"] = school_indicators(district, plan_school_of(district, read_assignments(Path(plan))))
-    schools = {k: level_rows(district, v) for k, v in sides.items()}
-    coefs = {k: coefficient_table(district, v) for k, v in sides.items()}
+    where = plan_school_of(district, read_assignments(Path(plan))) if plan else None
     if fmt == "json":
-        click.echo(_json({k: {"coefficients": coefs[k].to_dict("records"),
-                              "schools": schools[k].to_dict("records")} for k in sides}))
+        sides = {"before": school_indicators(district)}
+        if where is not None:
+            sides["after"] = school_indicators(district, where)
+        click.echo(_json({k: {"coefficients": coefficient_table(district, v).to_dict("records"),
+                              "schools": level_rows(district, v).to_dict("records")} for k, v in sides.items()}))
         return
+    report = indicator_report(district, where)
     if fmt == "csv":
-        frames = [df.assign(side=k) for k, df in schools.items()]
-        import pandas as pd
-
-        pd.concat(frames).to_csv(sys.stdout, index=False)
+        report[which].to_csv(sys.stdout, index=False)
         return
-    _print_indicator_tables(sc.name, schools, coefs)
+    _print_indicator_tables(sc.name, report, ["before", "after"] if plan else ["before"])
 
 
-def _print_indicator_tables(name, schools, coefs) -> None:
+def _print_indicator_tables(name, report, sides) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from .indicators import SHORT_NAMES, STANDARD_MIN
+
     out = Console(highlight=False)
-    sides = list(schools)
+    sfx = (lambda c, s: f"{c}_{s}") if len(sides) > 1 else (lambda c, s: c)
+    coefs = report["coefficients"]
     t = Table(title=f"{name}: difference coefficients (max 0.50 primary, 0.45 junior)")
-    for col in ("indicator", "level", *[f"cv {s}" for s in sides], "max", *[f"below std {s}" for s in sides]):
+    for col in ("indicator", "level", *[f"CV {s}" for s in sides], "max", *[f"below std {s}" for s in sides]):
         t.add_column(col)
-    base = coefs[sides[0]]
-    for i, row in base.iterrows():
-        cells = [row["indicator"], row["level"]]
+    for _, r in coefs.iterrows():
+        cells = [SHORT_NAMES[r["indicator"]], r["level"]]
         for s in sides:
-            r = coefs[s].iloc[i]
-            mark = "" if r["meets"] is None else (" ok" if r["meets"] else " over")
-            cells.append(f"{r['cv']:.3f}{mark}")
-        cells.append(f"{row['max_cv']:.2f}")
-        cells += [f"{int(coefs[s].iloc[i]['schools_below'])}/{int(row['schools'])}" for s in sides]
+            meets = r[sfx("meets", s)]
+            mark = "" if meets is None or meets != meets else (" ok" if meets else " over")
+            cells.append(f"{r[sfx('cv', s)]:.3f}{mark}")
+        cells.append(f"{r['max_cv']:.2f}")
+        cells += [f"{int(r[sfx('schools_below', s)])}/{int(r['schools'])}" for s in sides]
         t.add_row(*cells)
     out.print(t)
-    st = Table(title="schools (per 100 students; below = under the national standard)")
-    for col in ("school", "level", "students", "qualified", "key", "pe_art", "students/teacher", "below"):
-        st.add_column(col)
-    last = schools[sides[-1]]
-    for _, r in last.iterrows():
-        st.add_row(str(r["school_id"]), r["level"], str(int(r["students"])), f"{r['qualified_per_100']:.2f}",
-                   f"{r['key_per_100']:.2f}", f"{r['pe_art_per_100']:.2f}", f"{r['students_per_teacher']:.1f}",
-                   r["below_standard"])
+    arrow = " → ".join(sides)
+    st = Table(title=f"schools per 100 students ({arrow}; * under the national standard value)")
+    for col in ("school", "level", "students", *SHORT_NAMES.values(), "pupils/teacher"):
+        st.add_column(col, no_wrap=col != "school")
+    for _, r in report["schools"].iterrows():
+        cells = [str(r["school_id"]), r["level"], str(int(r["students"]))]
+        for ind in SHORT_NAMES:
+            vals = [r[sfx(ind, s)] for s in sides]
+            low = STANDARD_MIN[ind][r["level"]] - 1e-12
+            cells.append("→".join(f"{v:.2f}{'*' if v < low else ''}" for v in vals))
+        cells.append("→".join(f"{r[sfx('students_per_teacher', s)]:.1f}" for s in sides))
+        st.add_row(*cells)
     out.print(st)
 
 
@@ -251,6 +297,92 @@ def _json(obj) -> str:
 
 
 # Commands defined in their own modules register here (one import and add_command each).
+
+
+@main.command()
+@click.argument("plan", type=click.Path(file_okay=False, exists=True))
+@click.option("--staff", "staff_ids", multiple=True, help="Explain this person (repeatable).")
+@click.option("--school", "school_ids", multiple=True, help="Show this school and the people who leave or join it (repeatable).")
+@click.option("--scenario", "scenario_path", type=click.Path(dir_okay=False),
+              help="Scenario file [default: the scenario stored in the plan's summary.json].")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+@handle_errors
+def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt) -> None:
+    """Why the plan is as it is: terms, rules, schools and people (see explain.json)."""
+    from .explain import explain_plan, format_explain
+    from .output import read_assignments
+
+    plan = Path(plan)
+    sc, district = _plan_scenario(plan, scenario_path)
+    a = read_assignments(plan)
+    staff = list(staff_ids) or None
+    if school_ids:
+        unknown = [s for s in school_ids if s not in district.schools.index]
+        if unknown:
+            raise InputError(f"unknown school(s): {', '.join(unknown)}", file="--school")
+        touch = a[a["from_school"].isin(school_ids) | a["to_school"].isin(school_ids)].index
+        staff = list(dict.fromkeys([*(staff or []), *touch]))
+    if staff_ids:
+        unknown = [s for s in staff_ids if s not in a.index]
+        if unknown:
+            raise InputError(f"not in the plan (not an eligible person): {', '.join(unknown)}", file="--staff")
+    status = None
+    if (plan / "summary.json").is_file():
+        status = json.loads((plan / "summary.json").read_text(encoding="utf-8")).get("status")
+    ex = explain_plan(district, sc, a, staff=staff, status=status)
+    from .validate import validate_plan
+
+    broken = validate_plan(district, sc, a)
+    if broken:
+        ex.setdefault("warnings", []).append(
+            f"the plan breaks {len(broken)} rule instance(s) under these data and rules (lungang validate lists them)")
+    if fmt == "json":
+        if school_ids:
+            ex["schools"] = [s for s in ex["schools"] if s["school_id"] in school_ids]
+        click.echo(_json(ex))
+        return
+    click.echo(format_explain(ex, staff=list(staff_ids) or None, school=list(school_ids) or None))
+
+
+def _plan_scenario(plan: Path, scenario_path: str | None):
+    """The scenario (given, or stored in the plan's summary.json) and its district."""
+    if scenario_path:
+        return load(scenario_path)
+    from .loaders import load_district
+    from .scenario import parse_scenario
+
+    f = plan / "summary.json"
+    if not f.is_file():
+        raise InputError(f"{f} is missing; give --scenario", file=str(f))
+    raw = json.loads(f.read_text(encoding="utf-8")).get("scenario")
+    if not isinstance(raw, dict):
+        raise InputError("summary.json holds no scenario; give --scenario", file=str(f))
+    sc = parse_scenario(raw, file=str(f))
+    data = sc.scenario.data
+    if data is None:
+        from .generate import cached_district_path
+
+        data = cached_district_path(sc)
+    if not Path(data).exists():
+        raise InputError(f"the plan's data folder {data} is not there; give --scenario", file=str(f))
+    return sc, load_district(data, as_of=sc.as_of)
+
+
+@main.command()
+@click.argument("plan_a", type=click.Path(file_okay=False, exists=True))
+@click.argument("plan_b", type=click.Path(file_okay=False, exists=True))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@handle_errors
+def diff(plan_a, plan_b, fmt) -> None:
+    """Who moves differently in PLAN_B than in PLAN_A, and how indicators, terms and counts differ."""
+    from .diff import diff_plans, format_diff
+
+    d = diff_plans(plan_a, plan_b)
+    click.echo(_json(d) if fmt == "json" else format_diff(d))
+from .compare import compare_command  # noqa: E402
+
+main.add_command(compare_command, "compare")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import io
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -818,7 +819,12 @@ def _xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
         for info in src.infolist():
             z = zipfile.ZipInfo(info.filename, date_time=(AS_OF.year, AS_OF.month, AS_OF.day, 0, 0, 0))
             z.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(z, src.read(info.filename))
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                # openpyxl stamps the save time into the properties whatever we set
+                stamp = fixed.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + stamp + rb"\g<2>", data)
+            dst.writestr(z, data)
     return out.getvalue()
 
 

@@ -159,3 +159,48 @@ def coefficient_table(district: District, values: pd.DataFrame) -> pd.DataFrame:
                 "schools": len(sel),
             })
     return pd.DataFrame(rows)
+
+
+#: Short names of the indicators for narrow tables.
+SHORT_NAMES: dict[str, str] = {"qualified_per_100": "qualified", "key_per_100": "key", "pe_art_per_100": "pe_art"}
+
+
+def side_by_side(frames: dict[str, pd.DataFrame], keys: list[str], shared: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Join tables of the same rows for several sides (``before``, ``after``) on ``keys``.
+
+    With one side the table is returned as it is. With several, every column but
+    ``keys`` and ``shared`` (equal on every side, kept once) is repeated per side with
+    the suffix ``_<side>``: ``key_per_100_before``, ``key_per_100_after``, as in a
+    plan's ``schools.csv``.
+    """
+    sides = list(frames)
+    if len(sides) == 1:
+        return frames[sides[0]].reset_index(drop=True)
+    first = frames[sides[0]]
+    out = first[keys + [c for c in shared if c in first.columns]].copy()
+    for s in sides:
+        f = frames[s]
+        rest = [c for c in f.columns if c not in keys and c not in shared]
+        out = out.merge(f[keys + rest].rename(columns={c: f"{c}_{s}" for c in rest}), on=keys, how="left")
+    return out
+
+
+def indicator_report(district: District, plan_school_of: pd.Series | None = None) -> dict[str, pd.DataFrame]:
+    """What ``lungang indicators`` shows: ``schools`` (one row per school part, see
+    :func:`level_rows`) and ``coefficients`` (see :func:`coefficient_table`), each for
+    the staffing now and, with ``plan_school_of`` (staff_id → school after a plan),
+    side by side before and after (:func:`side_by_side`)."""
+    sides = {"before": school_indicators(district)}
+    if plan_school_of is not None:
+        sides["after"] = school_indicators(district, plan_school_of)
+    names = district.schools["name"]
+    schools = {}
+    for k, v in sides.items():
+        rows = level_rows(district, v)
+        rows.insert(1, "name", names.reindex(rows["school_id"]).to_numpy())
+        schools[k] = rows
+    coefs = {k: coefficient_table(district, v) for k, v in sides.items()}
+    return {
+        "schools": side_by_side(schools, ["school_id", "level"], ("name", "students")),
+        "coefficients": side_by_side(coefs, ["indicator", "level"], ("max_cv", "standard_min", "schools")),
+    }

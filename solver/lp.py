@@ -2,8 +2,15 @@
 
 CP-SAT's own bound can be weak with two workers; the relaxation of the same model
 (every integer variable made continuous) is a valid lower bound too, and the gap
-is reported against the better of the two. Needs ``highspy`` (extra ``[bench]``);
-without it, :func:`lp_bound` returns ``None``.
+is reported against the better of the two. Needs ``highspy``; without it,
+:func:`lp_bound`, :func:`lp_solve` and :func:`highs_solve` return ``None``.
+
+:func:`highs_solve` is the full interface (status, plan values, bound, timings and,
+for a MIP, every improving plan as it is found); :func:`lp_solve` and
+:func:`lp_bound` are its short forms. The model is read from the proto's binary
+serialisation (written by CP-SAT's own helper, parsed by protobuf), which is several
+times faster than walking the Python wrappers of a large model constraint by
+constraint.
 """
 
 from __future__ import annotations
@@ -11,8 +18,15 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
+
+#: CP-SAT writes unbounded sides as ±int64 extremes; beyond this they are infinite.
+_INFINITE = 2.0**62
 
 
 @contextlib.contextmanager
@@ -29,6 +43,183 @@ def _quiet_stdout():
         os.close(saved)
 
 
+@dataclass
+class HighsResult:
+    """What HiGHS made of a model (objective values in the proto's objective units).
+
+    ``objective`` and ``values`` are those of the best solution found (``None``
+    without one: an LP that did not finish, a MIP with no plan yet); ``bound`` is the
+    LP optimum or the MIP's dual bound (``None`` when unknown). ``trace`` lists, for a
+    MIP, each improving plan as ``(seconds since the solve started, objective, bound)``.
+    """
+
+    status: str
+    objective: float | None
+    bound: float | None
+    values: np.ndarray | None
+    build_seconds: float
+    solve_seconds: float
+    trace: list[tuple[float, float, float]] = field(default_factory=list)
+
+    @property
+    def optimal(self) -> bool:
+        return self.status == "Optimal"
+
+
+def _parsed(proto):
+    """The model as a protobuf message (fast field access), or ``proto`` itself when
+    it cannot be serialised (then the slower wrapper access is used)."""
+    if hasattr(proto, "WhichOneof"):
+        return proto
+    try:
+        from ortools.sat import cp_model_pb2
+        from ortools.sat.python import cp_model_helper
+    except ImportError:  # pragma: no cover - depends on the OR-Tools build
+        return proto
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.pb")
+        if not cp_model_helper.CpSatHelper.write_model_to_file(proto, path):  # pragma: no cover
+            return proto
+        msg = cp_model_pb2.CpModelProto()
+        with open(path, "rb") as f:
+            msg.ParseFromString(f.read())
+    return msg
+
+
+def _kind(ct) -> str | None:
+    if hasattr(ct, "WhichOneof"):
+        return ct.WhichOneof("constraint")
+    return next((k for k in ("linear", "exactly_one", "at_most_one", "bool_or") if getattr(ct, f"has_{k}")()), None)
+
+
+def _side(v: float) -> float:
+    return float(v) if abs(v) < _INFINITE else float(np.sign(v)) * np.inf
+
+
+def _arrays(proto):
+    """Columns, objective and rows of ``proto`` as numpy arrays (negated literals resolved)."""
+    msg = _parsed(proto)
+    n = len(msg.variables)
+    lo = np.fromiter((v.domain[0] for v in msg.variables), dtype=float, count=n)
+    hi = np.fromiter((v.domain[len(v.domain) - 1] for v in msg.variables), dtype=float, count=n)
+    obj = np.zeros(n)
+    offset = float(msg.objective.offset)
+    o_vars = np.fromiter(msg.objective.vars, dtype=np.int64)
+    o_coef = np.fromiter(msg.objective.coeffs, dtype=float, count=len(o_vars))
+    neg = o_vars < 0  # a negated reference: coef·(1 − x)
+    np.add.at(obj, o_vars[~neg], o_coef[~neg])
+    np.add.at(obj, -o_vars[neg] - 1, -o_coef[neg])
+    offset += float(o_coef[neg].sum())
+    scale = msg.objective.scaling_factor or 1.0
+
+    vars_, coefs, lower, upper = [], [], [], []
+    for ct in msg.constraints:
+        if len(ct.enforcement_literal):
+            raise ValueError("enforced constraints are not supported")
+        kind = _kind(ct)
+        if kind == "linear":
+            d = ct.linear.domain
+            vars_.append(ct.linear.vars)
+            coefs.append(ct.linear.coeffs)
+            lower.append(_side(d[0]))
+            upper.append(_side(d[len(d) - 1]))
+        elif kind in ("exactly_one", "at_most_one", "bool_or"):
+            lits = getattr(ct, kind).literals
+            vars_.append(lits)
+            coefs.append((1,) * len(lits))
+            lower.append(-np.inf if kind == "at_most_one" else 1.0)
+            upper.append(np.inf if kind == "bool_or" else 1.0)
+        else:
+            raise ValueError(f"constraint {kind} is not supported")
+    lens = np.fromiter(map(len, vars_), dtype=np.int64, count=len(vars_))
+    nnz = int(lens.sum())
+    index = np.fromiter(chain.from_iterable(vars_), dtype=np.int64, count=nnz)
+    value = np.fromiter(chain.from_iterable(coefs), dtype=float, count=nnz)
+    row = np.repeat(np.arange(len(vars_)), lens)
+    neg = index < 0  # coef·(1 − x): the constant moves to the bounds
+    const = np.bincount(row[neg], weights=value[neg], minlength=len(vars_))
+    index[neg] = -index[neg] - 1
+    value[neg] = -value[neg]
+    starts = np.concatenate([[0], np.cumsum(lens)[:-1]]) if len(lens) else np.zeros(0, np.int64)
+    lower = np.asarray(lower, dtype=float) - const
+    upper = np.asarray(upper, dtype=float) - const
+    return lo, hi, obj, offset, scale, starts, index, value, lower, upper
+
+
+def highs_solve(proto, time_limit_s: float = 60.0, integral: bool = False,
+                threads: int | None = None) -> HighsResult | None:
+    """Solve a CP-SAT model's ``proto`` with HiGHS: its LP relaxation, or with
+    ``integral`` the MIP (integer variables stay integer).
+
+    Only linear, exactly-one, at-most-one and bool-or constraints without enforcement
+    literals are supported (what :class:`solver.model.RotationModel` builds outside
+    diagnosis). Returns ``None`` when highspy is missing.
+
+    Parameters
+    ----------
+    proto
+        ``CpModel.proto`` (or a ``cp_model_pb2.CpModelProto``).
+    time_limit_s
+        HiGHS's time limit for the solve (reading the model is not counted).
+    integral
+        Keep integer variables integer (a MIP) instead of the LP relaxation.
+    threads
+        HiGHS's ``threads`` option (default: HiGHS's own choice).
+    """
+    try:
+        import highspy
+    except ImportError:  # pragma: no cover - optional
+        return None
+    t0 = time.perf_counter()
+    lo, hi, obj, offset, scale, starts, index, value, lower, upper = _arrays(proto)
+    n = len(lo)
+    with _quiet_stdout():  # HiGHS prints a banner on creation, before any option is set
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit_s))
+    if threads:
+        h.setOptionValue("threads", int(threads))
+    h.addVars(n, lo, hi)
+    cols = np.arange(n, dtype=np.int32)
+    h.changeColsCost(n, cols, obj)
+    if integral:
+        h.changeColsIntegrality(n, cols, np.ones(n, dtype=np.uint8))
+    if len(lower):
+        h.addRows(len(lower), lower, upper, len(index), starts.astype(np.int32),
+                  index.astype(np.int32), value)
+    trace: list[tuple[float, float, float]] = []
+    start = [0.0]
+    if integral:
+        def improving(event) -> None:
+            out = event.data_out
+            trace.append((time.perf_counter() - start[0], (out.objective_function_value + offset) * scale,
+                          (out.mip_dual_bound + offset) * scale))
+
+        h.cbMipImprovingSolution.subscribe(improving)
+    build_seconds = time.perf_counter() - t0
+    start[0] = time.perf_counter()
+    h.run()
+    solve_seconds = time.perf_counter() - start[0]
+    status = h.modelStatusToString(h.getModelStatus())
+    info = h.getInfo()
+    values = np.asarray(h.getSolution().col_value, dtype=float)
+    has_plan = len(values) == n and info.primal_solution_status == 2  # kSolutionStatusFeasible
+    optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    if integral:
+        bound = info.mip_dual_bound if np.isfinite(info.mip_dual_bound) else None
+    else:
+        bound = info.objective_function_value if optimal else None
+    return HighsResult(
+        status=status,
+        objective=(info.objective_function_value + offset) * scale if has_plan else None,
+        bound=None if bound is None else (bound + offset) * scale,
+        values=values if has_plan or (optimal and len(values) == n) else None,
+        build_seconds=build_seconds,
+        solve_seconds=solve_seconds,
+        trace=trace,
+    )
+
+
 def lp_bound(proto, time_limit_s: float = 60.0, integral: bool = False) -> float | None:
     """Optimal value of the LP relaxation of a model's ``proto`` (in its objective units).
 
@@ -41,78 +232,14 @@ def lp_bound(proto, time_limit_s: float = 60.0, integral: bool = False) -> float
 def lp_solve(proto, time_limit_s: float = 60.0, integral: bool = False) -> tuple[float, np.ndarray] | None:
     """The LP relaxation of a model's ``proto``: (bound, value of every variable).
 
-    Only linear, exactly-one, at-most-one and bool-or constraints without enforcement
-    literals are supported (what :class:`solver.model.RotationModel` builds outside
-    diagnosis). With ``integral`` the integer variables stay integer (a MIP: used by
-    the benchmarks as the HiGHS peer); the bound is then HiGHS's dual bound and the
-    values its best solution (``None`` if it found none). Returns ``None`` when
-    highspy is missing or HiGHS does not finish.
+    With ``integral`` the integer variables stay integer (a MIP); the bound is then
+    HiGHS's dual bound and the values its best solution (``None`` if it found none).
+    Returns ``None`` when highspy is missing or HiGHS does not finish. See
+    :func:`highs_solve` for the supported constraints.
     """
-    try:
-        import highspy
-    except ImportError:  # pragma: no cover - optional
+    out = highs_solve(proto, time_limit_s, integral)
+    if out is None or out.bound is None or out.values is None:
         return None
-    with _quiet_stdout():  # HiGHS prints a banner on creation, before any option is set
-        h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(time_limit_s))
-    n = len(proto.variables)
-    lo = np.array([v.domain[0] for v in proto.variables], dtype=float)
-    hi = np.array([v.domain[len(v.domain) - 1] for v in proto.variables], dtype=float)
-    obj = np.zeros(n)
-    offset = float(proto.objective.offset)
-    for var, coef in zip(proto.objective.vars, proto.objective.coeffs, strict=True):
-        if var >= 0:
-            obj[var] += coef
-        else:  # negated reference: coef·(1 − x)
-            obj[-var - 1] -= coef
-            offset += coef
-    scale = proto.objective.scaling_factor or 1.0
-    h.addVars(n, lo, hi)
-    h.changeColsCost(n, np.arange(n, dtype=np.int32), obj)
-    if integral:
-        h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.ones(n, dtype=np.uint8))
-    starts, index, value, lower, upper = [0], [], [], [], []
-
-    def add_row(vars_, coefs, lb, ub):
-        const = 0.0
-        for v, c in zip(vars_, coefs, strict=True):
-            if v >= 0:
-                index.append(v)
-                value.append(c)
-            else:
-                index.append(-v - 1)
-                value.append(-c)
-                const += c
-        starts.append(len(index))
-        lower.append(lb - const)
-        upper.append(ub - const)
-
-    for ct in proto.constraints:
-        if ct.enforcement_literal:
-            raise ValueError("enforced constraints are not supported")
-        kind = next((k for k in ("linear", "exactly_one", "at_most_one", "bool_or") if getattr(ct, f"has_{k}")()), None)
-        if kind == "linear":
-            d = list(ct.linear.domain)
-            add_row(ct.linear.vars, ct.linear.coeffs, d[0], d[len(d) - 1])
-        elif kind == "exactly_one":
-            add_row(ct.exactly_one.literals, [1] * len(ct.exactly_one.literals), 1, 1)
-        elif kind == "at_most_one":
-            add_row(ct.at_most_one.literals, [1] * len(ct.at_most_one.literals), -np.inf, 1)
-        elif kind == "bool_or":
-            add_row(ct.bool_or.literals, [1] * len(ct.bool_or.literals), 1, np.inf)
-        else:
-            raise ValueError(f"constraint {kind} is not supported")
-    nrows = len(lower)
-    if nrows:
-        h.addRows(nrows, np.array(lower, float), np.array(upper, float), len(index),
-                  np.array(starts[:-1], dtype=np.int32), np.array(index, dtype=np.int32), np.array(value, float))
-    h.run()
-    status = h.getModelStatus()
-    values = np.asarray(h.getSolution().col_value, dtype=float)
-    if status != highspy.HighsModelStatus.kOptimal:
-        info = h.getInfo()
-        if integral and info.mip_dual_bound > -np.inf and len(values) == n and info.primal_solution_status:
-            return (info.mip_dual_bound + offset) * scale, values
+    if integral and not out.optimal and out.objective is None:
         return None
-    return (h.getInfo().objective_function_value + offset) * scale, values
+    return out.bound, out.values

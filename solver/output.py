@@ -144,10 +144,26 @@ def write_file_atomically(path: Path, fill: Callable[[Path], None]) -> Path:
     return path
 
 
-def write_plan(district: District, scenario: Scenario, result: Result, out: Path, force: bool = False) -> Path:
-    """Write ``assignments.csv``, ``schools.csv`` and ``summary.json`` into ``out``."""
+#: Seconds the per-person analysis of ``explain.json`` may take at solve time (the rest
+#: of the file is always complete; people left are marked "not analysed").
+EXPLAIN_BUDGET_S = 30.0
+
+
+def write_plan(district: District, scenario: Scenario, result: Result, out: Path, force: bool = False,
+               replan: dict | None = None, explain: bool = True) -> Path:
+    """Write ``assignments.csv``, ``schools.csv``, ``summary.json`` and ``explain.json``
+    (the score analysis of :mod:`solver.explain`) into ``out``. ``replan`` (from
+    :func:`solver.replan.replan`) goes into ``summary.json`` under ``replan``."""
     schools = schools_table(district, result.assignments)
     info = summary(district, scenario, result, schools)
+    if replan is not None:
+        info["replan"] = _clean(replan)
+    analysis = None
+    if explain:
+        from .explain import explain_plan
+
+        analysis = explain_plan(district, scenario, result.assignments, elig=result.eligibility,
+                                status=result.status.value, time_budget_s=EXPLAIN_BUDGET_S)
 
     def fill(tmp: Path) -> None:
         a = result.assignments.copy()
@@ -157,8 +173,20 @@ def write_plan(district: District, scenario: Scenario, result: Result, out: Path
         a.to_csv(tmp / "assignments.csv", index=False)
         schools.to_csv(tmp / "schools.csv")
         (tmp / "summary.json").write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        if analysis is not None:
+            write_json(tmp / "explain.json", analysis)
 
     return write_atomically(out, force, fill)
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Write JSON (UTF-8, indented, NaN as null)."""
+    Path(path).write_text(json.dumps(_clean(data), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def write_diagnosis(path: Path, diagnosis: dict) -> Path:
+    """Write an infeasibility diagnosis as JSON to ``path``, atomically."""
+    return write_file_atomically(Path(path), lambda tmp: write_json(tmp, diagnosis))
 
 
 def read_assignments(plan_dir: Path) -> pd.DataFrame:

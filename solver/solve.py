@@ -180,12 +180,15 @@ def _check(code, built: RotationModel) -> None:
         )
 
 
-def run(built: RotationModel, progress: ProgressFn | None = None, build_seconds: float = 0.0) -> Result:
+def run(built: RotationModel, progress: ProgressFn | None = None, build_seconds: float = 0.0,
+        guided: bool = True) -> Result:
     """Solve a built model with the scenario's solver settings and return the plan.
 
     Big models (``HINT_MIN_PAIRS`` candidate moves or more) are searched through their
     LP relaxation (:func:`_guided`); the bound reported is then the LP's, which holds
-    for the full model. Smaller models, or when that fails, are searched whole.
+    for the full model. Smaller models, or when that fails, are searched whole; so is
+    every model with ``guided=False`` (needed when constraints were added to
+    ``built.model``, which the restricted model would not have).
 
     Raises
     ------
@@ -197,10 +200,10 @@ def run(built: RotationModel, progress: ProgressFn | None = None, build_seconds:
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
     deadline = t0 + built.scenario.solver.time_limit_s
-    if len(built.pairs) >= HINT_MIN_PAIRS:
-        guided = _guided(built, say, progress, deadline)
-        if guided is not None and guided[3] in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            lp_bound, small, solver, code = guided
+    if guided and len(built.pairs) >= HINT_MIN_PAIRS:
+        found = _guided(built, say, progress, deadline)
+        if found is not None and found[3] in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            lp_bound, small, solver, code = found
             left = deadline - time.perf_counter()
             if left > 0.1 * built.scenario.solver.time_limit_s and solver.objective_value / OBJ_UNIT > lp_bound + 1e-6:
                 # Time left: the full model, started from the restricted plan, may improve it
@@ -237,6 +240,11 @@ def solve(
     NoPlanError
         No plan was found within the time limit.
     """
+    from .diagnose import diagnose, precheck
+
+    elig = eligibility(district, scenario)
+    if precheck(district, scenario, elig):  # cheap counting proofs, before any solve
+        raise InfeasibleError(*diagnose(district, scenario, elig))
     if scenario.balance.objective == "lexicographic":
         from .lexicographic import solve_lexicographic
 

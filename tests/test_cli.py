@@ -43,8 +43,8 @@ def demo_plan(tmp_path_factory) -> Path:
 
 
 def test_demo_plan_is_complete(demo_plan):
-    """The plan folder has the contract's three files and an optimal status."""
-    assert sorted(p.name for p in demo_plan.iterdir()) == ["assignments.csv", "schools.csv", "summary.json"]
+    """The plan folder has the contract's three files (and explain.json) and an optimal status."""
+    assert sorted(p.name for p in demo_plan.iterdir()) == ["assignments.csv", "explain.json", "schools.csv", "summary.json"]
     s = json.loads((demo_plan / "summary.json").read_text(encoding="utf-8"))
     assert s["status"] == "optimal"
     assert s["counts"]["moved"] > 0
