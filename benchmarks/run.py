@@ -92,6 +92,7 @@ def child(spec_path: str) -> int:
     from solver.loaders import load_district
     from solver.scenario import parse_scenario
 
+    from . import baselines
     from .baselines import METHODS, Outcome
 
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
@@ -103,6 +104,7 @@ def child(spec_path: str) -> int:
     def clock() -> float:
         return time.perf_counter() - t0
 
+    baselines.LP_TIME_LIMIT_S = spec.get("lp_time_limit") or baselines.LP_TIME_LIMIT_S
     try:
         out = METHODS[spec["method"]](district, scenario, clock)
     except Exception as exc:  # contained: the table says "error"
@@ -444,8 +446,14 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
+    try:
+        commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
+                                text=True, timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        commit = None
     return {
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "commit": commit,
         "cpus": os.cpu_count(), "cpu": cpu, "ram_gb": ram, "platform": platform.platform(),
         "python": platform.python_version(), "ortools": version("ortools"), "highspy": version("highspy"),
         "numpy": version("numpy"), "pandas": version("pandas"),
@@ -469,12 +477,13 @@ def protocol_md(args: argparse.Namespace, insts: list[Instance], info: dict[str,
 
 Command: `{args.command_line}`
 
-- Date: {info['date']}; machine: {info['cpus']} CPUs ({info['cpu']}), {info['ram_gb']} GB RAM,
+- Date: {info['date']}; code: `{info['commit']}`; machine: {info['cpus']} CPUs ({info['cpu']}), {info['ram_gb']} GB RAM,
   {info['platform']}; load average at start {info['load_average']}.
 - Python {info['python']}, OR-Tools {info['ortools']}, highspy {info['highspy']},
   numpy {info['numpy']}, pandas {info['pandas']}.
 - Time limit {args.time_limit:g} s per method (search only; model build not counted), {args.workers}
-  worker(s); seeds {args.seeds}; every method in its own process, one after another.
+  worker(s); seeds {args.seeds}; every method in its own process, one after another. LP
+  relaxations (the bounds): {args.lp_time_limit:g} s.
 - Scenario (as_of {AS_OF}): `{json.dumps(sc)}`
 
 | instance | staff | schools | seed | eligible | candidate moves (≤ 12 km) |
@@ -566,13 +575,13 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     (out / "scenario.json").write_text(json.dumps({"scenario": scenario_raw, "machine": info,
                                                    "command": args.command_line}, indent=2), encoding="utf-8")
     rows: list[dict[str, Any]] = []
-    timeout = args.timeout or (4 * args.time_limit + 300)
+    timeout = args.timeout or (4 * args.time_limit + args.lp_time_limit + 300)
     for inst in insts:
         lp_cv = None
         inst_rows = []
         for method in order:
             say(f"[{inst.name}] {method} ...")
-            spec = {"method": method, "scenario": inst.scenario_raw}
+            spec = {"method": method, "scenario": inst.scenario_raw, "lp_time_limit": args.lp_time_limit}
             res = _launch(spec, out / "runs" / inst.name, timeout, args.mem_limit)
             if method == "lp-bound":
                 lp_cv = res.get("own_bound")
@@ -599,6 +608,8 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="generate instances, run every method, write results.csv and results.md")
     r.add_argument("--sizes", default="1000,5000,15000,40000", help="staff per instance, comma-separated")
     r.add_argument("--time-limit", type=float, default=60.0, help="seconds of search per method")
+    r.add_argument("--lp-time-limit", type=float, default=300.0,
+                   help="seconds for the LP relaxations that every gap is measured against (default 300)")
     r.add_argument("--workers", type=int, default=2, help="CP-SAT workers (HiGHS threads)")
     r.add_argument("--seeds", default="0", help="instance seeds, comma-separated (also CP-SAT's seed)")
     r.add_argument("--methods", default=",".join(METHODS), help=f"comma-separated, of {', '.join(METHODS)}")
@@ -607,7 +618,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--cache", default=str(DEFAULT_OUT / "cache"),
                    help="instance cache (default benchmarks/results/cache)")
     r.add_argument("--timeout", type=float, default=None,
-                   help="kill a method's process after this many seconds (default 4·time limit + 300)")
+                   help="kill a method's process after this many seconds (default 4·time limit + LP limit + 300)")
     r.add_argument("--mem-limit", type=float, default=12.0,
                    help="address-space cap of each method's process in GB (0: none; default 12)")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
