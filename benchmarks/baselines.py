@@ -313,10 +313,10 @@ def rule_based(district: District, scenario: Scenario, clock: Clock) -> Outcome:
 
 def _lp_of(built, time_limit_s: float) -> dict[str, Any]:
     """The LP bound of a built model (objective units), for the report only."""
-    from solver.lp import highs_solve
+    from solver.lp import FAST_LP, highs_solve
     from solver.model import OBJ_UNIT
 
-    out = highs_solve(built.model.proto, time_limit_s)
+    out = highs_solve(built.model.proto, time_limit_s, threads=built.scenario.solver.workers, options=FAST_LP)
     if out is None or out.bound is None:
         return {"own_lp_bound": None}
     return {"own_lp_bound": out.bound / OBJ_UNIT, "own_lp_seconds": out.build_seconds + out.solve_seconds}
@@ -413,13 +413,13 @@ def highs(district: District, scenario: Scenario, clock: Clock) -> Outcome:
 def lp_bound(district: District, scenario: Scenario, clock: Clock) -> Outcome:
     """The LP relaxation of lungang's full model (every permitted pair, the scenario's
     balance objective), solved by HiGHS: a lower bound, no plan."""
-    from solver.lp import highs_solve
+    from solver.lp import FAST_LP, highs_solve
     from solver.model import OBJ_UNIT
     from solver.solve import build
 
     sc = variant(scenario, max_candidates=0)
     built, model_seconds = build(district, sc, warm_start=False)
-    out = highs_solve(built.model.proto, LP_TIME_LIMIT_S)
+    out = highs_solve(built.model.proto, LP_TIME_LIMIT_S, threads=sc.solver.workers, options=FAST_LP)
     extra = {"candidate_moves": len(built.pairs), "variables": len(built.model.proto.variables),
              "constraints": len(built.model.proto.constraints)}
     if out is None:

@@ -47,6 +47,7 @@ from .model import RotationModel
 from .objective import TERMS
 from .scenario import Scenario
 from .solve import (
+    FULL_SEARCH_MAX_PAIRS,
     HINT_MIN_PAIRS,
     ProgressFn,
     Result,
@@ -185,11 +186,13 @@ class StagedModel:
             stage = self._guided(term, t0, deadline)
             if stage is None:
                 self.say(f"{term}: LP-guided search found no plan; searching the full model")
-            elif stage.optimal or deadline - time.perf_counter() < 0.1 * time_limit_s:
+            elif (stage.optimal or deadline - time.perf_counter() < 0.1 * time_limit_s
+                  or len(self.built.pairs) > FULL_SEARCH_MAX_PAIRS):
                 return stage
             else:
-                # Time left: the full model, started from the restricted plan, may improve it
-                # and prove a better bound (as solver.solve.run does).
+                # Time left and a model small enough (as in solver.solve.run): the full
+                # model, started from the restricted plan, may improve it and prove a
+                # better bound.
                 self.say(f"{term}: restricted plan {stage.value / stage.divisor:.4f}; searching the full model from it")
                 restricted = self._plan
                 self._hint_plan()
@@ -220,10 +223,11 @@ class StagedModel:
         """The LP relaxation of the search, then CP-SAT on the model restricted to the
         moves the LP uses and the last plan's (or the warm start's). ``None`` when the LP
         does not finish or the restricted search finds nothing."""
-        from .lp import lp_solve
+        from .lp import relaxation
 
         built = self.built
-        lp = lp_solve(built.model.proto, time_limit_s=max(1.0, 0.4 * (deadline - time.perf_counter())))
+        lp = relaxation(built.model.proto, max(1.0, 0.4 * (deadline - time.perf_counter())),
+                        built.scenario.solver.workers)
         if lp is not None:
             bound, values = lp
             x_lp = values[np.array([v.index for v in built.x], dtype=np.int64)]

@@ -147,7 +147,7 @@ def _arrays(proto):
 
 
 def highs_solve(proto, time_limit_s: float = 60.0, integral: bool = False,
-                threads: int | None = None) -> HighsResult | None:
+                threads: int | None = None, options: dict | None = None) -> HighsResult | None:
     """Solve a CP-SAT model's ``proto`` with HiGHS: its LP relaxation, or with
     ``integral`` the MIP (integer variables stay integer).
 
@@ -165,6 +165,8 @@ def highs_solve(proto, time_limit_s: float = 60.0, integral: bool = False,
         Keep integer variables integer (a MIP) instead of the LP relaxation.
     threads
         HiGHS's ``threads`` option (default: HiGHS's own choice).
+    options
+        Further HiGHS options by name (``{"solver": "ipm"}``, for instance).
     """
     try:
         import highspy
@@ -179,6 +181,8 @@ def highs_solve(proto, time_limit_s: float = 60.0, integral: bool = False,
     h.setOptionValue("time_limit", float(time_limit_s))
     if threads:
         h.setOptionValue("threads", int(threads))
+    for name, val in (options or {}).items():
+        h.setOptionValue(name, val)
     h.addVars(n, lo, hi)
     cols = np.arange(n, dtype=np.int32)
     h.changeColsCost(n, cols, obj)
@@ -218,6 +222,25 @@ def highs_solve(proto, time_limit_s: float = 60.0, integral: bool = False,
         solve_seconds=solve_seconds,
         trace=trace,
     )
+
+
+#: HiGHS options for the big LP relaxations lungang solves: the parallel dual simplex
+#: (``simplex_strategy = 2``). On the 15,000- and 40,000-staff benchmark districts
+#: (222,068 and 330,147 candidate moves) it solved their LPs in 6.6 s and 20.6 s with 2
+#: threads, against 9.2 s and 31.7 s for the default serial dual simplex (interior point:
+#: 22 s and longer; PDLP: no solution in 120 s at 15,000), with the same optimal basis
+#: run after run.
+FAST_LP = {"simplex_strategy": 2}
+
+
+def relaxation(proto, time_limit_s: float, threads: int) -> tuple[float, np.ndarray] | None:
+    """The LP relaxation of a big model by the parallel dual simplex (:data:`FAST_LP`)
+    with ``threads`` threads: (bound, value of every variable), or ``None`` when highspy
+    is missing or HiGHS does not finish within ``time_limit_s``."""
+    out = highs_solve(proto, time_limit_s, threads=threads, options=FAST_LP)
+    if out is None or out.bound is None or out.values is None:
+        return None
+    return out.bound, out.values
 
 
 def lp_bound(proto, time_limit_s: float = 60.0, integral: bool = False) -> float | None:

@@ -439,3 +439,23 @@ def test_indicators_before_and_after_side_by_side(nine_year_scenario, tmp_path):
     assert "→" in table.output
     data = json.loads(run_cli("indicators", str(nine_year_scenario), "--plan", str(out), "--format", "json").output)
     assert set(data) == {"before", "after"}
+
+
+@pytest.mark.parametrize("seed", [22, 5])
+def test_lp_guided_search_reaches_the_plain_optimum(tmp_path, monkeypatch, seed):
+    """The search big models get (LP relaxation by the parallel dual simplex, CP-SAT on
+    the moves the LP uses, then the full model from that plan), forced on a small
+    district, ends at the optimum of the plain search, with the LP bound below it."""
+    import solver.solve as solve_mod
+
+    d = make_district(*one_level_rows(seed), tmp_path)
+    sc = make_scenario(staffing={"subject_tolerance": 1})
+    plain = solve(d, sc)
+    monkeypatch.setattr(solve_mod, "HINT_MIN_PAIRS", 0)
+    said: list[str] = []
+    guided = solve(d, sc, progress=said.append)
+    assert any(m.startswith("LP bound") for m in said), said
+    valid(d, sc, guided)
+    assert plain.status is guided.status is SolveStatus.OPTIMAL
+    assert guided.objective == pytest.approx(plain.objective, abs=1e-6)
+    assert guided.best_bound <= guided.objective + 1e-9
