@@ -74,6 +74,9 @@ class PlanState:
         sch = district.schools
         ids = sch.index
         self.n_s = len(ids)
+        # Plain lists: ids are looked up hundreds of thousands of times on big plans.
+        self._school_ids = [str(x) for x in ids]
+        self._staff_ids = [str(x) for x in ppl.index]
         self.home = ppl["home"].to_numpy()
         a = assignments
         to = a["to_school"].astype(str).reindex(ppl.index) if len(a) else pd.Series(index=ppl.index, dtype=str)
@@ -152,10 +155,10 @@ class PlanState:
 
     # ------------------------------------------------------------------ plan
     def staff_id(self, p: int) -> str:
-        return str(self.m.people.index[p])
+        return self._staff_ids[p]
 
     def sid(self, s: int) -> str:
-        return str(self.district.schools.index[s])
+        return self._school_ids[s]
 
     def km(self, p: int, s: int) -> float:
         return float(self.dist[p, s]) if s != self.home[p] else 0.0
