@@ -37,8 +37,7 @@ from ortools.sat.python import cp_model
 
 from .data import District
 from .eligibility import eligibility
-from .geo import haversine_km
-from .model import RotationModel, at_least, at_most, levels_compatible, scope_allows
+from .model import MoveMasks, RotationModel, at_least, at_most, eligible_people
 from .scenario import Scenario
 
 #: What each rule family means, for messages.
@@ -69,26 +68,21 @@ PRUNING: tuple[tuple[str, str], ...] = (
 
 
 @dataclass
-class Moves:
+class Moves(MoveMasks):
     """Who may go where under the rules that need no variable (as the model prunes).
 
     ``people`` are the eligible staff (position p, in file order) with ``home`` (school
     position), ``is_teacher``, ``is_key``, ``is_cadre``, ``pin`` (``""``, ``stay``,
-    ``move``, ``to``) and ``pin_school`` (position, -1). The (people × schools) masks:
-    ``commute_ok``, ``scope_ok``, ``level_ok``, ``room`` (the school has a post of the
-    role, or demand for the subject); ``ok`` = all of them and not the home school.
+    ``move``, ``to``) and ``pin_school`` (position, -1). The (people × schools) masks
+    are those of :class:`solver.model.MoveMasks`; ``ok`` = all of them and not the home
+    school. A ``Moves`` can be given to :class:`solver.model.RotationModel` as its
+    ``masks`` (same eligibility), so the model does not compute them again.
     """
 
     district: District
     scenario: Scenario
     elig: pd.DataFrame
     people: pd.DataFrame
-    dist: np.ndarray
-    commute_ok: np.ndarray
-    scope_ok: np.ndarray
-    level_ok: np.ndarray
-    room: np.ndarray
-    other: np.ndarray
     ok: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -130,18 +124,9 @@ class Moves:
 
 def permitted_moves(district: District, scenario: Scenario, elig: pd.DataFrame | None = None) -> Moves:
     """The candidate moves of every eligible person, with the mask of each pruning rule
-    (the same arithmetic as :class:`solver.model.RotationModel`, without
-    ``max_candidates``)."""
+    (:class:`solver.model.MoveMasks`, as the model prunes, without ``max_candidates``)."""
     elig = eligibility(district, scenario) if elig is None else elig
-    sc = scenario
-    staff = district.staff
-    keep = elig["eligible"].to_numpy(dtype=bool)
-    people = staff.loc[keep, ["name", "role", "subject", "key_level", "school_id", "home_lat", "home_lon"]].copy()
-    people["stream"] = elig.loc[keep, "stream"]
-    people["home"] = district.schools.index.get_indexer(people["school_id"])
-    people["is_teacher"] = people["role"] == "teacher"
-    people["is_key"] = people["is_teacher"] & (people["key_level"] != "none")
-    people["is_cadre"] = ~people["is_teacher"]
+    people = eligible_people(district, elig)
     pins = district.pins
     people["pin"] = ""
     people["pin_school"] = -1
@@ -154,37 +139,8 @@ def permitted_moves(district: District, scenario: Scenario, elig: pd.DataFrame |
         # `to` the home school is `stay`
         same = (people["pin"] == "to") & (people["pin_school"] == people["home"])
         people.loc[same, "pin"] = "stay"
-    sch = district.schools
-    n_p, n_s = len(people), district.n_schools
-    home = people["home"].to_numpy()
-    dist = haversine_km(
-        people["home_lat"].to_numpy()[:, None], people["home_lon"].to_numpy()[:, None],
-        sch["lat"].to_numpy()[None, :], sch["lon"].to_numpy()[None, :],
-    ) if n_p else np.zeros((0, n_s))
-    other = np.ones((n_p, n_s), dtype=bool)
-    other[np.arange(n_p), home] = False
-    level = sch["level"].to_numpy()
-    zone, group = sch["zone"].to_numpy(), sch["group"].to_numpy()
-    is_t = people["is_teacher"].to_numpy()
-    room = np.zeros((n_p, n_s), dtype=bool)
-    demand = district.demand_matrix()
-    if is_t.any():
-        cols = demand.columns.get_indexer(people.loc[is_t, "subject"])
-        room[is_t] = (demand.to_numpy().T[cols] + sc.staffing.subject_tolerance) >= 1
-    roles = staff.groupby(["school_id", "role"]).size().unstack(fill_value=0)
-    roles = roles.reindex(index=sch.index, columns=["principal", "vice_principal", "teacher"], fill_value=0)
-    role = people["role"].to_numpy()
-    for r in ("principal", "vice_principal"):
-        rows = role == r
-        room[rows] = (roles[r].to_numpy() >= 1)[None, :]
-    level_ok = (levels_compatible(level[home][:, None], level[None, :]) if sc.scope.same_level
-                else np.ones((n_p, n_s), dtype=bool))
-    scope_ok = np.empty((n_p, n_s), dtype=bool)
-    for rows, scope in ((is_t, sc.scope.teachers), (~is_t, sc.scope.principals)):
-        scope_ok[rows] = scope_allows(scope, zone[home[rows]][:, None], zone[None, :],
-                                      group[home[rows]][:, None], group[None, :])
-    commute_ok = dist <= sc.commute.max_km + 1e-9
-    return Moves(district, scenario, elig, people, dist, commute_ok, scope_ok, level_ok, room, other)
+    mk = MoveMasks.of(district, scenario, people)
+    return Moves(**vars(mk), district=district, scenario=scenario, elig=elig, people=people)
 
 
 # ============================================================================ counting checks

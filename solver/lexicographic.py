@@ -246,7 +246,7 @@ class StagedModel:
         elif warm is not None:
             keys.append(built.pair_keys(warm[warm >= 0]))
         small = StagedModel(RotationModel(built.district, built.scenario, elig=built.elig,
-                                          restrict=np.unique(np.concatenate(keys))))
+                                          restrict=np.unique(np.concatenate(keys)), masks=built.masks))
         for t, cap in self.caps.items():
             small.hold(t, cap)
         small.built.model.minimize(small.vars[term])

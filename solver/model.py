@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -78,6 +79,76 @@ def scope_allows(scope: str, zone_a, zone_b, group_a, group_b) -> np.ndarray:
     raise ValueError(scope)
 
 
+def eligible_people(district: District, elig: pd.DataFrame) -> pd.DataFrame:
+    """The eligible staff, in file order (position p), with ``home`` (school position),
+    ``stream``, ``is_teacher``, ``is_key`` and ``is_cadre``."""
+    keep = elig["eligible"].to_numpy(dtype=bool)
+    people = district.staff.loc[keep, ["name", "role", "subject", "key_level", "school_id", "home_lat",
+                                       "home_lon"]].copy()
+    people["stream"] = elig.loc[keep, "stream"]
+    people["home"] = district.schools.index.get_indexer(people["school_id"])
+    people["is_teacher"] = people["role"] == "teacher"
+    people["is_key"] = people["is_teacher"] & (people["key_level"] != "none")
+    people["is_cadre"] = ~people["is_teacher"]
+    return people
+
+
+def role_counts(district: District) -> pd.DataFrame:
+    """Head count per school (rows, in school order) and role (columns)."""
+    roles = district.staff.groupby(["school_id", "role"]).size().unstack(fill_value=0)
+    return roles.reindex(index=district.schools.index, columns=["principal", "vice_principal", "teacher"],
+                         fill_value=0)
+
+
+@dataclass
+class MoveMasks:
+    """The rules that need no variable, as (people × schools) arrays: ``dist`` (km from
+    home to each school), ``other`` (not the home school), ``room`` (the school has a
+    post of the role, or demand for the subject), ``level_ok``, ``scope_ok``,
+    ``commute_ok``. The model prunes its candidate moves by them; the diagnosis and
+    the explanations name the rule behind each forbidden move."""
+
+    dist: np.ndarray
+    other: np.ndarray
+    room: np.ndarray
+    level_ok: np.ndarray
+    scope_ok: np.ndarray
+    commute_ok: np.ndarray
+
+    @classmethod
+    def of(cls, district: District, scenario: Scenario, people: pd.DataFrame) -> MoveMasks:
+        """The masks for ``people`` (from :func:`eligible_people`)."""
+        sc, sch = scenario, district.schools
+        n_p, n_s = len(people), district.n_schools
+        home = people["home"].to_numpy()
+        dist = haversine_km(
+            people["home_lat"].to_numpy()[:, None], people["home_lon"].to_numpy()[:, None],
+            sch["lat"].to_numpy()[None, :], sch["lon"].to_numpy()[None, :],
+        ) if n_p else np.zeros((0, n_s))
+        other = np.ones((n_p, n_s), dtype=bool)
+        other[np.arange(n_p), home] = False
+        role = people["role"].to_numpy()
+        is_t = role == "teacher"
+        room = np.zeros((n_p, n_s), dtype=bool)
+        if is_t.any():
+            demand = district.demand_matrix()
+            cols = demand.columns.get_indexer(people.loc[is_t, "subject"])
+            room[is_t] = (demand.to_numpy().T[cols] + sc.staffing.subject_tolerance) >= 1
+        roles = role_counts(district)
+        for r in ("principal", "vice_principal"):
+            room[role == r] = (roles[r].to_numpy() >= 1)[None, :]
+        level = sch["level"].to_numpy()
+        level_ok = (levels_compatible(level[home][:, None], level[None, :]) if sc.scope.same_level
+                    else np.ones((n_p, n_s), dtype=bool))
+        zone, group = sch["zone"].to_numpy(), sch["group"].to_numpy()
+        scope_ok = np.empty((n_p, n_s), dtype=bool)
+        for rows, scope in ((is_t, sc.scope.teachers), (~is_t, sc.scope.principals)):
+            scope_ok[rows] = scope_allows(scope, zone[home[rows]][:, None], zone[None, :],
+                                          group[home[rows]][:, None], group[None, :])
+        commute_ok = dist <= sc.commute.max_km + 1e-9
+        return cls(dist, other, room, level_ok, scope_ok, commute_ok)
+
+
 class RotationModel:
     """Build the CP-SAT model for ``district`` under ``scenario``.
 
@@ -92,12 +163,16 @@ class RotationModel:
     """
 
     def __init__(self, district: District, scenario: Scenario, *, diagnose: bool = False,
-                 elig: pd.DataFrame | None = None, restrict: np.ndarray | None = None):
+                 elig: pd.DataFrame | None = None, restrict: np.ndarray | None = None,
+                 masks: MoveMasks | None = None):
         self.district = district
         self.scenario = scenario
         self.diagnose = diagnose
         # Optional pair keys (p · n_schools + s) to keep: a restricted model for search.
         self.restrict = restrict
+        # The pruning masks, when the caller has them for the same eligibility (the
+        # precheck's, or the full model's for a restricted one).
+        self.masks = masks
         self.model = cp_model.CpModel()
         self.guards: dict[tuple, cp_model.IntVar] = {}
         self.elig = eligibility(district, scenario) if elig is None else elig
@@ -129,14 +204,8 @@ class RotationModel:
     # ------------------------------------------------------------------ data
     def _people(self) -> None:
         d = self.district
-        staff = d.staff
-        keep = self.elig["eligible"].to_numpy()
-        people = staff.loc[keep, ["name", "role", "subject", "key_level", "school_id", "home_lat", "home_lon"]].copy()
-        people["stream"] = self.elig.loc[keep, "stream"]
-        people["home"] = d.schools.index.get_indexer(people["school_id"])
-        people["is_teacher"] = people["role"] == "teacher"
-        people["is_key"] = people["is_teacher"] & (people["key_level"] != "none")
-        people["is_cadre"] = ~people["is_teacher"]
+        keep = self.elig["eligible"].to_numpy(dtype=bool)
+        people = eligible_people(d, self.elig)
         self.people = people
         from .objective import indicator_matrix
 
@@ -145,52 +214,24 @@ class RotationModel:
         self.flag_codes = people["is_key"].to_numpy().astype(np.int64)
         for k in range(self.person_flags.shape[1]):
             self.flag_codes += self.person_flags[:, k].astype(np.int64) << (k + 1)
-        sch = d.schools
-        self.level = sch["level"].to_numpy()
-        self.zone = sch["zone"].to_numpy()
-        self.group = sch["group"].to_numpy()
-        self.locality = sch["locality"].to_numpy()
+        self.locality = d.schools["locality"].to_numpy()
         self.teacher_now = d.teacher_counts()
         self.demand = d.demand_matrix()
-        roles = staff.groupby(["school_id", "role"]).size().unstack(fill_value=0)
-        roles = roles.reindex(index=sch.index, columns=["principal", "vice_principal", "teacher"], fill_value=0)
-        self.role_now = roles
+        self.role_now = role_counts(d)
 
     def _pairs(self) -> None:
         """Candidate (person, school) moves, pruned by the rules that need no variable."""
         d, sc, ppl = self.district, self.scenario, self.people
         n_p, n_s = len(ppl), d.n_schools
-        home = ppl["home"].to_numpy()
-        sch = d.schools
-        dist = haversine_km(
-            ppl["home_lat"].to_numpy()[:, None], ppl["home_lon"].to_numpy()[:, None],
-            sch["lat"].to_numpy()[None, :], sch["lon"].to_numpy()[None, :],
-        ) if n_p else np.zeros((0, n_s))
-        other = np.ones((n_p, n_s), dtype=bool)
-        other[np.arange(n_p), home] = False
-        # Posts and subject demand: a school can only take someone it has a post for.
-        tol = sc.staffing.subject_tolerance
-        role = ppl["role"].to_numpy()
-        room = np.zeros((n_p, n_s), dtype=bool)
-        is_t = role == "teacher"
-        if is_t.any():
-            subj_cols = self.demand.columns.get_indexer(ppl.loc[is_t, "subject"])
-            room[is_t] = (self.demand.to_numpy().T[subj_cols] + tol) >= 1
-        for r in ("principal", "vice_principal"):
-            rows = role == r
-            room[rows] = (self.role_now[r].to_numpy() >= 1)[None, :]
-        level_ok = levels_compatible(self.level[home][:, None], self.level[None, :]) if sc.scope.same_level else np.ones_like(other)
-        scope_ok = np.empty((n_p, n_s), dtype=bool)
-        for rows, scope in ((is_t, sc.scope.teachers), (~is_t, sc.scope.principals)):
-            scope_ok[rows] = scope_allows(
-                scope, self.zone[home[rows]][:, None], self.zone[None, :],
-                self.group[home[rows]][:, None], self.group[None, :],
-            )
-        commute_ok = dist <= sc.commute.max_km + 1e-9
-        keep = other
+        if self.masks is None:
+            self.masks = MoveMasks.of(d, sc, ppl)
+        mk = self.masks
+        dist, level_ok, scope_ok, commute_ok = mk.dist, mk.level_ok, mk.scope_ok, mk.commute_ok
+        is_t = ppl["is_teacher"].to_numpy()
+        keep = mk.other.copy()  # (the masks may be shared: never changed in place)
         if not self.diagnose:
             # In diagnosis the staffing and post rules forbid (and name) these moves instead.
-            keep &= room & level_ok & scope_ok & commute_ok
+            keep &= mk.room & level_ok & scope_ok & commute_ok
         k = sc.solver.max_candidates
         if k is None:
             # Automatic: all candidates unless the model would be too big to search well.

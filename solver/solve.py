@@ -17,7 +17,7 @@ from ortools.sat.python import cp_model
 from .data import District
 from .eligibility import eligibility
 from .errors import InfeasibleError, NoPlanError
-from .model import OBJ_UNIT, RotationModel
+from .model import OBJ_UNIT, MoveMasks, RotationModel
 from .objective import evaluate_terms, objective_value
 from .scenario import Scenario
 
@@ -111,11 +111,15 @@ def solver_parameters(scenario: Scenario) -> cp_model.CpSolver:
 
 
 def build(district: District, scenario: Scenario, progress: ProgressFn | None = None,
-          warm_start: bool = True) -> tuple[RotationModel, float]:
-    """Build the model (and, for big ones, its warm start); returns it and the build seconds."""
+          warm_start: bool = True, elig: pd.DataFrame | None = None,
+          masks: MoveMasks | None = None) -> tuple[RotationModel, float]:
+    """Build the model (and, for big ones, its warm start); returns it and the build seconds.
+
+    ``elig`` and ``masks`` (for that eligibility) are reused when given."""
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
-    built = RotationModel(district, scenario, elig=eligibility(district, scenario))
+    elig = eligibility(district, scenario) if elig is None else elig
+    built = RotationModel(district, scenario, elig=elig, masks=masks)
     build_seconds = time.perf_counter() - t0
     say(
         f"model: {len(built.people)} eligible, {len(built.pairs)} candidate moves, "
@@ -167,7 +171,7 @@ def _guided(built: RotationModel, say: ProgressFn, progress: ProgressFn | None, 
     if built.warm_choice is not None:
         keep.append(built.warm_choice[built.warm_choice >= 0])
     keys = np.unique(built.pair_keys(np.unique(np.concatenate(keep))))
-    small = RotationModel(built.district, built.scenario, elig=built.elig, restrict=keys)
+    small = RotationModel(built.district, built.scenario, elig=built.elig, restrict=keys, masks=built.masks)
     small.add_hint(small.choice_from(built, x_values > 0.5))
     say(f"LP bound {bound / OBJ_UNIT:.4f}; searching the {len(small.pairs)} moves the LP uses")
     solver, code, _ = _search(small, deadline - time.perf_counter(), progress and say)
@@ -250,16 +254,17 @@ def solve(
     NoPlanError
         No plan was found within the time limit.
     """
-    from .diagnose import diagnose, precheck
+    from .diagnose import diagnose, permitted_moves, precheck
 
     elig = eligibility(district, scenario)
-    if precheck(district, scenario, elig):  # cheap counting proofs, before any solve
+    moves = permitted_moves(district, scenario, elig)
+    if precheck(district, scenario, elig, moves):  # cheap counting proofs, before any solve
         raise InfeasibleError(*diagnose(district, scenario, elig))
     if scenario.balance.objective == "lexicographic":
         from .lexicographic import solve_lexicographic
 
         return solve_lexicographic(district, scenario, progress=progress)
-    built, build_seconds = build(district, scenario, progress)
+    built, build_seconds = build(district, scenario, progress, elig=elig, masks=moves)
     return run(built, progress, build_seconds)
 
 
