@@ -74,15 +74,18 @@ def variant(scenario: Scenario, *, objective: str | None = None, **solver: Any) 
     """A copy of ``scenario`` with another balance objective and/or solver settings."""
     sc = scenario.with_solver(**solver)
     if objective is not None:
-        sc = sc.model_copy(update={"balance": sc.balance.model_copy(update={"objective": objective})})
+        sc = sc.model_copy(
+            update={"balance": sc.balance.model_copy(update={"objective": objective})}
+        )
     return sc
 
 
 # --------------------------------------------------------------------------- plans
 
 
-def assignments_frame(district: District, elig: pd.DataFrame, people: pd.Index, dest: np.ndarray,
-                      dist_km: np.ndarray) -> pd.DataFrame:
+def assignments_frame(
+    district: District, elig: pd.DataFrame, people: pd.Index, dest: np.ndarray, dist_km: np.ndarray
+) -> pd.DataFrame:
     """The assignments table for ``people`` (eligible staff ids) going to school
     positions ``dest`` (their current school: stays) at ``dist_km`` from home."""
     staff = district.staff.loc[people]
@@ -152,10 +155,18 @@ def _lungang(district: District, scenario: Scenario, clock: Clock) -> Outcome:
         build_seconds=res.build_seconds,
         solve_seconds=total - res.build_seconds,
         trace=trace,
-        extra={"candidate_moves": res.stats.get("candidate_moves"), "candidates_per_teacher": limit,
-               "reported_bound": res.best_bound, "reported_objective": res.objective},
-        note="" if full else (f"{int(limit)} nearest schools per teacher: its own bound {res.best_bound:.4f} is the "
-                              "restricted model's, not counted"),
+        extra={
+            "candidate_moves": res.stats.get("candidate_moves"),
+            "candidates_per_teacher": limit,
+            "reported_bound": res.best_bound,
+            "reported_objective": res.objective,
+        },
+        note=""
+        if full
+        else (
+            f"{int(limit)} nearest schools per teacher: its own bound {res.best_bound:.4f} is the "
+            "restricted model's, not counted"
+        ),
     )
 
 
@@ -197,8 +208,16 @@ def rule_based(district: District, scenario: Scenario, clock: Clock) -> Outcome:
     sch = district.schools
     n_p, n_s = len(staff), len(sch)
     home = sch.index.get_indexer(staff["school_id"])
-    dist = haversine_km(staff["home_lat"].to_numpy()[:, None], staff["home_lon"].to_numpy()[:, None],
-                        sch["lat"].to_numpy()[None, :], sch["lon"].to_numpy()[None, :]) if n_p else np.zeros((0, n_s))
+    dist = (
+        haversine_km(
+            staff["home_lat"].to_numpy()[:, None],
+            staff["home_lon"].to_numpy()[:, None],
+            sch["lat"].to_numpy()[None, :],
+            sch["lon"].to_numpy()[None, :],
+        )
+        if n_p
+        else np.zeros((0, n_s))
+    )
     role = staff["role"].to_numpy()
     teacher = role == "teacher"
     key = teacher & (staff["key_level"] != "none").to_numpy()
@@ -210,8 +229,13 @@ def rule_based(district: District, scenario: Scenario, clock: Clock) -> Outcome:
         permitted &= levels_compatible(level[home][:, None], level[None, :])
     for rows, scope in ((teacher, sc.scope.teachers), (~teacher, sc.scope.principals)):
         if rows.any():
-            permitted[rows] &= scope_allows(scope, zone[home[rows]][:, None], zone[None, :],
-                                            group[home[rows]][:, None], group[None, :])
+            permitted[rows] &= scope_allows(
+                scope,
+                zone[home[rows]][:, None],
+                zone[None, :],
+                group[home[rows]][:, None],
+                group[None, :],
+            )
     pins = district.pins
     stay_pinned = np.zeros(n_p, dtype=bool)
     if pins is not None and len(pins):
@@ -296,8 +320,15 @@ def rule_based(district: District, scenario: Scenario, clock: Clock) -> Outcome:
             break
         exchange(int(p))
     plan = assignments_frame(district, elig, people, dest, dist[np.arange(n_p), dest])
-    short = [name for name, ok in (("teacher share", moved["t"] >= need_t), ("cadre share", moved["c"] >= need_c),
-                                   ("key share", key_ok())) if not ok]
+    short = [
+        name
+        for name, ok in (
+            ("teacher share", moved["t"] >= need_t),
+            ("cadre share", moved["c"] >= need_c),
+            ("key share", key_ok()),
+        )
+        if not ok
+    ]
     return Outcome(
         status="feasible" if not short else "quota short",
         assignments=plan,
@@ -316,10 +347,15 @@ def _lp_of(built, time_limit_s: float) -> dict[str, Any]:
     from solver.lp import FAST_LP, highs_solve
     from solver.model import OBJ_UNIT
 
-    out = highs_solve(built.model.proto, time_limit_s, threads=built.scenario.solver.workers, options=FAST_LP)
+    out = highs_solve(
+        built.model.proto, time_limit_s, threads=built.scenario.solver.workers, options=FAST_LP
+    )
     if out is None or out.bound is None:
         return {"own_lp_bound": None}
-    return {"own_lp_bound": out.bound / OBJ_UNIT, "own_lp_seconds": out.build_seconds + out.solve_seconds}
+    return {
+        "own_lp_bound": out.bound / OBJ_UNIT,
+        "own_lp_seconds": out.build_seconds + out.solve_seconds,
+    }
 
 
 def straightforward(district: District, scenario: Scenario, clock: Clock) -> Outcome:
@@ -349,11 +385,20 @@ def straightforward(district: District, scenario: Scenario, clock: Clock) -> Out
     extra = {"candidate_moves": len(built.pairs), "variables": len(built.model.proto.variables)}
     post = lambda: _lp_of(built, LP_TIME_LIMIT_S)  # noqa: E731
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Outcome("no plan", own_kind="minmax", build_seconds=build_seconds, solve_seconds=solve_seconds,
-                       extra=extra, post=post, note=f"CP-SAT: {solver.status_name(code)}")
+        return Outcome(
+            "no plan",
+            own_kind="minmax",
+            build_seconds=build_seconds,
+            solve_seconds=solve_seconds,
+            extra=extra,
+            post=post,
+            note=f"CP-SAT: {solver.status_name(code)}",
+        )
     # the solver's own value, in the model's integer scaling (the bound's units)
     extra["model_objective"] = solver.objective_value / OBJ_UNIT
-    chosen = solver.boolean_values(built.x).to_numpy(dtype=bool) if len(built.x) else np.zeros(0, bool)
+    chosen = (
+        solver.boolean_values(built.x).to_numpy(dtype=bool) if len(built.x) else np.zeros(0, bool)
+    )
     return Outcome(
         status="optimal" if code == cp_model.OPTIMAL else "feasible",
         assignments=_from_pairs(built, chosen),
@@ -380,7 +425,9 @@ def highs(district: District, scenario: Scenario, clock: Clock) -> Outcome:
     sc = variant(scenario, objective="minmax", max_candidates=0)
     built, model_seconds = build(district, sc, warm_start=False)
     t = clock()
-    out = highs_solve(built.model.proto, sc.solver.time_limit_s, integral=True, threads=sc.solver.workers)
+    out = highs_solve(
+        built.model.proto, sc.solver.time_limit_s, integral=True, threads=sc.solver.workers
+    )
     if out is None:
         return Outcome("highspy missing", own_kind="minmax", build_seconds=model_seconds)
     start = t + out.build_seconds
@@ -389,8 +436,16 @@ def highs(district: District, scenario: Scenario, clock: Clock) -> Outcome:
     post = lambda: _lp_of(built, LP_TIME_LIMIT_S)  # noqa: E731
     bound = None if out.bound is None else out.bound / OBJ_UNIT
     if out.values is None or out.objective is None:
-        return Outcome("no plan", own_kind="minmax", own_bound=bound, build_seconds=model_seconds + out.build_seconds,
-                       solve_seconds=out.solve_seconds, extra=extra, post=post, note=f"HiGHS: {out.status}")
+        return Outcome(
+            "no plan",
+            own_kind="minmax",
+            own_bound=bound,
+            build_seconds=model_seconds + out.build_seconds,
+            solve_seconds=out.solve_seconds,
+            extra=extra,
+            post=post,
+            note=f"HiGHS: {out.status}",
+        )
     extra["model_objective"] = out.objective / OBJ_UNIT
     x_idx = np.array([v.index for v in built.x], dtype=np.int64)
     chosen = out.values[x_idx] > 0.5
@@ -419,11 +474,18 @@ def lp_bound(district: District, scenario: Scenario, clock: Clock) -> Outcome:
 
     sc = variant(scenario, max_candidates=0)
     built, model_seconds = build(district, sc, warm_start=False)
-    out = highs_solve(built.model.proto, LP_TIME_LIMIT_S, threads=sc.solver.workers, options=FAST_LP)
-    extra = {"candidate_moves": len(built.pairs), "variables": len(built.model.proto.variables),
-             "constraints": len(built.model.proto.constraints)}
+    out = highs_solve(
+        built.model.proto, LP_TIME_LIMIT_S, threads=sc.solver.workers, options=FAST_LP
+    )
+    extra = {
+        "candidate_moves": len(built.pairs),
+        "variables": len(built.model.proto.variables),
+        "constraints": len(built.model.proto.constraints),
+    }
     if out is None:
-        return Outcome("highspy missing", own_kind=sc.balance.kind, build_seconds=model_seconds, extra=extra)
+        return Outcome(
+            "highspy missing", own_kind=sc.balance.kind, build_seconds=model_seconds, extra=extra
+        )
     bound = None if out.bound is None else out.bound / OBJ_UNIT
     return Outcome(
         status="bound" if bound is not None else "no bound",

@@ -46,7 +46,9 @@ GAP_TARGET = 0.01
 # --------------------------------------------------------------------------- scenario
 
 
-def benchmark_scenario(data: Path | str, time_limit_s: float, workers: int, seed: int = 0) -> dict[str, Any]:
+def benchmark_scenario(
+    data: Path | str, time_limit_s: float, workers: int, seed: int = 0
+) -> dict[str, Any]:
     """The benchmark scenario as a scenario-file dict (``solver.scenario.parse_scenario``)."""
     return {
         "scenario": {"name": "benchmark", "as_of": AS_OF, "data": str(data)},
@@ -157,23 +159,38 @@ def _limit_memory(gb: float | None):
     return cap
 
 
-def _launch(spec: dict[str, Any], folder: Path, timeout_s: float, mem_gb: float | None = None) -> dict[str, Any]:
+def _launch(
+    spec: dict[str, Any], folder: Path, timeout_s: float, mem_gb: float | None = None
+) -> dict[str, Any]:
     """Run one method in a child process; a crash or a hang becomes a result too."""
     folder.mkdir(parents=True, exist_ok=True)
     name = spec["method"]
-    spec = {**spec, "plan": str(folder / f"{name}.plan.csv"), "result": str(folder / f"{name}.json")}
+    spec = {
+        **spec,
+        "plan": str(folder / f"{name}.plan.csv"),
+        "result": str(folder / f"{name}.json"),
+    }
     for f in (spec["plan"], spec["result"]):
         Path(f).unlink(missing_ok=True)
     spec_path = folder / f"{name}.spec.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
     log = folder / f"{name}.log"
     t = time.perf_counter()
     with log.open("w", encoding="utf-8") as err:
         try:
-            proc = subprocess.run([sys.executable, "-m", "benchmarks", "_child", str(spec_path)], cwd=ROOT,
-                                  env=env, stdout=err, stderr=subprocess.STDOUT, timeout=timeout_s,
-                                  preexec_fn=_limit_memory(mem_gb))
+            proc = subprocess.run(
+                [sys.executable, "-m", "benchmarks", "_child", str(spec_path)],
+                cwd=ROOT,
+                env=env,
+                stdout=err,
+                stderr=subprocess.STDOUT,
+                timeout=timeout_s,
+                preexec_fn=_limit_memory(mem_gb),
+            )
             code = proc.returncode
         except subprocess.TimeoutExpired:
             code = None
@@ -182,14 +199,33 @@ def _launch(spec: dict[str, Any], folder: Path, timeout_s: float, mem_gb: float 
     if result_path.is_file():
         res = json.loads(result_path.read_text(encoding="utf-8"))
     else:
-        tail = [ln for ln in log.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()][-1:]
+        tail = [
+            ln
+            for ln in log.read_text(encoding="utf-8", errors="replace").splitlines()
+            if ln.strip()
+        ][-1:]
         text = log.read_text(encoding="utf-8", errors="replace")
         oom = code in (-9, 137) or "MemoryError" in text or "bad_alloc" in text
-        status = "killed (timeout)" if code is None else ("crashed (out of memory)" if oom
-                                                          else f"crashed (exit {code})")
-        res = {"method": name, "status": status, "has_plan": False, "own_kind": "none", "own_bound": None,
-               "build_seconds": None, "solve_seconds": None, "total_seconds": wall, "peak_mb": None,
-               "base_mb": None, "trace": [], "extra": {}, "note": tail[0][:200] if tail else ""}
+        status = (
+            "killed (timeout)"
+            if code is None
+            else ("crashed (out of memory)" if oom else f"crashed (exit {code})")
+        )
+        res = {
+            "method": name,
+            "status": status,
+            "has_plan": False,
+            "own_kind": "none",
+            "own_bound": None,
+            "build_seconds": None,
+            "solve_seconds": None,
+            "total_seconds": wall,
+            "peak_mb": None,
+            "base_mb": None,
+            "trace": [],
+            "extra": {},
+            "note": tail[0][:200] if tail else "",
+        }
     res["plan_path"] = spec["plan"] if res.get("has_plan") else None
     return res
 
@@ -246,8 +282,12 @@ def score_plan(inst: Instance, assignments: pd.DataFrame) -> dict[str, Any]:
     after.loc[to.index] = to.to_numpy()
     pos = d.schools.index.get_indexer(after)
     moved = (after != staff["school_id"].astype(str)).to_numpy()
-    km = haversine_km(staff["home_lat"].to_numpy(), staff["home_lon"].to_numpy(),
-                      d.schools["lat"].to_numpy()[pos], d.schools["lon"].to_numpy()[pos])
+    km = haversine_km(
+        staff["home_lat"].to_numpy(),
+        staff["home_lon"].to_numpy(),
+        d.schools["lat"].to_numpy()[pos],
+        d.schools["lon"].to_numpy()[pos],
+    )
     km = np.where(moved, km, 0.0)
     terms = evaluate_terms(d, sc, pos, km, moved)
     minmax = evaluate_terms(d, variant(sc, objective="minmax"), pos, km, moved)
@@ -277,9 +317,15 @@ def make_row(inst: Instance, res: dict[str, Any], lp_cv: float | None) -> dict[s
     """One table row: the method's figures, the plan's common scores, bound and gap."""
     extra = res.get("extra") or {}
     row: dict[str, Any] = {
-        "instance": inst.name, "profile": inst.name.rsplit("-", 2)[0], "staff": inst.staff,
-        "schools": inst.schools, "seed": inst.seed, "eligible": inst.eligible,
-        "method": res["method"], "status": res["status"], "own_kind": res.get("own_kind"),
+        "instance": inst.name,
+        "profile": inst.name.rsplit("-", 2)[0],
+        "staff": inst.staff,
+        "schools": inst.schools,
+        "seed": inst.seed,
+        "eligible": inst.eligible,
+        "method": res["method"],
+        "status": res["status"],
+        "own_kind": res.get("own_kind"),
         "candidate_moves": extra.get("candidate_moves"),
     }
     score: dict[str, Any] = {}
@@ -329,8 +375,11 @@ def _time_to_gap(res: dict[str, Any], final_obj: float | None, bound: float | No
 def add_ratios(rows: list[dict[str, Any]]) -> None:
     """Objective ÷ the rule-based and the straightforward objective (same instance)."""
     for base, col in (("rule-based", "vs_rule"), ("straightforward", "vs_straightforward")):
-        ref = {r["instance"]: r.get("objective") for r in rows
-               if r["method"] == base and r.get("valid") == "yes"}
+        ref = {
+            r["instance"]: r.get("objective")
+            for r in rows
+            if r["method"] == base and r.get("valid") == "yes"
+        }
         for r in rows:
             b = ref.get(r["instance"])
             r[col] = (r["objective"] / b) if (b and r.get("objective") is not None) else None
@@ -348,8 +397,14 @@ def bound_warnings(rows: list[dict[str, Any]]) -> list[str]:
         for r in mine:
             b = r.get("bound")
             # 1e-4 relative: the models count balance in 1e-6 units and commute in metres
-            if r.get("own_kind") in ("cv", "none") and b is not None and b > best_plan * (1 + 1e-4) + 1e-6:
-                out.append(f"{inst}: {r['method']} bound {b:.4f} exceeds the best valid plan {best_plan:.4f}")
+            if (
+                r.get("own_kind") in ("cv", "none")
+                and b is not None
+                and b > best_plan * (1 + 1e-4) + 1e-6
+            ):
+                out.append(
+                    f"{inst}: {r['method']} bound {b:.4f} exceeds the best valid plan {best_plan:.4f}"
+                )
     return out
 
 
@@ -368,8 +423,12 @@ def fit_exponents(rows: list[dict[str, Any]]) -> pd.DataFrame:
         g = g[pd.to_numeric(g["total_seconds"], errors="coerce") > 0]
         g = g[g["status"].isin(["optimal", "feasible", "bound", "quota short"])]
         g = g.assign(t1=pd.to_numeric(g.get("t_1pct_s"), errors="coerce"))
-        by = g.groupby("staff").agg(total=("total_seconds", "mean"), build=("build_seconds", "mean"),
-                                    mem=("peak_mb", "mean"), t1=("t1", "mean"))
+        by = g.groupby("staff").agg(
+            total=("total_seconds", "mean"),
+            build=("build_seconds", "mean"),
+            mem=("peak_mb", "mean"),
+            t1=("t1", "mean"),
+        )
         if len(by) < 3:
             continue
         x = np.log(by.index.to_numpy(dtype=float))
@@ -377,29 +436,66 @@ def fit_exponents(rows: list[dict[str, Any]]) -> pd.DataFrame:
         for col in ("total", "t1", "build", "mem"):
             y = pd.to_numeric(by[col], errors="coerce").to_numpy(dtype=float)
             ok = y > 0
-            fit[f"{col}_exponent"] = float(np.polyfit(x[ok], np.log(y[ok]), 1)[0]) if ok.sum() >= 3 else None
+            fit[f"{col}_exponent"] = (
+                float(np.polyfit(x[ok], np.log(y[ok]), 1)[0]) if ok.sum() >= 3 else None
+            )
         out.append(fit)
     return pd.DataFrame(out)
 
 
 def exponent_table(exps: pd.DataFrame) -> list[str]:
     """Markdown lines of the cost exponents from :func:`fit_exponents`."""
-    lines = ["| method | sizes | build+solve s | to 1% gap s | build s | peak memory |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| method | sizes | build+solve s | to 1% gap s | build s | peak memory |",
+        "|---|---|---|---|---|---|",
+    ]
     for e in exps.to_dict("records"):
-        lines.append(f"| {e['method']} | {e['sizes']} | {_f(e['total_exponent'])} | {_f(e['t1_exponent'])} | "
-                     f"{_f(e['build_exponent'])} | {_f(e['mem_exponent'])} |")
+        lines.append(
+            f"| {e['method']} | {e['sizes']} | {_f(e['total_exponent'])} | {_f(e['t1_exponent'])} | "
+            f"{_f(e['build_exponent'])} | {_f(e['mem_exponent'])} |"
+        )
     return lines
 
 
 # --------------------------------------------------------------------------- tables
 
 COLUMNS = (
-    "instance", "profile", "staff", "schools", "seed", "eligible", "candidate_moves", "method", "status",
-    "valid", "violations", "n_violations", "objective", "vs_rule", "vs_straightforward", "balance",
-    "commute_km", "moves", "own_kind", "own_objective", "own_bound", "lp_bound", "bound", "gap",
-    "t_1pct_s", "build_seconds", "solve_seconds", "total_seconds", "peak_mb", "base_mb",
-    "cv_primary_before", "cv_primary_after", "cv_junior_before", "cv_junior_after", "objective_minmax", "note",
+    "instance",
+    "profile",
+    "staff",
+    "schools",
+    "seed",
+    "eligible",
+    "candidate_moves",
+    "method",
+    "status",
+    "valid",
+    "violations",
+    "n_violations",
+    "objective",
+    "vs_rule",
+    "vs_straightforward",
+    "balance",
+    "commute_km",
+    "moves",
+    "own_kind",
+    "own_objective",
+    "own_bound",
+    "lp_bound",
+    "bound",
+    "gap",
+    "t_1pct_s",
+    "build_seconds",
+    "solve_seconds",
+    "total_seconds",
+    "peak_mb",
+    "base_mb",
+    "cv_primary_before",
+    "cv_primary_after",
+    "cv_junior_before",
+    "cv_junior_after",
+    "objective_minmax",
+    "note",
 )
 
 
@@ -417,24 +513,44 @@ def _change(r: dict[str, Any], before: str, after: str) -> str:
 
 def markdown_table(rows: list[dict[str, Any]]) -> str:
     """The results as a Markdown table (one row per instance and method)."""
-    head = ("| staff | method | status | valid | objective | ÷ rule | ÷ straight | own obj. | bound | gap | t ≤1% s "
-            "| build s | solve s | peak MB | CV prim. before→after | CV jun. before→after | moves | km |")
+    head = (
+        "| staff | method | status | valid | objective | ÷ rule | ÷ straight | own obj. | bound | gap | t ≤1% s "
+        "| build s | solve s | peak MB | CV prim. before→after | CV jun. before→after | moves | km |"
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         method = r["method"] + (" (minmax)" if r.get("own_kind") == "minmax" else "")
         valid = r.get("valid", "")
         if valid == "invalid":
             valid = f"invalid: {r.get('violations', '')}"
-        lines.append("| " + " | ".join([
-            f"{r['staff']:,}", method, str(r["status"]), valid,
-            _f(r.get("objective")), _f(r.get("vs_rule")), _f(r.get("vs_straightforward")),
-            _f(r.get("own_objective")) if r.get("own_kind") == "minmax" else ("=" if r.get("own_objective") is not None else ""),
-            _f(r.get("bound")), _f(r.get("gap"), "{:.2%}"), _f(r.get("t_1pct_s"), "{:.1f}"),
-            _f(r.get("build_seconds"), "{:.1f}"), _f(r.get("solve_seconds"), "{:.1f}"),
-            _f(r.get("peak_mb"), "{:.0f}"), _change(r, "cv_primary_before", "cv_primary_after"),
-            _change(r, "cv_junior_before", "cv_junior_after"), _f(r.get("moves"), "{:.0f}"),
-            _f(r.get("commute_km"), "{:.0f}"),
-        ]) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    f"{r['staff']:,}",
+                    method,
+                    str(r["status"]),
+                    valid,
+                    _f(r.get("objective")),
+                    _f(r.get("vs_rule")),
+                    _f(r.get("vs_straightforward")),
+                    _f(r.get("own_objective"))
+                    if r.get("own_kind") == "minmax"
+                    else ("=" if r.get("own_objective") is not None else ""),
+                    _f(r.get("bound")),
+                    _f(r.get("gap"), "{:.2%}"),
+                    _f(r.get("t_1pct_s"), "{:.1f}"),
+                    _f(r.get("build_seconds"), "{:.1f}"),
+                    _f(r.get("solve_seconds"), "{:.1f}"),
+                    _f(r.get("peak_mb"), "{:.0f}"),
+                    _change(r, "cv_primary_before", "cv_primary_after"),
+                    _change(r, "cv_junior_before", "cv_junior_after"),
+                    _f(r.get("moves"), "{:.0f}"),
+                    _f(r.get("commute_km"), "{:.0f}"),
+                ]
+            )
+            + " |"
+        )
     return "\n".join(lines)
 
 
@@ -463,40 +579,64 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     try:
-        commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
-                                text=True, timeout=10).stdout.strip() or None
+        commit = (
+            subprocess.run(
+                ["git", "describe", "--always", "--dirty"],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=10,
+            ).stdout.strip()
+            or None
+        )
     except (OSError, subprocess.SubprocessError):
         commit = None
     return {
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "commit": commit,
-        "cpus": os.cpu_count(), "cpu": cpu, "ram_gb": ram, "platform": platform.platform(),
-        "python": platform.python_version(), "ortools": version("ortools"), "highspy": version("highspy"),
-        "numpy": version("numpy"), "pandas": version("pandas"),
-        "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gb": ram,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "ortools": version("ortools"),
+        "highspy": version("highspy"),
+        "numpy": version("numpy"),
+        "pandas": version("pandas"),
+        "load_average": [round(x, 2) for x in os.getloadavg()]
+        if hasattr(os, "getloadavg")
+        else None,
     }
 
 
-def protocol_md(args: argparse.Namespace, insts: list[Instance], info: dict[str, Any], scenario_raw: dict,
-                rows: list[dict[str, Any]]) -> str:
+def protocol_md(
+    args: argparse.Namespace,
+    insts: list[Instance],
+    info: dict[str, Any],
+    scenario_raw: dict,
+    rows: list[dict[str, Any]],
+) -> str:
     """The protocol header of results.md: command, machine, scenario, instances."""
     sc = {k: v for k, v in scenario_raw.items() if k != "scenario"}
     pairs = {}
-    for r in rows:  # candidate moves of the full model, as the bound or the naive model counted them
+    for (
+        r
+    ) in rows:  # candidate moves of the full model, as the bound or the naive model counted them
         if r["method"] in ("lp-bound", "straightforward", "highs") and r.get("candidate_moves"):
             pairs.setdefault(r["instance"], int(r["candidate_moves"]))
     inst_lines = "\n".join(
         f"| {i.name} | {i.staff:,} | {i.schools} | {i.seed} | {i.eligible:,} | "
-        f"{_f(pairs.get(i.name), '{:,}')} |" for i in insts
+        f"{_f(pairs.get(i.name), '{:,}')} |"
+        for i in insts
     )
     return f"""# lungang benchmark results
 
 Command: `{args.command_line}`
 
-- Date: {info['date']}; code: `{info['commit']}`; machine: {info['cpus']} CPUs ({info['cpu']}), {info['ram_gb']} GB RAM,
-  {info['platform']}; load average at start {info['load_average']}.
-- Python {info['python']}, OR-Tools {info['ortools']}, highspy {info['highspy']},
-  numpy {info['numpy']}, pandas {info['pandas']}.
+- Date: {info["date"]}; code: `{info["commit"]}`; machine: {info["cpus"]} CPUs ({info["cpu"]}), {info["ram_gb"]} GB RAM,
+  {info["platform"]}; load average at start {info["load_average"]}.
+- Python {info["python"]}, OR-Tools {info["ortools"]}, highspy {info["highspy"]},
+  numpy {info["numpy"]}, pandas {info["pandas"]}.
 - Time limit {args.time_limit:g} s per method (search only; model build not counted), {args.workers}
   worker(s); seeds {args.seeds}; every method in its own process, one after another. LP
   relaxations (the bounds): {args.lp_time_limit:g} s.
@@ -525,9 +665,15 @@ def write_outputs(out: Path, rows: list[dict[str, Any]], header: str | None = No
     exps = fit_exponents(rows)
     parts = [header, "## Results", "", table, ""]
     if len(exps):
-        parts += ["## Cost growth (log-log least squares over staff)", "", *exponent_table(exps),
-                  "", "A method that stops at the time limit has a build+solve exponent near 0: its cost is "
-                  "the time to reach 1% of the bound.", ""]
+        parts += [
+            "## Cost growth (log-log least squares over staff)",
+            "",
+            *exponent_table(exps),
+            "",
+            "A method that stops at the time limit has a build+solve exponent near 0: its cost is "
+            "the time to reach 1% of the bound.",
+            "",
+        ]
     warn = bound_warnings(rows)
     if warn:
         parts += ["## Warnings", "", *(f"- {w}" for w in warn), ""]
@@ -535,14 +681,18 @@ def write_outputs(out: Path, rows: list[dict[str, Any]], header: str | None = No
     if notes:
         parts += ["## Notes", "", *notes, ""]
     (out / "results.md").write_text("\n".join(parts), encoding="utf-8")
-    return "\n".join(parts[parts.index("## Results"):])
+    return "\n".join(parts[parts.index("## Results") :])
 
 
 def table_from_csv(paths: list[str]) -> str:
     """The Markdown table and cost exponents of one or more ``results.csv``."""
-    frame = pd.concat([pd.read_csv(p, keep_default_na=False, na_values=[""]) for p in paths], ignore_index=True)
-    rows = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
-            for r in frame.to_dict("records")]
+    frame = pd.concat(
+        [pd.read_csv(p, keep_default_na=False, na_values=[""]) for p in paths], ignore_index=True
+    )
+    rows = [
+        {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+        for r in frame.to_dict("records")
+    ]
     parts = [markdown_table(rows)]
     exps = fit_exponents(rows)
     if len(exps):
@@ -564,7 +714,9 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
-        raise SystemExit(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}")
+        raise SystemExit(
+            f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}"
+        )
     order = [m for m in RUN_ORDER if m in methods]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -576,12 +728,18 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         for seed in _ints(args.seeds):
             folder = instance_dir(cache, args.profile, staff, seed)
             raw = benchmark_scenario(folder, args.time_limit, args.workers, seed)
-            inst = Instance(f"{args.profile}-{staff}-s{seed}", staff, schools_for(staff), seed, folder, raw)
+            inst = Instance(
+                f"{args.profile}-{staff}-s{seed}", staff, schools_for(staff), seed, folder, raw
+            )
             inst.load()
             insts.append(inst)
     scenario_raw = benchmark_scenario("<instance>", args.time_limit, args.workers, 0)
-    (out / "scenario.json").write_text(json.dumps({"scenario": scenario_raw, "machine": info,
-                                                   "command": args.command_line}, indent=2), encoding="utf-8")
+    (out / "scenario.json").write_text(
+        json.dumps(
+            {"scenario": scenario_raw, "machine": info, "command": args.command_line}, indent=2
+        ),
+        encoding="utf-8",
+    )
     rows: list[dict[str, Any]] = []
     timeout = args.timeout or (4 * args.time_limit + args.lp_time_limit + 300)
     for inst in insts:
@@ -589,15 +747,21 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         inst_rows = []
         for method in order:
             say(f"[{inst.name}] {method} ...")
-            spec = {"method": method, "scenario": inst.scenario_raw, "lp_time_limit": args.lp_time_limit}
+            spec = {
+                "method": method,
+                "scenario": inst.scenario_raw,
+                "lp_time_limit": args.lp_time_limit,
+            }
             res = _launch(spec, out / "runs" / inst.name, timeout, args.mem_limit)
             if method == "lp-bound":
                 lp_cv = res.get("own_bound")
             row = make_row(inst, res, lp_cv)
             inst_rows.append(row)
-            say(f"[{inst.name}] {method}: {row['status']}, valid {row['valid']}, objective "
+            say(
+                f"[{inst.name}] {method}: {row['status']}, valid {row['valid']}, objective "
                 f"{_f(row.get('objective'), '{:.3f}', '-')}, gap {_f(row.get('gap'), '{:.1%}', '-')}, "
-                f"{_f(row.get('total_seconds'), '{:.1f}', '-')} s, {_f(row.get('peak_mb'), '{:.0f}', '-')} MB")
+                f"{_f(row.get('total_seconds'), '{:.1f}', '-')} s, {_f(row.get('peak_mb'), '{:.0f}', '-')} MB"
+            )
             rows_now = rows + sorted(inst_rows, key=lambda r: list(METHODS).index(r["method"]))
             add_ratios(rows_now)
             write_outputs(out, rows_now)
@@ -613,24 +777,51 @@ def parser() -> argparse.ArgumentParser:
 
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("run", help="generate instances, run every method, write results.csv and results.md")
-    r.add_argument("--sizes", default="1000,5000,15000,40000", help="staff per instance, comma-separated")
+    r = sub.add_parser(
+        "run", help="generate instances, run every method, write results.csv and results.md"
+    )
+    r.add_argument(
+        "--sizes", default="1000,5000,15000,40000", help="staff per instance, comma-separated"
+    )
     r.add_argument("--time-limit", type=float, default=60.0, help="seconds of search per method")
-    r.add_argument("--lp-time-limit", type=float, default=300.0,
-                   help="seconds for the LP relaxations that every gap is measured against (default 300)")
+    r.add_argument(
+        "--lp-time-limit",
+        type=float,
+        default=300.0,
+        help="seconds for the LP relaxations that every gap is measured against (default 300)",
+    )
     r.add_argument("--workers", type=int, default=2, help="CP-SAT workers (HiGHS threads)")
-    r.add_argument("--seeds", default="0", help="instance seeds, comma-separated (also CP-SAT's seed)")
-    r.add_argument("--methods", default=",".join(METHODS), help=f"comma-separated, of {', '.join(METHODS)}")
+    r.add_argument(
+        "--seeds", default="0", help="instance seeds, comma-separated (also CP-SAT's seed)"
+    )
+    r.add_argument(
+        "--methods", default=",".join(METHODS), help=f"comma-separated, of {', '.join(METHODS)}"
+    )
     r.add_argument("--profile", default=PROFILE, help="generator profile (default urban-core)")
-    r.add_argument("--out", default=str(DEFAULT_OUT), help="results folder (default benchmarks/results)")
-    r.add_argument("--cache", default=str(DEFAULT_OUT / "cache"),
-                   help="instance cache (default benchmarks/results/cache)")
-    r.add_argument("--timeout", type=float, default=None,
-                   help="kill a method's process after this many seconds (default 4·time limit + LP limit + 300)")
-    r.add_argument("--mem-limit", type=float, default=12.0,
-                   help="address-space cap of each method's process in GB (0: none; default 12)")
+    r.add_argument(
+        "--out", default=str(DEFAULT_OUT), help="results folder (default benchmarks/results)"
+    )
+    r.add_argument(
+        "--cache",
+        default=str(DEFAULT_OUT / "cache"),
+        help="instance cache (default benchmarks/results/cache)",
+    )
+    r.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="kill a method's process after this many seconds (default 4·time limit + LP limit + 300)",
+    )
+    r.add_argument(
+        "--mem-limit",
+        type=float,
+        default=12.0,
+        help="address-space cap of each method's process in GB (0: none; default 12)",
+    )
     r.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
-    t = sub.add_parser("table", help="print the Markdown table (and cost exponents) of results.csv files")
+    t = sub.add_parser(
+        "table", help="print the Markdown table (and cost exponents) of results.csv files"
+    )
     t.add_argument("csv", nargs="+", help="results.csv files (rows are concatenated)")
     c = sub.add_parser("_child", help=argparse.SUPPRESS)
     c.add_argument("spec")

@@ -83,18 +83,32 @@ def main(ctx: click.Context, verbose: int, quiet: int) -> None:
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--out", type=click.Path(file_okay=False), help="Plan folder [default: results/<scenario name>/].")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Plan folder [default: results/<scenario name>/].",
+)
 @click.option("--time-limit", type=float, help="Override [solver] time_limit_s.")
 @click.option("--workers", type=int, help="Override [solver] workers.")
 @click.option("--seed", type=int, help="Override [solver] seed.")
 @click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
-@click.option("--from", "from_plan", type=click.Path(file_okay=False, exists=True),
-              help="Re-plan: keep as many decisions of this earlier plan folder as the rules allow.")
-@click.option("--diagnosis", "diagnosis_file", type=click.Path(dir_okay=False),
-              help="When the rules cannot all hold (exit 3), also write the diagnosis as JSON here.")
+@click.option(
+    "--from",
+    "from_plan",
+    type=click.Path(file_okay=False, exists=True),
+    help="Re-plan: keep as many decisions of this earlier plan folder as the rules allow.",
+)
+@click.option(
+    "--diagnosis",
+    "diagnosis_file",
+    type=click.Path(dir_okay=False),
+    help="When the rules cannot all hold (exit 3), also write the diagnosis as JSON here.",
+)
 @click.pass_obj
 @handle_errors
-def solve(obj: Ctx, scenario, out, time_limit, workers, seed, force, from_plan, diagnosis_file) -> None:
+def solve(
+    obj: Ctx, scenario, out, time_limit, workers, seed, force, from_plan, diagnosis_file
+) -> None:
     """Plan one year's rotation and write the plan folder."""
     from .output import read_assignments, write_diagnosis, write_plan
     from .solve import solve as run
@@ -104,7 +118,9 @@ def solve(obj: Ctx, scenario, out, time_limit, workers, seed, force, from_plan, 
     out = Path(out) if out else Path("results") / _slug(sc.name)
     # Refuse a non-empty output folder before spending time on the solve.
     if out.exists() and any(out.iterdir()) and not force:
-        raise InputError(f"output folder {out} exists and is not empty; use --force to replace it", file=str(out))
+        raise InputError(
+            f"output folder {out} exists and is not empty; use --force to replace it", file=str(out)
+        )
     old = read_assignments(Path(from_plan)) if from_plan else None
     obj.say(f"solving '{sc.name}': {district.n_schools} schools, {len(district.staff)} staff")
     progress = (lambda m: obj.say(m, 2)) if obj.verbosity >= 2 else (lambda m: obj.say(m))
@@ -119,7 +135,9 @@ def solve(obj: Ctx, scenario, out, time_limit, workers, seed, force, from_plan, 
             result = run(district, sc, progress=progress)
     except InfeasibleError as exc:
         if diagnosis_file:
-            write_diagnosis(Path(diagnosis_file), {"scenario": sc.name, "message": str(exc), **exc.diagnosis})
+            write_diagnosis(
+                Path(diagnosis_file), {"scenario": sc.name, "message": str(exc), **exc.diagnosis}
+            )
         raise
     write_plan(district, sc, result, out, force=force, replan=report)
     obj.say(result.summary())
@@ -156,7 +174,9 @@ def check(obj: Ctx, scenario) -> None:
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--out", type=click.Path(dir_okay=False), help="Write the table as CSV here [default: stdout].")
+@click.option(
+    "--out", type=click.Path(dir_okay=False), help="Write the table as CSV here [default: stdout]."
+)
 @click.pass_obj
 @handle_errors
 def eligible(obj: Ctx, scenario, out) -> None:
@@ -186,7 +206,9 @@ def eligible(obj: Ctx, scenario, out) -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--schools", type=int, help="Number of schools [profile default].")
 @click.option("--staff", type=int, help="Number of staff [profile default].")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True
+)
 @click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
 @click.pass_obj
 @handle_errors
@@ -196,8 +218,14 @@ def generate(obj: Ctx, profile, out, seed, schools, staff, fmt, force) -> None:
     from .output import write_atomically
 
     if profile not in PROFILES:
-        raise InputError(f"unknown profile '{profile}'; choose one of {', '.join(PROFILES)}", file="PROFILE")
-    write_atomically(Path(out), force, lambda tmp: write_generated(profile, tmp, seed=seed, schools=schools, staff=staff, fmt=fmt))
+        raise InputError(
+            f"unknown profile '{profile}'; choose one of {', '.join(PROFILES)}", file="PROFILE"
+        )
+    write_atomically(
+        Path(out),
+        force,
+        lambda tmp: write_generated(profile, tmp, seed=seed, schools=schools, staff=staff, fmt=fmt),
+    )
     obj.say(f"{profile} (seed {seed}) written to {out}")
 
 
@@ -220,10 +248,26 @@ def validate(obj: Ctx, scenario, plan) -> None:
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--plan", type=click.Path(file_okay=False, exists=True), help="A plan folder: show before and after.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--table", "which", type=click.Choice(["schools", "coefficients"]), default="schools", show_default=True,
-              help="With --format csv: the table to write.")
+@click.option(
+    "--plan",
+    type=click.Path(file_okay=False, exists=True),
+    help="A plan folder: show before and after.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--table",
+    "which",
+    type=click.Choice(["schools", "coefficients"]),
+    default="schools",
+    show_default=True,
+    help="With --format csv: the table to write.",
+)
 @click.pass_obj
 @handle_errors
 def indicators(obj: Ctx, scenario, plan, fmt, which) -> None:
@@ -245,8 +289,17 @@ def indicators(obj: Ctx, scenario, plan, fmt, which) -> None:
         sides = {"before": school_indicators(district)}
         if where is not None:
             sides["after"] = school_indicators(district, where)
-        click.echo(_json({k: {"coefficients": coefficient_table(district, v).to_dict("records"),
-                              "schools": level_rows(district, v).to_dict("records")} for k, v in sides.items()}))
+        click.echo(
+            _json(
+                {
+                    k: {
+                        "coefficients": coefficient_table(district, v).to_dict("records"),
+                        "schools": level_rows(district, v).to_dict("records"),
+                    }
+                    for k, v in sides.items()
+                }
+            )
+        )
         return
     report = indicator_report(district, where)
     if fmt == "csv":
@@ -265,7 +318,13 @@ def _print_indicator_tables(name, report, sides) -> None:
     sfx = (lambda c, s: f"{c}_{s}") if len(sides) > 1 else (lambda c, s: c)
     coefs = report["coefficients"]
     t = Table(title=f"{name}: difference coefficients (max 0.50 primary, 0.45 junior)")
-    for col in ("indicator", "level", *[f"CV {s}" for s in sides], "max", *[f"below std {s}" for s in sides]):
+    for col in (
+        "indicator",
+        "level",
+        *[f"CV {s}" for s in sides],
+        "max",
+        *[f"below std {s}" for s in sides],
+    ):
         t.add_column(col)
     for _, r in coefs.iterrows():
         cells = [SHORT_NAMES[r["indicator"]], r["level"]]
@@ -302,10 +361,21 @@ def _json(obj) -> str:
 @main.command()
 @click.argument("plan", type=click.Path(file_okay=False, exists=True))
 @click.option("--staff", "staff_ids", multiple=True, help="Explain this person (repeatable).")
-@click.option("--school", "school_ids", multiple=True, help="Show this school and the people who leave or join it (repeatable).")
-@click.option("--scenario", "scenario_path", type=click.Path(dir_okay=False),
-              help="Scenario file [default: the scenario stored in the plan's summary.json].")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--school",
+    "school_ids",
+    multiple=True,
+    help="Show this school and the people who leave or join it (repeatable).",
+)
+@click.option(
+    "--scenario",
+    "scenario_path",
+    type=click.Path(dir_okay=False),
+    help="Scenario file [default: the scenario stored in the plan's summary.json].",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @click.pass_obj
 @handle_errors
 def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt) -> None:
@@ -326,7 +396,9 @@ def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt) -> None:
     if staff_ids:
         unknown = [s for s in staff_ids if s not in a.index]
         if unknown:
-            raise InputError(f"not in the plan (not an eligible person): {', '.join(unknown)}", file="--staff")
+            raise InputError(
+                f"not in the plan (not an eligible person): {', '.join(unknown)}", file="--staff"
+            )
     status = None
     if (plan / "summary.json").is_file():
         status = json.loads((plan / "summary.json").read_text(encoding="utf-8")).get("status")
@@ -336,7 +408,8 @@ def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt) -> None:
     broken = validate_plan(district, sc, a)
     if broken:
         ex.setdefault("warnings", []).append(
-            f"the plan breaks {len(broken)} rule instance(s) under these data and rules (lungang validate lists them)")
+            f"the plan breaks {len(broken)} rule instance(s) under these data and rules (lungang validate lists them)"
+        )
     if fmt == "json":
         if school_ids:
             ex["schools"] = [s for s in ex["schools"] if s["school_id"] in school_ids]
@@ -365,14 +438,18 @@ def _plan_scenario(plan: Path, scenario_path: str | None):
 
         data = cached_district_path(sc)
     if not Path(data).exists():
-        raise InputError(f"the plan's data folder {data} is not there; give --scenario", file=str(f))
+        raise InputError(
+            f"the plan's data folder {data} is not there; give --scenario", file=str(f)
+        )
     return sc, load_district(data, as_of=sc.as_of)
 
 
 @main.command()
 @click.argument("plan_a", type=click.Path(file_okay=False, exists=True))
 @click.argument("plan_b", type=click.Path(file_okay=False, exists=True))
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @handle_errors
 def diff(plan_a, plan_b, fmt) -> None:
     """Who moves differently in PLAN_B than in PLAN_A, and how indicators, terms and counts differ."""
@@ -380,6 +457,8 @@ def diff(plan_a, plan_b, fmt) -> None:
 
     d = diff_plans(plan_a, plan_b)
     click.echo(_json(d) if fmt == "json" else format_diff(d))
+
+
 from .compare import compare_command  # noqa: E402
 
 main.add_command(compare_command, "compare")

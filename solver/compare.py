@@ -50,7 +50,9 @@ TERM_LABELS = {"balance": "balance", "commute": "commute (km)", "moves": "moves"
 
 def with_objective(scenario: Scenario, objective: str) -> Scenario:
     """A copy of ``scenario`` with ``[balance] objective`` set."""
-    return scenario.model_copy(update={"balance": scenario.balance.model_copy(update={"objective": objective})})
+    return scenario.model_copy(
+        update={"balance": scenario.balance.model_copy(update={"objective": objective})}
+    )
 
 
 def _school_pos(district: District, assignments: pd.DataFrame | None) -> np.ndarray:
@@ -61,7 +63,9 @@ def _school_pos(district: District, assignments: pd.DataFrame | None) -> np.ndar
     return pos
 
 
-def balance_measures(district: District, scenario: Scenario, assignments: pd.DataFrame | None) -> dict[str, float]:
+def balance_measures(
+    district: District, scenario: Scenario, assignments: pd.DataFrame | None
+) -> dict[str, float]:
     """The balance term of each measure (``cv``, ``l1``, ``minmax``; see
     :mod:`solver.objective`) for a plan (``None``: nobody moves), with the scenario's
     indicators and indicator weights."""
@@ -70,7 +74,10 @@ def balance_measures(district: District, scenario: Scenario, assignments: pd.Dat
     inds = scenario.balance.indicators
     counts = counts_by_school(district, _school_pos(district, assignments), inds)
     parts = level_balances(district, scenario)
-    return {kind: float(sum(p.cost(counts[:, inds.index(p.indicator)], kind) for p in parts)) for kind in MEASURES}
+    return {
+        kind: float(sum(p.cost(counts[:, inds.index(p.indicator)], kind) for p in parts))
+        for kind in MEASURES
+    }
 
 
 def plan_metrics(district: District, scenario: Scenario, assignments: pd.DataFrame | None) -> dict:
@@ -110,12 +117,17 @@ def plan_metrics(district: District, scenario: Scenario, assignments: pd.DataFra
     else:
         moved = assignments["moved"].astype(bool).to_numpy()
         km = assignments["distance_km"].to_numpy(dtype=float)[moved]
-        out.update(moves=int(moved.sum()), commute_km=float(km.sum()),
-                   longest_commute_km=float(km.max()) if len(km) else 0.0)
+        out.update(
+            moves=int(moved.sum()),
+            commute_km=float(km.sum()),
+            longest_commute_km=float(km.max()) if len(km) else 0.0,
+        )
     return out
 
 
-def _row(district: District, scenario: Scenario, objective: str, result: Result | None, status: str) -> dict:
+def _row(
+    district: District, scenario: Scenario, objective: str, result: Result | None, status: str
+) -> dict:
     from .validate import validate_plan
 
     row: dict = {"objective": objective, "mode": "", "status": status}
@@ -128,8 +140,13 @@ def _row(district: District, scenario: Scenario, objective: str, result: Result 
     return row
 
 
-def compare(district: District, scenario: Scenario, objectives: Sequence[str],
-            progress: ProgressFn | None = None, balance_first: bool = False) -> tuple[pd.DataFrame, dict[str, Result]]:
+def compare(
+    district: District,
+    scenario: Scenario,
+    objectives: Sequence[str],
+    progress: ProgressFn | None = None,
+    balance_first: bool = False,
+) -> tuple[pd.DataFrame, dict[str, Result]]:
     """Solve with each objective and measure each plan.
 
     By default each objective is the scenario's weighted sum with that balance measure.
@@ -154,7 +171,12 @@ def compare(district: District, scenario: Scenario, objectives: Sequence[str],
     from .solve import solve
 
     say = progress or (lambda _m: None)
-    before = {"objective": "before", "mode": "", "status": "", **plan_metrics(district, scenario, None)}
+    before = {
+        "objective": "before",
+        "mode": "",
+        "status": "",
+        **plan_metrics(district, scenario, None),
+    }
     rows, results = [before], {}
     last_error: NoPlanError | None = None
     for obj in objectives:
@@ -175,7 +197,9 @@ def compare(district: District, scenario: Scenario, objectives: Sequence[str],
         results[obj] = res
         say(f"objective {obj}: {res.summary()}")
         rows.append(_row(district, sc, obj, res, res.status.value))
-        rows[-1]["mode"] = "balance_first" if balance_first or obj == "lexicographic" else "weighted"
+        rows[-1]["mode"] = (
+            "balance_first" if balance_first or obj == "lexicographic" else "weighted"
+        )
     if not results and last_error is not None:
         raise last_error
     return pd.DataFrame(rows), results
@@ -184,8 +208,13 @@ def compare(district: District, scenario: Scenario, objectives: Sequence[str],
 # --------------------------------------------------------------------------- pareto
 
 
-def pareto(district: District, scenario: Scenario, terms: tuple[str, str] = ("balance", "commute"),
-           points: int = 4, progress: ProgressFn | None = None) -> pd.DataFrame:
+def pareto(
+    district: District,
+    scenario: Scenario,
+    terms: tuple[str, str] = ("balance", "commute"),
+    points: int = 4,
+    progress: ProgressFn | None = None,
+) -> pd.DataFrame:
     """Epsilon-constraint sweep of ``terms = (first, second)`` (see the module docstring).
 
     Each search pair (minimise one term, then the other with the first held) gets
@@ -230,16 +259,21 @@ def pareto(district: District, scenario: Scenario, terms: tuple[str, str] = ("ba
         st.hold(lead, None)
         res = st.result(cp_model.FEASIBLE, build_s, time.perf_counter() - t0)
         metrics = plan_metrics(district, scenario, res.assignments)
-        rows.append({
-            "point": kind, "epsilon": None if eps is None else eps / div,
-            **{t: res.terms[t] for t in TERMS},
-            **{k: v for k, v in metrics.items() if k.startswith("dc_")},
-            "optimal": a.optimal and b.optimal,
-            "valid": not validate_plan(district, scenario, res.assignments),
-            "seconds": time.perf_counter() - t0,
-        })
-        say(f"pareto {kind}{'' if eps is None else f' ε={eps / div:.4f}'}: {first} {res.terms[first]:.4f}, "
-            f"{second} {res.terms[second]:.4f}")
+        rows.append(
+            {
+                "point": kind,
+                "epsilon": None if eps is None else eps / div,
+                **{t: res.terms[t] for t in TERMS},
+                **{k: v for k, v in metrics.items() if k.startswith("dc_")},
+                "optimal": a.optimal and b.optimal,
+                "valid": not validate_plan(district, scenario, res.assignments),
+                "seconds": time.perf_counter() - t0,
+            }
+        )
+        say(
+            f"pareto {kind}{'' if eps is None else f' ε={eps / div:.4f}'}: {first} {res.terms[first]:.4f}, "
+            f"{second} {res.terms[second]:.4f}"
+        )
 
     point(f"{second}_optimal", None, 0.5)
     hi = st.value(first)
@@ -253,13 +287,17 @@ def pareto(district: District, scenario: Scenario, terms: tuple[str, str] = ("ba
     return frame.sort_values([first, second], kind="stable").reset_index(drop=True)
 
 
-def is_monotone(frame: pd.DataFrame, terms: tuple[str, str] = ("balance", "commute"), tol: float = 1e-6) -> bool:
+def is_monotone(
+    frame: pd.DataFrame, terms: tuple[str, str] = ("balance", "commute"), tol: float = 1e-6
+) -> bool:
     """Whether the second term never rises as the first one rises (a trade-off front)."""
     f = frame.sort_values(list(terms))
     return bool((np.diff(f[terms[1]].to_numpy(dtype=float)) <= tol).all())
 
 
-def plot_pareto(frame: pd.DataFrame, path: Path, terms: tuple[str, str], title: str, measure: str) -> None:
+def plot_pareto(
+    frame: pd.DataFrame, path: Path, terms: tuple[str, str], title: str, measure: str
+) -> None:
     """Write the front as a PNG: the two terms, and (for ``balance``) each difference
     coefficient against the second term, with the standard's thresholds."""
     import matplotlib
@@ -275,11 +313,28 @@ def plot_pareto(frame: pd.DataFrame, path: Path, terms: tuple[str, str], title: 
     ax = axes[0][0]
     f = frame.sort_values(first)
     ax.plot(f[first], f[second], "-o", color="tab:blue", zorder=2)
-    for kind, marker, color in ((f"{first}_optimal", "s", "tab:green"), (f"{second}_optimal", "D", "tab:red")):
+    for kind, marker, color in (
+        (f"{first}_optimal", "s", "tab:green"),
+        (f"{second}_optimal", "D", "tab:red"),
+    ):
         sel = f[f["point"] == kind]
-        ax.scatter(sel[first], sel[second], marker=marker, s=70, color=color, zorder=3, label=kind.replace("_", " "))
-    names = {"cv": "cv: 100·Σ CV²", "l1": "l1: 100·Σ w·|x − m|/m", "minmax": "minmax: 100·(max − min)/m"}
-    xlabel = f"balance ({names.get(measure, measure)})" if first == "balance" else TERM_LABELS[first]
+        ax.scatter(
+            sel[first],
+            sel[second],
+            marker=marker,
+            s=70,
+            color=color,
+            zorder=3,
+            label=kind.replace("_", " "),
+        )
+    names = {
+        "cv": "cv: 100·Σ CV²",
+        "l1": "l1: 100·Σ w·|x − m|/m",
+        "minmax": "minmax: 100·(max − min)/m",
+    }
+    xlabel = (
+        f"balance ({names.get(measure, measure)})" if first == "balance" else TERM_LABELS[first]
+    )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(TERM_LABELS[second])
     ax.set_title("trade-off (epsilon-constraint)")
@@ -291,8 +346,16 @@ def plot_pareto(frame: pd.DataFrame, path: Path, terms: tuple[str, str], title: 
             ax2.plot(f[c], f[second], "-o", label=c[3:].replace("_per_100", "/100"))
         for level in sorted({c.rsplit("_", 1)[1] for c in dcs}):
             ax2.axvline(MAX_CV[level], ls="--", lw=0.8, color="grey")
-            ax2.annotate(f"max {level}", (MAX_CV[level], 1), xycoords=("data", "axes fraction"),
-                         rotation=90, va="top", ha="right", fontsize=7, color="grey")
+            ax2.annotate(
+                f"max {level}",
+                (MAX_CV[level], 1),
+                xycoords=("data", "axes fraction"),
+                rotation=90,
+                va="top",
+                ha="right",
+                fontsize=7,
+                color="grey",
+            )
         ax2.set_xlabel("difference coefficient after")
         ax2.set_ylabel(TERM_LABELS[second])
         ax2.set_title("difference coefficients along the front")
@@ -323,9 +386,18 @@ def markdown_table(frame: pd.DataFrame, scenario: Scenario) -> str:
     """The comparison as a Markdown table (the CSV has every column, unrounded)."""
     heads = ["objective"]
     modes = frame["mode"] if "mode" in frame else pd.Series([""] * len(frame))
-    cells: list[list[str]] = [[f"{o} (balance first)" if m == "balance_first" and o != "lexicographic" else str(o)
-                               for o, m in zip(frame["objective"], modes.fillna(""), strict=True)]]
-    keys = [(ind, lvl) for ind in scenario.balance.indicators for lvl in LEVEL_PARTS if f"dc_{ind}_{lvl}" in frame]
+    cells: list[list[str]] = [
+        [
+            f"{o} (balance first)" if m == "balance_first" and o != "lexicographic" else str(o)
+            for o, m in zip(frame["objective"], modes.fillna(""), strict=True)
+        ]
+    ]
+    keys = [
+        (ind, lvl)
+        for ind in scenario.balance.indicators
+        for lvl in LEVEL_PARTS
+        if f"dc_{ind}_{lvl}" in frame
+    ]
 
     def col(head: str, values) -> None:
         heads.append(head)
@@ -336,8 +408,15 @@ def markdown_table(frame: pd.DataFrame, scenario: Scenario) -> str:
         col(f"CV {short}", (_fmt(v) for v in frame[f"dc_{ind}_{lvl}"]))
     for ind, lvl in keys:
         short = f"{ind.removesuffix('_per_100')} {lvl}"
-        col(f"worst {short}", (f"{s} ({_fmt(v, 2)})" for s, v in zip(frame[f"worst_{ind}_{lvl}"],
-                                                                     frame[f"worst_value_{ind}_{lvl}"], strict=True)))
+        col(
+            f"worst {short}",
+            (
+                f"{s} ({_fmt(v, 2)})"
+                for s, v in zip(
+                    frame[f"worst_{ind}_{lvl}"], frame[f"worst_value_{ind}_{lvl}"], strict=True
+                )
+            ),
+        )
         col(f"below std {short}", (_fmt(v) for v in frame[f"below_{ind}_{lvl}"]))
     for kind in MEASURES:
         col(f"{kind} measure", (_fmt(v) for v in frame[f"measure_{kind}"]))
@@ -347,7 +426,13 @@ def markdown_table(frame: pd.DataFrame, scenario: Scenario) -> str:
     col("solve s", (_fmt(v, 1) for v in frame.get("solve_seconds", [None] * len(frame))))
     col("gap", (_fmt(v, 4) for v in frame.get("gap", [None] * len(frame))))
     col("status", (str(v) for v in frame["status"]))
-    col("valid", (_fmt(v) if isinstance(v, bool | np.bool_) else "" for v in frame.get("valid", [None] * len(frame))))
+    col(
+        "valid",
+        (
+            _fmt(v) if isinstance(v, bool | np.bool_) else ""
+            for v in frame.get("valid", [None] * len(frame))
+        ),
+    )
     rows = list(zip(*cells, strict=True))
     lines = ["| " + " | ".join(heads) + " |", "|" + "|".join("---" for _ in heads) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
@@ -355,10 +440,23 @@ def markdown_table(frame: pd.DataFrame, scenario: Scenario) -> str:
 
 
 def pareto_markdown(frame: pd.DataFrame, terms: tuple[str, str]) -> str:
-    cols = ["point", "epsilon", *TERMS, *[c for c in frame.columns if c.startswith("dc_")], "optimal", "valid"]
-    lines = ["| " + " | ".join(c.removeprefix("dc_") for c in cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    cols = [
+        "point",
+        "epsilon",
+        *TERMS,
+        *[c for c in frame.columns if c.startswith("dc_")],
+        "optimal",
+        "valid",
+    ]
+    lines = [
+        "| " + " | ".join(c.removeprefix("dc_") for c in cols) + " |",
+        "|" + "|".join("---" for _ in cols) + "|",
+    ]
     for _, r in frame.iterrows():
-        cells = [_fmt(int(r[c]) if c == "moves" else r[c], 4 if c in ("balance", "epsilon") else 3) for c in cols]
+        cells = [
+            _fmt(int(r[c]) if c == "moves" else r[c], 4 if c in ("balance", "epsilon") else 3)
+            for c in cols
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -370,7 +468,9 @@ def _parse_objectives(_ctx, _param, value: str) -> tuple[str, ...]:
     names = tuple(dict.fromkeys(v.strip() for v in (value or "").split(",") if v.strip()))
     bad = [n for n in names if n not in OBJECTIVES]
     if bad:
-        raise click.BadParameter(f"unknown objective(s) {', '.join(bad)}; choose from {', '.join(OBJECTIVES)}")
+        raise click.BadParameter(
+            f"unknown objective(s) {', '.join(bad)}; choose from {', '.join(OBJECTIVES)}"
+        )
     return names
 
 
@@ -379,29 +479,68 @@ def _parse_terms(_ctx, _param, value: str | None) -> tuple[str, str] | None:
         return None
     names = tuple(v.strip() for v in value.split(","))
     if len(names) != 2 or names[0] == names[1] or any(n not in TERMS for n in names):
-        raise click.BadParameter(f"give two different terms, e.g. balance,commute (terms: {', '.join(TERMS)})")
+        raise click.BadParameter(
+            f"give two different terms, e.g. balance,commute (terms: {', '.join(TERMS)})"
+        )
     return names  # type: ignore[return-value]
 
 
 @click.command("compare")
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--objectives", default="cv,minmax,l1", show_default=True, callback=_parse_objectives,
-              help="Comma-separated objectives: cv, minmax, l1, lexicographic (empty: only the sweep).")
-@click.option("--out", type=click.Path(file_okay=False), help="Output folder [default: results/<scenario name>-compare/].")
-@click.option("--time-limit", type=float, help="Seconds per objective and per sweep point [default: [solver] time_limit_s].")
+@click.option(
+    "--objectives",
+    default="cv,minmax,l1",
+    show_default=True,
+    callback=_parse_objectives,
+    help="Comma-separated objectives: cv, minmax, l1, lexicographic (empty: only the sweep).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Output folder [default: results/<scenario name>-compare/].",
+)
+@click.option(
+    "--time-limit",
+    type=float,
+    help="Seconds per objective and per sweep point [default: [solver] time_limit_s].",
+)
 @click.option("--workers", type=int, help="Override [solver] workers.")
 @click.option("--seed", type=int, help="Override [solver] seed.")
-@click.option("--pareto", "pareto_terms", callback=_parse_terms, metavar="FIRST,SECOND",
-              help="Also sweep the trade-off between two terms, e.g. balance,commute.")
-@click.option("--points", type=click.IntRange(0, 50), default=4, show_default=True,
-              help="Epsilon levels between the sweep's two extremes.")
-@click.option("--balance-first", is_flag=True,
-              help="Optimise each balance measure first, commute and moves only breaking ties "
-                   "(default: the scenario's weighted sum with each measure).")
+@click.option(
+    "--pareto",
+    "pareto_terms",
+    callback=_parse_terms,
+    metavar="FIRST,SECOND",
+    help="Also sweep the trade-off between two terms, e.g. balance,commute.",
+)
+@click.option(
+    "--points",
+    type=click.IntRange(0, 50),
+    default=4,
+    show_default=True,
+    help="Epsilon levels between the sweep's two extremes.",
+)
+@click.option(
+    "--balance-first",
+    is_flag=True,
+    help="Optimise each balance measure first, commute and moves only breaking ties "
+    "(default: the scenario's weighted sum with each measure).",
+)
 @click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
 @click.pass_obj
-def compare_command(obj, scenario, objectives, out, time_limit, workers, seed, pareto_terms, points,
-                    balance_first, force) -> None:
+def compare_command(
+    obj,
+    scenario,
+    objectives,
+    out,
+    time_limit,
+    workers,
+    seed,
+    pareto_terms,
+    points,
+    balance_first,
+    force,
+) -> None:
     """Solve with each balance objective and compare the plans (and sweep a trade-off).
 
     Writes compare.csv, compare.md and each plan (plans/<objective>/) to the output
@@ -409,41 +548,84 @@ def compare_command(obj, scenario, objectives, out, time_limit, workers, seed, p
     """
     from .cli import _slug, handle_errors, load
 
-    handle_errors(_compare_main)(obj, scenario, objectives, out, time_limit, workers, seed, pareto_terms, points,
-                                 balance_first, force, load, _slug)
+    handle_errors(_compare_main)(
+        obj,
+        scenario,
+        objectives,
+        out,
+        time_limit,
+        workers,
+        seed,
+        pareto_terms,
+        points,
+        balance_first,
+        force,
+        load,
+        _slug,
+    )
 
 
-def _compare_main(obj, scenario, objectives, out, time_limit, workers, seed, pareto_terms, points, balance_first,
-                  force, load, slug) -> None:
+def _compare_main(
+    obj,
+    scenario,
+    objectives,
+    out,
+    time_limit,
+    workers,
+    seed,
+    pareto_terms,
+    points,
+    balance_first,
+    force,
+    load,
+    slug,
+) -> None:
     from .output import write_atomically, write_plan
 
     if not objectives and not pareto_terms:
-        raise InputError(Problem(file="--objectives", message="nothing to do: give objectives or --pareto"))
+        raise InputError(
+            Problem(file="--objectives", message="nothing to do: give objectives or --pareto")
+        )
     if pareto_terms:
         try:
             import matplotlib  # noqa: F401
         except ImportError:
-            raise InputError(Problem(file="--pareto", message="the trade-off plot needs matplotlib: "
-                                     "pip install 'lungang[plot]'")) from None
+            raise InputError(
+                Problem(
+                    file="--pareto",
+                    message="the trade-off plot needs matplotlib: pip install 'lungang[plot]'",
+                )
+            ) from None
     sc, district = load(scenario)
     sc = sc.with_solver(time_limit_s=time_limit, workers=workers, seed=seed)
     out = Path(out) if out else Path("results") / f"{slug(sc.name)}-compare"
     if out.exists() and any(out.iterdir()) and not force:
-        raise InputError(f"output folder {out} exists and is not empty; use --force to replace it", file=str(out))
+        raise InputError(
+            f"output folder {out} exists and is not empty; use --force to replace it", file=str(out)
+        )
     say = obj.say if obj is not None else (lambda m, level=1: None)
 
     def progress(m: str) -> None:
         say(m, 2)
 
-    say(f"comparing on '{sc.name}': {district.n_schools} schools, {len(district.staff)} staff, "
-        f"{sc.solver.time_limit_s:g} s each")
+    say(
+        f"comparing on '{sc.name}': {district.n_schools} schools, {len(district.staff)} staff, "
+        f"{sc.solver.time_limit_s:g} s each"
+    )
     table, results = None, {}
     if objectives:
-        table, results = compare(district, sc, objectives, balance_first=balance_first,
-                                 progress=lambda m: say(m, 1 if m.startswith("objective") else 2))
+        table, results = compare(
+            district,
+            sc,
+            objectives,
+            balance_first=balance_first,
+            progress=lambda m: say(m, 1 if m.startswith("objective") else 2),
+        )
     front = None
     if pareto_terms:
-        say(f"pareto sweep {pareto_terms[0]} / {pareto_terms[1]}: {points} points between the extremes")
+        say(
+            f"pareto sweep {pareto_terms[0]} / {pareto_terms[1]}: {points} points between the extremes"
+        )
         front = pareto(district, sc, pareto_terms, points, progress=progress)
         if not is_monotone(front, pareto_terms):
             say("warning: the sweep's front is not monotone (a search stopped at its time limit)")
@@ -457,14 +639,21 @@ def _compare_main(obj, scenario, objectives, out, time_limit, workers, seed, par
         if front is not None:
             front.to_csv(tmp / "pareto.csv", index=False)
             (tmp / "pareto.md").write_text(pareto_markdown(front, pareto_terms), encoding="utf-8")
-            plot_pareto(front, tmp / "pareto.png", pareto_terms,
-                        f"{sc.name}: {pareto_terms[0]} vs {pareto_terms[1]}", sc.balance.kind)
+            plot_pareto(
+                front,
+                tmp / "pareto.png",
+                pareto_terms,
+                f"{sc.name}: {pareto_terms[0]} vs {pareto_terms[1]}",
+                sc.balance.kind,
+            )
 
     write_atomically(out, force, fill)
     if table is not None:
         click.echo(markdown_table(table, sc), nl=False)
     if front is not None:
-        click.echo(("\n" if table is not None else "") + pareto_markdown(front, pareto_terms), nl=False)
+        click.echo(
+            ("\n" if table is not None else "") + pareto_markdown(front, pareto_terms), nl=False
+        )
     say(f"written to {out}")
     if table is not None and "valid" in table and not table["valid"].dropna().astype(bool).all():
         say("warning: some plans break a rule (a bug): see the 'valid' column")

@@ -12,8 +12,22 @@ import numpy as np
 import pandas as pd
 
 SUBJECTS: tuple[str, ...] = (
-    "chinese", "math", "english", "science", "physics", "chemistry", "biology", "history",
-    "geography", "morality", "pe", "music", "art", "it", "psychology", "other",
+    "chinese",
+    "math",
+    "english",
+    "science",
+    "physics",
+    "chemistry",
+    "biology",
+    "history",
+    "geography",
+    "morality",
+    "pe",
+    "music",
+    "art",
+    "it",
+    "psychology",
+    "other",
 )
 PE_ART_SUBJECTS: frozenset[str] = frozenset({"pe", "music", "art"})
 LEVELS: tuple[str, ...] = ("primary", "junior", "nine_year")
@@ -49,8 +63,12 @@ class District:
 
     schools: pd.DataFrame
     staff: pd.DataFrame
-    demand: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["school_id", "subject", "required"]))
-    pins: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["staff_id", "action", "school_id"]))
+    demand: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["school_id", "subject", "required"])
+    )
+    pins: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["staff_id", "action", "school_id"])
+    )
     source: str = ""
 
     @property
@@ -77,7 +95,9 @@ class District:
         """Head count wanted after rotation per school and subject (default: current)."""
         base = self.teacher_counts()
         if len(self.demand):
-            d = self.demand.pivot_table(index="school_id", columns="subject", values="required", aggfunc="sum")
+            d = self.demand.pivot_table(
+                index="school_id", columns="subject", values="required", aggfunc="sum"
+            )
             d = d.reindex(index=base.index, columns=base.columns)
             base = d.fillna(base).astype(int)
         return base

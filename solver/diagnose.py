@@ -60,7 +60,10 @@ RULE_TEXT: dict[str, str] = {
 
 #: The rules that prune candidate moves, and the mask of :class:`Moves` that holds each.
 PRUNING: tuple[tuple[str, str], ...] = (
-    ("commute", "commute_ok"), ("scope", "scope_ok"), ("same_level", "level_ok"), ("room", "room"),
+    ("commute", "commute_ok"),
+    ("scope", "scope_ok"),
+    ("same_level", "level_ok"),
+    ("room", "room"),
 )
 
 
@@ -122,7 +125,9 @@ class Moves(MoveMasks):
         return [self.room_rule(p) if r == "room" else r for r in alone]
 
 
-def permitted_moves(district: District, scenario: Scenario, elig: pd.DataFrame | None = None) -> Moves:
+def permitted_moves(
+    district: District, scenario: Scenario, elig: pd.DataFrame | None = None
+) -> Moves:
     """The candidate moves of every eligible person, with the mask of each pruning rule
     (:class:`solver.model.MoveMasks`, as the model prunes, without ``max_candidates``)."""
     elig = eligibility(district, scenario) if elig is None else elig
@@ -162,8 +167,14 @@ class Finding:
     staff: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "rules": list(self.rules), "text": self.text, "schools": list(self.schools),
-                "subjects": list(self.subjects), "staff": list(self.staff)}
+        return {
+            "rule": self.rule,
+            "rules": list(self.rules),
+            "text": self.text,
+            "schools": list(self.schools),
+            "subjects": list(self.subjects),
+            "staff": list(self.staff),
+        }
 
 
 def _ids(values) -> tuple[str, ...]:
@@ -172,7 +183,9 @@ def _ids(values) -> tuple[str, ...]:
 
 def _short(items, n: int = 6) -> str:
     items = list(items)
-    return ", ".join(map(str, items[:n])) + (f" and {len(items) - n} more" if len(items) > n else "")
+    return ", ".join(map(str, items[:n])) + (
+        f" and {len(items) - n} more" if len(items) > n else ""
+    )
 
 
 def _family_counts(m: Moves, idx: np.ndarray) -> Counter:
@@ -207,18 +220,30 @@ class _Counts:
         self.is_t = ppl["is_teacher"].to_numpy()
         self.subj = np.full(len(ppl), -1)
         if self.is_t.any():
-            self.subj[self.is_t] = pd.Index(self.subjects).get_indexer(ppl.loc[self.is_t, "subject"])
+            self.subj[self.is_t] = pd.Index(self.subjects).get_indexer(
+                ppl.loc[self.is_t, "subject"]
+            )
         pin = ppl["pin"].to_numpy()
         self.stays = pin == "stay"
         # may leave: a permitted school (the pinned one, for `to`), and no `stay` pin
         pin_s = ppl["pin_school"].to_numpy()
-        ok_to = np.array([m.ok[p, pin_s[p]] if pin[p] == "to" and pin_s[p] >= 0 else True for p in range(len(ppl))],
-                         dtype=bool)
+        ok_to = np.array(
+            [
+                m.ok[p, pin_s[p]] if pin[p] == "to" and pin_s[p] >= 0 else True
+                for p in range(len(ppl))
+            ],
+            dtype=bool,
+        )
         self._to_ok = ok_to
         self.mobile = m.ok.any(axis=1) & ~self.stays & ok_to
         n_s = d.n_schools
-        self.teachers_now = (d.staff["role"] == "teacher").groupby(d.staff["school_id"]).sum().reindex(
-            d.schools.index, fill_value=0).to_numpy()
+        self.teachers_now = (
+            (d.staff["role"] == "teacher")
+            .groupby(d.staff["school_id"])
+            .sum()
+            .reindex(d.schools.index, fill_value=0)
+            .to_numpy()
+        )
         share = sc.quotas.school_outflow_max
         self.cap = np.array([at_most(share, int(n)) for n in self.teachers_now])
         # reach[s, j]: eligible j-teachers elsewhere (not pinned to stay) who may go to s
@@ -228,8 +253,13 @@ class _Counts:
             if self.subj[p] >= 0:
                 self.reach[:, self.subj[p]] += m.ok[p]
 
-    def bound(self, mask: np.ndarray, use_cells: bool = True, use_cap: bool = True,
-              mobile: np.ndarray | None = None) -> int:
+    def bound(
+        self,
+        mask: np.ndarray,
+        use_cells: bool = True,
+        use_cap: bool = True,
+        mobile: np.ndarray | None = None,
+    ) -> int:
         """An upper bound on how many teachers among ``mask`` can move."""
         mobile = self.mobile if mobile is None else mobile
         n_s, n_j = self.now.shape
@@ -258,7 +288,10 @@ class _Counts:
         over_cap = [m.sid(s) for s in range(len(mob)) if mob[s] > self.cap[s]]
         factors = {
             "school_outflow_max": (self.bound(mask, use_cap=False), bool(over_cap)),
-            "subject_staffing": (self.bound(mask, use_cells=False), bool(_limit_subjects(self, mask))),
+            "subject_staffing": (
+                self.bound(mask, use_cells=False),
+                bool(_limit_subjects(self, mask)),
+            ),
             "pruning": (self.bound(mask, mobile=~self.stays & self._to_ok), len(stuck) > 0),
             "pin": (self.bound(mask, mobile=can_go & self._to_ok), len(pinned) > 0),
         }
@@ -271,17 +304,24 @@ class _Counts:
             tail = f"; without it {without}" if without > bound else ""
             if f == "school_outflow_max":
                 rules.append(f)
-                texts.append(f"school_outflow_max {sc.quotas.school_outflow_max:g} caps the leavers of "
-                             f"{len(over_cap)} school(s) ({_short(over_cap)}){tail}")
+                texts.append(
+                    f"school_outflow_max {sc.quotas.school_outflow_max:g} caps the leavers of "
+                    f"{len(over_cap)} school(s) ({_short(over_cap)}){tail}"
+                )
             elif f == "subject_staffing":
                 rules.append(f)
-                texts.append(f"subject_staffing (tolerance {self.tol}) lets a teacher leave only if one of the "
-                             f"same subject can come in ({_short(_limit_subjects(self, mask))}){tail}")
+                texts.append(
+                    f"subject_staffing (tolerance {self.tol}) lets a teacher leave only if one of the "
+                    f"same subject can come in ({_short(_limit_subjects(self, mask))}){tail}"
+                )
             elif f == "pruning":
                 c = _family_counts(m, stuck)
                 rules += list(c)
-                texts.append(f"{len(stuck)} of them have no school they may go to ("
-                             + ", ".join(f"{_rule_phrase(r, sc)}: {n}" for r, n in c.most_common()) + f"){tail}")
+                texts.append(
+                    f"{len(stuck)} of them have no school they may go to ("
+                    + ", ".join(f"{_rule_phrase(r, sc)}: {n}" for r, n in c.most_common())
+                    + f"){tail}"
+                )
             else:
                 rules.append("pin")
                 texts.append(f"{len(pinned)} of them are pinned to stay{tail}")
@@ -292,8 +332,12 @@ class _Counts:
         return np.bincount(self.home[sel], minlength=self.now.shape[0])
 
 
-def precheck(district: District, scenario: Scenario, elig: pd.DataFrame | None = None,
-             moves: Moves | None = None) -> list[Finding]:
+def precheck(
+    district: District,
+    scenario: Scenario,
+    elig: pd.DataFrame | None = None,
+    moves: Moves | None = None,
+) -> list[Finding]:
     """Counting checks: each finding proves that the rules cannot all hold.
 
     Cheap (no solve); sound (a finding is never reported for a feasible scenario) but
@@ -329,8 +373,17 @@ def _pin_checks(m: Moves) -> list[Finding]:
             if action == "stay" or (action == "to" and str(row.school_id) == here):
                 continue
             want = "moves" if action == "move" else f"sends to {row.school_id}"
-            out.append(Finding("pin", ("pin",), f"pins.csv {want} {sid} ({here}), who is not eligible: "
-                               f"{elig.at[sid, 'reason']}; only eligible staff rotate", _ids([here]), (), (sid,)))
+            out.append(
+                Finding(
+                    "pin",
+                    ("pin",),
+                    f"pins.csv {want} {sid} ({here}), who is not eligible: "
+                    f"{elig.at[sid, 'reason']}; only eligible staff rotate",
+                    _ids([here]),
+                    (),
+                    (sid,),
+                )
+            )
             continue
         p = int(p)
         action = m.people["pin"].iat[p]
@@ -342,37 +395,84 @@ def _pin_checks(m: Moves) -> list[Finding]:
             s = int(m.people["pin_school"].iat[p])
             rules = m.blocking(p, s)
             if rules:
-                out.append(Finding("pin", ("pin", *rules), f"pins.csv sends {sid} to {m.sid(s)}, which "
-                                   + _pair_text(m, p, s, rules), _ids([here, m.sid(s)]),
-                                   _subject(m, p, rules), (sid,)))
+                out.append(
+                    Finding(
+                        "pin",
+                        ("pin", *rules),
+                        f"pins.csv sends {sid} to {m.sid(s)}, which " + _pair_text(m, p, s, rules),
+                        _ids([here, m.sid(s)]),
+                        _subject(m, p, rules),
+                        (sid,),
+                    )
+                )
                 continue
-            if not m.people["is_teacher"].iat[p] and not _cadre_can_vacate(m, s, m.people["role"].iat[p], p):
-                out.append(Finding("pin", ("pin", "posts_filled"), f"pins.csv sends {sid} "
-                                   f"({m.people['role'].iat[p].replace('_', ' ')}) to {m.sid(s)}, whose "
-                                   f"{m.people['role'].iat[p].replace('_', ' ')} post is held by someone who "
-                                   "cannot leave (not eligible, pinned, or nowhere to go)",
-                                   _ids([here, m.sid(s)]), (), (sid,)))
+            if not m.people["is_teacher"].iat[p] and not _cadre_can_vacate(
+                m, s, m.people["role"].iat[p], p
+            ):
+                out.append(
+                    Finding(
+                        "pin",
+                        ("pin", "posts_filled"),
+                        f"pins.csv sends {sid} "
+                        f"({m.people['role'].iat[p].replace('_', ' ')}) to {m.sid(s)}, whose "
+                        f"{m.people['role'].iat[p].replace('_', ' ')} post is held by someone who "
+                        "cannot leave (not eligible, pinned, or nowhere to go)",
+                        _ids([here, m.sid(s)]),
+                        (),
+                        (sid,),
+                    )
+                )
         elif action == "move":
             if not m.ok[p].any():
                 rules = m.why_nowhere(p)
-                out.append(Finding("pin", ("pin", *rules), f"pins.csv moves {sid} ({here}), who has no school "
-                                   "they may go to (" + ", ".join(_rule_phrase(r, sc) for r in rules) + ")",
-                                   _ids([here]), _subject(m, p, rules), (sid,)))
+                out.append(
+                    Finding(
+                        "pin",
+                        ("pin", *rules),
+                        f"pins.csv moves {sid} ({here}), who has no school "
+                        "they may go to (" + ", ".join(_rule_phrase(r, sc) for r in rules) + ")",
+                        _ids([here]),
+                        _subject(m, p, rules),
+                        (sid,),
+                    )
+                )
             elif not m.people["is_teacher"].iat[p] and not any(
-                    _cadre_can_vacate(m, s, m.people["role"].iat[p], p) for s in np.flatnonzero(m.ok[p])):
-                out.append(Finding("pin", ("pin", "posts_filled"), f"pins.csv moves {sid} ({here}), but every "
-                                   f"{m.people['role'].iat[p].replace('_', ' ')} post they may go to is held by "
-                                   "someone who cannot leave", _ids([here]), (), (sid,)))
+                _cadre_can_vacate(m, s, m.people["role"].iat[p], p) for s in np.flatnonzero(m.ok[p])
+            ):
+                out.append(
+                    Finding(
+                        "pin",
+                        ("pin", "posts_filled"),
+                        f"pins.csv moves {sid} ({here}), but every "
+                        f"{m.people['role'].iat[p].replace('_', ' ')} post they may go to is held by "
+                        "someone who cannot leave",
+                        _ids([here]),
+                        (),
+                        (sid,),
+                    )
+                )
     share = sc.quotas.school_outflow_max
     for s, n in sorted(leaving.items()):
         teachers = int((d.staff["school_id"].eq(m.sid(s)) & d.staff["role"].eq("teacher")).sum())
         cap = at_most(share, teachers)
         if n > cap:
-            who = m.people.index[(m.people["home"] == s) & m.people["pin"].isin(["move", "to"])
-                                 & m.people["is_teacher"]]
-            out.append(Finding("pin", ("pin", "school_outflow_max"), f"pins.csv moves {n} teachers out of "
-                               f"{m.sid(s)}, but school_outflow_max {share:g} lets {cap} of its {teachers} "
-                               "teachers leave", (m.sid(s),), (), _ids(who)))
+            who = m.people.index[
+                (m.people["home"] == s)
+                & m.people["pin"].isin(["move", "to"])
+                & m.people["is_teacher"]
+            ]
+            out.append(
+                Finding(
+                    "pin",
+                    ("pin", "school_outflow_max"),
+                    f"pins.csv moves {n} teachers out of "
+                    f"{m.sid(s)}, but school_outflow_max {share:g} lets {cap} of its {teachers} "
+                    "teachers leave",
+                    (m.sid(s),),
+                    (),
+                    _ids(who),
+                )
+            )
     return out
 
 
@@ -389,14 +489,20 @@ def _pair_text(m: Moves, p: int, s: int, rules: list[str]) -> str:
     home = int(m.people["home"].iat[p])
     for r in rules:
         if r == "commute":
-            parts.append(f"is {m.dist[p, s]:.1f} km from their home, beyond max_km {sc.commute.max_km:g}")
+            parts.append(
+                f"is {m.dist[p, s]:.1f} km from their home, beyond max_km {sc.commute.max_km:g}"
+            )
         elif r == "scope":
             fam = "teachers" if m.people["is_teacher"].iat[p] else "principals"
-            parts.append(f"is out of scope.{fam} = {getattr(sc.scope, fam)} (zone {sch['zone'].iat[home]} → "
-                         f"{sch['zone'].iat[s]}, group {sch['group'].iat[home] or '-'} → {sch['group'].iat[s] or '-'})")
+            parts.append(
+                f"is out of scope.{fam} = {getattr(sc.scope, fam)} (zone {sch['zone'].iat[home]} → "
+                f"{sch['zone'].iat[s]}, group {sch['group'].iat[home] or '-'} → {sch['group'].iat[s] or '-'})"
+            )
         elif r == "same_level":
-            parts.append(f"is a {sch['level'].iat[s]} school and they work at a {sch['level'].iat[home]} one "
-                         "(same_level)")
+            parts.append(
+                f"is a {sch['level'].iat[s]} school and they work at a {sch['level'].iat[home]} one "
+                "(same_level)"
+            )
         elif r == "subject_staffing":
             parts.append(f"has no demand for {m.people['subject'].iat[p]} teachers")
         elif r == "posts_filled":
@@ -404,7 +510,9 @@ def _pair_text(m: Moves, p: int, s: int, rules: list[str]) -> str:
     return "; ".join(parts)
 
 
-def _cadre_can_vacate(m: Moves, s: int, role: str, p: int, mobile: np.ndarray | None = None) -> bool:
+def _cadre_can_vacate(
+    m: Moves, s: int, role: str, p: int, mobile: np.ndarray | None = None
+) -> bool:
     """Whether school s has an eligible cadre of ``role`` (not p) who may leave it."""
     ppl = m.people
     mob = (m.ok.any(axis=1) & (ppl["pin"] != "stay").to_numpy()) if mobile is None else mobile
@@ -425,11 +533,17 @@ def _quota_checks(m: Moves, c: _Counts) -> list[Finding]:
         b = c.bound(teach)
         if b < need_t:
             rules, texts = c.limiting(teach, b)
-            out.append(Finding(
-                "teacher_rotation_min", ("teacher_rotation_min", *dict.fromkeys(rules)),
-                f"teacher_rotation_min {q.teacher_rotation_min:g} needs {need_t} of {n_t} eligible teachers to "
-                f"move; at most {b} can: " + "; ".join(texts or ["every eligible teacher who may move counted"]),
-                _limit_schools(m, c, teach), _limit_subjects(c, teach) if "subject_staffing" in rules else ()))
+            out.append(
+                Finding(
+                    "teacher_rotation_min",
+                    ("teacher_rotation_min", *dict.fromkeys(rules)),
+                    f"teacher_rotation_min {q.teacher_rotation_min:g} needs {need_t} of {n_t} eligible teachers to "
+                    f"move; at most {b} can: "
+                    + "; ".join(texts or ["every eligible teacher who may move counted"]),
+                    _limit_schools(m, c, teach),
+                    _limit_subjects(c, teach) if "subject_staffing" in rules else (),
+                )
+            )
     n_key = int(key.sum())
     share = q.key_share_of_rotated_min
     if share > 0:
@@ -437,24 +551,36 @@ def _quota_checks(m: Moves, c: _Counts) -> list[Finding]:
             need_k, base = at_least(share, n_key), f"of {n_key} eligible key teachers"
             extra: tuple[str, ...] = ()
         else:
-            need_k, base = at_least(share, need_t), f"of the {need_t} teachers teacher_rotation_min moves"
+            need_k, base = (
+                at_least(share, need_t),
+                f"of the {need_t} teachers teacher_rotation_min moves",
+            )
             extra = ("teacher_rotation_min",)
         if need_k > 0:
             b = c.bound(key)
             if b < need_k:
                 rules, texts = c.limiting(key, b)
-                out.append(Finding(
-                    "key_share_of_rotated_min", ("key_share_of_rotated_min", *extra, *dict.fromkeys(rules)),
-                    f"key_share_of_rotated_min {share:g} ({q.key_share_basis}) needs {need_k} key teachers {base} "
-                    f"to move; at most {b} can: " + "; ".join(texts or [f"{n_key} eligible key teachers"]),
-                    _limit_schools(m, c, key), _limit_subjects(c, key) if "subject_staffing" in rules else ()))
+                out.append(
+                    Finding(
+                        "key_share_of_rotated_min",
+                        ("key_share_of_rotated_min", *extra, *dict.fromkeys(rules)),
+                        f"key_share_of_rotated_min {share:g} ({q.key_share_basis}) needs {need_k} key teachers {base} "
+                        f"to move; at most {b} can: "
+                        + "; ".join(texts or [f"{n_key} eligible key teachers"]),
+                        _limit_schools(m, c, key),
+                        _limit_subjects(c, key) if "subject_staffing" in rules else (),
+                    )
+                )
     return out
 
 
 def _limit_schools(m: Moves, c: _Counts, mask: np.ndarray) -> tuple[str, ...]:
     mob = c._mob_school(mask)
-    return tuple(m.sid(s) for s in range(len(mob)) if mob[s] > c.cap[s] or (mask & c.is_t & (c.home == s)
-                                                                            & ~c.mobile).any())
+    return tuple(
+        m.sid(s)
+        for s in range(len(mob))
+        if mob[s] > c.cap[s] or (mask & c.is_t & (c.home == s) & ~c.mobile).any()
+    )
 
 
 def _limit_subjects(c: _Counts, mask: np.ndarray) -> tuple[str, ...]:
@@ -496,23 +622,33 @@ def _principal_checks(m: Moves) -> list[Finding]:
     if len(nowhere):
         fam = _family_counts(m, nowhere)
         rules += list(fam)
-        texts.append(f"{len(nowhere)} have no school they may go to ("
-                     + ", ".join(f"{_rule_phrase(r, m.scenario)}: {n}" for r, n in fam.most_common()) + ")")
+        texts.append(
+            f"{len(nowhere)} have no school they may go to ("
+            + ", ".join(f"{_rule_phrase(r, m.scenario)}: {n}" for r, n in fam.most_common())
+            + ")"
+        )
     blocked = np.flatnonzero(cadre & can_go & ~mobile)
     if len(blocked):
         rules.append("posts_filled")
-        texts.append(f"{len(blocked)} could only take posts whose holders cannot leave (posts stay filled: "
-                     "a cadre moves in only where one of the same role moves out)")
+        texts.append(
+            f"{len(blocked)} could only take posts whose holders cannot leave (posts stay filled: "
+            "a cadre moves in only where one of the same role moves out)"
+        )
     pinned = np.flatnonzero(cadre & (ppl["pin"] == "stay").to_numpy())
     if len(pinned):
         rules.append("pin")
         texts.append(f"{len(pinned)} are pinned to stay")
     held = [m.sid(int(s)) for p in blocked for s in np.flatnonzero(m.ok[p])]
     schools = _ids([*ppl["school_id"].to_numpy()[cadre & ~mobile], *held])
-    out.append(Finding("principal_rotation_min", tuple(dict.fromkeys(rules)),
-                       f"principal_rotation_min {q.principal_rotation_min:g} needs {need} of {n_c} eligible "
-                       f"principals and vice principals to move; at most {b} can: " + "; ".join(texts),
-                       schools))
+    out.append(
+        Finding(
+            "principal_rotation_min",
+            tuple(dict.fromkeys(rules)),
+            f"principal_rotation_min {q.principal_rotation_min:g} needs {need} of {n_c} eligible "
+            f"principals and vice principals to move; at most {b} can: " + "; ".join(texts),
+            schools,
+        )
+    )
     return out
 
 
@@ -539,30 +675,63 @@ def _cell_checks(m: Moves, c: _Counts) -> list[Finding]:
             lo, hi = c.want[s, j] - c.tol, c.want[s, j] + c.tol
             subj = c.subjects[j]
             if c.now[s, j] + c.reach[s, j] < lo:
-                others = np.flatnonzero(c.is_t & (c.subj == j) & (c.home != s) & ~c.stays & ~m.ok[:, s])
+                others = np.flatnonzero(
+                    c.is_t & (c.subj == j) & (c.home != s) & ~c.stays & ~m.ok[:, s]
+                )
                 fam = Counter(r for p in others for r in m.blocking(int(p), s))
                 rules = ("subject_staffing", *[r for r in fam if r != "subject_staffing"])
-                beyond = (", " + ", ".join(f"{n} more are kept away by {_rule_phrase(r, sc)}"
-                                           for r, n in fam.most_common() if r != "subject_staffing")) if fam else ""
-                out.append(Finding("subject_staffing", rules,
-                                   f"school {m.sid(s)} must have at least {lo} {subj} teacher(s) (demand "
-                                   f"{c.want[s, j]} ± {c.tol}) but has {c.now[s, j]} and only {c.reach[s, j]} "
-                                   f"eligible {subj} teacher(s) from other schools may go there{beyond}",
-                                   (m.sid(s),), (subj,)))
+                beyond = (
+                    (
+                        ", "
+                        + ", ".join(
+                            f"{n} more are kept away by {_rule_phrase(r, sc)}"
+                            for r, n in fam.most_common()
+                            if r != "subject_staffing"
+                        )
+                    )
+                    if fam
+                    else ""
+                )
+                out.append(
+                    Finding(
+                        "subject_staffing",
+                        rules,
+                        f"school {m.sid(s)} must have at least {lo} {subj} teacher(s) (demand "
+                        f"{c.want[s, j]} ± {c.tol}) but has {c.now[s, j]} and only {c.reach[s, j]} "
+                        f"eligible {subj} teacher(s) from other schools may go there{beyond}",
+                        (m.sid(s),),
+                        (subj,),
+                    )
+                )
             if fixed[s, j] + stuck[s, j] > hi:
                 rules_l = ["subject_staffing"]
-                text = (f"school {m.sid(s)} may have at most {hi} {subj} teacher(s) (demand {c.want[s, j]} ± "
-                        f"{c.tol}) but {fixed[s, j]} are not eligible to rotate")
+                text = (
+                    f"school {m.sid(s)} may have at most {hi} {subj} teacher(s) (demand {c.want[s, j]} ± "
+                    f"{c.tol}) but {fixed[s, j]} are not eligible to rotate"
+                )
                 if stuck[s, j]:
                     idx = t[(c.home[t] == s) & (c.subj[t] == j) & ~c.mobile[t]]
                     fam = _family_counts(m, idx[~c.stays[idx]])
                     if c.stays[idx].any():
                         fam["pin"] += int(c.stays[idx].sum())
                     rules_l += list(fam)
-                    text += (f" and {stuck[s, j]} eligible ones cannot leave ("
-                             + ", ".join(f"{_rule_phrase(r, sc) if r != 'pin' else 'pinned to stay'}: {n}"
-                                         for r, n in fam.most_common()) + ")")
-                out.append(Finding("subject_staffing", tuple(dict.fromkeys(rules_l)), text, (m.sid(s),), (subj,)))
+                    text += (
+                        f" and {stuck[s, j]} eligible ones cannot leave ("
+                        + ", ".join(
+                            f"{_rule_phrase(r, sc) if r != 'pin' else 'pinned to stay'}: {n}"
+                            for r, n in fam.most_common()
+                        )
+                        + ")"
+                    )
+                out.append(
+                    Finding(
+                        "subject_staffing",
+                        tuple(dict.fromkeys(rules_l)),
+                        text,
+                        (m.sid(s),),
+                        (subj,),
+                    )
+                )
     _ = ppl
     return out
 
@@ -587,10 +756,15 @@ def _floor_checks(m: Moves) -> list[Finding]:
         total = int(flags[:, k].sum())
         if need.sum() > total:
             short = [m.sid(s) for s in range(d.n_schools) if need[s] > 0]
-            out.append(Finding("min_per_100", ("min_per_100",),
-                               f"min_per_100 {floor:g} of {ind} needs {int(need.sum())} such teachers across the "
-                               f"district's schools (at least {need.min()} each), but the district has {total}",
-                               tuple(short)))
+            out.append(
+                Finding(
+                    "min_per_100",
+                    ("min_per_100",),
+                    f"min_per_100 {floor:g} of {ind} needs {int(need.sum())} such teachers across the "
+                    f"district's schools (at least {need.min()} each), but the district has {total}",
+                    tuple(short),
+                )
+            )
             continue
         here = np.bincount(pos_all[flags[:, k]], minlength=d.n_schools)
         pf = flags[eligible, k]
@@ -599,13 +773,26 @@ def _floor_checks(m: Moves) -> list[Finding]:
             if here[s] + reach < need[s]:
                 others = np.flatnonzero(pf & (ppl["home"].to_numpy() != s) & ~stays & ~m.ok[:, s])
                 fam = Counter(r for p in others for r in m.blocking(int(p), s))
-                out.append(Finding("min_per_100", ("min_per_100", *fam),
-                                   f"school {m.sid(s)} needs at least {need[s]} teacher(s) counted by {ind} "
-                                   f"(min_per_100 {floor:g} × {int(students[s])} students / 100); it has "
-                                   f"{here[s]} and only {reach} eligible one(s) may go there"
-                                   + (" (" + ", ".join(f"{n} kept away by {_rule_phrase(r, sc)}"
-                                                       for r, n in fam.most_common()) + ")" if fam else ""),
-                                   (m.sid(s),)))
+                out.append(
+                    Finding(
+                        "min_per_100",
+                        ("min_per_100", *fam),
+                        f"school {m.sid(s)} needs at least {need[s]} teacher(s) counted by {ind} "
+                        f"(min_per_100 {floor:g} × {int(students[s])} students / 100); it has "
+                        f"{here[s]} and only {reach} eligible one(s) may go there"
+                        + (
+                            " ("
+                            + ", ".join(
+                                f"{n} kept away by {_rule_phrase(r, sc)}"
+                                for r, n in fam.most_common()
+                            )
+                            + ")"
+                            if fam
+                            else ""
+                        ),
+                        (m.sid(s),),
+                    )
+                )
     return out
 
 
@@ -620,34 +807,52 @@ def _describe(key: tuple, sc: Scenario, built: RotationModel) -> str:
         want = int(built.demand.at[s, subj])
         now = int(built.teacher_now.at[s, subj])
         tol = sc.staffing.subject_tolerance
-        return (f"school {s} keeps between {max(0, want - tol)} and {want + tol} {subj} teacher(s) "
-                f"(demand {want} ± {tol}; now {now})")
+        return (
+            f"school {s} keeps between {max(0, want - tol)} and {want + tol} {subj} teacher(s) "
+            f"(demand {want} ± {tol}; now {now})"
+        )
     if rule == "posts_filled":
         n = int(built.role_now.at[rest[0], rest[1]])
-        return f"school {rest[0]} keeps exactly {n} {rest[1].replace('_', ' ')}(s): posts stay filled"
+        return (
+            f"school {rest[0]} keeps exactly {n} {rest[1].replace('_', ' ')}(s): posts stay filled"
+        )
     if rule == "teacher_rotation_min":
         n = int(built.people["is_teacher"].sum())
         return f"teacher_rotation_min {q.teacher_rotation_min:g} needs {built.need_teachers} of {n} eligible teachers to move"
     if rule == "key_share_of_rotated_min":
         n_key = int(built.people["is_key"].sum())
         if q.key_share_basis == "eligible_key":
-            return (f"key_share_of_rotated_min {q.key_share_of_rotated_min:g} (eligible_key) needs "
-                    f"{at_least(q.key_share_of_rotated_min, n_key)} of {n_key} eligible key teachers to move")
-        return (f"key_share_of_rotated_min {q.key_share_of_rotated_min:g}: key teachers are at least that share "
-                f"of moved teachers ({n_key} eligible key teachers)")
+            return (
+                f"key_share_of_rotated_min {q.key_share_of_rotated_min:g} (eligible_key) needs "
+                f"{at_least(q.key_share_of_rotated_min, n_key)} of {n_key} eligible key teachers to move"
+            )
+        return (
+            f"key_share_of_rotated_min {q.key_share_of_rotated_min:g}: key teachers are at least that share "
+            f"of moved teachers ({n_key} eligible key teachers)"
+        )
     if rule == "principal_rotation_min":
         n = int(built.people["is_cadre"].sum())
-        return (f"principal_rotation_min {q.principal_rotation_min:g} needs {at_least(q.principal_rotation_min, n)} "
-                f"of {n} eligible principals and vice principals to move")
+        return (
+            f"principal_rotation_min {q.principal_rotation_min:g} needs {at_least(q.principal_rotation_min, n)} "
+            f"of {n} eligible principals and vice principals to move"
+        )
     if rule == "school_outflow_max":
         n = int(built.role_now.at[rest[0], "teacher"])
-        return (f"school_outflow_max {q.school_outflow_max:g} lets at most {at_most(q.school_outflow_max, n)} of "
-                f"the {n} teachers of school {rest[0]} leave")
+        return (
+            f"school_outflow_max {q.school_outflow_max:g} lets at most {at_most(q.school_outflow_max, n)} of "
+            f"the {n} teachers of school {rest[0]} leave"
+        )
     if rule in ("urban_to_rural_min", "rural_to_urban_min"):
-        src, dst = ("urban/town", "rural") if rule == "urban_to_rural_min" else ("rural", "urban/town")
-        n_dst = int(np.isin(built.locality, ["rural"] if dst == "rural" else ["urban", "town"]).sum())
-        return (f"{rule} {getattr(sc.flow, rule):g}: that share of moves out of {src} schools must go to "
-                f"{dst} schools ({n_dst} in the district)")
+        src, dst = (
+            ("urban/town", "rural") if rule == "urban_to_rural_min" else ("rural", "urban/town")
+        )
+        n_dst = int(
+            np.isin(built.locality, ["rural"] if dst == "rural" else ["urban", "town"]).sum()
+        )
+        return (
+            f"{rule} {getattr(sc.flow, rule):g}: that share of moves out of {src} schools must go to "
+            f"{dst} schools ({n_dst} in the district)"
+        )
     if rule == "max_cv":
         ind, lvl = rest
         cap = sc.balance.max_cv_for(lvl, ind)
@@ -664,10 +869,13 @@ def _describe(key: tuple, sc: Scenario, built: RotationModel) -> str:
         pins = built.district.pins
         row = pins[pins["staff_id"] == rest[0]].iloc[0]
         what = {"stay": "keeps {sid} at their school", "move": "moves {sid}"}.get(
-            row["action"], "sends {sid} to " + str(row["school_id"]))
+            row["action"], "sends {sid} to " + str(row["school_id"])
+        )
         return "pins.csv " + what.format(sid=rest[0])
     if rule == "commute":
-        return f"max_km {sc.commute.max_km:g}: school {rest[0]} is beyond it for the people involved"
+        return (
+            f"max_km {sc.commute.max_km:g}: school {rest[0]} is beyond it for the people involved"
+        )
     if rule == "scope":
         return f"scope.{rest[0]} = {getattr(sc.scope, rest[0])}"
     if rule == "same_level":
@@ -675,8 +883,9 @@ def _describe(key: tuple, sc: Scenario, built: RotationModel) -> str:
     return " ".join(map(str, key))
 
 
-def _core(district: District, scenario: Scenario, elig: pd.DataFrame | None,
-          time_limit_s: float) -> tuple[list[dict], bool, bool]:
+def _core(
+    district: District, scenario: Scenario, elig: pd.DataFrame | None, time_limit_s: float
+) -> tuple[list[dict], bool, bool]:
     """A conflict of guarded rule instances, shrunk towards minimal: (items, found, minimal)."""
     built = RotationModel(district, scenario, diagnose=True, elig=elig)
     model = built.model
@@ -707,7 +916,7 @@ def _core(district: District, scenario: Scenario, elig: pd.DataFrame | None,
         if time.perf_counter() > deadline:
             minimal = False
             break
-        trial = core[:i] + core[i + 1:]
+        trial = core[:i] + core[i + 1 :]
         still, sub = infeasible(trial, min(5.0, deadline - time.perf_counter()))
         if still:
             keep = set(sub)
@@ -718,7 +927,13 @@ def _core(district: District, scenario: Scenario, elig: pd.DataFrame | None,
     for j in core:
         key = keys[j]
         item: dict[str, Any] = {"rule": key[0], "text": _describe(key, scenario, built)}
-        if key[0] in ("subject_staffing", "posts_filled", "school_outflow_max", "min_per_100", "commute"):
+        if key[0] in (
+            "subject_staffing",
+            "posts_filled",
+            "school_outflow_max",
+            "min_per_100",
+            "commute",
+        ):
             item["school"] = key[1]
         if key[0] == "subject_staffing":
             item["subject"] = key[2]
@@ -737,10 +952,16 @@ def _core(district: District, scenario: Scenario, elig: pd.DataFrame | None,
 # ============================================================================ relaxations
 
 
-def feasible(district: District, scenario: Scenario, time_limit_s: float = 5.0,
-             elig: pd.DataFrame | None = None) -> bool | None:
+def feasible(
+    district: District,
+    scenario: Scenario,
+    time_limit_s: float = 5.0,
+    elig: pd.DataFrame | None = None,
+) -> bool | None:
     """Whether a plan exists (objective ignored): True, False, or None (undecided in time)."""
-    built = RotationModel(district, scenario, elig=elig if elig is not None else eligibility(district, scenario))
+    built = RotationModel(
+        district, scenario, elig=elig if elig is not None else eligibility(district, scenario)
+    )
     built.model.clear_objective()
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = max(1, min(scenario.solver.workers, 8))
@@ -779,8 +1000,14 @@ def _bisect(ok, lo_bad, hi_good, steps: int = 40):
     return hi_good
 
 
-def suggest_relaxations(district: District, scenario: Scenario, rules: list[str], diagnosis: dict | None = None,
-                        time_limit_s: float = 30.0, elig: pd.DataFrame | None = None) -> list[dict]:
+def suggest_relaxations(
+    district: District,
+    scenario: Scenario,
+    rules: list[str],
+    diagnosis: dict | None = None,
+    time_limit_s: float = 30.0,
+    elig: pd.DataFrame | None = None,
+) -> list[dict]:
     """For each rule named, the smallest change of its scenario key (the others unchanged)
     that makes the rules feasible, by bisection with short solves.
 
@@ -799,10 +1026,13 @@ def suggest_relaxations(district: District, scenario: Scenario, rules: list[str]
     def ok(sc: Scenario, dist: District = district) -> bool | None:
         if budget.left() <= 0:
             return None
-        return feasible(dist, sc, min(per_solve, max(budget.left(), 0.2)), elig if dist is district else None)
+        return feasible(
+            dist, sc, min(per_solve, max(budget.left(), 0.2)), elig if dist is district else None
+        )
 
-    def share_search(section: str, key: str, current: float, n: int, upward: bool,
-                     bound: int | None = None) -> dict:
+    def share_search(
+        section: str, key: str, current: float, n: int, upward: bool, bound: int | None = None
+    ) -> dict:
         """Minimum shares (upward False: the largest feasible count k < current need, as
         the share k/n; ``bound``, a proven upper bound on k, is tried first) or maximum
         shares (upward True)."""
@@ -814,7 +1044,9 @@ def suggest_relaxations(district: District, scenario: Scenario, rules: list[str]
                 if ok(_with(scenario, section, **{key: bound / n})) is True:
                     lo_good = bound
             if lo_good == 0 and ok(_with(scenario, section, **{key: 0.0})) is not True:
-                return _none(key, current, f"[{section}] {key}: even 0 does not make the rules feasible")
+                return _none(
+                    key, current, f"[{section}] {key}: even 0 does not make the rules feasible"
+                )
             # largest k in [lo_good, hi_bad) that is feasible: bisect on "not feasible"
             while hi_bad - lo_good > 1:
                 mid = (lo_good + hi_bad) // 2
@@ -828,20 +1060,34 @@ def suggest_relaxations(district: District, scenario: Scenario, rules: list[str]
                 if at_least(short, n) == lo_good:
                     value = short
                     break
-            return {"rule": key, "key": f"{section}.{key}", "current": current, "suggested": round(value, 4),
-                    "text": f"[{section}] {key} = {value:.6g} ({lo_good} of {n} instead of {cur}) is feasible"}
+            return {
+                "rule": key,
+                "key": f"{section}.{key}",
+                "current": current,
+                "suggested": round(value, 4),
+                "text": f"[{section}] {key} = {value:.6g} ({lo_good} of {n} instead of {cur}) is feasible",
+            }
         # a maximum share: smallest cap k > cur ... as a share over 1/100 steps
         grid = [i / 100 for i in range(101) if i / 100 > current]
         if not grid or ok(_with(scenario, section, **{key: 1.0})) is not True:
-            return _none(key, current, f"[{section}] {key}: even 1.0 does not make the rules feasible")
+            return _none(
+                key, current, f"[{section}] {key}: even 1.0 does not make the rules feasible"
+            )
         idx = _bisect(lambda i: ok(_with(scenario, section, **{key: grid[i]})), -1, len(grid) - 1)
-        return {"rule": key, "key": f"{section}.{key}", "current": current, "suggested": grid[idx],
-                "text": f"[{section}] {key} = {grid[idx]:g} is feasible"}
+        return {
+            "rule": key,
+            "key": f"{section}.{key}",
+            "current": current,
+            "suggested": grid[idx],
+            "text": f"[{section}] {key} = {grid[idx]:g} is feasible",
+        }
 
     def share_down(section: str, key: str, current: float) -> dict:
         """A minimum share that is not a head count (largest feasible, in 1/100 steps)."""
         if ok(_with(scenario, section, **{key: 0.0})) is not True:
-            return _none(key, current, f"[{section}] {key}: even 0 does not make the rules feasible")
+            return _none(
+                key, current, f"[{section}] {key}: even 0 does not make the rules feasible"
+            )
         grid = [i / 100 for i in range(101) if i / 100 < current]
         # largest feasible: bisect over indices on reversed monotonicity
         lo_good, hi_bad = 0, len(grid)
@@ -852,8 +1098,13 @@ def suggest_relaxations(district: District, scenario: Scenario, rules: list[str]
             else:
                 hi_bad = mid
         v = grid[lo_good]
-        return {"rule": key, "key": f"{section}.{key}", "current": current, "suggested": v,
-                "text": f"[{section}] {key} = {v:g} is feasible"}
+        return {
+            "rule": key,
+            "key": f"{section}.{key}",
+            "current": current,
+            "suggested": v,
+            "text": f"[{section}] {key} = {v:g} is feasible",
+        }
 
     q = scenario.quotas
     n_t = int((people["role"] == "teacher").sum())
@@ -867,14 +1118,30 @@ def suggest_relaxations(district: District, scenario: Scenario, rules: list[str]
             out.append(_none(rule, None, f"{rule}: not searched (diagnosis time budget spent)"))
             continue
         if rule == "teacher_rotation_min":
-            out.append(share_search("quotas", rule, q.teacher_rotation_min, n_t, upward=False,
-                                    bound=counts.bound(teach)))
+            out.append(
+                share_search(
+                    "quotas",
+                    rule,
+                    q.teacher_rotation_min,
+                    n_t,
+                    upward=False,
+                    bound=counts.bound(teach),
+                )
+            )
         elif rule == "principal_rotation_min":
             out.append(share_search("quotas", rule, q.principal_rotation_min, n_c, upward=False))
         elif rule == "key_share_of_rotated_min":
             if q.key_share_basis == "eligible_key":
-                out.append(share_search("quotas", rule, q.key_share_of_rotated_min, n_k, upward=False,
-                                        bound=counts.bound(moves.people["is_key"].to_numpy())))
+                out.append(
+                    share_search(
+                        "quotas",
+                        rule,
+                        q.key_share_of_rotated_min,
+                        n_k,
+                        upward=False,
+                        bound=counts.bound(moves.people["is_key"].to_numpy()),
+                    )
+                )
             else:
                 out.append(share_down("quotas", rule, q.key_share_of_rotated_min))
         elif rule == "school_outflow_max":
@@ -883,15 +1150,35 @@ def suggest_relaxations(district: District, scenario: Scenario, rules: list[str]
             out.append(share_down("flow", rule, getattr(scenario.flow, rule)))
         elif rule == "subject_staffing":
             tol = scenario.staffing.subject_tolerance
-            top = int(max(district.teacher_counts().to_numpy().max(initial=0),
-                          district.demand_matrix().to_numpy().max(initial=0))) + 1
+            top = (
+                int(
+                    max(
+                        district.teacher_counts().to_numpy().max(initial=0),
+                        district.demand_matrix().to_numpy().max(initial=0),
+                    )
+                )
+                + 1
+            )
             if ok(_with(scenario, "staffing", subject_tolerance=top)) is not True:
-                out.append(_none(rule, tol, f"[staffing] subject_tolerance: even {top} does not make the rules "
-                                 "feasible"))
+                out.append(
+                    _none(
+                        rule,
+                        tol,
+                        f"[staffing] subject_tolerance: even {top} does not make the rules "
+                        "feasible",
+                    )
+                )
                 continue
             v = _bisect(lambda t: ok(_with(scenario, "staffing", subject_tolerance=t)), tol, top)
-            out.append({"rule": rule, "key": "staffing.subject_tolerance", "current": tol, "suggested": v,
-                        "text": f"[staffing] subject_tolerance = {v} is feasible"})
+            out.append(
+                {
+                    "rule": rule,
+                    "key": "staffing.subject_tolerance",
+                    "current": tol,
+                    "suggested": v,
+                    "text": f"[staffing] subject_tolerance = {v} is feasible",
+                }
+            )
         elif rule == "commute":
             out.append(_commute(district, scenario, ok))
         elif rule in ("scope", "same_level"):
@@ -900,7 +1187,13 @@ def suggest_relaxations(district: District, scenario: Scenario, rules: list[str]
             cur = scenario.balance.min_per_100 or 0.0
             grid = [round(cur * i / 100, 4) for i in range(100)]
             if ok(_with(scenario, "balance", min_per_100=None)) is not True:
-                out.append(_none(rule, cur, "[balance] min_per_100: even no floor does not make the rules feasible"))
+                out.append(
+                    _none(
+                        rule,
+                        cur,
+                        "[balance] min_per_100: even no floor does not make the rules feasible",
+                    )
+                )
                 continue
             lo_good, hi_bad = -1, len(grid)
             while hi_bad - lo_good > 1:
@@ -910,16 +1203,29 @@ def suggest_relaxations(district: District, scenario: Scenario, rules: list[str]
                 else:
                     hi_bad = mid
             v = grid[lo_good] if lo_good >= 0 else None
-            out.append({"rule": rule, "key": "balance.min_per_100", "current": cur, "suggested": v,
-                        "text": "[balance] min_per_100 " + (f"= {v:g} is feasible" if v is not None
-                                                             else "removed is feasible")})
+            out.append(
+                {
+                    "rule": rule,
+                    "key": "balance.min_per_100",
+                    "current": cur,
+                    "suggested": v,
+                    "text": "[balance] min_per_100 "
+                    + (f"= {v:g} is feasible" if v is not None else "removed is feasible"),
+                }
+            )
         elif rule == "max_cv":
             out.append(_max_cv(district, scenario, ok, diagnosis))
         elif rule == "pin":
             out.append(_pins(district, scenario, ok, diagnosis))
         elif rule == "posts_filled":
-            out.append(_none(rule, None, "posts_filled cannot be relaxed (posts stay filled): relax another rule "
-                             "named here"))
+            out.append(
+                _none(
+                    rule,
+                    None,
+                    "posts_filled cannot be relaxed (posts stay filled): relax another rule "
+                    "named here",
+                )
+            )
     return out
 
 
@@ -931,25 +1237,45 @@ def _commute(district: District, scenario: Scenario, ok) -> dict:
     cur = scenario.commute.max_km
     no_limit = _with(scenario, "commute", max_km=1e6)
     if ok(no_limit) is not True:
-        return _none("commute", cur, "[commute] max_km: no commute limit alone makes the rules feasible")
+        return _none(
+            "commute", cur, "[commute] max_km: no commute limit alone makes the rules feasible"
+        )
     m = permitted_moves(district, no_limit)
     d = m.dist[m.other & m.scope_ok & m.level_ok & m.room]
     cand = np.unique(np.ceil(d[d > cur] * 10) / 10)
     if not len(cand):
         return _none("commute", cur, "[commute] max_km: no longer move is possible")
-    idx = _bisect(lambda i: ok(_with(scenario, "commute", max_km=float(cand[i]))), -1, len(cand) - 1)
+    idx = _bisect(
+        lambda i: ok(_with(scenario, "commute", max_km=float(cand[i]))), -1, len(cand) - 1
+    )
     v = float(cand[idx])
-    return {"rule": "commute", "key": "commute.max_km", "current": cur, "suggested": v,
-            "text": f"[commute] max_km = {v:g} is feasible (now {cur:g})"}
+    return {
+        "rule": "commute",
+        "key": "commute.max_km",
+        "current": cur,
+        "suggested": v,
+        "text": f"[commute] max_km = {v:g} is feasible (now {cur:g})",
+    }
 
 
 def _scope(scenario: Scenario, rule: str, ok, diagnosis: dict) -> dict:
     if rule == "same_level":
         if ok(_with(scenario, "scope", same_level=False)) is True:
-            return {"rule": rule, "key": "scope.same_level", "current": True, "suggested": False,
-                    "text": "[scope] same_level = false is feasible"}
-        return _none(rule, True, "[scope] same_level = false alone does not make the rules feasible")
-    fams = [c.get("family") for c in diagnosis.get("conflict", []) if c.get("rule") == "scope" and c.get("family")]
+            return {
+                "rule": rule,
+                "key": "scope.same_level",
+                "current": True,
+                "suggested": False,
+                "text": "[scope] same_level = false is feasible",
+            }
+        return _none(
+            rule, True, "[scope] same_level = false alone does not make the rules feasible"
+        )
+    fams = [
+        c.get("family")
+        for c in diagnosis.get("conflict", [])
+        if c.get("rule") == "scope" and c.get("family")
+    ]
     fams = fams or ["teachers", "principals"]
     for fam in dict.fromkeys(fams):
         cur = getattr(scenario.scope, fam)
@@ -958,8 +1284,13 @@ def _scope(scenario: Scenario, rule: str, ok, diagnosis: dict) -> dict:
             if alt == cur:
                 continue
             if ok(_with(scenario, "scope", **{fam: alt})) is True:
-                return {"rule": rule, "key": f"scope.{fam}", "current": cur, "suggested": alt,
-                        "text": f"[scope] {fam} = \"{alt}\" is feasible (now \"{cur}\")"}
+                return {
+                    "rule": rule,
+                    "key": f"scope.{fam}",
+                    "current": cur,
+                    "suggested": alt,
+                    "text": f'[scope] {fam} = "{alt}" is feasible (now "{cur}")',
+                }
     return _none(rule, None, "[scope]: no other scope alone makes the rules feasible")
 
 
@@ -967,54 +1298,100 @@ def _max_cv(district: District, scenario: Scenario, ok, diagnosis: dict) -> dict
     from .indicators import LEVEL_PARTS
 
     bal = scenario.balance
-    named = {(c["indicator"], c["level"]) for c in diagnosis.get("conflict", []) if c.get("rule") == "max_cv"}
+    named = {
+        (c["indicator"], c["level"])
+        for c in diagnosis.get("conflict", [])
+        if c.get("rule") == "max_cv"
+    }
     caps = {ind: {lvl: bal.max_cv_for(lvl, ind) for lvl in LEVEL_PARTS} for ind in bal.indicators}
-    named = named or {(i, lv) for i, lvls in caps.items() for lv, cap in lvls.items() if cap is not None}
+    named = named or {
+        (i, lv) for i, lvls in caps.items() for lv, cap in lvls.items() if cap is not None
+    }
 
     def sc_at(value: float | None) -> Scenario:
-        new = {ind: {lvl: (value if (ind, lvl) in named else cap) for lvl, cap in lvls.items() if
-                     (value if (ind, lvl) in named else cap) is not None} for ind, lvls in caps.items()}
+        new = {
+            ind: {
+                lvl: (value if (ind, lvl) in named else cap)
+                for lvl, cap in lvls.items()
+                if (value if (ind, lvl) in named else cap) is not None
+            }
+            for ind, lvls in caps.items()
+        }
         new = {k: v for k, v in new.items() if v}
         return _with(scenario, "balance", max_cv=new or None)
 
     if ok(sc_at(None)) is not True:
-        return _none("max_cv", bal.max_cv, "[balance] max_cv: even no cap does not make the rules feasible")
+        return _none(
+            "max_cv", bal.max_cv, "[balance] max_cv: even no cap does not make the rules feasible"
+        )
     lowest = min(c for i, lv in named if (c := caps[i][lv]) is not None)
     grid = [round(lowest + 0.01 * i, 2) for i in range(1, 301)]
     if ok(sc_at(grid[-1])) is not True:
-        return _none("max_cv", bal.max_cv, f"[balance] max_cv: only removing the cap makes the rules feasible "
-                     f"({', '.join(f'{i} {lv}' for i, lv in sorted(named))})")
+        return _none(
+            "max_cv",
+            bal.max_cv,
+            f"[balance] max_cv: only removing the cap makes the rules feasible "
+            f"({', '.join(f'{i} {lv}' for i, lv in sorted(named))})",
+        )
     idx = _bisect(lambda i: ok(sc_at(grid[i])), -1, len(grid) - 1)
     where = ", ".join(f"{i} ({lv})" for i, lv in sorted(named))
-    return {"rule": "max_cv", "key": "balance.max_cv", "current": bal.max_cv, "suggested": grid[idx],
-            "text": f"[balance] max_cv = {grid[idx]:g} for {where} is feasible"}
+    return {
+        "rule": "max_cv",
+        "key": "balance.max_cv",
+        "current": bal.max_cv,
+        "suggested": grid[idx],
+        "text": f"[balance] max_cv = {grid[idx]:g} for {where} is feasible",
+    }
 
 
 def _pins(district: District, scenario: Scenario, ok, diagnosis: dict) -> dict:
     pins = district.pins
     named = [c.get("staff_id") for c in diagnosis.get("conflict", []) if c.get("rule") == "pin"]
-    named += [s for f in diagnosis.get("findings", []) if "pin" in f.get("rules", []) for s in f.get("staff", [])]
+    named += [
+        s
+        for f in diagnosis.get("findings", [])
+        if "pin" in f.get("rules", [])
+        for s in f.get("staff", [])
+    ]
     named = [s for s in dict.fromkeys(named) if s]
     if not named or pins is None or not len(pins):
         return _none("pin", None, "pins.csv: no pin to drop")
     for sid in named:
         d = dataclasses.replace(district, pins=pins[pins["staff_id"] != sid].reset_index(drop=True))
         if ok(scenario, d) is True:
-            return {"rule": "pin", "key": "pins.csv", "current": sid, "suggested": f"drop the pin of {sid}",
-                    "text": f"pins.csv without the pin of {sid} is feasible"}
-    d = dataclasses.replace(district, pins=pins[~pins["staff_id"].isin(named)].reset_index(drop=True))
+            return {
+                "rule": "pin",
+                "key": "pins.csv",
+                "current": sid,
+                "suggested": f"drop the pin of {sid}",
+                "text": f"pins.csv without the pin of {sid} is feasible",
+            }
+    d = dataclasses.replace(
+        district, pins=pins[~pins["staff_id"].isin(named)].reset_index(drop=True)
+    )
     if ok(scenario, d) is True:
-        return {"rule": "pin", "key": "pins.csv", "current": named, "suggested": f"drop the pins of {_short(named)}",
-                "text": f"pins.csv without the pins of {_short(named)} is feasible"}
-    return _none("pin", named, "pins.csv: dropping the pins named does not alone make the rules feasible")
+        return {
+            "rule": "pin",
+            "key": "pins.csv",
+            "current": named,
+            "suggested": f"drop the pins of {_short(named)}",
+            "text": f"pins.csv without the pins of {_short(named)} is feasible",
+        }
+    return _none(
+        "pin", named, "pins.csv: dropping the pins named does not alone make the rules feasible"
+    )
 
 
 # ============================================================================ entry point
 
 
 def diagnose(
-    district: District, scenario: Scenario, elig: pd.DataFrame | None = None, time_limit_s: float = 30.0,
-    relax: bool = True, relax_time_s: float | None = None,
+    district: District,
+    scenario: Scenario,
+    elig: pd.DataFrame | None = None,
+    time_limit_s: float = 30.0,
+    relax: bool = True,
+    relax_time_s: float | None = None,
 ) -> tuple[str, dict]:
     """Find a small set of rules that cannot hold together, and the relaxations that help.
 
@@ -1043,17 +1420,34 @@ def diagnose(
         method = "core"
         conflict, found, minimal = _core(district, scenario, elig, time_limit_s)
         if not found:
-            msg = ("the rules cannot all hold, but no conflict was isolated within the time limit "
-                   f"({time_limit_s:g} s)")
-            return msg, {"rules": [], "schools": [], "subjects": [], "staff": [], "method": "none",
-                         "findings": [], "conflict": [], "minimal": False, "relaxations": []}
+            msg = (
+                "the rules cannot all hold, but no conflict was isolated within the time limit "
+                f"({time_limit_s:g} s)"
+            )
+            return msg, {
+                "rules": [],
+                "schools": [],
+                "subjects": [],
+                "staff": [],
+                "method": "none",
+                "findings": [],
+                "conflict": [],
+                "minimal": False,
+                "relaxations": [],
+            }
         rules = sorted({c["rule"] for c in conflict})
         schools = list(dict.fromkeys(c["school"] for c in conflict if "school" in c))
         subjects = list(dict.fromkeys(c["subject"] for c in conflict if "subject" in c))
         staff = list(dict.fromkeys(c["staff_id"] for c in conflict if "staff_id" in c))
     diag: dict[str, Any] = {
-        "rules": rules, "schools": schools, "subjects": subjects, "staff": staff, "method": method,
-        "findings": [f.as_dict() for f in findings], "conflict": conflict, "minimal": minimal,
+        "rules": rules,
+        "schools": schools,
+        "subjects": subjects,
+        "staff": staff,
+        "method": method,
+        "findings": [f.as_dict() for f in findings],
+        "conflict": conflict,
+        "minimal": minimal,
         "relaxations": [],
     }
     if relax:
@@ -1066,7 +1460,9 @@ def diagnose(
 def format_diagnosis(diag: dict) -> str:
     """The diagnosis as text for the terminal."""
     lines = ["the rules cannot all hold together (" + ", ".join(diag["rules"]) + "):"]
-    items = [f["text"] for f in diag.get("findings", [])] or [c["text"] for c in diag.get("conflict", [])]
+    items = [f["text"] for f in diag.get("findings", [])] or [
+        c["text"] for c in diag.get("conflict", [])
+    ]
     lines += [f"  - {t}" for t in items[:20]]
     if len(items) > 20:
         lines.append(f"  ... and {len(items) - 20} more")

@@ -71,11 +71,19 @@ def diff_plans(plan_a: str | Path, plan_b: str | Path) -> dict[str, Any]:
         if to_a == to_b:
             continue
         r = ra if ra is not None else rb
-        people.append({
-            "staff_id": str(sid), "name": str(r["name"]), "stream": str(r["stream"]), "subject": str(r["subject"]),
-            "from_school": str(r["from_school"]), "a": to_a, "b": to_b,
-            "moved_a": None if ra is None else bool(ra["moved"]), "moved_b": None if rb is None else bool(rb["moved"]),
-        })
+        people.append(
+            {
+                "staff_id": str(sid),
+                "name": str(r["name"]),
+                "stream": str(r["stream"]),
+                "subject": str(r["subject"]),
+                "from_school": str(r["from_school"]),
+                "a": to_a,
+                "b": to_b,
+                "moved_a": None if ra is None else bool(ra["moved"]),
+                "moved_b": None if rb is None else bool(rb["moved"]),
+            }
+        )
     counts = {}
     ca, cb = sa.get("counts", {}), sb.get("counts", {})
     for k in ("eligible", "moved"):
@@ -88,23 +96,42 @@ def diff_plans(plan_a: str | Path, plan_b: str | Path) -> dict[str, Any]:
     terms = {}
     for t in sorted(set(sa.get("terms", {})) | set(sb.get("terms", {}))):
         ta, tb = sa.get("terms", {}).get(t, {}), sb.get("terms", {}).get(t, {})
-        terms[t] = {"weight_a": ta.get("weight"), "weight_b": tb.get("weight"), "a": ta.get("value"),
-                    "b": tb.get("value"), "delta": _delta(ta.get("value"), tb.get("value"))}
+        terms[t] = {
+            "weight_a": ta.get("weight"),
+            "weight_b": tb.get("weight"),
+            "a": ta.get("value"),
+            "b": tb.get("value"),
+            "delta": _delta(ta.get("value"), tb.get("value")),
+        }
     coefs = []
     for ind in sorted(set(sa.get("coefficients", {})) | set(sb.get("coefficients", {}))):
         for lvl in ("primary", "junior"):
             pa = sa.get("coefficients", {}).get(ind, {}).get(lvl, {})
             pb = sb.get("coefficients", {}).get(ind, {}).get(lvl, {})
-            coefs.append({"indicator": ind, "level": lvl, "before_a": pa.get("before"), "before_b": pb.get("before"),
-                          "a": pa.get("after"), "b": pb.get("after"), "delta": _delta(pa.get("after"), pb.get("after"))})
+            coefs.append(
+                {
+                    "indicator": ind,
+                    "level": lvl,
+                    "before_a": pa.get("before"),
+                    "before_b": pb.get("before"),
+                    "a": pa.get("after"),
+                    "b": pb.get("after"),
+                    "delta": _delta(pa.get("after"), pb.get("after")),
+                }
+            )
     schools = []
     ta, tb = _schools(plan_a), _schools(plan_b)
     if ta is not None and tb is not None:
         for s in ta.index.union(tb.index, sort=False):
             row: dict[str, Any] = {"school_id": str(s)}
             differs = False
-            for col in ("inflow", "outflow", "teachers_after", "key_teachers_after",
-                        *(f"{i}_after" for i in INDICATORS)):
+            for col in (
+                "inflow",
+                "outflow",
+                "teachers_after",
+                "key_teachers_after",
+                *(f"{i}_after" for i in INDICATORS),
+            ):
                 va = _num(ta.at[s, col]) if s in ta.index and col in ta.columns else None
                 vb = _num(tb.at[s, col]) if s in tb.index and col in tb.columns else None
                 row[col] = {"a": va, "b": vb}
@@ -113,12 +140,20 @@ def diff_plans(plan_a: str | Path, plan_b: str | Path) -> dict[str, Any]:
             if differs:
                 schools.append(row)
     return {
-        "a": str(plan_a), "b": str(plan_b),
+        "a": str(plan_a),
+        "b": str(plan_b),
         "status": {"a": sa.get("status"), "b": sb.get("status")},
-        "objective": {"a": sa.get("objective"), "b": sb.get("objective"),
-                      "delta": _delta(sa.get("objective"), sb.get("objective"))},
+        "objective": {
+            "a": sa.get("objective"),
+            "b": sb.get("objective"),
+            "delta": _delta(sa.get("objective"), sb.get("objective")),
+        },
         "people_differ": len(people),
-        "people": people, "counts": counts, "terms": terms, "coefficients": coefs, "schools": schools,
+        "people": people,
+        "counts": counts,
+        "terms": terms,
+        "coefficients": coefs,
+        "schools": schools,
         "same_scenario": sa.get("scenario") == sb.get("scenario"),
     }
 
@@ -149,26 +184,44 @@ def format_diff(d: dict[str, Any], limit: int = 50) -> str:
     lines.append("")
     lines.append(f"{'coefficient':<28} {'before':>8} {'A':>8} {'B':>8} {'B−A':>8}")
     for c in d["coefficients"]:
-        lines.append(f"{c['indicator'] + ' ' + c['level']:<28} {_f(c['before_a']):>8} {_f(c['a']):>8} "
-                     f"{_f(c['b']):>8} {_f(c['delta']):>8}")
+        lines.append(
+            f"{c['indicator'] + ' ' + c['level']:<28} {_f(c['before_a']):>8} {_f(c['a']):>8} "
+            f"{_f(c['b']):>8} {_f(c['delta']):>8}"
+        )
     lines.append("")
     n = d["people_differ"]
     lines.append(f"{n} {'person' if n == 1 else 'people'} decided differently")
     if d["people"]:
-        lines.append(f"  {'staff_id':<10} {'stream':<10} {'subject':<10} {'from':<8} {'A':<10} {'B':<10}")
+        lines.append(
+            f"  {'staff_id':<10} {'stream':<10} {'subject':<10} {'from':<8} {'A':<10} {'B':<10}"
+        )
         for p in d["people"][:limit]:
-            a = "(absent)" if p["a"] is None else ("stays" if p["a"] == p["from_school"] else p["a"])
-            b = "(absent)" if p["b"] is None else ("stays" if p["b"] == p["from_school"] else p["b"])
-            lines.append(f"  {p['staff_id']:<10} {p['stream']:<10} {p['subject'] or '-':<10} {p['from_school']:<8} "
-                         f"{a:<10} {b:<10}")
+            a = (
+                "(absent)"
+                if p["a"] is None
+                else ("stays" if p["a"] == p["from_school"] else p["a"])
+            )
+            b = (
+                "(absent)"
+                if p["b"] is None
+                else ("stays" if p["b"] == p["from_school"] else p["b"])
+            )
+            lines.append(
+                f"  {p['staff_id']:<10} {p['stream']:<10} {p['subject'] or '-':<10} {p['from_school']:<8} "
+                f"{a:<10} {b:<10}"
+            )
         if len(d["people"]) > limit:
             lines.append(f"  ... and {len(d['people']) - limit} more (--format json lists all)")
     if d["schools"]:
         lines.append("")
         lines.append(f"{len(d['schools'])} schools end differently")
-        lines.append(f"  {'school':<8} {'in A':>5} {'in B':>5} {'out A':>6} {'out B':>6} {'key/100 A':>10} {'key/100 B':>10}")
+        lines.append(
+            f"  {'school':<8} {'in A':>5} {'in B':>5} {'out A':>6} {'out B':>6} {'key/100 A':>10} {'key/100 B':>10}"
+        )
         for s in d["schools"][:limit]:
             k = s["key_per_100_after"]
-            lines.append(f"  {s['school_id']:<8} {_f(s['inflow']['a']):>5} {_f(s['inflow']['b']):>5} "
-                         f"{_f(s['outflow']['a']):>6} {_f(s['outflow']['b']):>6} {_f(k['a'], 3):>10} {_f(k['b'], 3):>10}")
+            lines.append(
+                f"  {s['school_id']:<8} {_f(s['inflow']['a']):>5} {_f(s['inflow']['b']):>5} "
+                f"{_f(s['outflow']['a']):>6} {_f(s['outflow']['b']):>6} {_f(k['a'], 3):>10} {_f(k['b'], 3):>10}"
+            )
     return "\n".join(lines)

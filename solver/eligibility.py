@@ -26,7 +26,9 @@ def streams(staff: pd.DataFrame) -> pd.Series:
     """Rotation stream of each staff member: principal (cadres), key or ordinary teacher."""
     cadre = staff["role"].isin(["principal", "vice_principal"])
     key = staff["key_level"] != "none"
-    return pd.Series(np.where(cadre, "principal", np.where(key, "key", "ordinary")), index=staff.index)
+    return pd.Series(
+        np.where(cadre, "principal", np.where(key, "key", "ordinary")), index=staff.index
+    )
 
 
 def eligibility(district: District, scenario: Scenario) -> pd.DataFrame:
@@ -46,7 +48,9 @@ def eligibility(district: District, scenario: Scenario) -> pd.DataFrame:
     role = staff["role"]
 
     def per_role(attr: str) -> np.ndarray:
-        return role.map({r: getattr(elig.for_role(r), attr) for r in ("teacher", "principal", "vice_principal")}).to_numpy()
+        return role.map(
+            {r: getattr(elig.for_role(r), attr) for r in ("teacher", "principal", "vice_principal")}
+        ).to_numpy()
 
     min_years = per_role("min_years_at_school").astype(float)
     min_retire = per_role("min_years_to_retirement").astype(float)
@@ -81,7 +85,9 @@ def eligibility(district: District, scenario: Scenario) -> pd.DataFrame:
             unit = "in post" if role.iat[i] != "teacher" else "at school"
             parts.append(f"{years_at[i]:.1f} years {unit}, needs {_fmt(min_years[i])}")
         if not ok_retire[i]:
-            parts.append(f"{to_retire[i]:.1f} years to retirement, needs more than {_fmt(min_retire[i])}")
+            parts.append(
+                f"{to_retire[i]:.1f} years to retirement, needs more than {_fmt(min_retire[i])}"
+            )
         reasons.append((i, "; ".join(parts)))
     reason = np.full(len(staff), "", dtype=object)
     for i, text in reasons:

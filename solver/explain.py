@@ -47,10 +47,19 @@ from .scenario import Scenario
 
 #: Rules broken by an alternative, grouped as the reasons a planner reads.
 REASON_KIND = {
-    "teacher_rotation_min": "quota", "key_share_of_rotated_min": "quota", "principal_rotation_min": "quota",
-    "school_outflow_max": "quota", "urban_to_rural_min": "quota", "rural_to_urban_min": "quota",
-    "subject_staffing": "staffing", "posts_filled": "staffing", "pin": "pin",
-    "commute": "rules", "scope": "rules", "same_level": "rules", "max_cv": "balance_cap",
+    "teacher_rotation_min": "quota",
+    "key_share_of_rotated_min": "quota",
+    "principal_rotation_min": "quota",
+    "school_outflow_max": "quota",
+    "urban_to_rural_min": "quota",
+    "rural_to_urban_min": "quota",
+    "subject_staffing": "staffing",
+    "posts_filled": "staffing",
+    "pin": "pin",
+    "commute": "rules",
+    "scope": "rules",
+    "same_level": "rules",
+    "max_cv": "balance_cap",
     "min_per_100": "balance_cap",
 }
 #: Differences in the objective below this are ties (the model is exact to ~1e-6 per school).
@@ -65,8 +74,14 @@ class PlanState:
     """A plan as each eligible person's school, with every count the rules and terms
     need, and :meth:`evaluate` to cost and check a change of some decisions."""
 
-    def __init__(self, district: District, scenario: Scenario, assignments: pd.DataFrame,
-                 elig: pd.DataFrame | None = None, moves: Moves | None = None):
+    def __init__(
+        self,
+        district: District,
+        scenario: Scenario,
+        assignments: pd.DataFrame,
+        elig: pd.DataFrame | None = None,
+        moves: Moves | None = None,
+    ):
         self.district, self.scenario = district, scenario
         self.elig = eligibility(district, scenario) if elig is None else elig
         m = self.m = moves or permitted_moves(district, scenario, self.elig)
@@ -79,7 +94,11 @@ class PlanState:
         self._staff_ids = [str(x) for x in ppl.index]
         self.home = ppl["home"].to_numpy()
         a = assignments
-        to = a["to_school"].astype(str).reindex(ppl.index) if len(a) else pd.Series(index=ppl.index, dtype=str)
+        to = (
+            a["to_school"].astype(str).reindex(ppl.index)
+            if len(a)
+            else pd.Series(index=ppl.index, dtype=str)
+        )
         dest = ids.get_indexer(to.fillna(""))
         self.dest = np.where(dest >= 0, dest, self.home)
         self.is_t = ppl["is_teacher"].to_numpy()
@@ -88,7 +107,9 @@ class PlanState:
         self.subjects = list(district.teacher_counts().columns)
         self.subj = np.full(len(ppl), -1)
         if self.is_t.any():
-            self.subj[self.is_t] = pd.Index(self.subjects).get_indexer(ppl.loc[self.is_t, "subject"])
+            self.subj[self.is_t] = pd.Index(self.subjects).get_indexer(
+                ppl.loc[self.is_t, "subject"]
+            )
         self.pin = ppl["pin"].to_numpy()
         self.pin_school = ppl["pin_school"].to_numpy()
         self.locality = sch["locality"].to_numpy()
@@ -111,7 +132,11 @@ class PlanState:
         self.tol = scenario.staffing.subject_tolerance
         # quotas
         q = scenario.quotas
-        self.n_t, self.n_k, self.n_c = int(self.is_t.sum()), int(self.is_key.sum()), int((~self.is_t).sum())
+        self.n_t, self.n_k, self.n_c = (
+            int(self.is_t.sum()),
+            int(self.is_key.sum()),
+            int((~self.is_t).sum()),
+        )
         self.need_t = at_least(q.teacher_rotation_min, self.n_t)
         self.need_c = at_least(q.principal_rotation_min, self.n_c)
         self.key_share = share_fraction(q.key_share_of_rotated_min)
@@ -127,26 +152,46 @@ class PlanState:
         rur = self.locality == "rural"
         mh, md = self.home[moved], self.dest[moved]
         self.flow = {
-            "urban_to_rural_min": [int(urb[mh].sum()), int((urb[mh] & rur[md]).sum()),
-                                   share_fraction(scenario.flow.urban_to_rural_min), urb, rur],
-            "rural_to_urban_min": [int(rur[mh].sum()), int((rur[mh] & urb[md]).sum()),
-                                   share_fraction(scenario.flow.rural_to_urban_min), rur, urb],
+            "urban_to_rural_min": [
+                int(urb[mh].sum()),
+                int((urb[mh] & rur[md]).sum()),
+                share_fraction(scenario.flow.urban_to_rural_min),
+                urb,
+                rur,
+            ],
+            "rural_to_urban_min": [
+                int(rur[mh].sum()),
+                int((rur[mh] & urb[md]).sum()),
+                share_fraction(scenario.flow.rural_to_urban_min),
+                rur,
+                urb,
+            ],
         }
         # indicators and balance
         self.indicators = scenario.balance.indicators
         flags_all = indicator_matrix(district, self.indicators)
-        self.flags = flags_all[self.staff_pos] if len(self.staff_pos) else np.zeros((0, len(self.indicators)), bool)
+        self.flags = (
+            flags_all[self.staff_pos]
+            if len(self.staff_pos)
+            else np.zeros((0, len(self.indicators)), bool)
+        )
         self.T = np.zeros((self.n_s, len(self.indicators)), dtype=np.int64)
         for k in range(len(self.indicators)):
             self.T[:, k] = np.bincount(self.school_pos_after[flags_all[:, k]], minlength=self.n_s)
         self.T_before = np.zeros_like(self.T)
         for k in range(len(self.indicators)):
-            self.T_before[:, k] = np.bincount(district.staff_school_pos()[flags_all[:, k]], minlength=self.n_s)
+            self.T_before[:, k] = np.bincount(
+                district.staff_school_pos()[flags_all[:, k]], minlength=self.n_s
+            )
         self.kind = scenario.balance.kind
         self.parts = level_balances(district, scenario)
-        self.part_pos = [dict(zip(pt.schools.tolist(), range(len(pt.schools)), strict=True)) for pt in self.parts]
+        self.part_pos = [
+            dict(zip(pt.schools.tolist(), range(len(pt.schools)), strict=True)) for pt in self.parts
+        ]
         self.part_k = [self.indicators.index(pt.indicator) for pt in self.parts]
-        self.part_cost = [pt.cost(self.T[:, k], self.kind) for pt, k in zip(self.parts, self.part_k, strict=True)]
+        self.part_cost = [
+            pt.cost(self.T[:, k], self.kind) for pt, k in zip(self.parts, self.part_k, strict=True)
+        ]
         self.caps = [scenario.balance.max_cv_for(pt.level, pt.indicator) for pt in self.parts]
         self.floor = scenario.balance.min_per_100
         self.dist = m.dist
@@ -175,7 +220,9 @@ class PlanState:
         km = np.zeros(n)
         moved = np.zeros(n, dtype=bool)
         mv = dest != self.home
-        km[self.staff_pos] = np.where(mv, self.dist[np.arange(len(dest)), dest] if len(dest) else 0.0, 0.0)
+        km[self.staff_pos] = np.where(
+            mv, self.dist[np.arange(len(dest)), dest] if len(dest) else 0.0, 0.0
+        )
         moved[self.staff_pos] = mv
         return evaluate_terms(d, self.scenario, pos, km, moved)
 
@@ -202,14 +249,33 @@ class PlanState:
                 continue
             if new != h and not m.ok[p, new]:
                 rules = m.blocking(p, new)
-                broken.append({"rule": rules[0] if rules else "rules", "rules": rules,
-                               "text": f"{self.staff_id(p)} may not go to {self.sid(new)}: {_pair_text(m, p, new, rules)}",
-                               "schools": [self.sid(new)], "subjects": []})
+                broken.append(
+                    {
+                        "rule": rules[0] if rules else "rules",
+                        "rules": rules,
+                        "text": f"{self.staff_id(p)} may not go to {self.sid(new)}: {_pair_text(m, p, new, rules)}",
+                        "schools": [self.sid(new)],
+                        "subjects": [],
+                    }
+                )
             pin, ps = self.pin[p], int(self.pin_school[p])
-            if (pin == "stay" and new != h) or (pin == "move" and new == h) or (pin == "to" and new != ps):
-                want = {"stay": "stay", "move": "move"}.get(pin, f"go to {self.sid(ps) if ps >= 0 else '?'}")
-                broken.append({"rule": "pin", "rules": ["pin"], "text": f"pins.csv: {self.staff_id(p)} must {want}",
-                               "schools": [], "subjects": []})
+            if (
+                (pin == "stay" and new != h)
+                or (pin == "move" and new == h)
+                or (pin == "to" and new != ps)
+            ):
+                want = {"stay": "stay", "move": "move"}.get(
+                    pin, f"go to {self.sid(ps) if ps >= 0 else '?'}"
+                )
+                broken.append(
+                    {
+                        "rule": "pin",
+                        "rules": ["pin"],
+                        "text": f"pins.csv: {self.staff_id(p)} must {want}",
+                        "schools": [],
+                        "subjects": [],
+                    }
+                )
             was, now = old != h, new != h
             dm = int(now) - int(was)
             d_moves += dm
@@ -240,21 +306,40 @@ class PlanState:
             lo, hi = self.want[s, j] - self.tol, self.want[s, j] + self.tol
             if not lo <= after <= hi:
                 short = "short of" if after < lo else "over"
-                broken.append({"rule": "subject_staffing", "rules": ["subject_staffing"],
-                               "text": f"{self.sid(s)} would be {short} {self.subjects[j]} teachers ({after}, demand "
-                                       f"{self.want[s, j]} ± {self.tol})",
-                               "schools": [self.sid(s)], "subjects": [self.subjects[j]]})
+                broken.append(
+                    {
+                        "rule": "subject_staffing",
+                        "rules": ["subject_staffing"],
+                        "text": f"{self.sid(s)} would be {short} {self.subjects[j]} teachers ({after}, demand "
+                        f"{self.want[s, j]} ± {self.tol})",
+                        "schools": [self.sid(s)],
+                        "subjects": [self.subjects[j]],
+                    }
+                )
         for (s, r), dv in d_role.items():
             if dv != 0:
-                broken.append({"rule": "posts_filled", "rules": ["posts_filled"],
-                               "text": f"{self.sid(s)} would have {'one more' if dv > 0 else 'one fewer'} "
-                                       f"{r.replace('_', ' ')} (posts stay filled)",
-                               "schools": [self.sid(s)], "subjects": []})
+                broken.append(
+                    {
+                        "rule": "posts_filled",
+                        "rules": ["posts_filled"],
+                        "text": f"{self.sid(s)} would have {'one more' if dv > 0 else 'one fewer'} "
+                        f"{r.replace('_', ' ')} (posts stay filled)",
+                        "schools": [self.sid(s)],
+                        "subjects": [],
+                    }
+                )
         q = self.scenario.quotas
         if dmt < 0 and self.moved_t + dmt < self.need_t:
-            broken.append({"rule": "teacher_rotation_min", "rules": ["teacher_rotation_min"],
-                           "text": f"teacher_rotation_min {q.teacher_rotation_min:g} needs {self.need_t} teacher moves, "
-                                   f"there would be {self.moved_t + dmt}", "schools": [], "subjects": []})
+            broken.append(
+                {
+                    "rule": "teacher_rotation_min",
+                    "rules": ["teacher_rotation_min"],
+                    "text": f"teacher_rotation_min {q.teacher_rotation_min:g} needs {self.need_t} teacher moves, "
+                    f"there would be {self.moved_t + dmt}",
+                    "schools": [],
+                    "subjects": [],
+                }
+            )
         if self.key_share > 0 and (dmk < 0 or dmt > 0):
             mk, mt = self.moved_k + dmk, self.moved_t + dmt
             if q.key_share_basis == "eligible_key":
@@ -262,27 +347,57 @@ class PlanState:
             else:
                 bad, need = mk < self.key_share * mt, math.ceil(self.key_share * mt)
             if bad:
-                broken.append({"rule": "key_share_of_rotated_min", "rules": ["key_share_of_rotated_min"],
-                               "text": f"key_share_of_rotated_min {q.key_share_of_rotated_min:g} needs {need} key "
-                                       f"teacher moves, there would be {mk}", "schools": [], "subjects": []})
+                broken.append(
+                    {
+                        "rule": "key_share_of_rotated_min",
+                        "rules": ["key_share_of_rotated_min"],
+                        "text": f"key_share_of_rotated_min {q.key_share_of_rotated_min:g} needs {need} key "
+                        f"teacher moves, there would be {mk}",
+                        "schools": [],
+                        "subjects": [],
+                    }
+                )
         if dmc < 0 and self.moved_c + dmc < self.need_c:
-            broken.append({"rule": "principal_rotation_min", "rules": ["principal_rotation_min"],
-                           "text": f"principal_rotation_min {q.principal_rotation_min:g} needs {self.need_c} cadre "
-                                   f"moves, there would be {self.moved_c + dmc}", "schools": [], "subjects": []})
+            broken.append(
+                {
+                    "rule": "principal_rotation_min",
+                    "rules": ["principal_rotation_min"],
+                    "text": f"principal_rotation_min {q.principal_rotation_min:g} needs {self.need_c} cadre "
+                    f"moves, there would be {self.moved_c + dmc}",
+                    "schools": [],
+                    "subjects": [],
+                }
+            )
         for s, dv in d_leave.items():
             if dv > 0 and self.leave[s] + dv > self.cap[s]:
-                broken.append({"rule": "school_outflow_max", "rules": ["school_outflow_max"],
-                               "text": f"{self.sid(s)} would lose {self.leave[s] + dv} of its {self.teachers_now[s]} "
-                                       f"teachers, school_outflow_max {q.school_outflow_max:g} allows {self.cap[s]}",
-                               "schools": [self.sid(s)], "subjects": []})
+                broken.append(
+                    {
+                        "rule": "school_outflow_max",
+                        "rules": ["school_outflow_max"],
+                        "text": f"{self.sid(s)} would lose {self.leave[s] + dv} of its {self.teachers_now[s]} "
+                        f"teachers, school_outflow_max {q.school_outflow_max:g} allows {self.cap[s]}",
+                        "schools": [self.sid(s)],
+                        "subjects": [],
+                    }
+                )
         for rule, (d_all, d_to) in d_flow.items():
             n_all, n_to, share = self.flow[rule][:3]
-            if share > 0 and (d_all or d_to) and (n_to + d_to) < share * (n_all + d_all) \
-                    and not n_to < share * n_all:
-                broken.append({"rule": rule, "rules": [rule],
-                               "text": f"{rule} {float(share):g} needs {math.ceil(share * (n_all + d_all))} of "
-                                       f"{n_all + d_all} moves, the plan would have {n_to + d_to}",
-                               "schools": [], "subjects": []})
+            if (
+                share > 0
+                and (d_all or d_to)
+                and (n_to + d_to) < share * (n_all + d_all)
+                and not n_to < share * n_all
+            ):
+                broken.append(
+                    {
+                        "rule": rule,
+                        "rules": [rule],
+                        "text": f"{rule} {float(share):g} needs {math.ceil(share * (n_all + d_all))} of "
+                        f"{n_all + d_all} moves, the plan would have {n_to + d_to}",
+                        "schools": [],
+                        "subjects": [],
+                    }
+                )
         # balance
         d_bal = 0.0
         touched_parts: set[int] = set()
@@ -296,9 +411,16 @@ class PlanState:
             if self.floor is not None and dv < 0:
                 value = 100.0 * (self.T[s, k] + dv) / self.students[s]
                 if value < self.floor - 1e-9:
-                    broken.append({"rule": "min_per_100", "rules": ["min_per_100"],
-                                   "text": f"{self.sid(s)} would have {value:.3f} {self.indicators[k]}, "
-                                           f"min_per_100 {self.floor:g}", "schools": [self.sid(s)], "subjects": []})
+                    broken.append(
+                        {
+                            "rule": "min_per_100",
+                            "rules": ["min_per_100"],
+                            "text": f"{self.sid(s)} would have {value:.3f} {self.indicators[k]}, "
+                            f"min_per_100 {self.floor:g}",
+                            "schools": [self.sid(s)],
+                            "subjects": [],
+                        }
+                    )
         for i in touched_parts:
             pt, k = self.parts[i], self.part_k[i]
             if k not in new_T:
@@ -310,20 +432,37 @@ class PlanState:
             if self.kind == "minmax":
                 d_bal += pt.cost(new_T[k], "minmax") - self.part_cost[i]
             else:
-                js = [self.part_pos[i][s] for (s, k2), dv in d_T.items() if k2 == k and dv and s in self.part_pos[i]]
+                js = [
+                    self.part_pos[i][s]
+                    for (s, k2), dv in d_T.items()
+                    if k2 == k and dv and s in self.part_pos[i]
+                ]
                 js = np.array(sorted(set(js)))
                 schools = pt.schools[js]
-                d_bal += float(pt.school_costs(new_T[k][schools], self.kind, js).sum()
-                               - pt.school_costs(self.T[schools, k], self.kind, js).sum())
+                d_bal += float(
+                    pt.school_costs(new_T[k][schools], self.kind, js).sum()
+                    - pt.school_costs(self.T[schools, k], self.kind, js).sum()
+                )
             cap = self.caps[i]
             if cap is not None:
                 x = pt.values(new_T[k])
                 mean = float(pt.share @ x)
-                cv = math.sqrt(max(float(pt.share @ (x - mean) ** 2), 0.0)) / mean if mean > 0 else 0.0
+                cv = (
+                    math.sqrt(max(float(pt.share @ (x - mean) ** 2), 0.0)) / mean
+                    if mean > 0
+                    else 0.0
+                )
                 if cv > cap + 1e-9:
-                    broken.append({"rule": "max_cv", "rules": ["max_cv"],
-                                   "text": f"the {pt.indicator} coefficient of {pt.level} schools would be {cv:.4f}, "
-                                           f"max_cv {cap:g}", "schools": [], "subjects": []})
+                    broken.append(
+                        {
+                            "rule": "max_cv",
+                            "rules": ["max_cv"],
+                            "text": f"the {pt.indicator} coefficient of {pt.level} schools would be {cv:.4f}, "
+                            f"max_cv {cap:g}",
+                            "schools": [],
+                            "subjects": [],
+                        }
+                    )
         return {"balance": d_bal, "commute": d_km, "moves": float(d_moves)}, broken
 
     def objective_delta(self, delta: dict[str, float]) -> float:
@@ -399,8 +538,14 @@ def _merged(broken: list[dict], prefix: str) -> list[dict]:
         by_rule.setdefault(b["rule"], [])
         if b["text"] not in by_rule[b["rule"]]:
             by_rule[b["rule"]].append(b["text"])
-    return [{"kind": REASON_KIND.get(r, "rules"), "rule": r, "text": f"{prefix} {r}: " + "; ".join(texts)}
-            for r, texts in by_rule.items()]
+    return [
+        {
+            "kind": REASON_KIND.get(r, "rules"),
+            "rule": r,
+            "text": f"{prefix} {r}: " + "; ".join(texts),
+        }
+        for r, texts in by_rule.items()
+    ]
 
 
 def _common(options: list[tuple]) -> list[dict]:
@@ -418,10 +563,16 @@ def explain_person(st: PlanState, p: int) -> dict[str, Any]:
     a, h = int(st.dest[p]), int(st.home[p])
     moved = a != h
     out: dict[str, Any] = {
-        "staff_id": st.staff_id(p), "name": str(ppl["name"].iat[p]), "role": str(ppl["role"].iat[p]),
-        "stream": str(ppl["stream"].iat[p]), "subject": str(ppl["subject"].iat[p]),
-        "from_school": st.sid(h), "to_school": st.sid(a), "moved": bool(moved),
-        "distance_km": _r(st.km(p, a), 3), "pin": st.pin[p] or None,
+        "staff_id": st.staff_id(p),
+        "name": str(ppl["name"].iat[p]),
+        "role": str(ppl["role"].iat[p]),
+        "stream": str(ppl["stream"].iat[p]),
+        "subject": str(ppl["subject"].iat[p]),
+        "from_school": st.sid(h),
+        "to_school": st.sid(a),
+        "moved": bool(moved),
+        "distance_km": _r(st.km(p, a), 3),
+        "pin": st.pin[p] or None,
     }
     reasons: list[dict] = []
     pin = st.pin[p]
@@ -443,20 +594,40 @@ def explain_person(st: PlanState, p: int) -> dict[str, Any]:
             good = [t for t in ex if not t[4]]
             if good:
                 obj, _, delta, q, _ = min(good, key=lambda t: t[0])
-                reasons.append(_cost_reason(st, f"staying while {st.staff_id(q)} takes their place at {st.sid(a)}",
-                                            obj, delta))
+                reasons.append(
+                    _cost_reason(
+                        st,
+                        f"staying while {st.staff_id(q)} takes their place at {st.sid(a)}",
+                        obj,
+                        delta,
+                    )
+                )
             elif ex:
-                reasons += _merged(_common(ex), f"nobody at {st.sid(h)} can take their place at {st.sid(a)}: "
-                                                "every exchange would break")
+                reasons += _merged(
+                    _common(ex),
+                    f"nobody at {st.sid(h)} can take their place at {st.sid(a)}: "
+                    "every exchange would break",
+                )
             else:
-                reasons.append({"kind": "staffing", "rule": "subject_staffing" if st.is_t[p] else "posts_filled",
-                                "text": f"nobody at {st.sid(h)} of the same {role_word} may go to {st.sid(a)} "
-                                        "in their place"})
+                reasons.append(
+                    {
+                        "kind": "staffing",
+                        "rule": "subject_staffing" if st.is_t[p] else "posts_filled",
+                        "text": f"nobody at {st.sid(h)} of the same {role_word} may go to {st.sid(a)} "
+                        "in their place",
+                    }
+                )
     elif n_ok == 0:
         rules = st.m.why_nowhere(p)
-        reasons.append({"kind": "rules", "rule": ",".join(rules),
-                        "text": "no school they may go to (" + ", ".join(_rule_phrase(r, st.scenario) for r in rules)
-                                + ")"})
+        reasons.append(
+            {
+                "kind": "rules",
+                "rule": ",".join(rules),
+                "text": "no school they may go to ("
+                + ", ".join(_rule_phrase(r, st.scenario) for r in rules)
+                + ")",
+            }
+        )
     else:
         mv = [t for t in singles if t[1] != h]
         obj, b, delta, _, broken = mv[0]
@@ -467,32 +638,51 @@ def explain_person(st: PlanState, p: int) -> dict[str, Any]:
             good = [t for t in exchanges if not t[4]]
             if good:
                 obj, b, delta, q, _ = min(good, key=lambda t: t[0])
-                reasons.append(_cost_reason(st, f"moving to {st.sid(b)} in exchange with {st.staff_id(q)}", obj, delta))
+                reasons.append(
+                    _cost_reason(
+                        st, f"moving to {st.sid(b)} in exchange with {st.staff_id(q)}", obj, delta
+                    )
+                )
             elif exchanges:
                 reasons += _merged(_common(exchanges), "every exchange tried would break")
             else:
-                reasons.append({"kind": "staffing", "rule": "subject_staffing" if st.is_t[p] else "posts_filled",
-                                "text": f"nobody of the same {role_word} at the schools they may go to could take "
-                                        f"their place at {st.sid(h)}"})
+                reasons.append(
+                    {
+                        "kind": "staffing",
+                        "rule": "subject_staffing" if st.is_t[p] else "posts_filled",
+                        "text": f"nobody of the same {role_word} at the schools they may go to could take "
+                        f"their place at {st.sid(h)}",
+                    }
+                )
     best = alt["best"]
     if best is None:
         out["alternative"] = None
-        out["note"] = ("no single change of this decision, nor an exchange with someone at the other school, "
-                       "keeps every rule")
+        out["note"] = (
+            "no single change of this decision, nor an exchange with someone at the other school, "
+            "keeps every rule"
+        )
     else:
         obj, b, delta, q, _ = best
-        item = {"to_school": st.sid(b), "stays": b == h, "objective_delta": _r(obj),
-                "terms_delta": _delta_dict(st, delta)}
+        item = {
+            "to_school": st.sid(b),
+            "stays": b == h,
+            "objective_delta": _r(obj),
+            "terms_delta": _delta_dict(st, delta),
+        }
         if q is None:
             item["change"] = "single"
-            item["text"] = (f"{'staying' if b == h else 'going to ' + st.sid(b)} instead: objective {obj:+.4f} "
-                            f"({_term_phrase(st, delta)})")
+            item["text"] = (
+                f"{'staying' if b == h else 'going to ' + st.sid(b)} instead: objective {obj:+.4f} "
+                f"({_term_phrase(st, delta)})"
+            )
         else:
             item["change"] = "exchange"
             item["with"] = st.staff_id(q)
             item["with_to"] = st.sid(a)
-            item["text"] = (f"{'staying' if b == h else 'going to ' + st.sid(b)} while {st.staff_id(q)} goes to "
-                            f"{st.sid(a)} instead: objective {obj:+.4f} ({_term_phrase(st, delta)})")
+            item["text"] = (
+                f"{'staying' if b == h else 'going to ' + st.sid(b)} while {st.staff_id(q)} goes to "
+                f"{st.sid(a)} instead: objective {obj:+.4f} ({_term_phrase(st, delta)})"
+            )
         out["alternative"] = item
     out["reasons"] = reasons
     return out
@@ -504,8 +694,12 @@ def _cost_reason(st: PlanState, what: str, obj: float, delta: dict[str, float]) 
     kind = "balance" if abs(wb) >= abs(wc) else "commute"
     if abs(obj) <= EPS:
         kind = "tie"
-    return {"kind": kind, "objective_delta": _r(obj), "terms_delta": _delta_dict(st, delta),
-            "text": f"{what} instead would change the objective by {obj:+.4f} ({_term_phrase(st, delta)})"}
+    return {
+        "kind": kind,
+        "objective_delta": _r(obj),
+        "terms_delta": _delta_dict(st, delta),
+        "text": f"{what} instead would change the objective by {obj:+.4f} ({_term_phrase(st, delta)})",
+    }
 
 
 def alternative_terms(st: PlanState, changes: list[tuple[int, int]]) -> dict[str, float]:
@@ -528,41 +722,78 @@ def _terms_section(st: PlanState, terms: dict[str, float]) -> dict[str, Any]:
         cv = {}
         for side, x in (("before", x_b), ("after", x_a)):
             mean = float(pt.share @ x)
-            cv[side] = math.sqrt(max(float(pt.share @ (x - mean) ** 2), 0.0)) / mean if mean > 0 else 0.0
-        item = {"indicator": pt.indicator, "level": pt.level, "weight": pt.weight,
-                "value": _r(st.part_cost[i]), "value_before": _r(pt.cost(st.T_before[:, k], st.kind)),
-                "cv_before": _r(cv["before"]), "cv_after": _r(cv["after"]), "mean_before": _r(pt.mean)}
+            cv[side] = (
+                math.sqrt(max(float(pt.share @ (x - mean) ** 2), 0.0)) / mean if mean > 0 else 0.0
+            )
+        item = {
+            "indicator": pt.indicator,
+            "level": pt.level,
+            "weight": pt.weight,
+            "value": _r(st.part_cost[i]),
+            "value_before": _r(pt.cost(st.T_before[:, k], st.kind)),
+            "cv_before": _r(cv["before"]),
+            "cv_after": _r(cv["after"]),
+            "mean_before": _r(pt.mean),
+        }
         if st.kind == "minmax":
             item["highest"] = str(ids[pt.schools[int(np.argmax(x_a))]])
             item["lowest"] = str(ids[pt.schools[int(np.argmin(x_a))]])
         else:
             np.add.at(school_cost, pt.schools, pt.school_costs(st.T[pt.schools, k], st.kind))
-            np.add.at(school_cost_before, pt.schools, pt.school_costs(st.T_before[pt.schools, k], st.kind))
+            np.add.at(
+                school_cost_before, pt.schools, pt.school_costs(st.T_before[pt.schools, k], st.kind)
+            )
         parts.append(item)
     w = st.weights
-    bal = {"weight": w["balance"], "value": _r(terms["balance"], 9), "weighted": w["balance"] * terms["balance"],
-           "kind": st.kind, "parts": parts}
+    bal = {
+        "weight": w["balance"],
+        "value": _r(terms["balance"], 9),
+        "weighted": w["balance"] * terms["balance"],
+        "kind": st.kind,
+        "parts": parts,
+    }
     if st.kind != "minmax":
         order = np.argsort(-school_cost, kind="stable")
-        bal["schools"] = [{"school_id": str(ids[s]), "cost": _r(school_cost[s]),
-                           "cost_before": _r(school_cost_before[s])} for s in order if school_cost[s] > 0
-                          or school_cost_before[s] > 0]
-        bal["text"] = ("the balance term is the sum of the schools' costs; largest: "
-                       + ", ".join(f"{b['school_id']} {b['cost']:.4f}" for b in bal["schools"][:5]))
+        bal["schools"] = [
+            {
+                "school_id": str(ids[s]),
+                "cost": _r(school_cost[s]),
+                "cost_before": _r(school_cost_before[s]),
+            }
+            for s in order
+            if school_cost[s] > 0 or school_cost_before[s] > 0
+        ]
+        bal["text"] = "the balance term is the sum of the schools' costs; largest: " + ", ".join(
+            f"{b['school_id']} {b['cost']:.4f}" for b in bal["schools"][:5]
+        )
     out["balance"] = bal
     moved = np.flatnonzero(st.moved)
     kms = np.array([st.km(p, int(st.dest[p])) for p in moved])
     order = moved[np.argsort(-kms, kind="stable")] if len(moved) else moved
     out["commute"] = {
-        "weight": w["commute"], "value": _r(terms["commute"], 9), "weighted": w["commute"] * terms["commute"],
-        "movers": len(moved), "mean_km": _r(kms.mean(), 3) if len(kms) else 0.0,
+        "weight": w["commute"],
+        "value": _r(terms["commute"], 9),
+        "weighted": w["commute"] * terms["commute"],
+        "movers": len(moved),
+        "mean_km": _r(kms.mean(), 3) if len(kms) else 0.0,
         "max_km": _r(kms.max(), 3) if len(kms) else 0.0,
-        "longest": [{"staff_id": st.staff_id(p), "from_school": st.sid(int(st.home[p])),
-                     "to_school": st.sid(int(st.dest[p])), "km": _r(st.km(p, int(st.dest[p])), 3)} for p in order[:10]],
+        "longest": [
+            {
+                "staff_id": st.staff_id(p),
+                "from_school": st.sid(int(st.home[p])),
+                "to_school": st.sid(int(st.dest[p])),
+                "km": _r(st.km(p, int(st.dest[p])), 3),
+            }
+            for p in order[:10]
+        ],
     }
     streams = st.m.people["stream"].to_numpy()
-    out["moves"] = {"weight": w["moves"], "value": terms["moves"], "weighted": w["moves"] * terms["moves"],
-                    "by_stream": dict(Counter(str(s) for s in streams[moved]))}
+    out["moves"] = {
+        "weight": w["moves"],
+        "value": terms["moves"],
+        "weighted": w["moves"] * terms["moves"],
+        "by_stream": dict(Counter(str(s) for s in streams[moved])),
+    }
     return out
 
 
@@ -571,29 +802,67 @@ def _rules_section(st: PlanState) -> list[dict[str, Any]]:
     rules: list[dict[str, Any]] = []
 
     def add(rule, setting, required, achieved, binding, text, **kw):
-        rules.append({"rule": rule, "setting": setting, "required": required, "achieved": achieved,
-                      "binding": bool(binding), "text": text, **kw})
+        rules.append(
+            {
+                "rule": rule,
+                "setting": setting,
+                "required": required,
+                "achieved": achieved,
+                "binding": bool(binding),
+                "text": text,
+                **kw,
+            }
+        )
 
-    add("teacher_rotation_min", q.teacher_rotation_min, st.need_t, st.moved_t, st.moved_t == st.need_t and st.need_t > 0,
-        f"{st.moved_t} of {st.n_t} eligible teachers move; at least {st.need_t} required")
+    add(
+        "teacher_rotation_min",
+        q.teacher_rotation_min,
+        st.need_t,
+        st.moved_t,
+        st.moved_t == st.need_t and st.need_t > 0,
+        f"{st.moved_t} of {st.n_t} eligible teachers move; at least {st.need_t} required",
+    )
     if q.key_share_basis == "eligible_key":
         need_k = st.need_k_eligible
         base = f"of {st.n_k} eligible key teachers"
     else:
         need_k = math.ceil(st.key_share * st.moved_t)
         base = f"of the {st.moved_t} moved teachers"
-    add("key_share_of_rotated_min", q.key_share_of_rotated_min, need_k, st.moved_k,
+    add(
+        "key_share_of_rotated_min",
+        q.key_share_of_rotated_min,
+        need_k,
+        st.moved_k,
         st.key_share > 0 and st.moved_k == need_k,
         f"{st.moved_k} key teachers move; at least {need_k} required ({q.key_share_of_rotated_min:g} {base})",
-        basis=q.key_share_basis)
-    add("principal_rotation_min", q.principal_rotation_min, st.need_c, st.moved_c,
+        basis=q.key_share_basis,
+    )
+    add(
+        "principal_rotation_min",
+        q.principal_rotation_min,
+        st.need_c,
+        st.moved_c,
         st.need_c > 0 and st.moved_c == st.need_c,
-        f"{st.moved_c} of {st.n_c} eligible principals and vice principals move; at least {st.need_c} required")
+        f"{st.moved_c} of {st.n_c} eligible principals and vice principals move; at least {st.need_c} required",
+    )
     at_cap = [s for s in range(st.n_s) if st.leave[s] >= st.cap[s] and st.leave[s] > 0]
-    add("school_outflow_max", q.school_outflow_max, None, int(st.leave.max(initial=0)), bool(at_cap),
+    add(
+        "school_outflow_max",
+        q.school_outflow_max,
+        None,
+        int(st.leave.max(initial=0)),
+        bool(at_cap),
         f"{len(at_cap)} school(s) lose as many teachers as the cap allows",
-        schools=[{"school_id": st.sid(s), "leaving": int(st.leave[s]), "cap": int(st.cap[s]),
-                  "teachers": int(st.teachers_now[s])} for s in at_cap])
+        schools=[
+            {
+                "school_id": st.sid(s),
+                "leaving": int(st.leave[s]),
+                "cap": int(st.cap[s]),
+                "teachers": int(st.teachers_now[s]),
+            }
+            for s in at_cap
+        ],
+    )
     # subject staffing: cells the plan touches, and those at an edge of the tolerance
     touched = np.flatnonzero((st.subj_after != st.subj_before).any(axis=1))
     cells = []
@@ -602,32 +871,87 @@ def _rules_section(st: PlanState) -> list[dict[str, Any]]:
         for s in (int(st.home[p]), int(st.dest[p])):
             cells.append((s, int(st.subj[p])))
     cells = sorted(set(cells))
-    edge = [(s, j) for s, j in cells if st.subj_after[s, j] in (st.want[s, j] - st.tol, st.want[s, j] + st.tol)]
-    add("subject_staffing", st.tol, None, len(cells), bool(edge) and st.tol >= 0,
+    edge = [
+        (s, j)
+        for s, j in cells
+        if st.subj_after[s, j] in (st.want[s, j] - st.tol, st.want[s, j] + st.tol)
+    ]
+    add(
+        "subject_staffing",
+        st.tol,
+        None,
+        len(cells),
+        bool(edge) and st.tol >= 0,
         f"{len(cells)} (school, subject) head counts touched by moves, {len(edge)} at the edge of demand ± "
-        f"{st.tol}", cells=[{"school_id": st.sid(s), "subject": st.subjects[j], "before": int(st.subj_before[s, j]),
-                              "after": int(st.subj_after[s, j]), "demand": int(st.want[s, j])} for s, j in edge[:200]],
-        schools_changed=[st.sid(int(s)) for s in touched])
+        f"{st.tol}",
+        cells=[
+            {
+                "school_id": st.sid(s),
+                "subject": st.subjects[j],
+                "before": int(st.subj_before[s, j]),
+                "after": int(st.subj_after[s, j]),
+                "demand": int(st.want[s, j]),
+            }
+            for s, j in edge[:200]
+        ],
+        schools_changed=[st.sid(int(s)) for s in touched],
+    )
     n_cadre_moves = int((st.moved & ~st.is_t).sum())
-    add("posts_filled", None, None, n_cadre_moves, n_cadre_moves > 0,
-        f"{n_cadre_moves} principal / vice principal moves, every post filled exactly (moves form exchanges)")
+    add(
+        "posts_filled",
+        None,
+        None,
+        n_cadre_moves,
+        n_cadre_moves > 0,
+        f"{n_cadre_moves} principal / vice principal moves, every post filled exactly (moves form exchanges)",
+    )
     kms = [st.km(p, int(st.dest[p])) for p in np.flatnonzero(st.moved)]
-    near = [st.staff_id(p) for p in np.flatnonzero(st.moved) if st.km(p, int(st.dest[p])) > 0.9 * sc.commute.max_km]
-    add("commute", sc.commute.max_km, None, _r(max(kms, default=0.0), 3), bool(near),
+    near = [
+        st.staff_id(p)
+        for p in np.flatnonzero(st.moved)
+        if st.km(p, int(st.dest[p])) > 0.9 * sc.commute.max_km
+    ]
+    add(
+        "commute",
+        sc.commute.max_km,
+        None,
+        _r(max(kms, default=0.0), 3),
+        bool(near),
         f"longest commute {max(kms, default=0.0):.2f} km of max_km {sc.commute.max_km:g}; {len(near)} mover(s) "
-        "within 10% of it", staff=near[:50])
+        "within 10% of it",
+        staff=near[:50],
+    )
     no_school = int((~st.m.ok.any(axis=1)).sum())
     fam = Counter(r for p in np.flatnonzero(~st.m.ok.any(axis=1)) for r in st.m.why_nowhere(int(p)))
-    add("scope", {"teachers": sc.scope.teachers, "principals": sc.scope.principals, "same_level": sc.scope.same_level},
-        None, None, False,
+    add(
+        "scope",
+        {
+            "teachers": sc.scope.teachers,
+            "principals": sc.scope.principals,
+            "same_level": sc.scope.same_level,
+        },
+        None,
+        None,
+        False,
         f"{no_school} eligible people have no school they may go to"
-        + (" (" + ", ".join(f"{_rule_phrase(r, sc)}: {n}" for r, n in fam.most_common()) + ")" if fam else ""),
-        permitted_per_person=_r(float(st.m.ok.sum(axis=1).mean()) if len(st.m.people) else 0.0, 2))
+        + (
+            " (" + ", ".join(f"{_rule_phrase(r, sc)}: {n}" for r, n in fam.most_common()) + ")"
+            if fam
+            else ""
+        ),
+        permitted_per_person=_r(float(st.m.ok.sum(axis=1).mean()) if len(st.m.people) else 0.0, 2),
+    )
     for rule, (n_all, n_to, share, _, _) in st.flow.items():
         need = math.ceil(share * n_all)
-        add(rule, float(share), need, n_to, share > 0 and n_to == need,
+        add(
+            rule,
+            float(share),
+            need,
+            n_to,
+            share > 0 and n_to == need,
             f"{n_to} of {n_all} moves out of {'urban/town' if rule == 'urban_to_rural_min' else 'rural'} schools go "
-            f"to {'rural' if rule == 'urban_to_rural_min' else 'urban/town'} ones; at least {need} required")
+            f"to {'rural' if rule == 'urban_to_rural_min' else 'urban/town'} ones; at least {need} required",
+        )
     for i, pt in enumerate(st.parts):
         cap = st.caps[i]
         if cap is None:
@@ -635,19 +959,45 @@ def _rules_section(st: PlanState) -> list[dict[str, Any]]:
         x = pt.values(st.T[:, st.part_k[i]])
         mean = float(pt.share @ x)
         cv = math.sqrt(max(float(pt.share @ (x - mean) ** 2), 0.0)) / mean if mean > 0 else 0.0
-        add("max_cv", cap, cap, _r(cv), cv > cap - 1e-3, f"{pt.indicator} ({pt.level}): coefficient {cv:.4f}, cap {cap:g}",
-            indicator=pt.indicator, level=pt.level)
+        add(
+            "max_cv",
+            cap,
+            cap,
+            _r(cv),
+            cv > cap - 1e-3,
+            f"{pt.indicator} ({pt.level}): coefficient {cv:.4f}, cap {cap:g}",
+            indicator=pt.indicator,
+            level=pt.level,
+        )
     if st.floor is not None:
         for k, ind in enumerate(st.indicators):
             v = 100.0 * st.T[:, k] / st.students
             low = [st.sid(s) for s in np.argsort(v)[:5]]
-            at = [st.sid(s) for s in range(st.n_s) if v[s] < st.floor + 100.0 / st.students[s] - 1e-9]
-            add("min_per_100", st.floor, st.floor, _r(v.min()), bool(at),
+            at = [
+                st.sid(s) for s in range(st.n_s) if v[s] < st.floor + 100.0 / st.students[s] - 1e-9
+            ]
+            add(
+                "min_per_100",
+                st.floor,
+                st.floor,
+                _r(v.min()),
+                bool(at),
                 f"{ind}: lowest school {v.min():.3f} per 100 (floor {st.floor:g}); {len(at)} school(s) one teacher "
-                "above the floor or less", indicator=ind, lowest=low, schools=at)
+                "above the floor or less",
+                indicator=ind,
+                lowest=low,
+                schools=at,
+            )
     pins = [(p, st.pin[p]) for p in range(len(st.pin)) if st.pin[p]]
-    add("pins", len(pins), len(pins), len(pins), bool(pins), f"{len(pins)} pinned decision(s), all honoured"
-        if pins else "no pins", staff=[st.staff_id(p) for p, _ in pins])
+    add(
+        "pins",
+        len(pins),
+        len(pins),
+        len(pins),
+        bool(pins),
+        f"{len(pins)} pinned decision(s), all honoured" if pins else "no pins",
+        staff=[st.staff_id(p) for p, _ in pins],
+    )
     return rules
 
 
@@ -670,26 +1020,48 @@ def _schools_section(st: PlanState) -> list[dict[str, Any]]:
     for s in range(st.n_s):
         gained = [st.staff_id(p) for p in moved if st.dest[p] == s]
         lost = [st.staff_id(p) for p in moved if st.home[p] == s]
-        out.append({
-            "school_id": str(ids[s]), "name": str(sch["name"].iat[s]), "level": str(sch["level"].iat[s]),
-            "locality": str(sch["locality"].iat[s]), "tier": str(sch["tier"].iat[s]),
-            "students": int(sch["students"].iat[s]), "gained": gained, "lost": lost,
-            "teachers": {"before": int(before["teachers"].iat[s]), "after": int(after["teachers"].iat[s])},
-            "key_teachers": {"before": int(before["key_teachers"].iat[s]), "after": int(after["key_teachers"].iat[s])},
-            "indicators": {ind: {"before": _r(before[ind].iat[s]), "after": _r(after[ind].iat[s])}
-                           for ind in STANDARD_MIN},
-            "balance_cost": {"before": _r(cost_b[s]), "after": _r(cost_a[s])},
-            "outflow": {"leaving_teachers": int(st.leave[s]), "cap": int(st.cap[s])},
-        })
+        out.append(
+            {
+                "school_id": str(ids[s]),
+                "name": str(sch["name"].iat[s]),
+                "level": str(sch["level"].iat[s]),
+                "locality": str(sch["locality"].iat[s]),
+                "tier": str(sch["tier"].iat[s]),
+                "students": int(sch["students"].iat[s]),
+                "gained": gained,
+                "lost": lost,
+                "teachers": {
+                    "before": int(before["teachers"].iat[s]),
+                    "after": int(after["teachers"].iat[s]),
+                },
+                "key_teachers": {
+                    "before": int(before["key_teachers"].iat[s]),
+                    "after": int(after["key_teachers"].iat[s]),
+                },
+                "indicators": {
+                    ind: {"before": _r(before[ind].iat[s]), "after": _r(after[ind].iat[s])}
+                    for ind in STANDARD_MIN
+                },
+                "balance_cost": {"before": _r(cost_b[s]), "after": _r(cost_a[s])},
+                "outflow": {"leaving_teachers": int(st.leave[s]), "cap": int(st.cap[s])},
+            }
+        )
     return out
 
 
 # ============================================================================ entry point
 
 
-def explain_plan(district: District, scenario: Scenario, assignments: pd.DataFrame, *,
-                 elig: pd.DataFrame | None = None, staff: list[str] | None = None,
-                 time_budget_s: float = 30.0, status: str | None = None) -> dict[str, Any]:
+def explain_plan(
+    district: District,
+    scenario: Scenario,
+    assignments: pd.DataFrame,
+    *,
+    elig: pd.DataFrame | None = None,
+    staff: list[str] | None = None,
+    time_budget_s: float = 30.0,
+    status: str | None = None,
+) -> dict[str, Any]:
     """The score analysis of a plan (see the module docstring).
 
     Parameters
@@ -708,19 +1080,27 @@ def explain_plan(district: District, scenario: Scenario, assignments: pd.DataFra
     terms = st.terms()
     objective = objective_value(scenario, terms)
     out: dict[str, Any] = {
-        "objective": objective, "status": status,
+        "objective": objective,
+        "status": status,
         "terms": _terms_section(st, terms),
         "rules": _rules_section(st),
         "schools": _schools_section(st),
     }
-    out["check"] = {"sum_of_weighted_terms": sum(t["weighted"] for t in out["terms"].values()),
-                    "objective": objective}
+    out["check"] = {
+        "sum_of_weighted_terms": sum(t["weighted"] for t in out["terms"].values()),
+        "objective": objective,
+    }
     coef_b = coefficients(district, school_indicators(district))
     after_of = district.staff["school_id"].copy()
     after_of.iloc[st.staff_pos] = district.schools.index[st.dest].to_numpy() if len(st.dest) else []
     coef_a = coefficients(district, school_indicators(district, after_of))
-    out["coefficients"] = {ind: {lvl: {"before": _r(coef_b[ind][lvl]), "after": _r(coef_a[ind][lvl])}
-                                 for lvl in LEVEL_PARTS} for ind in coef_b}
+    out["coefficients"] = {
+        ind: {
+            lvl: {"before": _r(coef_b[ind][lvl]), "after": _r(coef_a[ind][lvl])}
+            for lvl in LEVEL_PARTS
+        }
+        for ind in coef_b
+    }
     people_idx = range(len(st.m.people))
     if staff is not None:
         pos = pd.Series(np.arange(len(st.m.people)), index=st.m.people.index)
@@ -742,8 +1122,10 @@ def explain_plan(district: District, scenario: Scenario, assignments: pd.DataFra
         out["people_not_analysed"] = skipped
     missing = assignments.index.difference(st.m.people.index) if len(assignments) else []
     if len(missing):
-        out["warnings"] = [f"{len(missing)} row(s) of the plan are not eligible people under these data and "
-                           f"rules: {', '.join(map(str, list(missing)[:10]))}"]
+        out["warnings"] = [
+            f"{len(missing)} row(s) of the plan are not eligible people under these data and "
+            f"rules: {', '.join(map(str, list(missing)[:10]))}"
+        ]
     out["seconds"] = round(time.perf_counter() - t0, 3)
     return out
 
@@ -751,17 +1133,29 @@ def explain_plan(district: District, scenario: Scenario, assignments: pd.DataFra
 def _bare_person(st: PlanState, p: int) -> dict[str, Any]:
     ppl = st.m.people
     a, h = int(st.dest[p]), int(st.home[p])
-    return {"staff_id": st.staff_id(p), "name": str(ppl["name"].iat[p]), "role": str(ppl["role"].iat[p]),
-            "stream": str(ppl["stream"].iat[p]), "subject": str(ppl["subject"].iat[p]),
-            "from_school": st.sid(h), "to_school": st.sid(a), "moved": bool(a != h),
-            "distance_km": _r(st.km(p, a), 3), "pin": st.pin[p] or None, "alternative": None,
-            "reasons": [], "note": "not analysed (explain time budget spent)"}
+    return {
+        "staff_id": st.staff_id(p),
+        "name": str(ppl["name"].iat[p]),
+        "role": str(ppl["role"].iat[p]),
+        "stream": str(ppl["stream"].iat[p]),
+        "subject": str(ppl["subject"].iat[p]),
+        "from_school": st.sid(h),
+        "to_school": st.sid(a),
+        "moved": bool(a != h),
+        "distance_km": _r(st.km(p, a), 3),
+        "pin": st.pin[p] or None,
+        "alternative": None,
+        "reasons": [],
+        "note": "not analysed (explain time budget spent)",
+    }
 
 
 # ============================================================================ text
 
 
-def format_explain(ex: dict[str, Any], staff: list[str] | None = None, school: list[str] | None = None) -> str:
+def format_explain(
+    ex: dict[str, Any], staff: list[str] | None = None, school: list[str] | None = None
+) -> str:
     """The score analysis as text for the terminal."""
     lines = []
     t = ex["terms"]
@@ -771,29 +1165,52 @@ def format_explain(ex: dict[str, Any], staff: list[str] | None = None, school: l
     lines.append("")
     lines.append("terms")
     b = t["balance"]
-    lines.append(f"  balance {b['weighted']:.4f} = {b['weight']:g} × {b['value']:.6f} ({b['kind']})")
+    lines.append(
+        f"  balance {b['weighted']:.4f} = {b['weight']:g} × {b['value']:.6f} ({b['kind']})"
+    )
     for pt in b["parts"]:
-        lines.append(f"    {pt['indicator']} {pt['level']}: {pt['value']:.6f} (was {pt['value_before']:.6f}); "
-                     f"coefficient {pt['cv_before']:.4f} → {pt['cv_after']:.4f}")
+        lines.append(
+            f"    {pt['indicator']} {pt['level']}: {pt['value']:.6f} (was {pt['value_before']:.6f}); "
+            f"coefficient {pt['cv_before']:.4f} → {pt['cv_after']:.4f}"
+        )
     if b.get("schools"):
-        lines.append("    largest school costs: " + ", ".join(
-            f"{s['school_id']} {s['cost']:.4f} (was {s['cost_before']:.4f})" for s in b["schools"][:6]))
+        lines.append(
+            "    largest school costs: "
+            + ", ".join(
+                f"{s['school_id']} {s['cost']:.4f} (was {s['cost_before']:.4f})"
+                for s in b["schools"][:6]
+            )
+        )
     c = t["commute"]
-    lines.append(f"  commute {c['weighted']:.4f} = {c['weight']:g} × {c['value']:.3f} km over {c['movers']} movers "
-                 f"(mean {c['mean_km']:.2f}, max {c['max_km']:.2f} km)")
+    lines.append(
+        f"  commute {c['weighted']:.4f} = {c['weight']:g} × {c['value']:.3f} km over {c['movers']} movers "
+        f"(mean {c['mean_km']:.2f}, max {c['max_km']:.2f} km)"
+    )
     if c["longest"]:
-        lines.append("    longest: " + ", ".join(f"{m['staff_id']} {m['from_school']}→{m['to_school']} {m['km']:.1f} km"
-                                               for m in c["longest"][:5]))
+        lines.append(
+            "    longest: "
+            + ", ".join(
+                f"{m['staff_id']} {m['from_school']}→{m['to_school']} {m['km']:.1f} km"
+                for m in c["longest"][:5]
+            )
+        )
     m = t["moves"]
-    lines.append(f"  moves {m['weighted']:.4f} = {m['weight']:g} × {m['value']:g} ("
-                 + ", ".join(f"{k} {v}" for k, v in sorted(m["by_stream"].items())) + ")")
+    lines.append(
+        f"  moves {m['weighted']:.4f} = {m['weight']:g} × {m['value']:g} ("
+        + ", ".join(f"{k} {v}" for k, v in sorted(m["by_stream"].items()))
+        + ")"
+    )
     lines.append("")
     lines.append("rules (binding ones marked *)")
     for r in ex["rules"]:
         lines.append(f"  {'*' if r['binding'] else ' '} {r['rule']}: {r['text']}")
         if r["rule"] == "school_outflow_max" and r.get("schools"):
-            lines.append("      at the cap: " + ", ".join(f"{s['school_id']} {s['leaving']}/{s['cap']}"
-                                                      for s in r["schools"][:10]))
+            lines.append(
+                "      at the cap: "
+                + ", ".join(
+                    f"{s['school_id']} {s['leaving']}/{s['cap']}" for s in r["schools"][:10]
+                )
+            )
     schools = ex["schools"]
     if school:
         schools = [s for s in schools if s["school_id"] in school]
@@ -801,14 +1218,18 @@ def format_explain(ex: dict[str, Any], staff: list[str] | None = None, school: l
         schools = [s for s in schools if s["gained"] or s["lost"]]
     lines.append("")
     lines.append("schools" + ("" if school else " (those with moves)"))
-    lines.append(f"  {'school':<8} {'in':>3} {'out':>3} {'teachers':>9} {'key':>7} {'key/100':>13} {'cost':>15}")
+    lines.append(
+        f"  {'school':<8} {'in':>3} {'out':>3} {'teachers':>9} {'key':>7} {'key/100':>13} {'cost':>15}"
+    )
     for s in schools:
         kp = s["indicators"]["key_per_100"]
-        lines.append(f"  {s['school_id']:<8} {len(s['gained']):>3} {len(s['lost']):>3} "
-                     f"{s['teachers']['before']:>4}→{s['teachers']['after']:<4} "
-                     f"{s['key_teachers']['before']:>3}→{s['key_teachers']['after']:<3} "
-                     f"{kp['before']:>6.3f}→{kp['after']:<6.3f} "
-                     f"{s['balance_cost']['before']:>7.4f}→{s['balance_cost']['after']:<7.4f}")
+        lines.append(
+            f"  {s['school_id']:<8} {len(s['gained']):>3} {len(s['lost']):>3} "
+            f"{s['teachers']['before']:>4}→{s['teachers']['after']:<4} "
+            f"{s['key_teachers']['before']:>3}→{s['key_teachers']['after']:<3} "
+            f"{kp['before']:>6.3f}→{kp['after']:<6.3f} "
+            f"{s['balance_cost']['before']:>7.4f}→{s['balance_cost']['after']:<7.4f}"
+        )
         if school:
             lines.append(f"      gained: {', '.join(s['gained']) or '-'}")
             lines.append(f"      lost:   {', '.join(s['lost']) or '-'}")
@@ -823,9 +1244,14 @@ def format_explain(ex: dict[str, Any], staff: list[str] | None = None, school: l
         lines.append("")
         lines.append("people")
     for p in people:
-        where = f"{p['from_school']} → {p['to_school']} ({p['distance_km']:.1f} km)" if p["moved"] else \
-            f"stays at {p['from_school']}"
-        lines.append(f"  {p['staff_id']} {p['name']} ({p['stream']}, {p['subject'] or p['role']}): {where}")
+        where = (
+            f"{p['from_school']} → {p['to_school']} ({p['distance_km']:.1f} km)"
+            if p["moved"]
+            else f"stays at {p['from_school']}"
+        )
+        lines.append(
+            f"  {p['staff_id']} {p['name']} ({p['stream']}, {p['subject'] or p['role']}): {where}"
+        )
         for r in p["reasons"]:
             lines.append(f"    - [{r['kind']}] {r['text']}")
         if p.get("alternative"):

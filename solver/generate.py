@@ -43,13 +43,36 @@ DAYS_PER_YEAR = 365.25
 KM_PER_DEG = 111.195  # 2π·6371.0088/360: km per degree of latitude on the contract's sphere
 
 SCHOOL_COLUMNS: tuple[str, ...] = (
-    "school_id", "name", "zone", "group", "level", "locality", "tier", "lat", "lon",
-    "students", "junior_students", "principal_posts", "vice_principal_posts",
+    "school_id",
+    "name",
+    "zone",
+    "group",
+    "level",
+    "locality",
+    "tier",
+    "lat",
+    "lon",
+    "students",
+    "junior_students",
+    "principal_posts",
+    "vice_principal_posts",
 )
 STAFF_COLUMNS: tuple[str, ...] = (
-    "staff_id", "name", "school_id", "role", "subject", "key_level", "school_start_date",
-    "retirement_date", "on_payroll", "title", "above_standard_qualification", "rural_years",
-    "home_lat", "home_lon", "exempt_reason",
+    "staff_id",
+    "name",
+    "school_id",
+    "role",
+    "subject",
+    "key_level",
+    "school_start_date",
+    "retirement_date",
+    "on_payroll",
+    "title",
+    "above_standard_qualification",
+    "rural_years",
+    "home_lat",
+    "home_lon",
+    "exempt_reason",
 )
 PROFILES: tuple[str, ...] = ("demo", "urban-core", "outer-suburb", "county-two-way", "city")
 FORMATS: tuple[str, ...] = ("csv", "xlsx")
@@ -64,18 +87,49 @@ _PE_ART = np.array([s in ("pe", "music", "art") for s in SUBJECTS])
 
 # Teachers by subject, share of a school's teachers (curriculum hours, data/README.md).
 _PRIMARY_MIX = {
-    "chinese": 0.26, "math": 0.20, "english": 0.10, "science": 0.06, "morality": 0.05,
-    "pe": 0.09, "music": 0.06, "art": 0.06, "it": 0.04, "psychology": 0.02,
+    "chinese": 0.26,
+    "math": 0.20,
+    "english": 0.10,
+    "science": 0.06,
+    "morality": 0.05,
+    "pe": 0.09,
+    "music": 0.06,
+    "art": 0.06,
+    "it": 0.04,
+    "psychology": 0.02,
 }
 _JUNIOR_MIX = {
-    "chinese": 0.14, "math": 0.14, "english": 0.13, "physics": 0.06, "chemistry": 0.04,
-    "biology": 0.05, "history": 0.05, "geography": 0.05, "morality": 0.06, "pe": 0.08,
-    "music": 0.035, "art": 0.035, "it": 0.03, "psychology": 0.02,
+    "chinese": 0.14,
+    "math": 0.14,
+    "english": 0.13,
+    "physics": 0.06,
+    "chemistry": 0.04,
+    "biology": 0.05,
+    "history": 0.05,
+    "geography": 0.05,
+    "morality": 0.06,
+    "pe": 0.08,
+    "music": 0.035,
+    "art": 0.035,
+    "it": 0.03,
+    "psychology": 0.02,
 }
 # Subjects every school has at least one teacher of (when it has enough teachers).
 _PRIMARY_CORE = ("chinese", "math", "english", "pe", "music", "art")
-_JUNIOR_CORE = ("chinese", "math", "english", "physics", "chemistry", "biology", "history",
-                "geography", "morality", "pe", "music", "art")
+_JUNIOR_CORE = (
+    "chinese",
+    "math",
+    "english",
+    "physics",
+    "chemistry",
+    "biology",
+    "history",
+    "geography",
+    "morality",
+    "pe",
+    "music",
+    "art",
+)
 #: Teachers per student by level (national staffing norm, data/README.md).
 STUDENTS_PER_TEACHER = {"primary": 19.0, "junior": 13.5}
 #: Enrolment bounds by level (per part for nine-year schools).
@@ -102,74 +156,130 @@ class Profile:
     """Parameters of one synthetic district (triples are by locality or by tier)."""
 
     name: str
-    district: str                 # folder name in the city profile
-    label: str                    # Chinese place label used in school names
-    code: str                     # id prefix
+    district: str  # folder name in the city profile
+    label: str  # Chinese place label used in school names
+    code: str  # id prefix
     schools: int
     staff: int
     lat: float
     lon: float
-    layout: str                   # demo | zones | suburb | county
+    layout: str  # demo | zones | suburb | county
     n_zones: int
     n_groups: int
-    group_share: float            # share of non-lead schools that join a group
-    level_p: tuple = ((0.58, 0.27, 0.15),) * 3       # (primary, junior, nine_year) by locality
-    locality_share: tuple = (1.0, 0.0, 0.0)          # urban, town, rural
+    group_share: float  # share of non-lead schools that join a group
+    level_p: tuple = ((0.58, 0.27, 0.15),) * 3  # (primary, junior, nine_year) by locality
+    locality_share: tuple = (1.0, 0.0, 0.0)  # urban, town, rural
     tier_p: tuple = ((0.30, 0.45, 0.25), (0.10, 0.50, 0.40), (0.05, 0.40, 0.55))
-    key_tier: tuple = (0.32, 0.18, 0.09)             # P(key) of a teacher by school tier
+    key_tier: tuple = (0.32, 0.18, 0.09)  # P(key) of a teacher by school tier
     key_loc: tuple = (1.0, 0.7, 0.4)
-    key_sigma: float = 0.20                          # school-level log-normal spread
-    pe_art_tier: tuple = (1.2, 1.0, 0.75)            # PE/art share multiplier
+    key_sigma: float = 0.20  # school-level log-normal spread
+    pe_art_tier: tuple = (1.2, 1.0, 0.75)  # PE/art share multiplier
     pe_art_loc: tuple = (1.0, 0.8, 0.45)
     pe_art_sigma: float = 0.35
-    ratio_loc: tuple = (1.0, 0.9, 0.7)               # students per teacher multiplier
-    enrol_primary: tuple = (1100, 700, 320)          # median before scaling, by locality
+    ratio_loc: tuple = (1.0, 0.9, 0.7)  # students per teacher multiplier
+    enrol_primary: tuple = (1100, 700, 320)  # median before scaling, by locality
     enrol_junior: tuple = (800, 500, 280)
     enrol_sigma: float = 0.45
-    main_min: int = 1                                # least chinese/math/english teachers per school
+    main_min: int = 1  # least chinese/math/english teachers per school
     cadre_eligible_per_school: float = 1.3
-    tenure_scale: tuple = (2.0, 2.5)                 # extra years beyond 6: principal, vice
+    tenure_scale: tuple = (2.0, 2.5)  # extra years beyond 6: principal, vice
     teacher_tenure_beta: tuple = (2.4, 1.1)
     payroll: float = 0.93
     home_near_km: float = 1.8
     home_far_share: float = 0.15
     home_far_km: tuple = (4.0, 12.0)
-    home_centre_share: float = 0.0                   # town/rural staff living in the centre
+    home_centre_share: float = 0.0  # town/rural staff living in the centre
 
 
 _BASE = {
     "demo": Profile(
-        name="demo", district="demo", label="示范", code="", schools=12, staff=300,
-        lat=39.90, lon=116.40, layout="demo", n_zones=2, n_groups=2, group_share=0.6,
-        locality_share=(0.67, 0.0, 0.33), tier_p=((0.35, 0.45, 0.20), (0.1, 0.5, 0.4), (0.0, 0.45, 0.55)),
-        enrol_primary=(700, 700, 450), enrol_junior=(600, 600, 450), enrol_sigma=0.25, main_min=3,
-        cadre_eligible_per_school=0.8, teacher_tenure_beta=(3.0, 1.0), payroll=0.95,
-        home_near_km=1.5, home_far_share=0.10, home_far_km=(3.0, 6.0),
+        name="demo",
+        district="demo",
+        label="示范",
+        code="",
+        schools=12,
+        staff=300,
+        lat=39.90,
+        lon=116.40,
+        layout="demo",
+        n_zones=2,
+        n_groups=2,
+        group_share=0.6,
+        locality_share=(0.67, 0.0, 0.33),
+        tier_p=((0.35, 0.45, 0.20), (0.1, 0.5, 0.4), (0.0, 0.45, 0.55)),
+        enrol_primary=(700, 700, 450),
+        enrol_junior=(600, 600, 450),
+        enrol_sigma=0.25,
+        main_min=3,
+        cadre_eligible_per_school=0.8,
+        teacher_tenure_beta=(3.0, 1.0),
+        payroll=0.95,
+        home_near_km=1.5,
+        home_far_share=0.10,
+        home_far_km=(3.0, 6.0),
     ),
     "urban-core": Profile(
-        name="urban-core", district="dongcheng", label="东城", code="DC-", schools=90, staff=9000,
-        lat=39.9288, lon=116.4163, layout="zones", n_zones=8, n_groups=7, group_share=0.6,
-        enrol_primary=(1200, 900, 500), enrol_junior=(900, 600, 350),
+        name="urban-core",
+        district="dongcheng",
+        label="东城",
+        code="DC-",
+        schools=90,
+        staff=9000,
+        lat=39.9288,
+        lon=116.4163,
+        layout="zones",
+        n_zones=8,
+        n_groups=7,
+        group_share=0.6,
+        enrol_primary=(1200, 900, 500),
+        enrol_junior=(900, 600, 350),
     ),
     "outer-suburb": Profile(
-        name="outer-suburb", district="miyun", label="密云", code="MY-", schools=60, staff=4500,
-        lat=40.3763, lon=116.8430, layout="suburb", n_zones=4, n_groups=3, group_share=0.35,
+        name="outer-suburb",
+        district="miyun",
+        label="密云",
+        code="MY-",
+        schools=60,
+        staff=4500,
+        lat=40.3763,
+        lon=116.8430,
+        layout="suburb",
+        n_zones=4,
+        n_groups=3,
+        group_share=0.35,
         locality_share=(0.30, 0.23, 0.47),
         level_p=((0.55, 0.35, 0.10), (0.50, 0.30, 0.20), (0.65, 0.10, 0.25)),
         tier_p=((0.35, 0.50, 0.15), (0.10, 0.55, 0.35), (0.03, 0.42, 0.55)),
-        key_tier=(0.20, 0.12, 0.08), key_loc=(1.0, 0.75, 0.55),
-        pe_art_loc=(1.0, 0.75, 0.5), cadre_eligible_per_school=1.5,
-        home_far_km=(5.0, 30.0), home_centre_share=0.35,
+        key_tier=(0.20, 0.12, 0.08),
+        key_loc=(1.0, 0.75, 0.55),
+        pe_art_loc=(1.0, 0.75, 0.5),
+        cadre_eligible_per_school=1.5,
+        home_far_km=(5.0, 30.0),
+        home_centre_share=0.35,
     ),
     "county-two-way": Profile(
-        name="county-two-way", district="banan", label="巴南", code="BN-", schools=120, staff=8000,
-        lat=29.4020, lon=106.5400, layout="county", n_zones=6, n_groups=5, group_share=0.4,
+        name="county-two-way",
+        district="banan",
+        label="巴南",
+        code="BN-",
+        schools=120,
+        staff=8000,
+        lat=29.4020,
+        lon=106.5400,
+        layout="county",
+        n_zones=6,
+        n_groups=5,
+        group_share=0.4,
         locality_share=(0.50, 0.15, 0.35),
         level_p=((0.55, 0.30, 0.15), (0.50, 0.30, 0.20), (0.65, 0.10, 0.25)),
         tier_p=((0.30, 0.50, 0.20), (0.10, 0.55, 0.35), (0.05, 0.45, 0.50)),
-        key_tier=(0.24, 0.13, 0.07), key_loc=(1.0, 0.7, 0.5),
-        pe_art_loc=(1.0, 0.75, 0.45), cadre_eligible_per_school=1.4, tenure_scale=(3.5, 5.0),
-        home_far_km=(5.0, 25.0), home_centre_share=0.25,
+        key_tier=(0.24, 0.13, 0.07),
+        key_loc=(1.0, 0.7, 0.5),
+        pe_art_loc=(1.0, 0.75, 0.45),
+        cadre_eligible_per_school=1.4,
+        tenure_scale=(3.5, 5.0),
+        home_far_km=(5.0, 25.0),
+        home_centre_share=0.25,
     ),
 }
 
@@ -229,8 +339,9 @@ def _cn(n: int) -> str:
 # --------------------------------------------------------------------------- helpers
 
 
-def _largest_remainder(total: int, weights: np.ndarray, rng: np.random.Generator,
-                       minimum: int = 0) -> np.ndarray:
+def _largest_remainder(
+    total: int, weights: np.ndarray, rng: np.random.Generator, minimum: int = 0
+) -> np.ndarray:
     """Split ``total`` into integers proportional to ``weights`` (exact sum)."""
     n = len(weights)
     minimum = min(minimum, total // max(n, 1))
@@ -281,15 +392,15 @@ def _place_names(rng: np.random.Generator, n: int) -> list[str]:
 class _Layout:
     x: np.ndarray
     y: np.ndarray
-    locality: np.ndarray          # index into _LOCALITIES
-    zone_p: np.ndarray            # zone name of the school if primary
-    zone_j: np.ndarray            # zone name if junior or nine-year
-    place: np.ndarray             # town / village label for non-urban names ("" for urban)
+    locality: np.ndarray  # index into _LOCALITIES
+    zone_p: np.ndarray  # zone name of the school if primary
+    zone_j: np.ndarray  # zone name if junior or nine-year
+    place: np.ndarray  # town / village label for non-urban names ("" for urban)
     level: np.ndarray | None = None
 
 
 def _layout_demo(p: Profile, rng: np.random.Generator, n: int) -> _Layout:
-    zone = np.arange(n) % 2                                  # 0 east, 1 west
+    zone = np.arange(n) % 2  # 0 east, 1 west
     x, y = _disc(rng, n, 2.0)
     x = x + np.where(zone == 0, 3.5, -3.5)
     # The schools farthest out (east or west) are rural.
@@ -313,11 +424,14 @@ def _layout_zones(p: Profile, rng: np.random.Generator, n: int, n_zones: int) ->
     cy = ((zi // 2) - (rows - 1) / 2) * 2.0
     dx, dy = _disc(rng, n, 1.2)
     names = np.array([f"第{_cn(i + 1)}学区" for i in range(n_zones)])[zi]
-    return _Layout(cx + dx, cy + dy, np.zeros(n, dtype=int), names, names, np.full(n, "", dtype=object))
+    return _Layout(
+        cx + dx, cy + dy, np.zeros(n, dtype=int), names, names, np.full(n, "", dtype=object)
+    )
 
 
-def _layout_spread(p: Profile, rng: np.random.Generator, n: int, urban_r: float,
-                   town_r: tuple[float, float]) -> tuple[np.ndarray, ...]:
+def _layout_spread(
+    p: Profile, rng: np.random.Generator, n: int, urban_r: float, town_r: tuple[float, float]
+) -> tuple[np.ndarray, ...]:
     """A centre (urban) plus townships (one town school each) with rural schools around."""
     n_urban = max(2, round(n * p.locality_share[0]))
     n_town = max(1, round(n * p.locality_share[1]))
@@ -357,10 +471,14 @@ def _layout_county(p: Profile, rng: np.random.Generator, n: int, n_zones: int) -
     return _Layout(x, y, locality, names, names, place)
 
 
-def _schools(p: Profile, rng: np.random.Generator, n: int, n_staff: int) -> tuple[pd.DataFrame, dict]:
+def _schools(
+    p: Profile, rng: np.random.Generator, n: int, n_staff: int
+) -> tuple[pd.DataFrame, dict]:
     scale_n = n / _BASE[p.name].schools
     n_zones = max(2, round(p.n_zones * scale_n)) if p.layout in ("zones", "county") else p.n_zones
-    n_groups = max(1, min(round(p.n_groups * scale_n), n // 3)) if p.layout != "demo" else p.n_groups
+    n_groups = (
+        max(1, min(round(p.n_groups * scale_n), n // 3)) if p.layout != "demo" else p.n_groups
+    )
     if p.layout == "demo":
         lay = _layout_demo(p, rng, n)
     elif p.layout == "zones":
@@ -420,16 +538,18 @@ def _schools(p: Profile, rng: np.random.Generator, n: int, n_staff: int) -> tupl
         norm = raw_p / STUDENTS_PER_TEACHER["primary"] + raw_j / STUDENTS_PER_TEACHER["junior"]
         f = teachers_wanted / norm.sum()
         raw_p = np.where(level == 1, 0.0, np.clip(raw_p * f, *ENROLMENT_RANGE["primary"]))
-        raw_j = np.where(level == 0, 0.0, np.clip(raw_j * f, junior_min, ENROLMENT_RANGE["junior"][1]))
+        raw_j = np.where(
+            level == 0, 0.0, np.clip(raw_j * f, junior_min, ENROLMENT_RANGE["junior"][1])
+        )
     ps = np.round(raw_p).astype(np.int64)
     js = np.round(raw_j).astype(np.int64)
     students = ps + js
     vp = 1 + (students >= 500).astype(np.int64) + (students >= 1500)
-    vp = np.maximum(1, vp - (rng.random(n) < 0.15))          # some posts vacant
+    vp = np.maximum(1, vp - (rng.random(n) < 0.15))  # some posts vacant
     if p.layout == "demo":
         vp = np.minimum(vp, 2)
     norm = ps / STUDENTS_PER_TEACHER["primary"] + js / STUDENTS_PER_TEACHER["junior"]
-    rf = rf * (norm / rf).sum() / norm.sum()                 # district ratio = norm
+    rf = rf * (norm / rf).sum() / norm.sum()  # district ratio = norm
     n_teachers = n_staff - n - int(vp.sum())
     teachers = _largest_remainder(n_teachers, norm / rf, rng, minimum=6)
 
@@ -459,7 +579,9 @@ def _schools(p: Profile, rng: np.random.Generator, n: int, n_staff: int) -> tupl
         gname = np.array([names[i] + "教育集团" for i in lead_idx], dtype=object)
         join = (rng.random(n) < p.group_share) & ~lead
         room = np.full(len(lead_idx), int(np.ceil(1.3 * join.sum() / len(lead_idx))))
-        d = np.hypot(lay.x[:, None] - lay.x[lead_idx][None, :], lay.y[:, None] - lay.y[lead_idx][None, :])
+        d = np.hypot(
+            lay.x[:, None] - lay.x[lead_idx][None, :], lay.y[:, None] - lay.y[lead_idx][None, :]
+        )
         for i in rng.permutation(np.flatnonzero(join)):
             g = int(np.argmin(np.where(room > 0, d[i], np.inf)))
             group[i] = gname[g]
@@ -468,24 +590,36 @@ def _schools(p: Profile, rng: np.random.Generator, n: int, n_staff: int) -> tupl
     zone = np.where(level == 0, lay.zone_p, lay.zone_j)
     lat, lon = _to_latlon(p, lay.x, lay.y)
     width = max(2, len(str(n)))
-    frame = pd.DataFrame({
-        "school_id": [f"{p.code}S{i + 1:0{width}d}" for i in range(n)],
-        "name": names,
-        "zone": zone.astype(str),
-        "group": group.astype(str),
-        "level": np.array(_LEVELS)[level],
-        "locality": np.array(_LOCALITIES)[loc],
-        "tier": np.array(_TIERS)[tier],
-        "lat": lat,
-        "lon": lon,
-        "students": students,
-        "junior_students": pd.array(np.where(level == 2, js, 0), dtype="Int64"),
-        "principal_posts": np.ones(n, dtype=np.int64),
-        "vice_principal_posts": vp.astype(np.int64),
-    })
+    frame = pd.DataFrame(
+        {
+            "school_id": [f"{p.code}S{i + 1:0{width}d}" for i in range(n)],
+            "name": names,
+            "zone": zone.astype(str),
+            "group": group.astype(str),
+            "level": np.array(_LEVELS)[level],
+            "locality": np.array(_LOCALITIES)[loc],
+            "tier": np.array(_TIERS)[tier],
+            "lat": lat,
+            "lon": lon,
+            "students": students,
+            "junior_students": pd.array(np.where(level == 2, js, 0), dtype="Int64"),
+            "principal_posts": np.ones(n, dtype=np.int64),
+            "vice_principal_posts": vp.astype(np.int64),
+        }
+    )
     frame.loc[level != 2, "junior_students"] = pd.NA
-    extra = {"x": lay.x, "y": lay.y, "loc": loc, "tier": tier, "level": level, "ps": ps, "js": js,
-             "teachers": teachers, "vp": vp, "lead": lead}
+    extra = {
+        "x": lay.x,
+        "y": lay.y,
+        "loc": loc,
+        "tier": tier,
+        "level": level,
+        "ps": ps,
+        "js": js,
+        "teachers": teachers,
+        "vp": vp,
+        "lead": lead,
+    }
     return frame, extra
 
 
@@ -500,8 +634,11 @@ def _subject_counts(p: Profile, rng: np.random.Generator, s: dict) -> np.ndarray
     share_j = (wj / np.maximum(wp + wj, 1e-9))[:, None]
     mix = (1 - share_j) * _P_MIX[None, :] + share_j * _J_MIX[None, :]
     # PE and art: fewer at rural and weak schools, and a school-level spread.
-    m = (np.asarray(p.pe_art_tier)[s["tier"]] * np.asarray(p.pe_art_loc)[s["loc"]]
-         * np.exp(rng.normal(0.0, p.pe_art_sigma, n)))
+    m = (
+        np.asarray(p.pe_art_tier)[s["tier"]]
+        * np.asarray(p.pe_art_loc)[s["loc"]]
+        * np.exp(rng.normal(0.0, p.pe_art_sigma, n))
+    )
     pa = mix[:, _PE_ART].sum(axis=1)
     m = np.minimum(m, 0.45 / pa)
     other = (1 - pa * m) / (1 - pa)
@@ -515,7 +652,11 @@ def _subject_counts(p: Profile, rng: np.random.Generator, s: dict) -> np.ndarray
     counts = base + (rank < rest[:, None])
     # Every school keeps at least one teacher of its core subjects and ``main_min`` of
     # chinese, math and english, taken from its largest subject.
-    core = np.where((s["level"] == 0)[:, None], _P_CORE[None, :], _J_CORE[None, :] | ((s["level"] == 2)[:, None] & _P_CORE[None, :]))
+    core = np.where(
+        (s["level"] == 0)[:, None],
+        _P_CORE[None, :],
+        _J_CORE[None, :] | ((s["level"] == 2)[:, None] & _P_CORE[None, :]),
+    )
     least = core.astype(np.int64)
     least[:, [_SUBJ["chinese"], _SUBJ["math"], _SUBJ["english"]]] = p.main_min
     for i in np.flatnonzero((counts < least).any(axis=1)):
@@ -597,9 +738,13 @@ def _staff(p: Profile, rng: np.random.Generator, sch: pd.DataFrame, s: dict) -> 
     tenure_e = 6 + np.floor(rng.gamma(2.0, scale))
     tenure_e = np.minimum(tenure_e, np.floor(c_ret - 5.2 - 30))
     near_ret = rng.random(len(ci)) < 0.3
-    tenure_n = np.where(near_ret, 1 + np.floor(rng.random(len(ci)) * 12), np.floor(rng.random(len(ci)) * 6))
+    tenure_n = np.where(
+        near_ret, 1 + np.floor(rng.random(len(ci)) * 12), np.floor(rng.random(len(ci)) * 6)
+    )
     tenure = np.where(elig, tenure_e, tenure_n)
-    lo = np.where(elig, 30 + tenure, np.where(near_ret, np.maximum(c_ret - 4.9, 30 + tenure), 32 + tenure))
+    lo = np.where(
+        elig, 30 + tenure, np.where(near_ret, np.maximum(c_ret - 4.9, 30 + tenure), 32 + tenure)
+    )
     hi = np.where(elig, c_ret - 5.2, np.where(near_ret, c_ret - 0.3, c_ret - 5.2))
     hi = np.maximum(hi, lo + 0.1)
     age[ci] = lo + (hi - lo) * rng.random(len(ci))
@@ -648,14 +793,23 @@ def _staff(p: Profile, rng: np.random.Generator, sch: pd.DataFrame, s: dict) -> 
     u = rng.random(n)
     municipal = np.where(tier == 0, 0.28, 0.15) * np.where(loc == 0, 1.0, 0.6)
     special = np.where((tier == 0) & (loc == 0), 0.04, 0.0)
-    key_level = np.where(~is_key, "none", np.where(u < special, "special",
-                         np.where(u < special + municipal, "municipal", "district")))
+    key_level = np.where(
+        ~is_key,
+        "none",
+        np.where(
+            u < special, "special", np.where(u < special + municipal, "municipal", "district")
+        ),
+    )
 
     # Titles by age; key teachers and cadres one step up where possible.
     u = rng.random(n)
     t_idx = np.select(
         [age < 25, age < 32, age < 45],
-        [np.where(u < 0.7, 0, 1), np.where(u < 0.7, 1, 2), np.where(u < 0.12, 1, np.where(u < 0.85, 2, 3))],
+        [
+            np.where(u < 0.7, 0, 1),
+            np.where(u < 0.7, 1, 2),
+            np.where(u < 0.12, 1, np.where(u < 0.85, 2, 3)),
+        ],
         np.where(u < 0.55, 2, 3),
     )
     step_up = (cadre | (is_key & (rng.random(n) < 0.5))) & (t_idx < 3) & (age >= 30)
@@ -671,14 +825,21 @@ def _staff(p: Profile, rng: np.random.Generator, sch: pd.DataFrame, s: dict) -> 
     # Years served at rural or weak schools: the current stint if the school is one,
     # plus earlier stints (a senior title needs one rural year: 002, 004).
     cur = np.where((loc == 2) | (tier == 2), np.floor(years), 0)
-    prior = np.where((t_idx >= 3) & (loc != 2), rng.integers(1, 4, n),
-                     np.where(rng.random(n) < 0.15, rng.integers(1, 6, n), 0))
-    rural_years = (cur + np.minimum(prior, np.maximum(np.floor(career - years), 0))).astype(np.int64)
+    prior = np.where(
+        (t_idx >= 3) & (loc != 2),
+        rng.integers(1, 4, n),
+        np.where(rng.random(n) < 0.15, rng.integers(1, 6, n), 0),
+    )
+    rural_years = (cur + np.minimum(prior, np.maximum(np.floor(career - years), 0))).astype(
+        np.int64
+    )
 
     # Homes: most within a few km of school, some far; in suburbs, part of the town
     # and rural staff live in the district centre and commute out.
     far = rng.random(n) < p.home_far_share
-    dist = np.where(far, rng.uniform(*p.home_far_km, n), np.minimum(rng.exponential(p.home_near_km, n), 5.0))
+    dist = np.where(
+        far, rng.uniform(*p.home_far_km, n), np.minimum(rng.exponential(p.home_near_km, n), 5.0)
+    )
     ang = rng.random(n) * 2 * np.pi
     hx = s["x"][school] + dist * np.cos(ang)
     hy = s["y"][school] + dist * np.sin(ang)
@@ -695,33 +856,39 @@ def _staff(p: Profile, rng: np.random.Generator, sch: pd.DataFrame, s: dict) -> 
     names = np.char.add(np.char.add(sur, g1), g2)
 
     width = max(3, len(str(n)))
-    return pd.DataFrame({
-        "staff_id": [f"{p.code}E{i + 1:0{width}d}" for i in range(n)],
-        "name": names.astype(str),
-        "school_id": sch["school_id"].to_numpy()[school],
-        "role": np.array(["principal", "vice_principal", "teacher"])[role],
-        "subject": np.where(subject >= 0, np.array(SUBJECTS)[np.maximum(subject, 0)], ""),
-        "key_level": key_level,
-        "school_start_date": start.astype("datetime64[D]").astype(str),
-        "retirement_date": retire.astype(str),
-        "on_payroll": on_payroll,
-        "title": title,
-        "above_standard_qualification": qualified,
-        "rural_years": rural_years,
-        "home_lat": home_lat,
-        "home_lon": home_lon,
-        "exempt_reason": exempt.astype(str),
-    })
+    return pd.DataFrame(
+        {
+            "staff_id": [f"{p.code}E{i + 1:0{width}d}" for i in range(n)],
+            "name": names.astype(str),
+            "school_id": sch["school_id"].to_numpy()[school],
+            "role": np.array(["principal", "vice_principal", "teacher"])[role],
+            "subject": np.where(subject >= 0, np.array(SUBJECTS)[np.maximum(subject, 0)], ""),
+            "key_level": key_level,
+            "school_start_date": start.astype("datetime64[D]").astype(str),
+            "retirement_date": retire.astype(str),
+            "on_payroll": on_payroll,
+            "title": title,
+            "above_standard_qualification": qualified,
+            "rural_years": rural_years,
+            "home_lat": home_lat,
+            "home_lon": home_lon,
+            "exempt_reason": exempt.astype(str),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- public
 
 
 def _bad(key: str, value, expected: str) -> InputError:
-    return InputError(Problem(file="generate", message="invalid option", key=key, value=value, expected=expected))
+    return InputError(
+        Problem(file="generate", message="invalid option", key=key, value=value, expected=expected)
+    )
 
 
-def _district(p: Profile, rng: np.random.Generator, schools: int, staff: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _district(
+    p: Profile, rng: np.random.Generator, schools: int, staff: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     sch, extra = _schools(p, rng, schools, staff)
     return sch, _staff(p, rng, sch, extra)
 
@@ -738,8 +905,9 @@ def _city_members(schools: int | None, staff: int | None) -> list[tuple[Profile,
     return members
 
 
-def generate(profile: str, seed: int = 0, schools: int | None = None,
-             staff: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def generate(
+    profile: str, seed: int = 0, schools: int | None = None, staff: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A synthetic district as the contract's ``schools`` and ``staff`` tables.
 
     Parameters
@@ -772,10 +940,16 @@ def generate(profile: str, seed: int = 0, schools: int | None = None,
     rng = np.random.default_rng(seed)
     if profile == "city":
         members = _city_members(schools, staff)
-        parts = [_district(p, r, ns, nt) for (p, ns, nt), r in zip(members, rng.spawn(len(members)), strict=True)]
+        parts = [
+            _district(p, r, ns, nt)
+            for (p, ns, nt), r in zip(members, rng.spawn(len(members)), strict=True)
+        ]
         out = []
         for k in (0, 1):
-            frames = [part[k].assign(district=p.district) for part, (p, _, _) in zip(parts, members, strict=True)]
+            frames = [
+                part[k].assign(district=p.district)
+                for part, (p, _, _) in zip(parts, members, strict=True)
+            ]
             frame = pd.concat(frames, ignore_index=True)
             out.append(frame[["district", *frame.columns[:-1]]])
         return out[0], out[1]
@@ -804,12 +978,15 @@ def _xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
     """
     buf = io.BytesIO()
     fixed = dt.datetime(AS_OF.year, AS_OF.month, AS_OF.day)
-    with pd.ExcelWriter(buf, engine="openpyxl", date_format="YYYY-MM-DD",
-                        datetime_format="YYYY-MM-DD") as writer:
+    with pd.ExcelWriter(
+        buf, engine="openpyxl", date_format="YYYY-MM-DD", datetime_format="YYYY-MM-DD"
+    ) as writer:
         for name, frame in tables.items():
             frame = frame.copy()
             for col in _DATE_COLUMNS.intersection(frame.columns):
-                frame[col] = pd.to_datetime(frame[col]).dt.date  # Excel date cells, as planners keep them
+                frame[col] = pd.to_datetime(
+                    frame[col]
+                ).dt.date  # Excel date cells, as planners keep them
             frame.to_excel(writer, sheet_name=name, index=False)
         writer.book.properties.created = fixed
         writer.book.properties.modified = fixed
@@ -817,13 +994,19 @@ def _xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            z = zipfile.ZipInfo(info.filename, date_time=(AS_OF.year, AS_OF.month, AS_OF.day, 0, 0, 0))
+            z = zipfile.ZipInfo(
+                info.filename, date_time=(AS_OF.year, AS_OF.month, AS_OF.day, 0, 0, 0)
+            )
             z.compress_type = zipfile.ZIP_DEFLATED
             data = src.read(info.filename)
             if info.filename == "docProps/core.xml":
                 # openpyxl stamps the save time into the properties whatever we set
                 stamp = fixed.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + stamp + rb"\g<2>", data)
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rb"\g<1>" + stamp + rb"\g<2>",
+                    data,
+                )
             dst.writestr(z, data)
     return out.getvalue()
 
@@ -834,8 +1017,9 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def write_tables(schools: pd.DataFrame, staff: pd.DataFrame, out_dir: str | os.PathLike,
-                 fmt: str = "csv") -> list[Path]:
+def write_tables(
+    schools: pd.DataFrame, staff: pd.DataFrame, out_dir: str | os.PathLike, fmt: str = "csv"
+) -> list[Path]:
     """Write one district: ``schools.csv`` + ``staff.csv`` or ``district.xlsx``.
 
     CSV files are UTF-8 with English headers in the contract's column order, flags
@@ -858,9 +1042,14 @@ def write_tables(schools: pd.DataFrame, staff: pd.DataFrame, out_dir: str | os.P
     return [path]
 
 
-def write_generated(profile: str, out_dir: str | os.PathLike, seed: int = 0,
-                    schools: int | None = None, staff: int | None = None,
-                    fmt: str = "csv") -> list[Path]:
+def write_generated(
+    profile: str,
+    out_dir: str | os.PathLike,
+    seed: int = 0,
+    schools: int | None = None,
+    staff: int | None = None,
+    fmt: str = "csv",
+) -> list[Path]:
     """Generate a district (see :func:`generate`) and write it to ``out_dir``.
 
     For ``city`` each district goes to its own folder ``out_dir/<district>/``
@@ -913,13 +1102,20 @@ def summarize(schools: pd.DataFrame, staff: pd.DataFrame) -> dict:
     cv = {}
     for ind, mask in flags.items():
         x = 100.0 * per_school(mask) / students
-        cv[ind] = {"primary": difference_coefficient(primary, x), "junior": difference_coefficient(junior, x)}
+        cv[ind] = {
+            "primary": difference_coefficient(primary, x),
+            "junior": difference_coefficient(junior, x),
+        }
     spt = {}
     for lv in ("primary", "junior"):
         m = level == lv
         spt[lv] = float(students[m].sum() / max(n_teach[m].sum(), 1))
     lat, lon = sch["lat"].to_numpy(float), sch["lon"].to_numpy(float)
-    dmax = float(haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :]).max()) if len(sch) else 0.0
+    dmax = (
+        float(haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :]).max())
+        if len(sch)
+        else 0.0
+    )
     as_of = pd.Timestamp(AS_OF)
     years_at = (as_of - pd.to_datetime(st["school_start_date"])).dt.days.to_numpy() / DAYS_PER_YEAR
     to_retire = (pd.to_datetime(st["retirement_date"]) - as_of).dt.days.to_numpy() / DAYS_PER_YEAR
@@ -961,21 +1157,38 @@ def cached_district_path(scenario) -> Path:
     file = str(getattr(scenario, "source", None) or "scenario")
     profile = info.profile
     if profile not in PROFILES or profile == "city":
-        raise InputError(Problem(file=file, key="scenario.profile", message="unknown district profile",
-                                 value=profile, expected=" | ".join(p for p in PROFILES if p != "city")))
-    keys = {"schools": "scenario.profile_schools", "staff": "scenario.profile_staff", "profile": "scenario.profile"}
+        raise InputError(
+            Problem(
+                file=file,
+                key="scenario.profile",
+                message="unknown district profile",
+                value=profile,
+                expected=" | ".join(p for p in PROFILES if p != "city"),
+            )
+        )
+    keys = {
+        "schools": "scenario.profile_schools",
+        "staff": "scenario.profile_staff",
+        "profile": "scenario.profile",
+    }
     try:
-        generate_args = dict(seed=info.profile_seed, schools=info.profile_schools, staff=info.profile_staff)
+        generate_args = dict(
+            seed=info.profile_seed, schools=info.profile_schools, staff=info.profile_staff
+        )
         version = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
-        name = (f"{profile}-seed{info.profile_seed}-schools{info.profile_schools or 'default'}"
-                f"-staff{info.profile_staff or 'default'}-{version}")
+        name = (
+            f"{profile}-seed{info.profile_seed}-schools{info.profile_schools or 'default'}"
+            f"-staff{info.profile_staff or 'default'}-{version}"
+        )
         root = Path(os.environ.get("LUNGANG_CACHE", Path.cwd() / ".cache" / "lungang"))
         folder = root / name
         if (folder / "schools.csv").is_file() and (folder / "staff.csv").is_file():
             return folder
         schools, staff = generate(profile, **generate_args)
     except InputError as exc:
-        raise InputError([replace(p, file=file, key=keys.get(p.key or "", p.key)) for p in exc.problems]) from None
+        raise InputError(
+            [replace(p, file=file, key=keys.get(p.key or "", p.key)) for p in exc.problems]
+        ) from None
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=root))
     write_tables(schools, staff, tmp)

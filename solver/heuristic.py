@@ -23,27 +23,33 @@ def _swap_candidates(built: RotationModel) -> pd.DataFrame:
     if not len(pairs):
         return pd.DataFrame(columns=["i", "j"])
     p = pairs["p"].to_numpy()
-    frame = pd.DataFrame({
-        "i": np.arange(len(pairs)),
-        "home": ppl["home"].to_numpy()[p],
-        "dest": pairs["s"].to_numpy(),
-        "role": ppl["role"].to_numpy()[p],
-        "subject": ppl["subject"].to_numpy()[p],
-        "flags": built.flag_codes[p],
-        "dist": pairs["dist_km"].to_numpy(),
-    })
+    frame = pd.DataFrame(
+        {
+            "i": np.arange(len(pairs)),
+            "home": ppl["home"].to_numpy()[p],
+            "dest": pairs["s"].to_numpy(),
+            "role": ppl["role"].to_numpy()[p],
+            "subject": ppl["subject"].to_numpy()[p],
+            "flags": built.flag_codes[p],
+            "dist": pairs["dist_km"].to_numpy(),
+        }
+    )
     # Among interchangeable people (same home, destination, role, subject, flags) keep the
     # nearest few: a swap needs one of them.
     frame = frame.sort_values(["dist", "i"], kind="stable")
     frame = frame.groupby(["home", "dest", "role", "subject", "flags"], sort=False).head(2)
     left = frame.rename(columns={"home": "a", "dest": "b"})
-    right = frame.rename(columns={"home": "b", "dest": "a", "i": "j", "flags": "flags_j", "dist": "dist_j"})
+    right = frame.rename(
+        columns={"home": "b", "dest": "a", "i": "j", "flags": "flags_j", "dist": "dist_j"}
+    )
     sw = left.merge(right, on=["a", "b", "role", "subject"])
     sw = sw[sw["a"] < sw["b"]]
     return sw.reset_index(drop=True)
 
 
-def swap_plan(built: RotationModel, batches: int = 40, improve_rounds: int = 30) -> np.ndarray | None:
+def swap_plan(
+    built: RotationModel, batches: int = 40, improve_rounds: int = 30
+) -> np.ndarray | None:
     """A plan as the chosen pair index per eligible person (-1 = stays), or ``None``.
 
     Swaps are picked in batches, best score first, with the balance gains recomputed
@@ -61,7 +67,11 @@ def swap_plan(built: RotationModel, batches: int = 40, improve_rounds: int = 30)
     need_t = at_least(q.teacher_rotation_min, int(is_teacher.sum()))
     need_c = at_least(q.principal_rotation_min, int((~is_teacher).sum()))
     key_share = share_fraction(q.key_share_of_rotated_min)
-    need_key_abs = at_least(q.key_share_of_rotated_min, int(is_key.sum())) if q.key_share_basis == "eligible_key" else 0
+    need_key_abs = (
+        at_least(q.key_share_of_rotated_min, int(is_key.sum()))
+        if q.key_share_basis == "eligible_key"
+        else 0
+    )
     sw = _swap_candidates(built)
     if not len(sw):
         return choice if need_t == need_c == need_key_abs == 0 else None
@@ -75,14 +85,19 @@ def swap_plan(built: RotationModel, batches: int = 40, improve_rounds: int = 30)
     allowed = np.ones(len(sw), dtype=bool)
     # Flow rules: per swap, moves out of urban/town schools and those of them to rural ones
     # (and the reverse); a swap is allowed while the running shares stay at the minimum.
-    u2r, r2u = share_fraction(sc.flow.urban_to_rural_min), share_fraction(sc.flow.rural_to_urban_min)
+    u2r, r2u = (
+        share_fraction(sc.flow.urban_to_rural_min),
+        share_fraction(sc.flow.rural_to_urban_min),
+    )
     out_ut = ut[a].astype(int) + ut[b].astype(int)
     ut_to_r = (ut[a] != ut[b]).astype(int)
     out_r = 2 - out_ut
     flow = np.zeros(4, dtype=np.int64)  # out_ut, ut_to_r, out_r, r_to_ut
     w = sc.weights
     fixed_cost = w.commute * (sw["dist"].to_numpy() + sw["dist_j"].to_numpy()) + 2 * w.moves
-    cap = np.array([at_most(q.school_outflow_max, int(n)) for n in built.role_now["teacher"].to_numpy()])
+    cap = np.array(
+        [at_most(q.school_outflow_max, int(n)) for n in built.role_now["teacher"].to_numpy()]
+    )
     out = np.zeros(len(cap), dtype=np.int64)
     used = np.zeros(n_p, dtype=bool)
     counts = built.t_before.astype(float).copy()
@@ -90,7 +105,10 @@ def swap_plan(built: RotationModel, batches: int = 40, improve_rounds: int = 30)
     batch = max(1, (need_t + need_c) // (2 * batches))
     rounds_left = improve_rounds
     while True:
-        key_short = moved_k < need_key_abs or moved_k * key_share.denominator < key_share.numerator * (moved_t + 2)
+        key_short = (
+            moved_k < need_key_abs
+            or moved_k * key_share.denominator < key_share.numerator * (moved_t + 2)
+        )
         live = allowed & ~used[p_i] & ~used[p_j]
         live &= ~teacher_sw | ((out[a] < cap[a]) & (out[b] < cap[b]))
         if u2r:
@@ -109,7 +127,10 @@ def swap_plan(built: RotationModel, batches: int = 40, improve_rounds: int = 30)
         idx = np.flatnonzero(live)
         if not len(idx) or (improving and rounds_left <= 0):
             break
-        score = w.balance * _balance_gain(built, counts, p_i[idx], p_j[idx], a[idx], b[idx]) - fixed_cost[idx]
+        score = (
+            w.balance * _balance_gain(built, counts, p_i[idx], p_j[idx], a[idx], b[idx])
+            - fixed_cost[idx]
+        )
         if improving:
             rounds_left -= 1
             keep = score > 1e-9
@@ -144,7 +165,9 @@ def swap_plan(built: RotationModel, batches: int = 40, improve_rounds: int = 30)
             taken += 1
             if taken >= batch:
                 break
-    key_ok = moved_k >= need_key_abs and moved_k * key_share.denominator >= key_share.numerator * moved_t
+    key_ok = (
+        moved_k >= need_key_abs and moved_k * key_share.denominator >= key_share.numerator * moved_t
+    )
     if moved_t < need_t or moved_c < need_c or not key_ok:
         return None
     return choice

@@ -63,7 +63,8 @@ def indicator_flags(staff: pd.DataFrame) -> pd.DataFrame:
         {
             "key_per_100": teacher & (staff["key_level"] != "none").to_numpy(),
             "pe_art_per_100": teacher & staff["subject"].isin(PE_ART_SUBJECTS).to_numpy(),
-            "qualified_per_100": teacher & staff["above_standard_qualification"].astype(bool).to_numpy(),
+            "qualified_per_100": teacher
+            & staff["above_standard_qualification"].astype(bool).to_numpy(),
         },
         index=staff.index,
     )
@@ -76,7 +77,11 @@ def school_counts(district: District, school_of: pd.Series | None = None) -> pd.
     same function gives the before and the after of a plan.
     """
     staff = district.staff
-    where = staff["school_id"] if school_of is None else school_of.reindex(staff.index).fillna(staff["school_id"])
+    where = (
+        staff["school_id"]
+        if school_of is None
+        else school_of.reindex(staff.index).fillna(staff["school_id"])
+    )
     flags = indicator_flags(staff)
     frame = flags.astype(int)
     frame["teachers"] = (staff["role"] == "teacher").astype(int)
@@ -113,7 +118,9 @@ def coefficients(district: District, values: pd.DataFrame) -> dict[str, dict[str
     out: dict[str, dict[str, float]] = {}
     for ind in STANDARD_MIN:
         out[ind] = {
-            lvl: difference_coefficient(level_weights(district.schools, lvl), values[ind].to_numpy())
+            lvl: difference_coefficient(
+                level_weights(district.schools, lvl), values[ind].to_numpy()
+            )
             for lvl in LEVEL_PARTS
         }
     return out
@@ -133,13 +140,20 @@ def level_rows(district: District, values: pd.DataFrame) -> pd.DataFrame:
         part.insert(0, "students", w[w > 0])
         part.insert(0, "level", lvl)
         below = [part[ind] < STANDARD_MIN[ind][lvl] - 1e-12 for ind in STANDARD_MIN]
-        part["below_standard"] = [
-            ",".join(ind for ind, b in zip(STANDARD_MIN, flags, strict=True) if b) for flags in zip(*below, strict=True)
-        ] if len(part) else []
+        part["below_standard"] = (
+            [
+                ",".join(ind for ind, b in zip(STANDARD_MIN, flags, strict=True) if b)
+                for flags in zip(*below, strict=True)
+            ]
+            if len(part)
+            else []
+        )
         rows.append(part)
     out = pd.concat(rows)
     out.index.name = "school_id"
-    return out.reset_index().sort_values(["school_id", "level"], kind="stable").reset_index(drop=True)
+    return (
+        out.reset_index().sort_values(["school_id", "level"], kind="stable").reset_index(drop=True)
+    )
 
 
 def coefficient_table(district: District, values: pd.DataFrame) -> pd.DataFrame:
@@ -151,21 +165,32 @@ def coefficient_table(district: District, values: pd.DataFrame) -> pd.DataFrame:
     for ind, by_level in coef.items():
         for lvl, cv in by_level.items():
             sel = parts[parts["level"] == lvl]
-            rows.append({
-                "indicator": ind, "level": lvl, "cv": cv, "max_cv": MAX_CV[lvl],
-                "meets": bool(cv <= MAX_CV[lvl]) if cv == cv else None,
-                "standard_min": STANDARD_MIN[ind][lvl],
-                "schools_below": int((sel[ind] < STANDARD_MIN[ind][lvl] - 1e-12).sum()),
-                "schools": len(sel),
-            })
+            rows.append(
+                {
+                    "indicator": ind,
+                    "level": lvl,
+                    "cv": cv,
+                    "max_cv": MAX_CV[lvl],
+                    "meets": bool(cv <= MAX_CV[lvl]) if cv == cv else None,
+                    "standard_min": STANDARD_MIN[ind][lvl],
+                    "schools_below": int((sel[ind] < STANDARD_MIN[ind][lvl] - 1e-12).sum()),
+                    "schools": len(sel),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 #: Short names of the indicators for narrow tables.
-SHORT_NAMES: dict[str, str] = {"qualified_per_100": "qualified", "key_per_100": "key", "pe_art_per_100": "pe_art"}
+SHORT_NAMES: dict[str, str] = {
+    "qualified_per_100": "qualified",
+    "key_per_100": "key",
+    "pe_art_per_100": "pe_art",
+}
 
 
-def side_by_side(frames: dict[str, pd.DataFrame], keys: list[str], shared: tuple[str, ...] = ()) -> pd.DataFrame:
+def side_by_side(
+    frames: dict[str, pd.DataFrame], keys: list[str], shared: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """Join tables of the same rows for several sides (``before``, ``after``) on ``keys``.
 
     With one side the table is returned as it is. With several, every column but
@@ -181,11 +206,15 @@ def side_by_side(frames: dict[str, pd.DataFrame], keys: list[str], shared: tuple
     for s in sides:
         f = frames[s]
         rest = [c for c in f.columns if c not in keys and c not in shared]
-        out = out.merge(f[keys + rest].rename(columns={c: f"{c}_{s}" for c in rest}), on=keys, how="left")
+        out = out.merge(
+            f[keys + rest].rename(columns={c: f"{c}_{s}" for c in rest}), on=keys, how="left"
+        )
     return out
 
 
-def indicator_report(district: District, plan_school_of: pd.Series | None = None) -> dict[str, pd.DataFrame]:
+def indicator_report(
+    district: District, plan_school_of: pd.Series | None = None
+) -> dict[str, pd.DataFrame]:
     """What ``lungang indicators`` shows: ``schools`` (one row per school part, see
     :func:`level_rows`) and ``coefficients`` (see :func:`coefficient_table`), each for
     the staffing now and, with ``plan_school_of`` (staff_id → school after a plan),
@@ -202,5 +231,7 @@ def indicator_report(district: District, plan_school_of: pd.Series | None = None
     coefs = {k: coefficient_table(district, v) for k, v in sides.items()}
     return {
         "schools": side_by_side(schools, ["school_id", "level"], ("name", "students")),
-        "coefficients": side_by_side(coefs, ["indicator", "level"], ("max_cv", "standard_min", "schools")),
+        "coefficients": side_by_side(
+            coefs, ["indicator", "level"], ("max_cv", "standard_min", "schools")
+        ),
     }

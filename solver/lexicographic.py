@@ -95,8 +95,10 @@ class _Report(cp_model.CpSolverSolutionCallback):
         self._start = time.perf_counter()
 
     def on_solution_callback(self) -> None:
-        self._say(f"{time.perf_counter() - self._start:7.2f} s  {self._term} {self.objective_value / self._div:.4f}"
-                  f"  bound {self.best_objective_bound / self._div:.4f}")
+        self._say(
+            f"{time.perf_counter() - self._start:7.2f} s  {self._term} {self.objective_value / self._div:.4f}"
+            f"  bound {self.best_objective_bound / self._div:.4f}"
+        )
 
 
 class StagedModel:
@@ -158,7 +160,9 @@ class StagedModel:
     def _plan_x(self) -> tuple[RotationModel, np.ndarray]:
         model, solver = self._plan
         x = model.built.x
-        return model.built, solver.boolean_values(x).to_numpy(dtype=bool) if len(x) else np.zeros(0, bool)
+        return model.built, solver.boolean_values(x).to_numpy(dtype=bool) if len(x) else np.zeros(
+            0, bool
+        )
 
     def _hint_plan(self) -> None:
         """Hint the last plan, completed to every variable of this model."""
@@ -186,23 +190,32 @@ class StagedModel:
             stage = self._guided(term, t0, deadline)
             if stage is None:
                 self.say(f"{term}: LP-guided search found no plan; searching the full model")
-            elif (stage.optimal or deadline - time.perf_counter() < 0.1 * time_limit_s
-                  or len(self.built.pairs) > FULL_SEARCH_MAX_PAIRS):
+            elif (
+                stage.optimal
+                or deadline - time.perf_counter() < 0.1 * time_limit_s
+                or len(self.built.pairs) > FULL_SEARCH_MAX_PAIRS
+            ):
                 return stage
             else:
                 # Time left and a model small enough (as in solver.solve.run): the full
                 # model, started from the restricted plan, may improve it and prove a
                 # better bound.
-                self.say(f"{term}: restricted plan {stage.value / stage.divisor:.4f}; searching the full model from it")
+                self.say(
+                    f"{term}: restricted plan {stage.value / stage.divisor:.4f}; searching the full model from it"
+                )
                 restricted = self._plan
                 self._hint_plan()
                 full = self._search(term, t0, deadline, self.say if self.verbose else None)
                 if not full.found or full.value > stage.value:  # (the hint was not taken)
                     self._plan = restricted
                     return stage
-                return dataclasses.replace(full, bound=float(min(max(full.bound, stage.bound), full.value)),
-                                           code=cp_model.OPTIMAL if full.optimal or full.value <= math.ceil(
-                                               stage.bound - 1e-6) else cp_model.FEASIBLE)
+                return dataclasses.replace(
+                    full,
+                    bound=float(min(max(full.bound, stage.bound), full.value)),
+                    code=cp_model.OPTIMAL
+                    if full.optimal or full.value <= math.ceil(stage.bound - 1e-6)
+                    else cp_model.FEASIBLE,
+                )
         self._hint_plan()
         return self._search(term, t0, deadline, self.say if self.verbose else None)
 
@@ -216,8 +229,14 @@ class StagedModel:
             value = int(round(solver.objective_value))
             self._plan = (self, solver)
         bound = float(solver.best_objective_bound) if value is not None else -np.inf
-        return Stage(term, code, value, min(bound, value) if value is not None else bound, div,
-                     time.perf_counter() - t0)
+        return Stage(
+            term,
+            code,
+            value,
+            min(bound, value) if value is not None else bound,
+            div,
+            time.perf_counter() - t0,
+        )
 
     def _guided(self, term: str, t0: float, deadline: float) -> Stage | None:
         """The LP relaxation of the search, then CP-SAT on the model restricted to the
@@ -226,8 +245,11 @@ class StagedModel:
         from .lp import relaxation
 
         built = self.built
-        lp = relaxation(built.model.proto, max(1.0, 0.4 * (deadline - time.perf_counter())),
-                        built.scenario.solver.workers)
+        lp = relaxation(
+            built.model.proto,
+            max(1.0, 0.4 * (deadline - time.perf_counter())),
+            built.scenario.solver.workers,
+        )
         if lp is not None:
             bound, values = lp
             x_lp = values[np.array([v.index for v in built.x], dtype=np.int64)]
@@ -245,8 +267,15 @@ class StagedModel:
             keys.append(other.pair_keys(np.flatnonzero(x)))
         elif warm is not None:
             keys.append(built.pair_keys(warm[warm >= 0]))
-        small = StagedModel(RotationModel(built.district, built.scenario, elig=built.elig,
-                                          restrict=np.unique(np.concatenate(keys)), masks=built.masks))
+        small = StagedModel(
+            RotationModel(
+                built.district,
+                built.scenario,
+                elig=built.elig,
+                restrict=np.unique(np.concatenate(keys)),
+                masks=built.masks,
+            )
+        )
         for t, cap in self.caps.items():
             small.hold(t, cap)
         small.built.model.minimize(small.vars[term])
@@ -257,16 +286,23 @@ class StagedModel:
             small.built.add_hint(small.built.choice_from(built, x_lp > 0.5))
         div = self.divisor[term]
         if x_lp is None:
-            self.say(f"{term}: the LP did not finish; searching the {len(small.built.pairs)} moves around the last plan")
+            self.say(
+                f"{term}: the LP did not finish; searching the {len(small.built.pairs)} moves around the last plan"
+            )
         else:
-            self.say(f"{term}: LP bound {bound / div:.4f}; searching the {len(small.built.pairs)} moves the LP uses")
+            self.say(
+                f"{term}: LP bound {bound / div:.4f}; searching the {len(small.built.pairs)} moves the LP uses"
+            )
         stage = small._search(term, t0, deadline, self.say if self.verbose else None)
         if not stage.found:
             return None
         self._plan = small._plan
         optimal = stage.value <= math.ceil(bound - 1e-6)
-        return dataclasses.replace(stage, code=cp_model.OPTIMAL if optimal else cp_model.FEASIBLE,
-                                   bound=float(min(bound, stage.value)))
+        return dataclasses.replace(
+            stage,
+            code=cp_model.OPTIMAL if optimal else cp_model.FEASIBLE,
+            bound=float(min(bound, stage.value)),
+        )
 
     def result(self, final_code: int, build_seconds: float, solve_seconds: float) -> Result:
         """The last plan as a :class:`~solver.solve.Result` (terms exact, objective Σ w·term;
@@ -274,7 +310,9 @@ class StagedModel:
         if self._plan is None:
             raise ValueError("no plan yet")
         model, solver = self._plan
-        return _result(model.built, solver, final_code, self.built.elig, build_seconds, solve_seconds)
+        return _result(
+            model.built, solver, final_code, self.built.elig, build_seconds, solve_seconds
+        )
 
 
 def _no_plan(stage: Stage, built: RotationModel) -> Exception:
@@ -284,12 +322,18 @@ def _no_plan(stage: Stage, built: RotationModel) -> Exception:
         return InfeasibleError(*diagnose(built.district, built.scenario, built.elig))
     if stage.code == cp_model.MODEL_INVALID:
         return RuntimeError(f"CP-SAT rejected the model: {built.model.validate()}")
-    return NoPlanError(f"no plan found within the time limit ({built.scenario.solver.time_limit_s:g} s); "
-                       "raise [solver] time_limit_s or --time-limit")
+    return NoPlanError(
+        f"no plan found within the time limit ({built.scenario.solver.time_limit_s:g} s); "
+        "raise [solver] time_limit_s or --time-limit"
+    )
 
 
-def solve_lexicographic(district: District, scenario: Scenario, progress: ProgressFn | None = None,
-                        measure: str | None = None) -> Result:
+def solve_lexicographic(
+    district: District,
+    scenario: Scenario,
+    progress: ProgressFn | None = None,
+    measure: str | None = None,
+) -> Result:
     """Plan by balance first, then commute, then number of moves (see the module docstring).
 
     ``measure`` is the balance measure of stage 1: ``cv`` (the default, what
@@ -319,15 +363,22 @@ def solve_lexicographic(district: District, scenario: Scenario, progress: Progre
         if not st.found:
             if not stages:
                 raise _no_plan(st, built)
-            say(f"lexicographic: stage '{term}' found no plan in {limit:.1f} s; keeping the previous stage's plan")
+            say(
+                f"lexicographic: stage '{term}' found no plan in {limit:.1f} s; keeping the previous stage's plan"
+            )
             break
         stages.append(st)
-        say(f"lexicographic stage {len(stages)}: {term} {st.value / st.divisor:.4f} "
-            f"({'optimal' if st.optimal else 'feasible'}, {st.seconds:.1f} s)")
+        say(
+            f"lexicographic stage {len(stages)}: {term} {st.value / st.divisor:.4f} "
+            f"({'optimal' if st.optimal else 'feasible'}, {st.seconds:.1f} s)"
+        )
         staged.hold(term, st.value)
     all_optimal = len(stages) == len(STAGES) and all(s.optimal for s in stages)
-    res = staged.result(cp_model.OPTIMAL if all_optimal else cp_model.FEASIBLE, build_seconds,
-                        time.perf_counter() - t0)
+    res = staged.result(
+        cp_model.OPTIMAL if all_optimal else cp_model.FEASIBLE,
+        build_seconds,
+        time.perf_counter() - t0,
+    )
     w = scenario.weights
     bound = sum(getattr(w, s.term) * s.bound / s.divisor for s in stages)
     stats = dict(res.stats)
@@ -336,5 +387,9 @@ def solve_lexicographic(district: District, scenario: Scenario, progress: Progre
         stats[f"lex_{s.term}_bound"] = s.bound / s.divisor
         stats[f"lex_{s.term}_seconds"] = s.seconds
         stats[f"lex_{s.term}_optimal"] = float(s.optimal)
-    return dataclasses.replace(res, best_bound=min(bound, res.objective), stats=stats,
-                               status=SolveStatus.OPTIMAL if all_optimal else SolveStatus.FEASIBLE)
+    return dataclasses.replace(
+        res,
+        best_bound=min(bound, res.objective),
+        stats=stats,
+        status=SolveStatus.OPTIMAL if all_optimal else SolveStatus.FEASIBLE,
+    )

@@ -114,19 +114,52 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-_LEVEL_ZH = {"小学": "primary", "初中": "junior", "九年一贯制": "nine_year", "九年一贯": "nine_year"}
-_LOCALITY_ZH = {"城区": "urban", "城市": "urban", "镇区": "town", "乡镇": "town", "乡村": "rural", "农村": "rural"}
+_LEVEL_ZH = {
+    "小学": "primary",
+    "初中": "junior",
+    "九年一贯制": "nine_year",
+    "九年一贯": "nine_year",
+}
+_LOCALITY_ZH = {
+    "城区": "urban",
+    "城市": "urban",
+    "镇区": "town",
+    "乡镇": "town",
+    "乡村": "rural",
+    "农村": "rural",
+}
 _TIER_ZH = {"优质": "strong", "一般": "average", "薄弱": "weak"}
 _ROLE_ZH = {"校长": "principal", "副校长": "vice_principal", "教师": "teacher"}
 _KEY_ZH = {"无": "none", "区级": "district", "市级": "municipal", "特级": "special"}
-_TITLE_ZH = {"无": "none", "初级": "junior", "中级": "intermediate", "高级": "senior", "正高级": "professor"}
+_TITLE_ZH = {
+    "无": "none",
+    "初级": "junior",
+    "中级": "intermediate",
+    "高级": "senior",
+    "正高级": "professor",
+}
 _GENDER_ZH = {"f": "F", "m": "M", "女": "F", "男": "M"}
 _SUBJECT_ZH = {
-    "语文": "chinese", "数学": "math", "英语": "english", "科学": "science", "物理": "physics",
-    "化学": "chemistry", "生物": "biology", "历史": "history", "地理": "geography",
-    "道德与法治": "morality", "道法": "morality", "思想品德": "morality", "体育": "pe",
-    "体育与健康": "pe", "音乐": "music", "美术": "art", "信息技术": "it", "心理健康": "psychology",
-    "心理": "psychology", "其他": "other",
+    "语文": "chinese",
+    "数学": "math",
+    "英语": "english",
+    "科学": "science",
+    "物理": "physics",
+    "化学": "chemistry",
+    "生物": "biology",
+    "历史": "history",
+    "地理": "geography",
+    "道德与法治": "morality",
+    "道法": "morality",
+    "思想品德": "morality",
+    "体育": "pe",
+    "体育与健康": "pe",
+    "音乐": "music",
+    "美术": "art",
+    "信息技术": "it",
+    "心理健康": "psychology",
+    "心理": "psychology",
+    "其他": "other",
 }
 _ACTION_ZH = {"留任": "stay", "交流": "move", "指定": "to"}
 
@@ -135,11 +168,26 @@ SCHOOL_COLUMNS: tuple[Col, ...] = (
     Col("name", aliases=("学校名称",)),
     Col("zone", nullable=False, aliases=("学区",)),
     Col("group", required=False, aliases=("教育集团",)),
-    Col("level", "enum", nullable=False, aliases=("学段",), choices=LEVELS, value_aliases=_LEVEL_ZH),
-    Col("locality", "enum", nullable=False, aliases=("城乡类型",), choices=LOCALITIES,
-        value_aliases=_LOCALITY_ZH),
-    Col("tier", "enum", required=False, aliases=("办学水平",), choices=TIERS, value_aliases=_TIER_ZH,
-        default="average"),
+    Col(
+        "level", "enum", nullable=False, aliases=("学段",), choices=LEVELS, value_aliases=_LEVEL_ZH
+    ),
+    Col(
+        "locality",
+        "enum",
+        nullable=False,
+        aliases=("城乡类型",),
+        choices=LOCALITIES,
+        value_aliases=_LOCALITY_ZH,
+    ),
+    Col(
+        "tier",
+        "enum",
+        required=False,
+        aliases=("办学水平",),
+        choices=TIERS,
+        value_aliases=_TIER_ZH,
+        default="average",
+    ),
     Col("lat", "float", nullable=False, aliases=("纬度",), lo=-90, hi=90),
     Col("lon", "float", nullable=False, aliases=("经度",), lo=-180, hi=180),
     Col("students", "int", nullable=False, aliases=("在校生数",), lo=0, lo_open=True),
@@ -154,18 +202,44 @@ STAFF_COLUMNS: tuple[Col, ...] = (
     Col("school_id", nullable=False, aliases=("学校代码",)),
     Col("role", "enum", nullable=False, aliases=("岗位",), choices=ROLES, value_aliases=_ROLE_ZH),
     Col("subject", "enum", aliases=("学科",), choices=SUBJECTS, value_aliases=_SUBJECT_ZH),
-    Col("key_level", "enum", required=False, aliases=("骨干级别",), choices=KEY_LEVELS,
-        value_aliases=_KEY_ZH, default="none"),
+    Col(
+        "key_level",
+        "enum",
+        required=False,
+        aliases=("骨干级别",),
+        choices=KEY_LEVELS,
+        value_aliases=_KEY_ZH,
+        default="none",
+    ),
     Col("school_start_date", "date", nullable=False, aliases=("入校日期",)),
     Col("retirement_date", "date", required=False, aliases=("退休日期",)),
     Col("birth_date", "date", required=False, aliases=("出生日期",)),
-    Col("gender", "enum", required=False, aliases=("性别",), choices=GENDERS, value_aliases=_GENDER_ZH,
-        default=""),
+    Col(
+        "gender",
+        "enum",
+        required=False,
+        aliases=("性别",),
+        choices=GENDERS,
+        value_aliases=_GENDER_ZH,
+        default="",
+    ),
     Col("on_payroll", "bool", required=False, aliases=("在编在岗",), default=True),
-    Col("title", "enum", required=False, aliases=("职称",), choices=TITLES, value_aliases=_TITLE_ZH,
-        default="none"),
-    Col("above_standard_qualification", "bool", required=False, aliases=("学历高于规定",),
-        default=False),
+    Col(
+        "title",
+        "enum",
+        required=False,
+        aliases=("职称",),
+        choices=TITLES,
+        value_aliases=_TITLE_ZH,
+        default="none",
+    ),
+    Col(
+        "above_standard_qualification",
+        "bool",
+        required=False,
+        aliases=("学历高于规定",),
+        default=False,
+    ),
     Col("rural_years", "float", required=False, aliases=("乡村任教年限",), lo=0, default=0.0),
     Col("home_lat", "float", required=False, aliases=("家庭纬度",), lo=-90, hi=90),
     Col("home_lon", "float", required=False, aliases=("家庭经度",), lo=-180, hi=180),
@@ -174,15 +248,27 @@ STAFF_COLUMNS: tuple[Col, ...] = (
 
 DEMAND_COLUMNS: tuple[Col, ...] = (
     Col("school_id", nullable=False, aliases=("学校代码",)),
-    Col("subject", "enum", nullable=False, aliases=("学科",), choices=SUBJECTS,
-        value_aliases=_SUBJECT_ZH),
+    Col(
+        "subject",
+        "enum",
+        nullable=False,
+        aliases=("学科",),
+        choices=SUBJECTS,
+        value_aliases=_SUBJECT_ZH,
+    ),
     Col("required", "int", nullable=False, aliases=("需求人数",), lo=0),
 )
 
 PINS_COLUMNS: tuple[Col, ...] = (
     Col("staff_id", nullable=False, aliases=("工号",)),
-    Col("action", "enum", nullable=False, aliases=("操作",), choices=PIN_ACTIONS,
-        value_aliases=_ACTION_ZH),
+    Col(
+        "action",
+        "enum",
+        nullable=False,
+        aliases=("操作",),
+        choices=PIN_ACTIONS,
+        value_aliases=_ACTION_ZH,
+    ),
     Col("school_id", required=False, aliases=("学校代码",)),
 )
 
@@ -192,19 +278,55 @@ DEMAND = TableSpec("demand", "demand.csv", ("demand", "需求"), DEMAND_COLUMNS,
 PINS = TableSpec("pins", "pins.csv", ("pins", "锁定"), PINS_COLUMNS, required=False)
 TABLES: tuple[TableSpec, ...] = (SCHOOLS, STAFF, DEMAND, PINS)
 
-SCHOOL_OUT = ("name", "zone", "group", "level", "locality", "tier", "lat", "lon", "students",
-              "junior_students", "primary_students", "principal_posts", "vice_principal_posts")
-STAFF_OUT = ("name", "school_id", "role", "subject", "key_level", "school_start_date",
-             "retirement_date", "birth_date", "gender", "on_payroll", "title",
-             "above_standard_qualification", "rural_years", "home_lat", "home_lon", "exempt_reason")
+SCHOOL_OUT = (
+    "name",
+    "zone",
+    "group",
+    "level",
+    "locality",
+    "tier",
+    "lat",
+    "lon",
+    "students",
+    "junior_students",
+    "primary_students",
+    "principal_posts",
+    "vice_principal_posts",
+)
+STAFF_OUT = (
+    "name",
+    "school_id",
+    "role",
+    "subject",
+    "key_level",
+    "school_start_date",
+    "retirement_date",
+    "birth_date",
+    "gender",
+    "on_payroll",
+    "title",
+    "above_standard_qualification",
+    "rural_years",
+    "home_lat",
+    "home_lon",
+    "exempt_reason",
+)
 
 
 # --------------------------------------------------------------------------- parsing cells
 
 _INT_RE = r"[+-]?\d+(?:\.0*)?"
 _DATE_RE = r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?)?$"
-_BOOLS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False,
-          "是": True, "否": False}
+_BOOLS = {
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+    "yes": True,
+    "no": False,
+    "是": True,
+    "否": False,
+}
 
 
 def _parse_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -238,7 +360,10 @@ def _parse_date(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 _PARSERS: dict[str, Callable[[pd.Series], tuple[pd.Series, pd.Series]]] = {
-    "int": _parse_int, "float": _parse_float, "bool": _parse_bool, "date": _parse_date,
+    "int": _parse_int,
+    "float": _parse_float,
+    "bool": _parse_bool,
+    "date": _parse_date,
 }
 
 
@@ -321,8 +446,9 @@ class RowWidthError(ValueError):
 
     def __init__(self, width: int, rows: list[tuple[int, int]]):
         self.width, self.rows = width, rows
-        super().__init__(f"rows with more cells than the header ({width}): "
-                         + ", ".join(str(r) for r, _ in rows))
+        super().__init__(
+            f"rows with more cells than the header ({width}): " + ", ".join(str(r) for r, _ in rows)
+        )
 
 
 def _ragged(text: str) -> RowWidthError | None:
@@ -338,7 +464,9 @@ def _ragged(text: str) -> RowWidthError | None:
 def _sheet_frame(wb, sheet: str) -> pd.DataFrame:
     if sheet not in wb.sheetnames:
         raise ValueError(f"no sheet named {sheet!r}")
-    return _frame_from_rows([[_cell_text(v) for v in row] for row in wb[sheet].iter_rows(values_only=True)])
+    return _frame_from_rows(
+        [[_cell_text(v) for v in row] for row in wb[sheet].iter_rows(values_only=True)]
+    )
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
@@ -377,8 +505,9 @@ def read_table_file(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
     if not text.strip():
         return pd.DataFrame()
     try:
-        grid = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                           skip_blank_lines=False)
+        grid = pd.read_csv(
+            io.StringIO(text), header=None, dtype=str, keep_default_na=False, skip_blank_lines=False
+        )
     except pd.errors.ParserError as exc:
         raise _ragged(text) or ValueError(f"not a valid CSV file: {exc}") from None
     grid.index = pd.RangeIndex(1, len(grid) + 1)
@@ -401,12 +530,19 @@ class _Source:
         label = str(path)
         p = Path(path)
         if not p.exists():
-            raise InputError(Problem(file=label, message="district data not found (expected a folder "
-                                     "with schools.csv and staff.csv, or an .xlsx workbook)"))
+            raise InputError(
+                Problem(
+                    file=label,
+                    message="district data not found (expected a folder "
+                    "with schools.csv and staff.csv, or an .xlsx workbook)",
+                )
+            )
         if p.is_dir():
             return cls(p, str(p))
         if p.suffix.lower() != ".xlsx":
-            raise InputError(Problem(file=label, message="expected a folder of CSV files or an .xlsx workbook"))
+            raise InputError(
+                Problem(file=label, message="expected a folder of CSV files or an .xlsx workbook")
+            )
         try:
             wb = _open_workbook(p)
         except Exception as exc:  # zip or xml errors of a broken workbook
@@ -439,7 +575,11 @@ class _Source:
         return None
 
     def missing_label(self, spec: TableSpec) -> str:
-        return f"{self.label}[{spec.name}]" if self.workbook is not None else str(self.path / spec.file)
+        return (
+            f"{self.label}[{spec.name}]"
+            if self.workbook is not None
+            else str(self.path / spec.file)
+        )
 
 
 # --------------------------------------------------------------------------- one table
@@ -470,19 +610,33 @@ class _Table:
                 mask &= ~self.bad[n]
         return mask
 
-    def problem(self, row: int | None, name: str, message: str, expected: str | None = None,
-                value: object = None) -> Problem:
+    def problem(
+        self,
+        row: int | None,
+        name: str,
+        message: str,
+        expected: str | None = None,
+        value: object = None,
+    ) -> Problem:
         if value is None and row is not None and name in self.raw.columns:
             value = self.raw.at[row, name]
-        return Problem(file=self.file, row=None if row is None else int(row), column=self.header(name),
-                       value=value, expected=expected, message=message)
+        return Problem(
+            file=self.file,
+            row=None if row is None else int(row),
+            column=self.header(name),
+            value=value,
+            expected=expected,
+            message=message,
+        )
 
 
 def _header_key(h: str) -> str:
     return h.strip().lower().replace(" ", "_").replace("-", "_")
 
 
-def _validate_table(raw: pd.DataFrame, spec: TableSpec, file: str, problems: list[Problem]) -> _Table:
+def _validate_table(
+    raw: pd.DataFrame, spec: TableSpec, file: str, problems: list[Problem]
+) -> _Table:
     """Match headers, run the pandera schema, convert the columns to their types."""
     lookup: dict[str, str] = {}
     for col in spec.columns:
@@ -494,19 +648,36 @@ def _validate_table(raw: pd.DataFrame, spec: TableSpec, file: str, problems: lis
         if name is None:
             continue  # extra columns are allowed and ignored
         if name in headers:
-            problems.append(Problem(file=file, row=1, column=h, value=h, message=(
-                f"column '{h}' repeats column '{headers[name]}' (both mean '{name}')")))
+            problems.append(
+                Problem(
+                    file=file,
+                    row=1,
+                    column=h,
+                    value=h,
+                    message=(f"column '{h}' repeats column '{headers[name]}' (both mean '{name}')"),
+                )
+            )
             continue
         headers[name] = h
     absent = {c.name for c in spec.columns if c.name not in headers}
     for col in spec.columns:
         if col.required and col.name in absent:
             also = f" (or {' / '.join(col.aliases)})" if col.aliases else ""
-            problems.append(Problem(file=file, column=col.name, message=f"required column '{col.name}'{also} is missing"))
+            problems.append(
+                Problem(
+                    file=file,
+                    column=col.name,
+                    message=f"required column '{col.name}'{also} is missing",
+                )
+            )
 
     text = pd.DataFrame(index=raw.index)
     for col in spec.columns:
-        text[col.name] = raw[headers[col.name]] if col.name in headers else pd.Series("", index=raw.index, dtype="str")
+        text[col.name] = (
+            raw[headers[col.name]]
+            if col.name in headers
+            else pd.Series("", index=raw.index, dtype="str")
+        )
     text = text.astype("str")
     clean = text.where(text != "")
     for col in spec.columns:
@@ -514,8 +685,11 @@ def _validate_table(raw: pd.DataFrame, spec: TableSpec, file: str, problems: lis
             clean[col.name] = _normalise_enum(clean[col.name], col)
 
     schema = pa.DataFrameSchema(
-        {c.name: pa.Column(None, nullable=c.nullable, checks=_schema_checks(c))
-         for c in spec.columns if c.name not in absent and not c.by_hand},
+        {
+            c.name: pa.Column(None, nullable=c.nullable, checks=_schema_checks(c))
+            for c in spec.columns
+            if c.name not in absent and not c.by_hand
+        },
         strict=False,
     )
     bad = {c.name: pd.Series(False, index=raw.index) for c in spec.columns}
@@ -539,16 +713,29 @@ def _validate_table(raw: pd.DataFrame, spec: TableSpec, file: str, problems: lis
     return _Table(spec, file, text, frame, headers, absent, bad)
 
 
-def _map_failures(fc: pd.DataFrame, spec: TableSpec, file: str, text: pd.DataFrame,
-                  headers: dict[str, str], bad: dict[str, pd.Series], problems: list[Problem]) -> None:
+def _map_failures(
+    fc: pd.DataFrame,
+    spec: TableSpec,
+    file: str,
+    text: pd.DataFrame,
+    headers: dict[str, str],
+    bad: dict[str, pd.Series],
+    problems: list[Problem],
+) -> None:
     """pandera failure cases -> :class:`Problem` s (one per bad cell)."""
     for rec in fc.itertuples(index=False):
         name, check, row = rec.column, str(rec.check), rec.index
         col = spec.column(name) if name in bad else None
         header = headers.get(name, name)
         if col is None or row is None or pd.isna(row):
-            problems.append(Problem(file=file, column=header, message=f"failed check {check}",
-                                    value=rec.failure_case))
+            problems.append(
+                Problem(
+                    file=file,
+                    column=header,
+                    message=f"failed check {check}",
+                    value=rec.failure_case,
+                )
+            )
             continue
         row = int(row)
         if bad[name].at[row]:
@@ -562,10 +749,22 @@ def _map_failures(fc: pd.DataFrame, spec: TableSpec, file: str, text: pd.DataFra
         elif check.endswith(": range"):
             message = "out of range"
         else:
-            message = {"int": "not an integer", "float": "not a number", "bool": "not a true/false value",
-                       "date": "not a date"}.get(col.kind, "bad value")
-        problems.append(Problem(file=file, row=row, column=header, value=value, expected=col.expected(),
-                                message=message))
+            message = {
+                "int": "not an integer",
+                "float": "not a number",
+                "bool": "not a true/false value",
+                "date": "not a date",
+            }.get(col.kind, "bad value")
+        problems.append(
+            Problem(
+                file=file,
+                row=row,
+                column=header,
+                value=value,
+                expected=col.expected(),
+                message=message,
+            )
+        )
 
 
 # --------------------------------------------------------------------------- cross checks
@@ -589,8 +788,14 @@ def _duplicates(t: _Table, keys: list[str], what: str, problems: list[Problem]) 
             rows = sorted(int(r) for r in rows)
             label = key if isinstance(key, str) else " / ".join(map(str, key))
             for r in rows[1:]:
-                problems.append(t.problem(r, keys[-1], f"duplicate {what} {label!r}: on rows {_rows_text(rows)}",
-                                          expected=f"a unique {what}"))
+                problems.append(
+                    t.problem(
+                        r,
+                        keys[-1],
+                        f"duplicate {what} {label!r}: on rows {_rows_text(rows)}",
+                        expected=f"a unique {what}",
+                    )
+                )
     return ok & ~sub.duplicated(keep="first").reindex(t.frame.index, fill_value=True)
 
 
@@ -608,60 +813,121 @@ def _check_schools(t: _Table, problems: list[Problem]) -> None:
     not_int = nine & ~missing & ~ok
     out = nine & ~missing & ok & students.notna() & ~((value > 0) & (value < students))
     for r in f.index[missing]:
-        problems.append(t.problem(r, "junior_students", "missing value: required for nine_year schools",
-                                  expected=expected, value=""))
+        problems.append(
+            t.problem(
+                r,
+                "junior_students",
+                "missing value: required for nine_year schools",
+                expected=expected,
+                value="",
+            )
+        )
     for r in f.index[not_int]:
         problems.append(t.problem(r, "junior_students", "not an integer", expected=expected))
     for r in f.index[out]:
-        problems.append(t.problem(r, "junior_students", "out of range", expected=(
-            f"an integer between 1 and {int(students[r]) - 1} (0 < junior_students < students)")))
+        problems.append(
+            t.problem(
+                r,
+                "junior_students",
+                "out of range",
+                expected=(
+                    f"an integer between 1 and {int(students[r]) - 1} (0 < junior_students < students)"
+                ),
+            )
+        )
     t.bad["junior_students"] |= missing | not_int | out
     f["junior_students"] = value.where(~(missing | not_int | out)).astype("Int64")
 
 
-def _check_staff(t: _Table, schools: _Table | None, as_of: dt.date, problems: list[Problem]) -> None:
+def _check_staff(
+    t: _Table, schools: _Table | None, as_of: dt.date, problems: list[Problem]
+) -> None:
     f = t.frame
     _duplicates(t, ["staff_id"], "staff_id", problems)
     if schools is not None and "school_id" not in schools.absent:
         known = schools.frame["school_id"].dropna()
         unknown = t.good("school_id") & f["school_id"].notna() & ~f["school_id"].isin(known)
         for r in f.index[unknown]:
-            problems.append(t.problem(r, "school_id", "unknown school",
-                                      expected=f"a school_id of {schools.file}"))
+            problems.append(
+                t.problem(
+                    r, "school_id", "unknown school", expected=f"a school_id of {schools.file}"
+                )
+            )
         t.bad["school_id"] |= unknown
 
     if "subject" not in t.absent:
         no_subject = t.good("role") & (f["role"] == "teacher") & (t.raw["subject"] == "")
         for r in f.index[no_subject]:
-            problems.append(t.problem(r, "subject", "missing subject: required for teachers",
-                                      expected=STAFF.column("subject").expected(), value=""))
+            problems.append(
+                t.problem(
+                    r,
+                    "subject",
+                    "missing subject: required for teachers",
+                    expected=STAFF.column("subject").expected(),
+                    value="",
+                )
+            )
 
     start = f["school_start_date"]
     future = start > pd.Timestamp(as_of)
     for r in f.index[future]:
-        problems.append(t.problem(r, "school_start_date", f"date in the future (after {as_of.isoformat()})",
-                                  expected=f"a date on or before {as_of.isoformat()}"))
+        problems.append(
+            t.problem(
+                r,
+                "school_start_date",
+                f"date in the future (after {as_of.isoformat()})",
+                expected=f"a date on or before {as_of.isoformat()}",
+            )
+        )
 
     if "retirement_date" in t.absent and ({"birth_date", "gender"} & t.absent):
-        problems.append(Problem(file=t.file, column="retirement_date", message=(
-            "no retirement_date column: give retirement_date, or both birth_date and gender")))
+        problems.append(
+            Problem(
+                file=t.file,
+                column="retirement_date",
+                message=(
+                    "no retirement_date column: give retirement_date, or both birth_date and gender"
+                ),
+            )
+        )
     else:
         no_ret = f["retirement_date"].isna() & ~t.bad["retirement_date"]
         no_birth = (f["birth_date"].isna() & ~t.bad["birth_date"]) | (
-            (f["gender"].isna() | (f["gender"] == "")) & ~t.bad["gender"])
+            (f["gender"].isna() | (f["gender"] == "")) & ~t.bad["gender"]
+        )
         for r in f.index[no_ret & no_birth]:
-            problems.append(t.problem(r, "retirement_date", (
-                "missing retirement_date, and no birth_date and gender to derive it"),
-                expected="retirement_date, or both birth_date and gender", value=""))
+            problems.append(
+                t.problem(
+                    r,
+                    "retirement_date",
+                    ("missing retirement_date, and no birth_date and gender to derive it"),
+                    expected="retirement_date, or both birth_date and gender",
+                    value="",
+                )
+            )
 
     lat_given = f["home_lat"].notna() | t.bad["home_lat"]
     lon_given = f["home_lon"].notna() | t.bad["home_lon"]
     for r in f.index[lat_given & ~lon_given]:
-        problems.append(t.problem(r, "home_lon", "home_lat given without home_lon",
-                                  expected="both home_lat and home_lon, or neither", value=""))
+        problems.append(
+            t.problem(
+                r,
+                "home_lon",
+                "home_lat given without home_lon",
+                expected="both home_lat and home_lon, or neither",
+                value="",
+            )
+        )
     for r in f.index[lon_given & ~lat_given]:
-        problems.append(t.problem(r, "home_lat", "home_lon given without home_lat",
-                                  expected="both home_lat and home_lon, or neither", value=""))
+        problems.append(
+            t.problem(
+                r,
+                "home_lat",
+                "home_lon given without home_lat",
+                expected="both home_lat and home_lon, or neither",
+                value="",
+            )
+        )
 
 
 def _check_posts(staff: _Table, schools: _Table, problems: list[Problem]) -> None:
@@ -686,41 +952,76 @@ def _check_posts(staff: _Table, schools: _Table, problems: list[Problem]) -> Non
         for sid, n in over.items():
             rows = [int(r) for r in holders.index[holders["school_id"] == sid]]
             lim = int(limit[sid])
-            default = " (the default)" if col in schools.absent or pd.isna(by_id.at[sid, col]) else ""
+            default = (
+                " (the default)" if col in schools.absent or pd.isna(by_id.at[sid, col]) else ""
+            )
             noun = role.replace("_", " ") + ("s" if n != 1 else "")
-            problems.append(staff.problem(rows[lim], "role", (
-                f"school {sid!r} has {n} {noun} (rows {_rows_text(rows)}) but {col} is {lim}{default}"),
-                expected=f"at most {lim} {role} at school {sid!r} ({col} in {schools.file})"))
+            problems.append(
+                staff.problem(
+                    rows[lim],
+                    "role",
+                    (
+                        f"school {sid!r} has {n} {noun} (rows {_rows_text(rows)}) but {col} is {lim}{default}"
+                    ),
+                    expected=f"at most {lim} {role} at school {sid!r} ({col} in {schools.file})",
+                )
+            )
 
 
 def _check_demand(t: _Table, schools: _Table | None, problems: list[Problem]) -> None:
     f = t.frame
     if schools is not None and "school_id" not in schools.absent:
-        unknown = t.good("school_id") & f["school_id"].notna() & ~f["school_id"].isin(schools.frame["school_id"].dropna())
+        unknown = (
+            t.good("school_id")
+            & f["school_id"].notna()
+            & ~f["school_id"].isin(schools.frame["school_id"].dropna())
+        )
         for r in f.index[unknown]:
-            problems.append(t.problem(r, "school_id", "unknown school",
-                                      expected=f"a school_id of {schools.file}"))
+            problems.append(
+                t.problem(
+                    r, "school_id", "unknown school", expected=f"a school_id of {schools.file}"
+                )
+            )
     _duplicates(t, ["school_id", "subject"], "school_id and subject", problems)
 
 
-def _check_pins(t: _Table, staff: _Table | None, schools: _Table | None, problems: list[Problem]) -> None:
+def _check_pins(
+    t: _Table, staff: _Table | None, schools: _Table | None, problems: list[Problem]
+) -> None:
     f = t.frame
     if staff is not None and "staff_id" not in staff.absent:
-        unknown = t.good("staff_id") & f["staff_id"].notna() & ~f["staff_id"].isin(staff.frame["staff_id"].dropna())
+        unknown = (
+            t.good("staff_id")
+            & f["staff_id"].notna()
+            & ~f["staff_id"].isin(staff.frame["staff_id"].dropna())
+        )
         for r in f.index[unknown]:
-            problems.append(t.problem(r, "staff_id", "unknown staff member",
-                                      expected=f"a staff_id of {staff.file}"))
+            problems.append(
+                t.problem(
+                    r, "staff_id", "unknown staff member", expected=f"a staff_id of {staff.file}"
+                )
+            )
     _duplicates(t, ["staff_id"], "pin for staff_id", problems)
     to = t.good("action") & (f["action"] == "to")
     no_school = to & (f["school_id"].isna() | (f["school_id"] == ""))
     for r in f.index[no_school]:
-        problems.append(t.problem(r, "school_id", "missing school_id: required for action 'to'",
-                                  expected="the school_id the person must go to", value=""))
+        problems.append(
+            t.problem(
+                r,
+                "school_id",
+                "missing school_id: required for action 'to'",
+                expected="the school_id the person must go to",
+                value="",
+            )
+        )
     if schools is not None and "school_id" not in schools.absent:
         unknown = to & ~no_school & ~f["school_id"].isin(schools.frame["school_id"].dropna())
         for r in f.index[unknown]:
-            problems.append(t.problem(r, "school_id", "unknown school",
-                                      expected=f"a school_id of {schools.file}"))
+            problems.append(
+                t.problem(
+                    r, "school_id", "unknown school", expected=f"a school_id of {schools.file}"
+                )
+            )
 
 
 # --------------------------------------------------------------------------- normalising
@@ -741,8 +1042,9 @@ def _fill(t: _Table, name: str) -> pd.Series:
     return s
 
 
-def _normalise(schools: _Table, staff: _Table, demand: _Table | None, pins: _Table | None,
-               source: str) -> District:
+def _normalise(
+    schools: _Table, staff: _Table, demand: _Table | None, pins: _Table | None, source: str
+) -> District:
     s = schools.frame
     level = s["level"]
     students = s["students"].astype("int64")
@@ -782,23 +1084,38 @@ def _normalise(schools: _Table, staff: _Table, demand: _Table | None, pins: _Tab
             out_t[name] = _fill(staff, name).set_axis(out_t.index)
 
     if demand is not None and len(demand.frame):
-        out_d = pd.DataFrame({
-            "school_id": demand.frame["school_id"].astype("str").to_numpy(),
-            "subject": demand.frame["subject"].astype("str").to_numpy(),
-            "required": demand.frame["required"].to_numpy(dtype="int64"),
-        })
+        out_d = pd.DataFrame(
+            {
+                "school_id": demand.frame["school_id"].astype("str").to_numpy(),
+                "subject": demand.frame["subject"].astype("str").to_numpy(),
+                "required": demand.frame["required"].to_numpy(dtype="int64"),
+            }
+        )
     else:
-        out_d = pd.DataFrame({"school_id": pd.Series([], dtype="str"), "subject": pd.Series([], dtype="str"),
-                              "required": pd.Series([], dtype="int64")})
+        out_d = pd.DataFrame(
+            {
+                "school_id": pd.Series([], dtype="str"),
+                "subject": pd.Series([], dtype="str"),
+                "required": pd.Series([], dtype="int64"),
+            }
+        )
     if pins is not None and len(pins.frame):
         action = pins.frame["action"].astype("str")
-        out_p = pd.DataFrame({
-            "staff_id": pins.frame["staff_id"].astype("str").to_numpy(),
-            "action": action.to_numpy(),
-            "school_id": pins.frame["school_id"].fillna("").where(action == "to", "").astype("str").to_numpy(),
-        }).astype("str")
+        out_p = pd.DataFrame(
+            {
+                "staff_id": pins.frame["staff_id"].astype("str").to_numpy(),
+                "action": action.to_numpy(),
+                "school_id": pins.frame["school_id"]
+                .fillna("")
+                .where(action == "to", "")
+                .astype("str")
+                .to_numpy(),
+            }
+        ).astype("str")
     else:
-        out_p = pd.DataFrame({c: pd.Series([], dtype="str") for c in ("staff_id", "action", "school_id")})
+        out_p = pd.DataFrame(
+            {c: pd.Series([], dtype="str") for c in ("staff_id", "action", "school_id")}
+        )
     return District(schools=out_s, staff=out_t, demand=out_d, pins=out_p, source=source)
 
 
@@ -810,15 +1127,29 @@ def _read_table(src: _Source, spec: TableSpec, problems: list[Problem]) -> _Tabl
     where = src.locate(spec)
     if where is None:
         if spec.required:
-            what = f"sheet '{spec.sheets[0]}' (or '{spec.sheets[1]}')" if src.workbook is not None else "file"
-            problems.append(Problem(file=src.missing_label(spec), message=f"required {what} not found"))
+            what = (
+                f"sheet '{spec.sheets[0]}' (or '{spec.sheets[1]}')"
+                if src.workbook is not None
+                else "file"
+            )
+            problems.append(
+                Problem(file=src.missing_label(spec), message=f"required {what} not found")
+            )
         return None
     file, sheet, label = where
     try:
         raw = src.read(file, sheet)
     except RowWidthError as exc:
-        problems.extend(Problem(file=label, row=r, value=n, expected=f"at most {exc.width} cells, as in the header",
-                                message=f"{n} cells, more than the header's {exc.width}") for r, n in exc.rows)
+        problems.extend(
+            Problem(
+                file=label,
+                row=r,
+                value=n,
+                expected=f"at most {exc.width} cells, as in the header",
+                message=f"{n} cells, more than the header's {exc.width}",
+            )
+            for r, n in exc.rows
+        )
         return None
     except (OSError, ValueError) as exc:
         problems.append(Problem(file=label, message=f"cannot read: {exc}"))
@@ -870,7 +1201,11 @@ def load_district(path: str | Path, as_of: dt.date | None = None) -> District:
         _check_schools(schools, problems)
     if staff is not None:
         _check_staff(staff, schools, as_of, problems)
-        if schools is not None and not ({"school_id"} & (schools.absent | staff.absent)) and "role" not in staff.absent:
+        if (
+            schools is not None
+            and not ({"school_id"} & (schools.absent | staff.absent))
+            and "role" not in staff.absent
+        ):
             _check_posts(staff, schools, problems)
     if demand is not None:
         _check_demand(demand, schools, problems)
@@ -899,8 +1234,20 @@ def district_tables(district: District) -> dict[str, pd.DataFrame]:
     are included only when they have rows.
     """
     s = district.schools
-    schools = s.reset_index()[["school_id", "name", "zone", "group", "level", "locality", "tier",
-                               "lat", "lon", "students"]].copy()
+    schools = s.reset_index()[
+        [
+            "school_id",
+            "name",
+            "zone",
+            "group",
+            "level",
+            "locality",
+            "tier",
+            "lat",
+            "lon",
+            "students",
+        ]
+    ].copy()
     nine = (s["level"] == "nine_year").to_numpy()
     schools["junior_students"] = np.where(nine, s["junior_students"].astype(str).to_numpy(), "")
     schools["principal_posts"] = s["principal_posts"].to_numpy()
@@ -919,8 +1266,12 @@ def district_tables(district: District) -> dict[str, pd.DataFrame]:
     return out
 
 
-def write_district(district: District, out: str | Path, fmt: Literal["csv", "xlsx"] = "csv",
-                   encoding: str = "utf-8") -> Path:
+def write_district(
+    district: District,
+    out: str | Path,
+    fmt: Literal["csv", "xlsx"] = "csv",
+    encoding: str = "utf-8",
+) -> Path:
     """Write a district with the contract's English headers; :func:`load_district` reads it back.
 
     ``fmt="csv"``: ``out`` is a folder (created if needed) that receives ``schools.csv``,

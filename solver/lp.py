@@ -89,7 +89,14 @@ def _parsed(proto):
 def _kind(ct) -> str | None:
     if hasattr(ct, "WhichOneof"):
         return ct.WhichOneof("constraint")
-    return next((k for k in ("linear", "exactly_one", "at_most_one", "bool_or") if getattr(ct, f"has_{k}")()), None)
+    return next(
+        (
+            k
+            for k in ("linear", "exactly_one", "at_most_one", "bool_or")
+            if getattr(ct, f"has_{k}")()
+        ),
+        None,
+    )
 
 
 def _side(v: float) -> float:
@@ -146,8 +153,13 @@ def _arrays(proto):
     return lo, hi, obj, offset, scale, starts, index, value, lower, upper
 
 
-def highs_solve(proto, time_limit_s: float = 60.0, integral: bool = False,
-                threads: int | None = None, options: dict | None = None) -> HighsResult | None:
+def highs_solve(
+    proto,
+    time_limit_s: float = 60.0,
+    integral: bool = False,
+    threads: int | None = None,
+    options: dict | None = None,
+) -> HighsResult | None:
     """Solve a CP-SAT model's ``proto`` with HiGHS: its LP relaxation, or with
     ``integral`` the MIP (integer variables stay integer).
 
@@ -189,15 +201,28 @@ def highs_solve(proto, time_limit_s: float = 60.0, integral: bool = False,
     if integral:
         h.changeColsIntegrality(n, cols, np.ones(n, dtype=np.uint8))
     if len(lower):
-        h.addRows(len(lower), lower, upper, len(index), starts.astype(np.int32),
-                  index.astype(np.int32), value)
+        h.addRows(
+            len(lower),
+            lower,
+            upper,
+            len(index),
+            starts.astype(np.int32),
+            index.astype(np.int32),
+            value,
+        )
     trace: list[tuple[float, float, float]] = []
     start = [0.0]
     if integral:
+
         def improving(event) -> None:
             out = event.data_out
-            trace.append((time.perf_counter() - start[0], (out.objective_function_value + offset) * scale,
-                          (out.mip_dual_bound + offset) * scale))
+            trace.append(
+                (
+                    time.perf_counter() - start[0],
+                    (out.objective_function_value + offset) * scale,
+                    (out.mip_dual_bound + offset) * scale,
+                )
+            )
 
         h.cbMipImprovingSolution.subscribe(improving)
     build_seconds = time.perf_counter() - t0
@@ -252,7 +277,9 @@ def lp_bound(proto, time_limit_s: float = 60.0, integral: bool = False) -> float
     return None if out is None else out[0]
 
 
-def lp_solve(proto, time_limit_s: float = 60.0, integral: bool = False) -> tuple[float, np.ndarray] | None:
+def lp_solve(
+    proto, time_limit_s: float = 60.0, integral: bool = False
+) -> tuple[float, np.ndarray] | None:
     """The LP relaxation of a model's ``proto``: (bound, value of every variable).
 
     With ``integral`` the integer variables stay integer (a MIP); the bound is then

@@ -83,8 +83,9 @@ def eligible_people(district: District, elig: pd.DataFrame) -> pd.DataFrame:
     """The eligible staff, in file order (position p), with ``home`` (school position),
     ``stream``, ``is_teacher``, ``is_key`` and ``is_cadre``."""
     keep = elig["eligible"].to_numpy(dtype=bool)
-    people = district.staff.loc[keep, ["name", "role", "subject", "key_level", "school_id", "home_lat",
-                                       "home_lon"]].copy()
+    people = district.staff.loc[
+        keep, ["name", "role", "subject", "key_level", "school_id", "home_lat", "home_lon"]
+    ].copy()
     people["stream"] = elig.loc[keep, "stream"]
     people["home"] = district.schools.index.get_indexer(people["school_id"])
     people["is_teacher"] = people["role"] == "teacher"
@@ -96,8 +97,11 @@ def eligible_people(district: District, elig: pd.DataFrame) -> pd.DataFrame:
 def role_counts(district: District) -> pd.DataFrame:
     """Head count per school (rows, in school order) and role (columns)."""
     roles = district.staff.groupby(["school_id", "role"]).size().unstack(fill_value=0)
-    return roles.reindex(index=district.schools.index, columns=["principal", "vice_principal", "teacher"],
-                         fill_value=0)
+    return roles.reindex(
+        index=district.schools.index,
+        columns=["principal", "vice_principal", "teacher"],
+        fill_value=0,
+    )
 
 
 @dataclass
@@ -121,10 +125,16 @@ class MoveMasks:
         sc, sch = scenario, district.schools
         n_p, n_s = len(people), district.n_schools
         home = people["home"].to_numpy()
-        dist = haversine_km(
-            people["home_lat"].to_numpy()[:, None], people["home_lon"].to_numpy()[:, None],
-            sch["lat"].to_numpy()[None, :], sch["lon"].to_numpy()[None, :],
-        ) if n_p else np.zeros((0, n_s))
+        dist = (
+            haversine_km(
+                people["home_lat"].to_numpy()[:, None],
+                people["home_lon"].to_numpy()[:, None],
+                sch["lat"].to_numpy()[None, :],
+                sch["lon"].to_numpy()[None, :],
+            )
+            if n_p
+            else np.zeros((0, n_s))
+        )
         other = np.ones((n_p, n_s), dtype=bool)
         other[np.arange(n_p), home] = False
         role = people["role"].to_numpy()
@@ -138,13 +148,21 @@ class MoveMasks:
         for r in ("principal", "vice_principal"):
             room[role == r] = (roles[r].to_numpy() >= 1)[None, :]
         level = sch["level"].to_numpy()
-        level_ok = (levels_compatible(level[home][:, None], level[None, :]) if sc.scope.same_level
-                    else np.ones((n_p, n_s), dtype=bool))
+        level_ok = (
+            levels_compatible(level[home][:, None], level[None, :])
+            if sc.scope.same_level
+            else np.ones((n_p, n_s), dtype=bool)
+        )
         zone, group = sch["zone"].to_numpy(), sch["group"].to_numpy()
         scope_ok = np.empty((n_p, n_s), dtype=bool)
         for rows, scope in ((is_t, sc.scope.teachers), (~is_t, sc.scope.principals)):
-            scope_ok[rows] = scope_allows(scope, zone[home[rows]][:, None], zone[None, :],
-                                          group[home[rows]][:, None], group[None, :])
+            scope_ok[rows] = scope_allows(
+                scope,
+                zone[home[rows]][:, None],
+                zone[None, :],
+                group[home[rows]][:, None],
+                group[None, :],
+            )
         commute_ok = dist <= sc.commute.max_km + 1e-9
         return cls(dist, other, room, level_ok, scope_ok, commute_ok)
 
@@ -162,9 +180,16 @@ class RotationModel:
         Named objective terms as (integer expression, integer constant, divisor).
     """
 
-    def __init__(self, district: District, scenario: Scenario, *, diagnose: bool = False,
-                 elig: pd.DataFrame | None = None, restrict: np.ndarray | None = None,
-                 masks: MoveMasks | None = None):
+    def __init__(
+        self,
+        district: District,
+        scenario: Scenario,
+        *,
+        diagnose: bool = False,
+        elig: pd.DataFrame | None = None,
+        restrict: np.ndarray | None = None,
+        masks: MoveMasks | None = None,
+    ):
         self.district = district
         self.scenario = scenario
         self.diagnose = diagnose
@@ -325,7 +350,12 @@ class RotationModel:
             arr, res = self._arrivals(mask), self._residents(mask)
             for s in sorted(set(arr) | set(res)):
                 n_res = len(res.get(s, _EMPTY))
-                self._add(self._count_after(mask, s, arr, res) == n_res, "posts_filled", self._sid(s), role)
+                self._add(
+                    self._count_after(mask, s, arr, res) == n_res,
+                    "posts_filled",
+                    self._sid(s),
+                    role,
+                )
 
     def subject_staffing(self) -> None:
         """Each school's teacher head count per subject stays within ``subject_tolerance``
@@ -366,11 +396,15 @@ class RotationModel:
             return
         moved_key, n_key = self._moved(self.people["is_key"].to_numpy())
         if q.key_share_basis == "eligible_key":
-            self._add(moved_key >= at_least(q.key_share_of_rotated_min, n_key), "key_share_of_rotated_min")
+            self._add(
+                moved_key >= at_least(q.key_share_of_rotated_min, n_key), "key_share_of_rotated_min"
+            )
             return
         moved_t, _ = self._moved(self.people["is_teacher"].to_numpy())
         # moved_key ≥ s·moved_t  ⇔  moved_key ≥ ceil(s·moved_t), since moved_key is an integer
-        self._add(share.denominator * moved_key >= share.numerator * moved_t, "key_share_of_rotated_min")
+        self._add(
+            share.denominator * moved_key >= share.numerator * moved_t, "key_share_of_rotated_min"
+        )
 
     def principal_rotation_min(self) -> None:
         """At least ``principal_rotation_min`` of eligible principals and vice principals
@@ -391,7 +425,9 @@ class RotationModel:
             if cap < len(idx):
                 self._add(len(idx) - self._sum_stay(idx) <= cap, "school_outflow_max", self._sid(s))
 
-    def _direction(self, from_loc: tuple[str, ...], to_loc: tuple[str, ...], share: float, rule: str) -> None:
+    def _direction(
+        self, from_loc: tuple[str, ...], to_loc: tuple[str, ...], share: float, rule: str
+    ) -> None:
         frac = share_fraction(share)
         if frac == 0:
             return
@@ -405,12 +441,22 @@ class RotationModel:
     def urban_to_rural_min(self) -> None:
         """At least ``urban_to_rural_min`` of moves out of urban and town schools go to
         rural ones (seed 004: 城镇优秀教师、校长向乡村学校流动)."""
-        self._direction(("urban", "town"), ("rural",), self.scenario.flow.urban_to_rural_min, "urban_to_rural_min")
+        self._direction(
+            ("urban", "town"),
+            ("rural",),
+            self.scenario.flow.urban_to_rural_min,
+            "urban_to_rural_min",
+        )
 
     def rural_to_urban_min(self) -> None:
         """At least ``rural_to_urban_min`` of moves out of rural schools go to urban or town
         schools (seed 002: Banan's two-way flow, rural principals to the city)."""
-        self._direction(("rural",), ("urban", "town"), self.scenario.flow.rural_to_urban_min, "rural_to_urban_min")
+        self._direction(
+            ("rural",),
+            ("urban", "town"),
+            self.scenario.flow.rural_to_urban_min,
+            "rural_to_urban_min",
+        )
 
     def balance_caps(self) -> None:
         """Optional hard caps: the difference coefficient of each balanced indicator at most
@@ -432,7 +478,13 @@ class RotationModel:
             coefs = np.round(part.share / part.students * 1e9).astype(np.int64)
             t_vars = [self.t_vars[k][i] for i in part.schools]
             before = float(coefs @ self.t_before[part.schools, k])
-            self._add(cp_model.LinearExpr.weighted_sum(t_vars, coefs.tolist()) >= math.ceil(before - 1e-6), "max_cv", part.indicator, part.level)
+            self._add(
+                cp_model.LinearExpr.weighted_sum(t_vars, coefs.tolist())
+                >= math.ceil(before - 1e-6),
+                "max_cv",
+                part.indicator,
+                part.level,
+            )
         if bal.min_per_100 is not None:
             need = np.ceil(bal.min_per_100 * students / 100.0 - 1e-9).astype(int)
             for k, ind in enumerate(self.indicators):
@@ -473,11 +525,20 @@ class RotationModel:
         if not self.diagnose:
             return
         pr = self.pairs
-        for col, rule in (("breaks_level", "same_level"), ("breaks_scope", "scope"), ("breaks_commute", "commute")):
+        for col, rule in (
+            ("breaks_level", "same_level"),
+            ("breaks_scope", "scope"),
+            ("breaks_commute", "commute"),
+        ):
             for i in np.flatnonzero(pr[col].to_numpy()):
                 key = (rule, self._sid(int(pr["s"].iat[i])))
                 if rule == "scope":
-                    key = (rule, "teachers" if self.people["is_teacher"].iat[int(pr["p"].iat[i])] else "principals")
+                    key = (
+                        rule,
+                        "teachers"
+                        if self.people["is_teacher"].iat[int(pr["p"].iat[i])]
+                        else "principals",
+                    )
                 if rule == "same_level":
                     key = (rule,)
                 # the rule holds (guard true) -> this move is off
@@ -547,7 +608,9 @@ class RotationModel:
         bal_parts: list = []
         if kind in ("cv", "l1"):
             for part in self.parts:
-                bal_parts += [self._school_cost_var(part, j, kind) for j in range(len(part.schools))]
+                bal_parts += [
+                    self._school_cost_var(part, j, kind) for j in range(len(part.schools))
+                ]
             balance = cp_model.LinearExpr.sum(bal_parts)
         else:
             balance = self._minmax_terms()
@@ -555,10 +618,18 @@ class RotationModel:
         commute = cp_model.LinearExpr.weighted_sum(self.x, dist_m.tolist()) if len(self.x) else 0
         moves = len(self.stay) - cp_model.LinearExpr.sum(self.stay) if self.stay else 0
         # term name -> (expression, divisor to the term's unit)
-        self.terms = {"balance": (balance, BALANCE_UNIT), "commute": (commute, METRE), "moves": (moves, 1)}
+        self.terms = {
+            "balance": (balance, BALANCE_UNIT),
+            "commute": (commute, METRE),
+            "moves": (moves, 1),
+        }
         w = self.scenario.weights
-        self.obj_coef = {t: round(getattr(w, t) * OBJ_UNIT / div) for t, (_, div) in self.terms.items()}
-        self.model.minimize(cp_model.LinearExpr.sum([self.obj_coef[t] * self.terms[t][0] for t in TERMS]))
+        self.obj_coef = {
+            t: round(getattr(w, t) * OBJ_UNIT / div) for t, (_, div) in self.terms.items()
+        }
+        self.model.minimize(
+            cp_model.LinearExpr.sum([self.obj_coef[t] * self.terms[t][0] for t in TERMS])
+        )
 
     def _minmax_terms(self):
         """Relative range per (indicator, level): 100·(max x − min x)/m in BALANCE_UNIT."""
@@ -566,7 +637,10 @@ class RotationModel:
         for part in self.parts:
             k = self._ind_index(part.indicator)
             t = [self.t_vars[k][i] for i in part.schools]
-            ub = int(100 * MINMAX_UNIT * max(self._bounds(v)[1] for v in t) / part.students.min()) + 1
+            ub = (
+                int(100 * MINMAX_UNIT * max(self._bounds(v)[1] for v in t) / part.students.min())
+                + 1
+            )
             hi = self.model.new_int_var(0, ub, "")
             lo = self.model.new_int_var(0, ub, "")
             for tv, p_i in zip(t, part.students.astype(np.int64), strict=True):
@@ -609,7 +683,9 @@ class RotationModel:
     def pair_keys(self, idx: np.ndarray | None = None) -> np.ndarray:
         """Keys p · n_schools + s of the candidate pairs (all, or those at ``idx``)."""
         pr = self.pairs if idx is None else self.pairs.iloc[idx]
-        return pr["p"].to_numpy(dtype=np.int64) * self.district.n_schools + pr["s"].to_numpy(dtype=np.int64)
+        return pr["p"].to_numpy(dtype=np.int64) * self.district.n_schools + pr["s"].to_numpy(
+            dtype=np.int64
+        )
 
     def choice_from(self, other: RotationModel, values) -> np.ndarray:
         """Translate a solution of ``other`` (same people, other pairs) into this model's

@@ -47,10 +47,14 @@ class LevelBalance:
         """x_i for the level's schools, from per-school counts of all schools."""
         return 100.0 * counts[self.schools] / self.students
 
-    def school_costs(self, counts: np.ndarray, kind: str, j: int | np.ndarray | None = None) -> np.ndarray:
+    def school_costs(
+        self, counts: np.ndarray, kind: str, j: int | np.ndarray | None = None
+    ) -> np.ndarray:
         """Separable ``cv`` or ``l1`` cost of the level's schools at counts T_i (or of
         school(s) ``j`` of the level, at ``counts``)."""
-        students, share = (self.students, self.share) if j is None else (self.students[j], self.share[j])
+        students, share = (
+            (self.students, self.share) if j is None else (self.students[j], self.share[j])
+        )
         dev = 100.0 * np.asarray(counts, dtype=float) / students - self.mean
         if kind == "cv":
             return self.weight * 100.0 * share * dev**2 / self.mean**2
@@ -69,10 +73,16 @@ class LevelBalance:
 def indicator_matrix(district: District, indicators: tuple[str, ...]) -> np.ndarray:
     """Boolean (staff × indicator) matrix: who counts towards each indicator."""
     flags = indicator_flags(district.staff)
-    return np.column_stack([flags[k].to_numpy(dtype=bool) for k in indicators]) if indicators else np.zeros((len(district.staff), 0), bool)
+    return (
+        np.column_stack([flags[k].to_numpy(dtype=bool) for k in indicators])
+        if indicators
+        else np.zeros((len(district.staff), 0), bool)
+    )
 
 
-def counts_by_school(district: District, school_pos: np.ndarray, indicators: tuple[str, ...]) -> np.ndarray:
+def counts_by_school(
+    district: District, school_pos: np.ndarray, indicators: tuple[str, ...]
+) -> np.ndarray:
     """(school × indicator) counts when staff member j is at school ``school_pos[j]``."""
     flags = indicator_matrix(district, indicators)
     out = np.zeros((district.n_schools, len(indicators)), dtype=np.int64)
@@ -102,13 +112,25 @@ def level_balances(district: District, scenario: Scenario) -> list[LevelBalance]
             if mean <= 0:
                 continue
             parts.append(
-                LevelBalance(ind, lvl, scenario.balance.indicator_weight(ind), pos, share, students[pos], mean)
+                LevelBalance(
+                    ind,
+                    lvl,
+                    scenario.balance.indicator_weight(ind),
+                    pos,
+                    share,
+                    students[pos],
+                    mean,
+                )
             )
     return parts
 
 
 def evaluate_terms(
-    district: District, scenario: Scenario, school_pos: np.ndarray, distance_km: np.ndarray, moved: np.ndarray
+    district: District,
+    scenario: Scenario,
+    school_pos: np.ndarray,
+    distance_km: np.ndarray,
+    moved: np.ndarray,
 ) -> dict[str, float]:
     """The objective's terms for a plan given as each staff member's school position.
 

@@ -20,8 +20,16 @@ from .scenario import Scenario
 from .solve import Result
 
 ASSIGNMENT_COLUMNS = [
-    "staff_id", "name", "role", "stream", "subject", "key_level",
-    "from_school", "to_school", "moved", "distance_km",
+    "staff_id",
+    "name",
+    "role",
+    "stream",
+    "subject",
+    "key_level",
+    "from_school",
+    "to_school",
+    "moved",
+    "distance_km",
 ]
 METRICS = ["principals", "vice_principals", "teachers", "key_teachers", *STANDARD_MIN]
 
@@ -39,7 +47,17 @@ def schools_table(district: District, assignments: pd.DataFrame) -> pd.DataFrame
     before = school_indicators(district)
     after = school_indicators(district, plan_school_of(district, assignments))
     out = pd.DataFrame(index=sch.index)
-    for col in ("name", "zone", "group", "level", "locality", "tier", "students", "primary_students", "junior_students"):
+    for col in (
+        "name",
+        "zone",
+        "group",
+        "level",
+        "locality",
+        "tier",
+        "students",
+        "primary_students",
+        "junior_students",
+    ):
         out[col] = sch[col]
     for m in METRICS:
         out[f"{m}_before"] = before[m]
@@ -77,29 +95,34 @@ def summary(district: District, scenario: Scenario, result: Result, schools: pd.
     before = coefficients(district, side(schools, "before"))
     after = coefficients(district, side(schools, "after"))
     w = scenario.weights
-    return _clean({
-        "status": result.status.value,
-        "objective": result.objective,
-        "best_bound": result.best_bound,
-        "gap": result.gap,
-        "solve_seconds": round(result.solve_seconds, 3),
-        "build_seconds": round(result.build_seconds, 3),
-        "counts": {
-            "staff": len(district.staff),
-            "schools": district.n_schools,
-            "eligible": len(a),
-            "eligible_by_stream": a.groupby("stream").size().to_dict(),
-            "moved": int(moved.sum()),
-            "moved_by_stream": a[moved].groupby("stream").size().to_dict(),
-        },
-        "coefficients": {
-            ind: {lvl: {"before": before[ind][lvl], "after": after[ind][lvl]} for lvl in before[ind]}
-            for ind in before
-        },
-        "terms": {t: {"weight": getattr(w, t), "value": v} for t, v in result.terms.items()},
-        "stats": result.stats,
-        "scenario": scenario.resolved(),
-    })
+    return _clean(
+        {
+            "status": result.status.value,
+            "objective": result.objective,
+            "best_bound": result.best_bound,
+            "gap": result.gap,
+            "solve_seconds": round(result.solve_seconds, 3),
+            "build_seconds": round(result.build_seconds, 3),
+            "counts": {
+                "staff": len(district.staff),
+                "schools": district.n_schools,
+                "eligible": len(a),
+                "eligible_by_stream": a.groupby("stream").size().to_dict(),
+                "moved": int(moved.sum()),
+                "moved_by_stream": a[moved].groupby("stream").size().to_dict(),
+            },
+            "coefficients": {
+                ind: {
+                    lvl: {"before": before[ind][lvl], "after": after[ind][lvl]}
+                    for lvl in before[ind]
+                }
+                for ind in before
+            },
+            "terms": {t: {"weight": getattr(w, t), "value": v} for t, v in result.terms.items()},
+            "stats": result.stats,
+            "scenario": scenario.resolved(),
+        }
+    )
 
 
 def write_atomically(out: Path, force: bool, fill: Callable[[Path], None]) -> Path:
@@ -110,7 +133,12 @@ def write_atomically(out: Path, force: bool, fill: Callable[[Path], None]) -> Pa
     """
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
-        raise InputError(Problem(file=str(out), message="output folder exists and is not empty; use --force to replace it"))
+        raise InputError(
+            Problem(
+                file=str(out),
+                message="output folder exists and is not empty; use --force to replace it",
+            )
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
@@ -149,8 +177,15 @@ def write_file_atomically(path: Path, fill: Callable[[Path], None]) -> Path:
 EXPLAIN_BUDGET_S = 30.0
 
 
-def write_plan(district: District, scenario: Scenario, result: Result, out: Path, force: bool = False,
-               replan: dict | None = None, explain: bool = True) -> Path:
+def write_plan(
+    district: District,
+    scenario: Scenario,
+    result: Result,
+    out: Path,
+    force: bool = False,
+    replan: dict | None = None,
+    explain: bool = True,
+) -> Path:
     """Write ``assignments.csv``, ``schools.csv``, ``summary.json`` and ``explain.json``
     (the score analysis of :mod:`solver.explain`) into ``out``. ``replan`` (from
     :func:`solver.replan.replan`) goes into ``summary.json`` under ``replan``."""
@@ -162,8 +197,14 @@ def write_plan(district: District, scenario: Scenario, result: Result, out: Path
     if explain:
         from .explain import explain_plan
 
-        analysis = explain_plan(district, scenario, result.assignments, elig=result.eligibility,
-                                status=result.status.value, time_budget_s=EXPLAIN_BUDGET_S)
+        analysis = explain_plan(
+            district,
+            scenario,
+            result.assignments,
+            elig=result.eligibility,
+            status=result.status.value,
+            time_budget_s=EXPLAIN_BUDGET_S,
+        )
 
     def fill(tmp: Path) -> None:
         a = result.assignments.copy()
@@ -172,7 +213,9 @@ def write_plan(district: District, scenario: Scenario, result: Result, out: Path
         a["moved"] = a["moved"].map({True: "true", False: "false"})
         a.to_csv(tmp / "assignments.csv", index=False)
         schools.to_csv(tmp / "schools.csv")
-        (tmp / "summary.json").write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        (tmp / "summary.json").write_text(
+            json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
         if analysis is not None:
             write_json(tmp / "explain.json", analysis)
 
@@ -181,7 +224,9 @@ def write_plan(district: District, scenario: Scenario, result: Result, out: Path
 
 def write_json(path: Path, data: dict) -> None:
     """Write JSON (UTF-8, indented, NaN as null)."""
-    Path(path).write_text(json.dumps(_clean(data), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    Path(path).write_text(
+        json.dumps(_clean(data), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
 
 
 def write_diagnosis(path: Path, diagnosis: dict) -> Path:

@@ -55,7 +55,9 @@ def old_decisions(built: RotationModel, old: pd.DataFrame) -> tuple[list, list[d
     ppl = built.people
     n_s = len(ids)
     pairs = built.pairs
-    key_to_pair = pd.Series(np.arange(len(pairs)), index=pairs["p"].to_numpy() * n_s + pairs["s"].to_numpy())
+    key_to_pair = pd.Series(
+        np.arange(len(pairs)), index=pairs["p"].to_numpy() * n_s + pairs["s"].to_numpy()
+    )
     same: list = [None] * len(ppl)
     forced: list[dict] = []
     old = old.copy()
@@ -86,8 +88,18 @@ def old_decisions(built: RotationModel, old: pd.DataFrame) -> tuple[list, list[d
             if moves is None:
                 moves = permitted_moves(d, built.scenario, built.elig)
             rules = moves.blocking(p, s) if moves.people.index[p] == ppl.index[p] else []
-            why = ", ".join(rules) if rules and rules != ["home"] else "not a candidate (max_candidates)"
-            forced.append({"staff_id": sid, "old": _where(frm, to), "reason": f"move no longer permitted ({why})"})
+            why = (
+                ", ".join(rules)
+                if rules and rules != ["home"]
+                else "not a candidate (max_candidates)"
+            )
+            forced.append(
+                {
+                    "staff_id": sid,
+                    "old": _where(frm, to),
+                    "reason": f"move no longer permitted ({why})",
+                }
+            )
             continue
         same[p] = built.x[int(i)]
     cancelled = []
@@ -100,7 +112,9 @@ def old_decisions(built: RotationModel, old: pd.DataFrame) -> tuple[list, list[d
             reason = "gone from the data"
         else:
             reason = f"no longer eligible ({built.elig.at[sid, 'reason']})"
-        cancelled.append({"staff_id": sid, "old": _where(frm, to), "moved": to != frm, "reason": reason})
+        cancelled.append(
+            {"staff_id": sid, "old": _where(frm, to), "moved": to != frm, "reason": reason}
+        )
     return same, forced, cancelled
 
 
@@ -113,8 +127,13 @@ def _hint_old(built: RotationModel, same: list) -> None:
             m.add_hint(lit, True)
 
 
-def replan(district: District, scenario: Scenario, old: pd.DataFrame | str | Path,
-           progress: ProgressFn | None = None, source: str | None = None) -> tuple[Result, dict[str, Any]]:
+def replan(
+    district: District,
+    scenario: Scenario,
+    old: pd.DataFrame | str | Path,
+    progress: ProgressFn | None = None,
+    source: str | None = None,
+) -> tuple[Result, dict[str, Any]]:
     """Plan again, changing as few decisions of the earlier plan ``old`` as possible.
 
     Parameters
@@ -165,8 +184,10 @@ def replan(district: District, scenario: Scenario, old: pd.DataFrame | str | Pat
     minimal = code == cp_model.OPTIMAL
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         fewest = int(round(solver.objective_value))
-        say(f"re-plan stage 1: {fewest + n_forced} decision(s) must change "
-            f"({'proven fewest' if minimal else 'best found'}), {stage1_seconds:.1f} s")
+        say(
+            f"re-plan stage 1: {fewest + n_forced} decision(s) must change "
+            f"({'proven fewest' if minimal else 'best found'}), {stage1_seconds:.1f} s"
+        )
         # Stage 2: hold the number of changes, optimise the objective from the stage-1 plan.
         model.add(changes <= fewest)
         values = list(solver.response_proto.solution)
@@ -176,7 +197,9 @@ def replan(district: District, scenario: Scenario, old: pd.DataFrame | str | Pat
         hint.values.extend(values)
     else:
         fewest = None
-        say("re-plan stage 1 found no plan in time; optimising from the earlier plan without the bound")
+        say(
+            "re-plan stage 1 found no plan in time; optimising from the earlier plan without the bound"
+        )
         _hint_old(built, same)
     model.minimize(cp_model.LinearExpr.sum([built.obj_coef[t] * built.terms[t][0] for t in TERMS]))
     # Stage 2 searches this model itself: solve.run's LP-guided path for big models searches a
@@ -187,14 +210,27 @@ def replan(district: District, scenario: Scenario, old: pd.DataFrame | str | Pat
     t2 = time.perf_counter()
     code2 = solver2.solve(model, _Progress(say) if progress else None)
     _check(code2, built)
-    result = _result(built, solver2, code2, built.elig, build_seconds, time.perf_counter() - t2 + stage1_seconds)
-    report = _report(built, result, old, same, forced, cancelled, fewest, minimal, source, stage1_seconds)
+    result = _result(
+        built, solver2, code2, built.elig, build_seconds, time.perf_counter() - t2 + stage1_seconds
+    )
+    report = _report(
+        built, result, old, same, forced, cancelled, fewest, minimal, source, stage1_seconds
+    )
     return result, report
 
 
-def _report(built: RotationModel, result: Result, old: pd.DataFrame, same: list, forced: list[dict],
-            cancelled: list[dict], fewest: int | None, minimal: bool, source: str | None,
-            stage1_seconds: float) -> dict[str, Any]:
+def _report(
+    built: RotationModel,
+    result: Result,
+    old: pd.DataFrame,
+    same: list,
+    forced: list[dict],
+    cancelled: list[dict],
+    fewest: int | None,
+    minimal: bool,
+    source: str | None,
+    stage1_seconds: float,
+) -> dict[str, Any]:
     a = result.assignments
     ppl = built.people
     old = old.copy()
@@ -210,11 +246,23 @@ def _report(built: RotationModel, result: Result, old: pd.DataFrame, same: list,
             old_to = str(old.at[sid, "to_school"])
             if old_to == str(a.at[sid, "to_school"]):
                 continue
-            changed.append({"staff_id": sid, "old": _where(str(old.at[sid, "from_school"]), old_to), "new": new,
-                            "reason": None})
+            changed.append(
+                {
+                    "staff_id": sid,
+                    "old": _where(str(old.at[sid, "from_school"]), old_to),
+                    "new": new,
+                    "reason": None,
+                }
+            )
         elif bool(a.at[sid, "moved"]):
-            changed.append({"staff_id": sid, "old": f"stays at {a.at[sid, 'from_school']} (not in the earlier plan)",
-                            "new": new, "reason": "not in the earlier plan (newly eligible or new)"})
+            changed.append(
+                {
+                    "staff_id": sid,
+                    "old": f"stays at {a.at[sid, 'from_school']} (not in the earlier plan)",
+                    "new": new,
+                    "reason": "not in the earlier plan (newly eligible or new)",
+                }
+            )
     # knock-on: a change at a school touched by a forced change or a cancelled move
     touched: dict[str, list[str]] = {}
     for item in forced + [c for c in cancelled if c["moved"]]:
@@ -222,11 +270,18 @@ def _report(built: RotationModel, result: Result, old: pd.DataFrame, same: list,
             touched.setdefault(school, []).append(f"{item['staff_id']} ({item['reason']})")
     for c in changed:
         if c["reason"] is None:
-            near = [x for s in _schools_of(c["old"]) + _schools_of(c["new"]) for x in touched.get(s, [])]
+            near = [
+                x for s in _schools_of(c["old"]) + _schools_of(c["new"]) for x in touched.get(s, [])
+            ]
             near = list(dict.fromkeys(x for x in near if not x.startswith(c["staff_id"] + " ")))
-            c["reason"] = ("needed to keep the rules after " + ", ".join(near[:3])) if near else \
-                "needed to keep the rules (the data or rules changed)"
-    kinds = Counter(_kind(c["reason"]) for c in changed) + Counter(_kind(c["reason"]) for c in cancelled)
+            c["reason"] = (
+                ("needed to keep the rules after " + ", ".join(near[:3]))
+                if near
+                else "needed to keep the rules (the data or rules changed)"
+            )
+    kinds = Counter(_kind(c["reason"]) for c in changed) + Counter(
+        _kind(c["reason"]) for c in cancelled
+    )
     moved_cancelled = sum(1 for c in cancelled if c["moved"])
     return {
         "from": source,
@@ -257,10 +312,15 @@ def _kind(reason: str) -> str:
     """The reason's category for ``by_reason``."""
     if reason.startswith("needed to keep the rules after"):
         return "knock-on"
-    for key, kind in (("needed to keep the rules", "rules or data changed"), ("gone from the data", "gone from the data"),
-                      ("no longer eligible", "no longer eligible"), ("is gone", "school gone"),
-                      ("school changed", "school changed in the data"), ("no longer permitted", "move no longer permitted"),
-                      ("not in the earlier plan", "not in the earlier plan")):
+    for key, kind in (
+        ("needed to keep the rules", "rules or data changed"),
+        ("gone from the data", "gone from the data"),
+        ("no longer eligible", "no longer eligible"),
+        ("is gone", "school gone"),
+        ("school changed", "school changed in the data"),
+        ("no longer permitted", "move no longer permitted"),
+        ("not in the earlier plan", "not in the earlier plan"),
+    ):
         if key in reason:
             return kind
     return "other"
@@ -268,9 +328,15 @@ def _kind(reason: str) -> str:
 
 def format_report(report: dict[str, Any]) -> str:
     """One paragraph for the terminal."""
-    lines = [f"re-planned from {report['from']}: {report['changes']} of {report['eligible']} decisions changed"
-             + ("" if report["changes_minimal"] else " (fewest not proven)")
-             + (f", {report['cancelled_moves']} earlier move(s) cancelled" if report["cancelled_moves"] else "")]
+    lines = [
+        f"re-planned from {report['from']}: {report['changes']} of {report['eligible']} decisions changed"
+        + ("" if report["changes_minimal"] else " (fewest not proven)")
+        + (
+            f", {report['cancelled_moves']} earlier move(s) cancelled"
+            if report["cancelled_moves"]
+            else ""
+        )
+    ]
     if report["by_reason"]:
         lines.append("  " + ", ".join(f"{k}: {v}" for k, v in sorted(report["by_reason"].items())))
     for c in report["changed"][:15]:

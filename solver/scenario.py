@@ -90,7 +90,10 @@ class Quotas(_Section):
     school_outflow_max: float = 0.15
 
     _check = field_validator(
-        "teacher_rotation_min", "key_share_of_rotated_min", "principal_rotation_min", "school_outflow_max"
+        "teacher_rotation_min",
+        "key_share_of_rotated_min",
+        "principal_rotation_min",
+        "school_outflow_max",
     )(_share)
 
 
@@ -220,7 +223,9 @@ def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
             return []
         ann = field.annotation
         candidates = [ann, *getattr(ann, "__args__", ())]
-        nxt = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        nxt = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
         if nxt is None:
             return []
         model = nxt
@@ -239,8 +244,12 @@ def _problems(err: ValidationError, file: str) -> list[Problem]:
             out.append(Problem(file=file, key=key, message=f"unknown key{hint}"))
         else:
             out.append(
-                Problem(file=file, key=key, message=e["msg"], value=e.get("input")
-                        if not isinstance(e.get("input"), dict) else None)
+                Problem(
+                    file=file,
+                    key=key,
+                    message=e["msg"],
+                    value=e.get("input") if not isinstance(e.get("input"), dict) else None,
+                )
             )
     return out
 
@@ -263,7 +272,9 @@ def load_scenario(path: str | Path) -> Scenario:
     return parse_scenario(raw, base=path.parent, file=str(path))
 
 
-def parse_scenario(raw: dict[str, Any], base: Path | None = None, file: str = "scenario") -> Scenario:
+def parse_scenario(
+    raw: dict[str, Any], base: Path | None = None, file: str = "scenario"
+) -> Scenario:
     """Validate a scenario given as a dict (as read from TOML)."""
     try:
         sc = Scenario.model_validate(raw)

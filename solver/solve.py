@@ -110,9 +110,14 @@ def solver_parameters(scenario: Scenario) -> cp_model.CpSolver:
     return solver
 
 
-def build(district: District, scenario: Scenario, progress: ProgressFn | None = None,
-          warm_start: bool = True, elig: pd.DataFrame | None = None,
-          masks: MoveMasks | None = None) -> tuple[RotationModel, float]:
+def build(
+    district: District,
+    scenario: Scenario,
+    progress: ProgressFn | None = None,
+    warm_start: bool = True,
+    elig: pd.DataFrame | None = None,
+    masks: MoveMasks | None = None,
+) -> tuple[RotationModel, float]:
     """Build the model (and, for big ones, its warm start); returns it and the build seconds.
 
     ``elig`` and ``masks`` (for that eligibility) are reused when given."""
@@ -135,7 +140,9 @@ def build(district: District, scenario: Scenario, progress: ProgressFn | None = 
             built.add_hint(choice)
             ok = built.complete_hint()
             built.warm_choice = choice if ok else None
-            say(f"warm start: {int((choice >= 0).sum())} moves by paired exchange ({'used' if ok else 'rejected'})")
+            say(
+                f"warm start: {int((choice >= 0).sum())} moves by paired exchange ({'used' if ok else 'rejected'})"
+            )
     return built, build_seconds
 
 
@@ -161,8 +168,11 @@ def _guided(built: RotationModel, say: ProgressFn, progress: ProgressFn | None, 
 
     # The LP is the search's guide and bound: most of the time goes to it (40,000 staff:
     # about 20 s of 60), CP-SAT then needs little on the restricted model.
-    lp = relaxation(built.model.proto, max(1.0, LP_SHARE * (deadline - time.perf_counter())),
-                    built.scenario.solver.workers)
+    lp = relaxation(
+        built.model.proto,
+        max(1.0, LP_SHARE * (deadline - time.perf_counter())),
+        built.scenario.solver.workers,
+    )
     if lp is None:
         return None
     bound, values = lp
@@ -171,7 +181,9 @@ def _guided(built: RotationModel, say: ProgressFn, progress: ProgressFn | None, 
     if built.warm_choice is not None:
         keep.append(built.warm_choice[built.warm_choice >= 0])
     keys = np.unique(built.pair_keys(np.unique(np.concatenate(keep))))
-    small = RotationModel(built.district, built.scenario, elig=built.elig, restrict=keys, masks=built.masks)
+    small = RotationModel(
+        built.district, built.scenario, elig=built.elig, restrict=keys, masks=built.masks
+    )
     small.add_hint(small.choice_from(built, x_values > 0.5))
     say(f"LP bound {bound / OBJ_UNIT:.4f}; searching the {len(small.pairs)} moves the LP uses")
     solver, code, _ = _search(small, deadline - time.perf_counter(), progress and say)
@@ -193,8 +205,12 @@ def _check(code, built: RotationModel) -> None:
         )
 
 
-def run(built: RotationModel, progress: ProgressFn | None = None, build_seconds: float = 0.0,
-        guided: bool = True) -> Result:
+def run(
+    built: RotationModel,
+    progress: ProgressFn | None = None,
+    build_seconds: float = 0.0,
+    guided: bool = True,
+) -> Result:
     """Solve a built model with the scenario's solver settings and return the plan.
 
     Big models (``HINT_MIN_PAIRS`` candidate moves or more) are searched through their
@@ -218,22 +234,46 @@ def run(built: RotationModel, progress: ProgressFn | None = None, build_seconds:
         if found is not None and found[3] in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             lp_bound, small, solver, code = found
             left = deadline - time.perf_counter()
-            if (left > 0.1 * built.scenario.solver.time_limit_s and len(built.pairs) <= FULL_SEARCH_MAX_PAIRS
-                    and solver.objective_value / OBJ_UNIT > lp_bound + 1e-6):
+            if (
+                left > 0.1 * built.scenario.solver.time_limit_s
+                and len(built.pairs) <= FULL_SEARCH_MAX_PAIRS
+                and solver.objective_value / OBJ_UNIT > lp_bound + 1e-6
+            ):
                 # Time left: the full model, started from the restricted plan, may improve it
                 # and prove a better bound.
-                say(f"restricted plan {solver.objective_value / OBJ_UNIT:.4f}; searching the full model from it")
-                built.add_hint(built.choice_from(small, solver.boolean_values(small.x).to_numpy(dtype=bool)))
+                say(
+                    f"restricted plan {solver.objective_value / OBJ_UNIT:.4f}; searching the full model from it"
+                )
+                built.add_hint(
+                    built.choice_from(small, solver.boolean_values(small.x).to_numpy(dtype=bool))
+                )
                 if built.complete_hint():
-                    full, full_code, _ = _search(built, deadline - time.perf_counter(), progress and say)
+                    full, full_code, _ = _search(
+                        built, deadline - time.perf_counter(), progress and say
+                    )
                     if full_code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                        return _result(built, full, full_code, built.elig, build_seconds,
-                                       time.perf_counter() - t0, lp_bound=lp_bound)
+                        return _result(
+                            built,
+                            full,
+                            full_code,
+                            built.elig,
+                            build_seconds,
+                            time.perf_counter() - t0,
+                            lp_bound=lp_bound,
+                        )
             # The restricted model's own bound and optimality say nothing of the full model:
             # the plan is optimal only when it meets the LP bound.
             tight = solver.objective_value / OBJ_UNIT <= lp_bound + 1e-9 * max(1.0, abs(lp_bound))
-            return _result(small, solver, cp_model.OPTIMAL if tight else cp_model.FEASIBLE, built.elig,
-                           build_seconds, time.perf_counter() - t0, lp_bound=lp_bound, own_bound=False)
+            return _result(
+                small,
+                solver,
+                cp_model.OPTIMAL if tight else cp_model.FEASIBLE,
+                built.elig,
+                build_seconds,
+                time.perf_counter() - t0,
+                lp_bound=lp_bound,
+                own_bound=False,
+            )
         say("LP-guided search found no plan; searching the full model")
     solver, code, _ = _search(built, deadline - time.perf_counter(), progress and say)
     _check(code, built)
@@ -268,11 +308,25 @@ def solve(
     return run(built, progress, build_seconds)
 
 
-def _result(built: RotationModel, solver: cp_model.CpSolver, code, elig, build_s, solve_s,
-            lp_bound: float | None = None, own_bound: bool = True) -> Result:
+def _result(
+    built: RotationModel,
+    solver: cp_model.CpSolver,
+    code,
+    elig,
+    build_s,
+    solve_s,
+    lp_bound: float | None = None,
+    own_bound: bool = True,
+) -> Result:
     ppl, pairs = built.people, built.pairs
-    stay = solver.boolean_values(built.stay).to_numpy(dtype=bool) if len(built.stay) else np.zeros(0, bool)
-    chosen = solver.boolean_values(built.x).to_numpy(dtype=bool) if len(built.x) else np.zeros(0, bool)
+    stay = (
+        solver.boolean_values(built.stay).to_numpy(dtype=bool)
+        if len(built.stay)
+        else np.zeros(0, bool)
+    )
+    chosen = (
+        solver.boolean_values(built.x).to_numpy(dtype=bool) if len(built.x) else np.zeros(0, bool)
+    )
     dest = ppl["home"].to_numpy().copy()
     dist = np.zeros(len(ppl))
     sel = pairs[chosen]
@@ -306,8 +360,13 @@ def _result(built: RotationModel, solver: cp_model.CpSolver, code, elig, build_s
         status=SolveStatus.OPTIMAL if code == cp_model.OPTIMAL else SolveStatus.FEASIBLE,
         objective=objective_value(built.scenario, terms),
         # the model's bound, in its integer scaling (never above the plan's exact value)
-        best_bound=min(max(solver.best_objective_bound / OBJ_UNIT if own_bound else -np.inf, lp_bound or -np.inf),
-                       objective_value(built.scenario, terms)),
+        best_bound=min(
+            max(
+                solver.best_objective_bound / OBJ_UNIT if own_bound else -np.inf,
+                lp_bound or -np.inf,
+            ),
+            objective_value(built.scenario, terms),
+        ),
         solve_seconds=solve_s,
         build_seconds=build_s,
         assignments=assignments,
@@ -319,6 +378,8 @@ def _result(built: RotationModel, solver: cp_model.CpSolver, code, elig, build_s
             "candidates_per_teacher": float(getattr(built, "candidates_limit", 0) or 0),
             "variables": float(len(built.model.proto.variables)),
             "constraints": float(len(built.model.proto.constraints)),
-            "deterministic_time": solver.deterministic_time if hasattr(solver, "deterministic_time") else float("nan"),
+            "deterministic_time": solver.deterministic_time
+            if hasattr(solver, "deterministic_time")
+            else float("nan"),
         },
     )

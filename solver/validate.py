@@ -74,9 +74,20 @@ from .indicators import (
 from .scenario import Scenario
 
 RULES: tuple[str, ...] = (
-    "eligible_rows", "posts_filled", "subject_staffing", "same_level", "scope", "commute",
-    "teacher_rotation_min", "key_share_of_rotated_min", "principal_rotation_min",
-    "school_outflow_max", "urban_to_rural_min", "rural_to_urban_min", "max_cv", "min_per_100",
+    "eligible_rows",
+    "posts_filled",
+    "subject_staffing",
+    "same_level",
+    "scope",
+    "commute",
+    "teacher_rotation_min",
+    "key_share_of_rotated_min",
+    "principal_rotation_min",
+    "school_outflow_max",
+    "urban_to_rural_min",
+    "rural_to_urban_min",
+    "max_cv",
+    "min_per_100",
     "pins",
 )
 PLAN_RULES: tuple[str, ...] = ("plan_files", "schools_table", "summary")
@@ -116,7 +127,9 @@ def _ids(values: Iterable) -> tuple[str, ...]:
 def _as_bool(s: pd.Series) -> pd.Series:
     if s.dtype == bool:
         return s
-    return s.map(lambda v: v if isinstance(v, bool | np.bool_) else str(v).strip().lower() in ("true", "1"))
+    return s.map(
+        lambda v: v if isinstance(v, bool | np.bool_) else str(v).strip().lower() in ("true", "1")
+    )
 
 
 class _Plan:
@@ -155,7 +168,9 @@ class _Plan:
         return _ids(self.district.staff.index[sel.to_numpy()])
 
 
-def validate_plan(district: District, scenario: Scenario, assignments: pd.DataFrame) -> list[Violation]:
+def validate_plan(
+    district: District, scenario: Scenario, assignments: pd.DataFrame
+) -> list[Violation]:
     """Every rule the plan breaks.
 
     Parameters
@@ -174,7 +189,16 @@ def validate_plan(district: District, scenario: Scenario, assignments: pd.DataFr
     elig = eligibility(district, scenario)
     out = _eligible_rows(district, elig, assignments)
     plan = _Plan(district, assignments)
-    for check in (_posts_filled, _subject_staffing, _moves, _quotas, _outflow, _flows, _balance, _pins):
+    for check in (
+        _posts_filled,
+        _subject_staffing,
+        _moves,
+        _quotas,
+        _outflow,
+        _flows,
+        _balance,
+        _pins,
+    ):
         out += check(district, scenario, plan, elig)
     return out
 
@@ -182,10 +206,14 @@ def validate_plan(district: District, scenario: Scenario, assignments: pd.DataFr
 # ----------------------------------------------------------------------------- rules
 
 
-def _eligible_rows(district: District, elig: pd.DataFrame, assignments: pd.DataFrame) -> list[Violation]:
+def _eligible_rows(
+    district: District, elig: pd.DataFrame, assignments: pd.DataFrame
+) -> list[Violation]:
     out: list[Violation] = []
     staff = district.staff
-    missing_cols = [c for c in ("from_school", "to_school", "moved") if c not in assignments.columns]
+    missing_cols = [
+        c for c in ("from_school", "to_school", "moved") if c not in assignments.columns
+    ]
     if missing_cols:
         raise ValueError(f"assignments lack the columns {', '.join(missing_cols)}")
     a = assignments.copy()
@@ -200,23 +228,50 @@ def _eligible_rows(district: District, elig: pd.DataFrame, assignments: pd.DataF
     a = a[a.index.isin(staff.index)]
     eligible = elig.index[elig["eligible"].to_numpy()].astype(str)
     for sid in a.index[~a.index.isin(eligible)]:
-        out.append(Violation(rule, f"staff {sid} is not eligible ({elig.at[sid, 'reason']}) but has a row",
-                             (sid,), (str(staff.at[sid, "school_id"]),)))
+        out.append(
+            Violation(
+                rule,
+                f"staff {sid} is not eligible ({elig.at[sid, 'reason']}) but has a row",
+                (sid,),
+                (str(staff.at[sid, "school_id"]),),
+            )
+        )
     for sid in eligible[~eligible.isin(a.index)]:
-        out.append(Violation(rule, f"eligible staff {sid} has no row", (sid,),
-                             (str(staff.at[sid, "school_id"]),)))
+        out.append(
+            Violation(
+                rule, f"eligible staff {sid} has no row", (sid,), (str(staff.at[sid, "school_id"]),)
+            )
+        )
     cur = staff["school_id"].reindex(a.index).astype(str)
     frm, to = a["from_school"].astype(str), a["to_school"].astype(str)
     for sid in a.index[(frm != cur).to_numpy()]:
-        out.append(Violation(rule, f"staff {sid}: from_school {frm[sid]} but works at {cur[sid]}",
-                             (sid,), _ids([cur[sid], frm[sid]])))
+        out.append(
+            Violation(
+                rule,
+                f"staff {sid}: from_school {frm[sid]} but works at {cur[sid]}",
+                (sid,),
+                _ids([cur[sid], frm[sid]]),
+            )
+        )
     moved = _as_bool(a["moved"])
     for sid in a.index[(moved != (to != frm)).to_numpy()]:
-        out.append(Violation(rule, f"staff {sid}: moved is {bool(moved[sid])} but goes from {frm[sid]} to {to[sid]}",
-                             (sid,), _ids([frm[sid], to[sid]])))
+        out.append(
+            Violation(
+                rule,
+                f"staff {sid}: moved is {bool(moved[sid])} but goes from {frm[sid]} to {to[sid]}",
+                (sid,),
+                _ids([frm[sid], to[sid]]),
+            )
+        )
     for sid in a.index[~to.isin(district.schools.index).to_numpy()]:
-        out.append(Violation(rule, f"staff {sid}: to_school {to[sid]} is not a school of the district",
-                             (sid,), (to[sid],)))
+        out.append(
+            Violation(
+                rule,
+                f"staff {sid}: to_school {to[sid]} is not a school of the district",
+                (sid,),
+                (to[sid],),
+            )
+        )
     return out
 
 
@@ -228,11 +283,14 @@ def _posts_filled(district, scenario, plan: _Plan, elig) -> list[Violation]:
         before = plan.before[mask].value_counts().reindex(ids, fill_value=0)
         after = plan.after[mask].value_counts().reindex(ids, fill_value=0)
         for s in ids[(before != after).to_numpy()]:
-            out.append(Violation(
-                "posts_filled",
-                f"school {s} has {after[s]} {role.replace('_', ' ')}(s) after the plan, {before[s]} before",
-                plan.touching(mask, s), (str(s),),
-            ))
+            out.append(
+                Violation(
+                    "posts_filled",
+                    f"school {s} has {after[s]} {role.replace('_', ' ')}(s) after the plan, {before[s]} before",
+                    plan.touching(mask, s),
+                    (str(s),),
+                )
+            )
     return out
 
 
@@ -249,7 +307,11 @@ def _subject_staffing(district, scenario: Scenario, plan: _Plan, elig) -> list[V
     after = before.copy()
     np.add.at(before, (ids.get_indexer(plan.before[teach])[ok], j[ok]), 1)
     np.add.at(after, (ids.get_indexer(plan.after[teach])[ok], j[ok]), 1)
-    demand = district.demand_matrix().reindex(index=ids, columns=subjects).to_numpy() if len(district.demand) else before
+    demand = (
+        district.demand_matrix().reindex(index=ids, columns=subjects).to_numpy()
+        if len(district.demand)
+        else before
+    )
     cells = set(zip(*np.nonzero(after != before), strict=True))
     for sid in district.staff.index[(plan.moved & teach).to_numpy()]:
         k = subjects.get_loc(subject[sid])
@@ -259,12 +321,15 @@ def _subject_staffing(district, scenario: Scenario, plan: _Plan, elig) -> list[V
         s, subj = ids[i], subjects[k]
         have, want = int(after[i, k]), int(demand[i, k])
         if abs(have - want) > tol:
-            out.append(Violation(
-                "subject_staffing",
-                f"school {s} has {have} {subj} teacher(s) after the plan (before {int(before[i, k])}), "
-                f"demand {want} ± {tol}",
-                plan.touching(teach & (subject == subj), s), (str(s),),
-            ))
+            out.append(
+                Violation(
+                    "subject_staffing",
+                    f"school {s} has {have} {subj} teacher(s) after the plan (before {int(before[i, k])}), "
+                    f"demand {want} ± {tol}",
+                    plan.touching(teach & (subject == subj), s),
+                    (str(s),),
+                )
+            )
     return out
 
 
@@ -282,28 +347,54 @@ def _moves(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]:
     lv_a, lv_b = sch["level"].reindex(frm).to_numpy(), sch["level"].reindex(to).to_numpy()
     zone_a, zone_b = sch["zone"].reindex(frm).to_numpy(), sch["zone"].reindex(to).to_numpy()
     grp_a, grp_b = sch["group"].reindex(frm).to_numpy(), sch["group"].reindex(to).to_numpy()
-    dist = haversine_km(staff.loc[movers, "home_lat"], staff.loc[movers, "home_lon"],
-                        sch["lat"].reindex(to), sch["lon"].reindex(to))
+    dist = haversine_km(
+        staff.loc[movers, "home_lat"],
+        staff.loc[movers, "home_lon"],
+        sch["lat"].reindex(to),
+        sch["lon"].reindex(to),
+    )
     for k, pid in enumerate(movers):
         pid, a, b = str(pid), str(frm[k]), str(to[k])
         if sc.same_level and not (lv_a[k] == lv_b[k] or "nine_year" in (lv_a[k], lv_b[k])):
-            out.append(Violation("same_level", f"staff {pid} moves from a {lv_a[k]} school ({a}) "
-                                 f"to a {lv_b[k]} school ({b})", (pid,), (a, b)))
+            out.append(
+                Violation(
+                    "same_level",
+                    f"staff {pid} moves from a {lv_a[k]} school ({a}) to a {lv_b[k]} school ({b})",
+                    (pid,),
+                    (a, b),
+                )
+            )
         family = "teachers" if plan.role[pid] == "teacher" else "principals"
         scope = getattr(sc, family)
         same_zone = zone_a[k] == zone_b[k]
         same_group = grp_a[k] == grp_b[k] and grp_a[k] != ""
         ok = {
-            "district": True, "cross_zone": not same_zone, "within_zone": same_zone,
-            "cross_group": not same_group, "within_group": same_group,
+            "district": True,
+            "cross_zone": not same_zone,
+            "within_zone": same_zone,
+            "cross_group": not same_group,
+            "within_group": same_group,
         }[scope]
         if not ok:
-            out.append(Violation(
-                "scope", f"staff {pid} moves from {a} (zone {zone_a[k]}, group {grp_a[k] or '-'}) to {b} "
-                f"(zone {zone_b[k]}, group {grp_b[k] or '-'}), but scope.{family} is {scope}", (pid,), (a, b)))
+            out.append(
+                Violation(
+                    "scope",
+                    f"staff {pid} moves from {a} (zone {zone_a[k]}, group {grp_a[k] or '-'}) to {b} "
+                    f"(zone {zone_b[k]}, group {grp_b[k] or '-'}), but scope.{family} is {scope}",
+                    (pid,),
+                    (a, b),
+                )
+            )
         if dist[k] > scenario.commute.max_km + TOL:
-            out.append(Violation("commute", f"staff {pid} would commute {dist[k]:.3f} km to {b}, "
-                                 f"more than max_km {scenario.commute.max_km:g}", (pid,), (b,)))
+            out.append(
+                Violation(
+                    "commute",
+                    f"staff {pid} would commute {dist[k]:.3f} km to {b}, "
+                    f"more than max_km {scenario.commute.max_km:g}",
+                    (pid,),
+                    (b,),
+                )
+            )
     return out
 
 
@@ -320,24 +411,48 @@ def _quotas(district, scenario: Scenario, plan: _Plan, elig: pd.DataFrame) -> li
 
     need = math.ceil(_frac(q.teacher_rotation_min) * n_teachers)
     if len(moved_t) < need:
-        out.append(Violation("teacher_rotation_min", f"{len(moved_t)} teacher(s) move, teacher_rotation_min "
-                             f"{q.teacher_rotation_min:g} of {n_teachers} eligible needs {need}", _ids(moved_t)))
+        out.append(
+            Violation(
+                "teacher_rotation_min",
+                f"{len(moved_t)} teacher(s) move, teacher_rotation_min "
+                f"{q.teacher_rotation_min:g} of {n_teachers} eligible needs {need}",
+                _ids(moved_t),
+            )
+        )
     share = _frac(q.key_share_of_rotated_min)
     if q.key_share_basis == "eligible_key":
         need = math.ceil(share * n_key)
         if len(moved_k) < need:
-            out.append(Violation("key_share_of_rotated_min", f"{len(moved_k)} key teacher(s) move, "
-                                 f"key_share_of_rotated_min {q.key_share_of_rotated_min:g} of {n_key} eligible key "
-                                 f"teachers needs {need}", _ids(moved_k)))
+            out.append(
+                Violation(
+                    "key_share_of_rotated_min",
+                    f"{len(moved_k)} key teacher(s) move, "
+                    f"key_share_of_rotated_min {q.key_share_of_rotated_min:g} of {n_key} eligible key "
+                    f"teachers needs {need}",
+                    _ids(moved_k),
+                )
+            )
     elif len(moved_k) < share * len(moved_t):
-        out.append(Violation("key_share_of_rotated_min", f"{len(moved_k)} of {len(moved_t)} moved teachers are key, "
-                             f"key_share_of_rotated_min {q.key_share_of_rotated_min:g} needs "
-                             f"{math.ceil(share * len(moved_t))}", _ids(moved_t)))
+        out.append(
+            Violation(
+                "key_share_of_rotated_min",
+                f"{len(moved_k)} of {len(moved_t)} moved teachers are key, "
+                f"key_share_of_rotated_min {q.key_share_of_rotated_min:g} needs "
+                f"{math.ceil(share * len(moved_t))}",
+                _ids(moved_t),
+            )
+        )
     need = math.ceil(_frac(q.principal_rotation_min) * n_cadres)
     if len(moved_c) < need:
-        out.append(Violation("principal_rotation_min", f"{len(moved_c)} principal(s)/vice principal(s) move, "
-                             f"principal_rotation_min {q.principal_rotation_min:g} of {n_cadres} eligible needs "
-                             f"{need}", _ids(moved_c)))
+        out.append(
+            Violation(
+                "principal_rotation_min",
+                f"{len(moved_c)} principal(s)/vice principal(s) move, "
+                f"principal_rotation_min {q.principal_rotation_min:g} of {n_cadres} eligible needs "
+                f"{need}",
+                _ids(moved_c),
+            )
+        )
     return out
 
 
@@ -351,9 +466,15 @@ def _outflow(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]
         cap = math.floor(share * int(now[s]))
         if n > cap:
             who = district.staff.index[(teach & plan.moved & (plan.before == s)).to_numpy()]
-            out.append(Violation("school_outflow_max", f"{n} of {int(now[s])} teachers leave school {s}, "
-                                 f"school_outflow_max {scenario.quotas.school_outflow_max:g} allows {cap}",
-                                 _ids(who), (str(s),)))
+            out.append(
+                Violation(
+                    "school_outflow_max",
+                    f"{n} of {int(now[s])} teachers leave school {s}, "
+                    f"school_outflow_max {scenario.quotas.school_outflow_max:g} allows {cap}",
+                    _ids(who),
+                    (str(s),),
+                )
+            )
     return out
 
 
@@ -363,16 +484,24 @@ def _flows(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]:
     movers = plan.movers
     frm = loc.reindex(plan.before[movers]).to_numpy()
     to = loc.reindex(plan.after[movers]).to_numpy()
-    for rule, src, dst in (("urban_to_rural_min", ("urban", "town"), ("rural",)),
-                           ("rural_to_urban_min", ("rural",), ("urban", "town"))):
+    for rule, src, dst in (
+        ("urban_to_rural_min", ("urban", "town"), ("rural",)),
+        ("rural_to_urban_min", ("rural",), ("urban", "town")),
+    ):
         share = _frac(getattr(scenario.flow, rule))
         out_all = np.isin(frm, src)
         out_to = out_all & np.isin(to, dst)
         if out_to.sum() < share * out_all.sum():
-            out.append(Violation(rule, f"{int(out_to.sum())} of {int(out_all.sum())} moves out of "
-                                 f"{'/'.join(src)} schools go to {'/'.join(dst)} ones, {rule} "
-                                 f"{float(share):g} needs {math.ceil(share * int(out_all.sum()))}",
-                                 _ids(movers[out_all]), _ids(plan.before[movers[out_all]])))
+            out.append(
+                Violation(
+                    rule,
+                    f"{int(out_to.sum())} of {int(out_all.sum())} moves out of "
+                    f"{'/'.join(src)} schools go to {'/'.join(dst)} ones, {rule} "
+                    f"{float(share):g} needs {math.ceil(share * int(out_all.sum()))}",
+                    _ids(movers[out_all]),
+                    _ids(plan.before[movers[out_all]]),
+                )
+            )
     return out
 
 
@@ -395,14 +524,30 @@ def _balance(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]
             cv = difference_coefficient(w, after[ind].to_numpy())
             if not math.isnan(cv) and cv > cap + TOL:
                 in_level = sch.index[w > 0]
-                who = plan.movers_where(counted & (plan.before.isin(in_level) | plan.after.isin(in_level)))
-                out.append(Violation("max_cv", f"difference coefficient of {ind} ({lvl}) is {cv:.4f} after the "
-                                     f"plan, max_cv {cap:g}", _ids(who), _ids(in_level)))
+                who = plan.movers_where(
+                    counted & (plan.before.isin(in_level) | plan.after.isin(in_level))
+                )
+                out.append(
+                    Violation(
+                        "max_cv",
+                        f"difference coefficient of {ind} ({lvl}) is {cv:.4f} after the "
+                        f"plan, max_cv {cap:g}",
+                        _ids(who),
+                        _ids(in_level),
+                    )
+                )
         if bal.min_per_100 is not None:
             low = after.index[(after[ind] < bal.min_per_100 - TOL).to_numpy()]
             for s in low:
-                out.append(Violation("min_per_100", f"school {s} has {after.at[s, ind]:.4f} {ind} after the plan, "
-                                     f"min_per_100 {bal.min_per_100:g}", plan.touching(counted, s), (str(s),)))
+                out.append(
+                    Violation(
+                        "min_per_100",
+                        f"school {s} has {after.at[s, ind]:.4f} {ind} after the plan, "
+                        f"min_per_100 {bal.min_per_100:g}",
+                        plan.touching(counted, s),
+                        (str(s),),
+                    )
+                )
     return out
 
 
@@ -424,15 +569,23 @@ def _pins(district, scenario, plan: _Plan, elig) -> list[Violation]:
         else:
             ok, want = b == str(row.school_id), f"go to {row.school_id}"
         if not ok:
-            out.append(Violation("pins", f"staff {sid} is pinned to {want} but the plan has them at {b}",
-                                 (sid,), _ids([a, b] + ([str(row.school_id)] if row.action == "to" else []))))
+            out.append(
+                Violation(
+                    "pins",
+                    f"staff {sid} is pinned to {want} but the plan has them at {b}",
+                    (sid,),
+                    _ids([a, b] + ([str(row.school_id)] if row.action == "to" else [])),
+                )
+            )
     return out
 
 
 # ----------------------------------------------------------------------------- plan folder
 
 
-def validate_plan_dir(plan_dir: str | Path, district: District, scenario: Scenario) -> list[Violation]:
+def validate_plan_dir(
+    plan_dir: str | Path, district: District, scenario: Scenario
+) -> list[Violation]:
     """Validate a plan folder: its ``assignments.csv`` against every rule, and the folder
     against itself.
 
@@ -460,7 +613,9 @@ def validate_plan_dir(plan_dir: str | Path, district: District, scenario: Scenar
         out.append(Violation("plan_files", f"{plan_dir / f} is missing"))
     table = None
     if "schools.csv" not in missing:
-        table = pd.read_csv(plan_dir / "schools.csv", dtype={"school_id": str}).set_index("school_id")
+        table = pd.read_csv(plan_dir / "schools.csv", dtype={"school_id": str}).set_index(
+            "school_id"
+        )
         out += _schools_table(district, plan, table)
     if "summary.json" not in missing:
         info = json.loads((plan_dir / "summary.json").read_text(encoding="utf-8"))
@@ -474,11 +629,21 @@ def _schools_table(district: District, plan: _Plan, table: pd.DataFrame) -> list
     absent = ids[~ids.isin(table.index)]
     extra = table.index[~table.index.isin(ids)]
     if len(absent) or len(extra):
-        out.append(Violation("schools_table", "schools.csv does not list exactly the district's schools "
-                             f"(missing {list(absent)}, extra {list(extra)})", (), _ids([*absent, *extra])))
+        out.append(
+            Violation(
+                "schools_table",
+                "schools.csv does not list exactly the district's schools "
+                f"(missing {list(absent)}, extra {list(extra)})",
+                (),
+                _ids([*absent, *extra]),
+            )
+        )
     table = table.reindex(ids)
     counts = {"before": school_counts(district), "after": school_counts(district, plan.after)}
-    values = {"before": school_indicators(district), "after": school_indicators(district, plan.after)}
+    values = {
+        "before": school_indicators(district),
+        "after": school_indicators(district, plan.after),
+    }
     for side in ("before", "after"):
         for m in ("principals", "vice_principals", "teachers", "key_teachers"):
             col = f"{m}_{side}"
@@ -488,8 +653,15 @@ def _schools_table(district: District, plan: _Plan, table: pd.DataFrame) -> list
             got = pd.to_numeric(table[col], errors="coerce")
             bad = ids[(got != counts[side][m]).to_numpy()]
             for s in bad:
-                out.append(Violation("schools_table", f"schools.csv says {col} = {got[s]} at {s}, the plan gives "
-                                     f"{counts[side].at[s, m]}", (), (str(s),)))
+                out.append(
+                    Violation(
+                        "schools_table",
+                        f"schools.csv says {col} = {got[s]} at {s}, the plan gives "
+                        f"{counts[side].at[s, m]}",
+                        (),
+                        (str(s),),
+                    )
+                )
         for ind in ("key_per_100", "pe_art_per_100", "qualified_per_100"):
             col = f"{ind}_{side}"
             if col not in table.columns:
@@ -498,8 +670,15 @@ def _schools_table(district: District, plan: _Plan, table: pd.DataFrame) -> list
             got = pd.to_numeric(table[col], errors="coerce").to_numpy(dtype=float)
             want = values[side][ind].to_numpy(dtype=float)
             for s in ids[~np.isclose(got, want, rtol=0, atol=TOL)]:
-                out.append(Violation("schools_table", f"schools.csv says {col} = {table.at[s, col]} at {s}, the plan "
-                                     f"gives {values[side].at[s, ind]}", (), (str(s),)))
+                out.append(
+                    Violation(
+                        "schools_table",
+                        f"schools.csv says {col} = {table.at[s, col]} at {s}, the plan "
+                        f"gives {values[side].at[s, ind]}",
+                        (),
+                        (str(s),),
+                    )
+                )
     return out
 
 
@@ -508,10 +687,20 @@ def _summary(info: dict, table: pd.DataFrame | None, a: pd.DataFrame) -> list[Vi
     counts = info.get("counts", {})
     moved = int(_as_bool(a["moved"]).sum())
     if counts.get("eligible") != len(a):
-        out.append(Violation("summary", f"summary.json counts {counts.get('eligible')} eligible, assignments.csv "
-                             f"has {len(a)} rows"))
+        out.append(
+            Violation(
+                "summary",
+                f"summary.json counts {counts.get('eligible')} eligible, assignments.csv "
+                f"has {len(a)} rows",
+            )
+        )
     if counts.get("moved") != moved:
-        out.append(Violation("summary", f"summary.json counts {counts.get('moved')} moved, assignments.csv has {moved}"))
+        out.append(
+            Violation(
+                "summary",
+                f"summary.json counts {counts.get('moved')} moved, assignments.csv has {moved}",
+            )
+        )
     coef = info.get("coefficients")
     if not isinstance(coef, dict):
         out.append(Violation("summary", "summary.json has no coefficients"))
@@ -523,16 +712,28 @@ def _summary(info: dict, table: pd.DataFrame | None, a: pd.DataFrame) -> list[Vi
             for side in ("before", "after"):
                 col, wcol = f"{ind}_{side}", f"{lvl}_students"
                 if col not in table.columns or wcol not in table.columns:
-                    out.append(Violation("summary", f"cannot recompute {ind} ({lvl}, {side}): schools.csv lacks "
-                                         f"{col if col not in table.columns else wcol}"))
+                    out.append(
+                        Violation(
+                            "summary",
+                            f"cannot recompute {ind} ({lvl}, {side}): schools.csv lacks "
+                            f"{col if col not in table.columns else wcol}",
+                        )
+                    )
                     continue
-                want = difference_coefficient(table[wcol].to_numpy(dtype=float), table[col].to_numpy(dtype=float))
+                want = difference_coefficient(
+                    table[wcol].to_numpy(dtype=float), table[col].to_numpy(dtype=float)
+                )
                 got = sides.get(side) if isinstance(sides, dict) else None
                 got = float("nan") if got is None else float(got)
                 same = (math.isnan(got) and not math.isfinite(want)) or abs(got - want) <= TOL
                 if not same:
-                    out.append(Violation("summary", f"summary.json gives the {side} difference coefficient of {ind} "
-                                         f"({lvl}) as {got}, schools.csv gives {want}"))
+                    out.append(
+                        Violation(
+                            "summary",
+                            f"summary.json gives the {side} difference coefficient of {ind} "
+                            f"({lvl}) as {got}, schools.csv gives {want}",
+                        )
+                    )
     return out
 
 

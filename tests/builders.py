@@ -35,13 +35,38 @@ LAT0, LON0 = 39.90, 116.40
 KM_PER_DEG_LAT = 111.2
 
 SCHOOL_FIELDS = (
-    "school_id", "name", "zone", "group", "level", "locality", "tier", "lat", "lon", "students",
-    "junior_students", "principal_posts", "vice_principal_posts",
+    "school_id",
+    "name",
+    "zone",
+    "group",
+    "level",
+    "locality",
+    "tier",
+    "lat",
+    "lon",
+    "students",
+    "junior_students",
+    "principal_posts",
+    "vice_principal_posts",
 )
 STAFF_FIELDS = (
-    "staff_id", "name", "school_id", "role", "subject", "key_level", "school_start_date",
-    "retirement_date", "birth_date", "gender", "on_payroll", "title", "above_standard_qualification",
-    "rural_years", "home_lat", "home_lon", "exempt_reason",
+    "staff_id",
+    "name",
+    "school_id",
+    "role",
+    "subject",
+    "key_level",
+    "school_start_date",
+    "retirement_date",
+    "birth_date",
+    "gender",
+    "on_payroll",
+    "title",
+    "above_standard_qualification",
+    "rural_years",
+    "home_lat",
+    "home_lon",
+    "exempt_reason",
 )
 
 
@@ -54,9 +79,18 @@ def school(school_id: str, *, km: float = 0.0, **kw: Any) -> dict[str, Any]:
     """A schools.csv row: a primary urban school in zone Z1, no group, 500 students, placed
     ``km`` north of the reference point (``lat``/``lon`` override)."""
     row: dict[str, Any] = {
-        "school_id": school_id, "name": f"school {school_id}", "zone": "Z1", "group": "",
-        "level": "primary", "locality": "urban", "tier": "average", "lat": round(km_north(km), 6),
-        "lon": LON0, "students": 500, "junior_students": "", "principal_posts": "",
+        "school_id": school_id,
+        "name": f"school {school_id}",
+        "zone": "Z1",
+        "group": "",
+        "level": "primary",
+        "locality": "urban",
+        "tier": "average",
+        "lat": round(km_north(km), 6),
+        "lon": LON0,
+        "students": 500,
+        "junior_students": "",
+        "principal_posts": "",
         "vice_principal_posts": "",
     }
     row.update(kw)
@@ -70,10 +104,22 @@ def person(staff_id: str, school_id: str, **kw: Any) -> dict[str, Any]:
     20 years to retirement), living at the school (no home coordinates). ``home_km`` places
     the home that many km north of the reference point."""
     row: dict[str, Any] = {
-        "staff_id": staff_id, "name": f"person {staff_id}", "school_id": school_id, "role": "teacher",
-        "subject": "math", "key_level": "none", "school_start_date": OLD, "retirement_date": FAR,
-        "birth_date": "", "gender": "", "on_payroll": "true", "title": "none",
-        "above_standard_qualification": "false", "rural_years": 0, "home_lat": "", "home_lon": "",
+        "staff_id": staff_id,
+        "name": f"person {staff_id}",
+        "school_id": school_id,
+        "role": "teacher",
+        "subject": "math",
+        "key_level": "none",
+        "school_start_date": OLD,
+        "retirement_date": FAR,
+        "birth_date": "",
+        "gender": "",
+        "on_payroll": "true",
+        "title": "none",
+        "above_standard_qualification": "false",
+        "rural_years": 0,
+        "home_lat": "",
+        "home_lon": "",
         "exempt_reason": "",
     }
     home_km = kw.pop("home_km", None)
@@ -152,8 +198,10 @@ def scenario(**overrides: Any) -> Scenario:
     raw: dict[str, Any] = {
         "scenario": {"name": "test", "as_of": AS_OF, "data": "."},
         "quotas": {
-            "teacher_rotation_min": 0.0, "key_share_of_rotated_min": 0.0,
-            "principal_rotation_min": 0.0, "school_outflow_max": 1.0,
+            "teacher_rotation_min": 0.0,
+            "key_share_of_rotated_min": 0.0,
+            "principal_rotation_min": 0.0,
+            "school_outflow_max": 1.0,
         },
         "solver": {"time_limit_s": 10.0, "workers": 1, "seed": 0},
     }
@@ -191,14 +239,22 @@ def random_tiny_district(seed: int, tmp_path: Path) -> District:
             junior = students // 2 if rng.random() < 0.5 else students // 4
         angle = rng.uniform(0, 2 * math.pi)
         r_km = rng.uniform(0, 12)
-        schools_rows.append(school(
-            f"S{i + 1}", zone=f"Z{int(rng.integers(1, 3))}",
-            group=str(rng.choice(["", "G1", "G2"])), level=level,
-            locality=str(rng.choice(["urban", "town", "rural"])),
-            lat=round(LAT0 + r_km * math.cos(angle) / KM_PER_DEG_LAT, 6),
-            lon=round(LON0 + r_km * math.sin(angle) / (KM_PER_DEG_LAT * math.cos(math.radians(LAT0))), 6),
-            students=students, junior_students=junior,
-        ))
+        schools_rows.append(
+            school(
+                f"S{i + 1}",
+                zone=f"Z{int(rng.integers(1, 3))}",
+                group=str(rng.choice(["", "G1", "G2"])),
+                level=level,
+                locality=str(rng.choice(["urban", "town", "rural"])),
+                lat=round(LAT0 + r_km * math.cos(angle) / KM_PER_DEG_LAT, 6),
+                lon=round(
+                    LON0 + r_km * math.sin(angle) / (KM_PER_DEG_LAT * math.cos(math.radians(LAT0))),
+                    6,
+                ),
+                students=students,
+                junior_students=junior,
+            )
+        )
     staff_rows: list[dict[str, Any]] = []
     for i, s in enumerate(schools_rows):
         sid = s["school_id"]
@@ -206,11 +262,15 @@ def random_tiny_district(seed: int, tmp_path: Path) -> District:
         if rng.random() < 0.5:
             staff_rows.append(person(f"{sid}V", sid, role="vice_principal"))
         for j in range(int(rng.integers(3, 7))):
-            staff_rows.append(person(
-                f"{sid}T{j}", sid, subject=str(rng.choice(_SUBJECTS, p=[0.4, 0.3, 0.15, 0.15])),
-                key_level=str(rng.choice(["none", "district", "municipal"], p=[0.6, 0.3, 0.1])),
-                above_standard_qualification=bool(rng.random() < 0.4),
-            ))
+            staff_rows.append(
+                person(
+                    f"{sid}T{j}",
+                    sid,
+                    subject=str(rng.choice(_SUBJECTS, p=[0.4, 0.3, 0.15, 0.15])),
+                    key_level=str(rng.choice(["none", "district", "municipal"], p=[0.6, 0.3, 0.1])),
+                    above_standard_qualification=bool(rng.random() < 0.4),
+                )
+            )
         _ = i
     for r in staff_rows:
         if r["home_lat"] == "" and rng.random() < 0.4:
@@ -234,8 +294,12 @@ def random_tiny_district(seed: int, tmp_path: Path) -> District:
 
 
 def _eligible(row: dict[str, Any]) -> bool:
-    return (row["school_start_date"] == OLD and row["retirement_date"] == FAR
-            and row["on_payroll"] == "true" and row["exempt_reason"] == "")
+    return (
+        row["school_start_date"] == OLD
+        and row["retirement_date"] == FAR
+        and row["on_payroll"] == "true"
+        and row["exempt_reason"] == ""
+    )
 
 
 def _make_ineligible(row: dict[str, Any], reason: str) -> None:

@@ -37,8 +37,11 @@ def run_cli(*args: str):
 
 def coefficients_after(district, assignments, indicator: str) -> dict[str, float]:
     values = school_indicators(district, plan_school_of(district, assignments))
-    return {lvl: difference_coefficient(district.schools[f"{lvl}_students"], values[indicator])
-            for lvl in LEVEL_PARTS if district.schools[f"{lvl}_students"].sum() > 0}
+    return {
+        lvl: difference_coefficient(district.schools[f"{lvl}_students"], values[indicator])
+        for lvl in LEVEL_PARTS
+        if district.schools[f"{lvl}_students"].sum() > 0
+    }
 
 
 def valid(district, sc, result) -> None:
@@ -54,12 +57,23 @@ def two_level_rows(seed: int) -> tuple[list[dict], list[dict]]:
     level's totals), key and PE teachers spread unevenly, a math teacher or two each."""
     rng = np.random.default_rng(seed)
     schools, staff = [], []
-    for i, (level, students) in enumerate([("primary", 500), ("primary", 400), ("primary", 250), ("primary", 200),
-                                           ("junior", 500), ("junior", 400), ("junior", 250)]):
+    for i, (level, students) in enumerate(
+        [
+            ("primary", 500),
+            ("primary", 400),
+            ("primary", 250),
+            ("primary", 200),
+            ("junior", 500),
+            ("junior", 400),
+            ("junior", 250),
+        ]
+    ):
         sid = f"{level[0].upper()}{i}"
         schools.append(school(sid, km=float(i), level=level, students=students))
         for j in range(int(rng.integers(0, 4))):
-            staff.append(person(f"{sid}K{j}", sid, key_level="district", home_km=float(rng.uniform(0, 7))))
+            staff.append(
+                person(f"{sid}K{j}", sid, key_level="district", home_km=float(rng.uniform(0, 7)))
+            )
         for j in range(int(rng.integers(0, 3))):
             staff.append(person(f"{sid}E{j}", sid, subject="pe", home_km=float(rng.uniform(0, 7))))
         for j in range(int(rng.integers(1, 3))):
@@ -75,10 +89,19 @@ def one_level_rows(seed: int) -> tuple[list[dict], list[dict]]:
         sid = f"P{i}"
         schools.append(school(sid, km=float(i), students=students))
         for j in range(int(rng.integers(0, 5))):
-            staff.append(person(f"{sid}K{j}", sid, key_level="district", home_km=float(rng.uniform(0, 7)),
-                                school_start_date=str(rng.choice(["2010-09-01", NEW]))))
+            staff.append(
+                person(
+                    f"{sid}K{j}",
+                    sid,
+                    key_level="district",
+                    home_km=float(rng.uniform(0, 7)),
+                    school_start_date=str(rng.choice(["2010-09-01", NEW])),
+                )
+            )
         for j in range(int(rng.integers(0, 3))):
-            staff.append(person(f"{sid}M{j}", sid, school_start_date=str(rng.choice(["2010-09-01", NEW]))))
+            staff.append(
+                person(f"{sid}M{j}", sid, school_start_date=str(rng.choice(["2010-09-01", NEW])))
+            )
     return schools, staff
 
 
@@ -91,14 +114,23 @@ def test_worked_example_through_indicators_command(tmp_path):
     students = [45, 37, 89, 76, 55]
     counts = [279, 137, 935, 160, 402]
     schools = [school(f"S{i}", students=p) for i, p in enumerate(students)]
-    staff = [person(f"S{i}K{j}", f"S{i}", key_level="district") for i, t in enumerate(counts) for j in range(t)]
+    staff = [
+        person(f"S{i}K{j}", f"S{i}", key_level="district")
+        for i, t in enumerate(counts)
+        for j in range(t)
+    ]
     folder = write_district_csv(tmp_path / "data", schools, staff)
     scen = tmp_path / "s.toml"
-    scen.write_text(f'[scenario]\nname = "example"\nas_of = 2025-09-01\ndata = "{folder.as_posix()}"\n',
-                    encoding="utf-8")
+    scen.write_text(
+        f'[scenario]\nname = "example"\nas_of = 2025-09-01\ndata = "{folder.as_posix()}"\n',
+        encoding="utf-8",
+    )
     r = run_cli("indicators", str(scen), "--format", "json")
     assert r.exit_code == 0, r.output
-    coef = {(c["indicator"], c["level"]): c["cv"] for c in json.loads(r.output)["before"]["coefficients"]}
+    coef = {
+        (c["indicator"], c["level"]): c["cv"]
+        for c in json.loads(r.output)["before"]["coefficients"]
+    }
     cv = coef[("key_per_100", "primary")]
     assert round(cv, 3) == 0.515
     x = np.array(counts) / np.array(students)
@@ -112,8 +144,11 @@ def test_worked_example_through_indicators_command(tmp_path):
 def three_plans(tmp_path_factory):
     """A one-level district solved to optimality with each objective, balance only."""
     d = make_district(*one_level_rows(22), tmp_path_factory.mktemp("three"))
-    base = make_scenario(staffing={"subject_tolerance": 1}, weights=BALANCE_ONLY,
-                         balance={"indicator": "key_per_100"})
+    base = make_scenario(
+        staffing={"subject_tolerance": 1},
+        weights=BALANCE_ONLY,
+        balance={"indicator": "key_per_100"},
+    )
     plans = {}
     for obj in ("cv", "minmax", "l1"):
         sc = with_objective(base, obj)
@@ -150,8 +185,12 @@ def test_cv_plan_has_the_lowest_difference_coefficient(three_plans):
 # ----------------------------------------------------------------------------- the cv term
 
 
-INDICATOR_SETS = [("key_per_100",), ("pe_art_per_100",), ("key_per_100", "pe_art_per_100"),
-                  ("qualified_per_100", "key_per_100")]
+INDICATOR_SETS = [
+    ("key_per_100",),
+    ("pe_art_per_100",),
+    ("key_per_100", "pe_art_per_100"),
+    ("qualified_per_100", "key_per_100"),
+]
 
 
 @st.composite
@@ -165,12 +204,25 @@ def small_districts(draw):
         schools.append(school(sid, km=float(2 * i), level=level, students=students))
         staff.append(person(f"{sid}P", sid, role="principal", school_start_date=NEW))
         for j in range(draw(st.integers(0, 3))):
-            staff.append(person(f"{sid}K{j}", sid, key_level="district",
-                                subject=draw(st.sampled_from(["math", "pe"])),
-                                above_standard_qualification=draw(st.booleans()),
-                                school_start_date=draw(st.sampled_from(["2010-09-01", "2010-09-01", NEW]))))
+            staff.append(
+                person(
+                    f"{sid}K{j}",
+                    sid,
+                    key_level="district",
+                    subject=draw(st.sampled_from(["math", "pe"])),
+                    above_standard_qualification=draw(st.booleans()),
+                    school_start_date=draw(st.sampled_from(["2010-09-01", "2010-09-01", NEW])),
+                )
+            )
         for j in range(draw(st.integers(0, 2))):
-            staff.append(person(f"{sid}E{j}", sid, subject="pe", above_standard_qualification=draw(st.booleans())))
+            staff.append(
+                person(
+                    f"{sid}E{j}",
+                    sid,
+                    subject="pe",
+                    above_standard_qualification=draw(st.booleans()),
+                )
+            )
     indicators = draw(st.sampled_from(INDICATOR_SETS))
     weights = {ind: draw(st.sampled_from([0.5, 1.0, 2.0])) for ind in indicators}
     tolerance = draw(st.integers(0, 2))
@@ -186,8 +238,11 @@ def test_model_cv_term_equals_coefficients_recomputed_from_schools_csv(case):
     schools, staff, indicators, weights, tolerance = case
     with tempfile.TemporaryDirectory() as tmp:
         d = make_district(schools, staff, Path(tmp) / "data")
-        sc = make_scenario(staffing={"subject_tolerance": tolerance}, weights={"balance": 1.0, "commute": 0.01},
-                           balance={"indicator": list(indicators), "indicator_weights": weights})
+        sc = make_scenario(
+            staffing={"subject_tolerance": tolerance},
+            weights={"balance": 1.0, "commute": 0.01},
+            balance={"indicator": list(indicators), "indicator_weights": weights},
+        )
         built, build_s = build(d, sc)
         staged = StagedModel(built)
         stage = staged.minimize("balance", 5.0)
@@ -210,18 +265,29 @@ def test_model_cv_term_equals_coefficients_recomputed_from_schools_csv(case):
 def test_indicator_weights_decide_which_indicator_is_balanced(tmp_path):
     """One teacher may leave A: a key teacher or a PE teacher. The heavier indicator wins,
     and the balance term is the weighted sum of 100·CV² per indicator."""
-    staff = [person("K1", "A", key_level="district"), person("K0", "A", key_level="district", school_start_date=NEW),
-             person("E1", "A", subject="pe"), person("E0", "A", subject="pe", school_start_date=NEW)]
+    staff = [
+        person("K1", "A", key_level="district"),
+        person("K0", "A", key_level="district", school_start_date=NEW),
+        person("E1", "A", subject="pe"),
+        person("E0", "A", subject="pe", school_start_date=NEW),
+    ]
     d = make_district([school("A"), school("B", km=2)], staff, tmp_path)
-    for weights, mover in (({"key_per_100": 2.0, "pe_art_per_100": 1.0}, "K1"),
-                           ({"key_per_100": 1.0, "pe_art_per_100": 3.0}, "E1")):
-        sc = make_scenario(quotas={"school_outflow_max": 0.25}, staffing={"subject_tolerance": 1},
-                           balance={"indicator": ["key_per_100", "pe_art_per_100"], "indicator_weights": weights})
+    for weights, mover in (
+        ({"key_per_100": 2.0, "pe_art_per_100": 1.0}, "K1"),
+        ({"key_per_100": 1.0, "pe_art_per_100": 3.0}, "E1"),
+    ):
+        sc = make_scenario(
+            quotas={"school_outflow_max": 0.25},
+            staffing={"subject_tolerance": 1},
+            balance={"indicator": ["key_per_100", "pe_art_per_100"], "indicator_weights": weights},
+        )
         r = solve(d, sc)
         valid(d, sc, r)
         assert r.assignments.index[r.assignments["moved"]].tolist() == [mover]
-        expected = sum(w * 100.0 * coefficients_after(d, r.assignments, ind)["primary"] ** 2
-                       for ind, w in weights.items())
+        expected = sum(
+            w * 100.0 * coefficients_after(d, r.assignments, ind)["primary"] ** 2
+            for ind, w in weights.items()
+        )
         assert r.terms["balance"] == pytest.approx(expected, abs=1e-9)
 
 
@@ -235,7 +301,10 @@ def capped_district(tmp_path_factory):
 
 def _dc_before(d, ind):
     values = school_indicators(d)
-    return {lvl: difference_coefficient(d.schools[f"{lvl}_students"], values[ind]) for lvl in LEVEL_PARTS}
+    return {
+        lvl: difference_coefficient(d.schools[f"{lvl}_students"], values[ind])
+        for lvl in LEVEL_PARTS
+    }
 
 
 def test_max_cv_per_level_and_indicator_holds(capped_district):
@@ -243,20 +312,33 @@ def test_max_cv_per_level_and_indicator_holds(capped_district):
     the plan, by the validator and recomputed; the uncapped level is free."""
     d = capped_district
     key, pe = _dc_before(d, "key_per_100"), _dc_before(d, "pe_art_per_100")
-    caps = {"key_per_100": {"primary": round(0.6 * key["primary"], 4)},
-            "pe_art_per_100": round(0.7 * max(pe.values()), 4)}
-    sc = make_scenario(staffing={"subject_tolerance": 1}, weights={"balance": 0.0, "commute": 1.0},
-                       balance={"indicator": ["key_per_100", "pe_art_per_100"], "max_cv": caps})
+    caps = {
+        "key_per_100": {"primary": round(0.6 * key["primary"], 4)},
+        "pe_art_per_100": round(0.7 * max(pe.values()), 4),
+    }
+    sc = make_scenario(
+        staffing={"subject_tolerance": 1},
+        weights={"balance": 0.0, "commute": 1.0},
+        balance={"indicator": ["key_per_100", "pe_art_per_100"], "max_cv": caps},
+    )
     r = solve(d, sc)
     valid(d, sc, r)
     assert r.assignments["moved"].any()
-    assert coefficients_after(d, r.assignments, "key_per_100")["primary"] <= caps["key_per_100"]["primary"] + 1e-9
-    assert all(v <= caps["pe_art_per_100"] + 1e-9 for v in coefficients_after(d, r.assignments, "pe_art_per_100").values())
+    assert (
+        coefficients_after(d, r.assignments, "key_per_100")["primary"]
+        <= caps["key_per_100"]["primary"] + 1e-9
+    )
+    assert all(
+        v <= caps["pe_art_per_100"] + 1e-9
+        for v in coefficients_after(d, r.assignments, "pe_art_per_100").values()
+    )
 
 
 def test_max_cv_per_level_impossible_is_infeasible(capped_district):
     """A cap no plan can reach in one level is reported infeasible, naming max_cv."""
-    sc = make_scenario(staffing={"subject_tolerance": 1}, balance={"max_cv": {"junior": 0.001, "primary": 5.0}})
+    sc = make_scenario(
+        staffing={"subject_tolerance": 1}, balance={"max_cv": {"junior": 0.001, "primary": 5.0}}
+    )
     with pytest.raises(InfeasibleError) as exc:
         solve(capped_district, sc)
     assert "max_cv" in exc.value.diagnosis["rules"]
@@ -264,17 +346,34 @@ def test_max_cv_per_level_impossible_is_infeasible(capped_district):
 
 def test_min_per_100_on_several_indicators(tmp_path):
     """A floor applies to every balanced indicator: one key and one PE teacher go to B."""
-    staff = [person("K1", "A", key_level="district"), person("K2", "A", key_level="district"),
-             person("E1", "A", subject="pe"), person("E2", "A", subject="pe")]
+    staff = [
+        person("K1", "A", key_level="district"),
+        person("K2", "A", key_level="district"),
+        person("E1", "A", subject="pe"),
+        person("E2", "A", subject="pe"),
+    ]
     d = make_district([school("A"), school("B", km=2)], staff, tmp_path)
-    sc = make_scenario(staffing={"subject_tolerance": 1}, weights={"balance": 0.0, "commute": 1.0},
-                       balance={"indicator": ["key_per_100", "pe_art_per_100"], "min_per_100": 0.2})
+    sc = make_scenario(
+        staffing={"subject_tolerance": 1},
+        weights={"balance": 0.0, "commute": 1.0},
+        balance={"indicator": ["key_per_100", "pe_art_per_100"], "min_per_100": 0.2},
+    )
     r = solve(d, sc)
     valid(d, sc, r)
-    assert sorted(r.assignments.index[r.assignments["moved"]]) in (["E1", "K1"], ["E1", "K2"], ["E2", "K1"], ["E2", "K2"])
+    assert sorted(r.assignments.index[r.assignments["moved"]]) in (
+        ["E1", "K1"],
+        ["E1", "K2"],
+        ["E2", "K1"],
+        ["E2", "K2"],
+    )
     with pytest.raises(InfeasibleError) as exc:
-        solve(d, make_scenario(staffing={"subject_tolerance": 1},
-                               balance={"indicator": ["key_per_100", "pe_art_per_100"], "min_per_100": 0.4}))
+        solve(
+            d,
+            make_scenario(
+                staffing={"subject_tolerance": 1},
+                balance={"indicator": ["key_per_100", "pe_art_per_100"], "min_per_100": 0.4},
+            ),
+        )
     assert exc.value.diagnosis["rules"] == ["min_per_100"]
 
 
@@ -285,8 +384,12 @@ def lex_district(tmp_path):
     """Two key teachers at A; a balance-optimal plan moves one of them. K2 lives 0.5 km
     from C; M (not key) lives at B, so moving M costs no commute but is a move."""
     schools = [school("A"), school("B", km=3), school("C", km=6), school("D", km=1)]
-    staff = [person("K1", "A", key_level="district"), person("K2", "A", key_level="district", home_km=5.5),
-             person("M", "A", home_km=3.0), *(person(f"{s}m", s, school_start_date=NEW) for s in "BCD")]
+    staff = [
+        person("K1", "A", key_level="district"),
+        person("K2", "A", key_level="district", home_km=5.5),
+        person("M", "A", home_km=3.0),
+        *(person(f"{s}m", s, school_start_date=NEW) for s in "BCD"),
+    ]
     return make_district(schools, staff, tmp_path)
 
 
@@ -305,14 +408,29 @@ def brute_force_lexicographic(d, sc):
         to = sch[list(dest)]
         frm = d.staff.loc[ids, "school_id"].to_numpy()
         st_ = d.staff.loc[ids]
-        km = haversine_km(st_["home_lat"].to_numpy(), st_["home_lon"].to_numpy(),
-                          d.schools.loc[to, "lat"].to_numpy(), d.schools.loc[to, "lon"].to_numpy())
+        km = haversine_km(
+            st_["home_lat"].to_numpy(),
+            st_["home_lon"].to_numpy(),
+            d.schools.loc[to, "lat"].to_numpy(),
+            d.schools.loc[to, "lon"].to_numpy(),
+        )
         moved = to.to_numpy() != frm
-        a = pd.DataFrame({"from_school": frm, "to_school": to, "moved": moved, "distance_km": np.where(moved, km, 0.0)},
-                         index=ids)
+        a = pd.DataFrame(
+            {
+                "from_school": frm,
+                "to_school": to,
+                "moved": moved,
+                "distance_km": np.where(moved, km, 0.0),
+            },
+            index=ids,
+        )
         if validate_plan(d, sc, a):
             continue
-        key = (round(balance_measures(d, sc, a)["cv"], 6), round(float(a["distance_km"].sum()), 3), int(moved.sum()))
+        key = (
+            round(balance_measures(d, sc, a)["cv"], 6),
+            round(float(a["distance_km"].sum()), 3),
+            int(moved.sum()),
+        )
         best = key if best is None or key < best else best
     return best
 
@@ -322,7 +440,9 @@ def test_lexicographic_stage_order_matches_brute_force(tmp_path):
     moves the fewest among those (brute force), although the weights would rather not move."""
     d = lex_district(tmp_path)
     weights = {"balance": 0.001, "commute": 1.0, "moves": 0.0}
-    sc = make_scenario(staffing={"subject_tolerance": 1}, weights=weights, balance={"objective": "lexicographic"})
+    sc = make_scenario(
+        staffing={"subject_tolerance": 1}, weights=weights, balance={"objective": "lexicographic"}
+    )
     r = solve(d, sc)
     valid(d, sc, r)
     assert r.status is SolveStatus.OPTIMAL
@@ -340,7 +460,12 @@ def test_lexicographic_stage_order_matches_brute_force(tmp_path):
     # Result.objective is still Σ weight · term; the stages are reported
     assert r.objective == pytest.approx(sum(weights[t] * v for t, v in r.terms.items()), abs=1e-9)
     assert r.best_bound <= r.objective + 1e-9
-    assert r.stats["lex_balance_optimal"] == r.stats["lex_commute_optimal"] == r.stats["lex_moves_optimal"] == 1.0
+    assert (
+        r.stats["lex_balance_optimal"]
+        == r.stats["lex_commute_optimal"]
+        == r.stats["lex_moves_optimal"]
+        == 1.0
+    )
     assert r.stats["lex_moves_value"] == 1.0
 
 
@@ -384,16 +509,26 @@ def test_lexicographic_holds_balance_on_a_random_tiny_district(tmp_path):
 
 @pytest.fixture
 def nine_year_scenario(tmp_path) -> Path:
-    schools = [school("P", students=400), school("N", km=2, level="nine_year", students=800, junior_students=300),
-               school("J", km=4, level="junior", students=500)]
-    staff = [person("K1", "P", key_level="district"), person("K2", "P", key_level="district"),
-             person("K3", "N", key_level="district", above_standard_qualification=True),
-             person("E1", "J", subject="pe"), person("M1", "N", school_start_date=NEW)]
+    schools = [
+        school("P", students=400),
+        school("N", km=2, level="nine_year", students=800, junior_students=300),
+        school("J", km=4, level="junior", students=500),
+    ]
+    staff = [
+        person("K1", "P", key_level="district"),
+        person("K2", "P", key_level="district"),
+        person("K3", "N", key_level="district", above_standard_qualification=True),
+        person("E1", "J", subject="pe"),
+        person("M1", "N", school_start_date=NEW),
+    ]
     folder = write_district_csv(tmp_path / "data", schools, staff)
     f = tmp_path / "s.toml"
-    f.write_text(f'[scenario]\nname = "nine"\nas_of = 2025-09-01\ndata = "{folder.as_posix()}"\n'
-                 "[quotas]\nkey_share_of_rotated_min = 0\nteacher_rotation_min = 0\n"
-                 "[staffing]\nsubject_tolerance = 1\n", encoding="utf-8")
+    f.write_text(
+        f'[scenario]\nname = "nine"\nas_of = 2025-09-01\ndata = "{folder.as_posix()}"\n'
+        "[quotas]\nkey_share_of_rotated_min = 0\nteacher_rotation_min = 0\n"
+        "[staffing]\nsubject_tolerance = 1\n",
+        encoding="utf-8",
+    )
     return f
 
 
@@ -405,15 +540,24 @@ def test_indicators_split_nine_year_schools_and_flag_below_standard(nine_year_sc
     from io import StringIO
 
     t = pd.read_csv(StringIO(r.output), keep_default_na=False)
-    assert t[["school_id", "level"]].values.tolist() == [["J", "junior"], ["N", "junior"], ["N", "primary"],
-                                                         ["P", "primary"]]
+    assert t[["school_id", "level"]].values.tolist() == [
+        ["J", "junior"],
+        ["N", "junior"],
+        ["N", "primary"],
+        ["P", "primary"],
+    ]
     n = t[t["school_id"] == "N"].set_index("level")
     assert n.at["primary", "students"] == 500 and n.at["junior", "students"] == 300
     assert n.at["primary", "key_per_100"] == pytest.approx(100 / 800)
     assert "key_per_100" in n.at["primary", "below_standard"]  # 0.125 < 1.0
     assert t.set_index("school_id").at["P", "students_per_teacher"] == pytest.approx(200.0)
-    c = pd.read_csv(StringIO(run_cli("indicators", str(nine_year_scenario), "--format", "csv",
-                                     "--table", "coefficients").output))
+    c = pd.read_csv(
+        StringIO(
+            run_cli(
+                "indicators", str(nine_year_scenario), "--format", "csv", "--table", "coefficients"
+            ).output
+        )
+    )
     key = c[(c["indicator"] == "key_per_100")].set_index("level")
     w = np.array([400, 500])  # primary parts: P and N
     assert key.at["primary", "cv"] == pytest.approx(difference_coefficient(w, [0.5, 0.125]))
@@ -428,8 +572,13 @@ def test_indicators_before_and_after_side_by_side(nine_year_scenario, tmp_path):
     assert run_cli("-q", "solve", str(nine_year_scenario), "--out", str(out)).exit_code == 0
     r = run_cli("indicators", str(nine_year_scenario), "--plan", str(out), "--format", "csv")
     t = pd.read_csv(__import__("io").StringIO(r.output), keep_default_na=False)
-    for col in ("key_per_100_before", "key_per_100_after", "below_standard_before", "below_standard_after",
-                "students_per_teacher_after"):
+    for col in (
+        "key_per_100_before",
+        "key_per_100_after",
+        "below_standard_before",
+        "below_standard_after",
+        "students_per_teacher_after",
+    ):
         assert col in t.columns
     schools = pd.read_csv(out / "schools.csv", dtype={"school_id": str}).set_index("school_id")
     got = t.drop_duplicates("school_id").set_index("school_id")["key_per_100_after"]
@@ -437,7 +586,11 @@ def test_indicators_before_and_after_side_by_side(nine_year_scenario, tmp_path):
     table = run_cli("indicators", str(nine_year_scenario), "--plan", str(out))
     assert table.exit_code == 0 and "CV before" in table.output and "CV after" in table.output
     assert "→" in table.output
-    data = json.loads(run_cli("indicators", str(nine_year_scenario), "--plan", str(out), "--format", "json").output)
+    data = json.loads(
+        run_cli(
+            "indicators", str(nine_year_scenario), "--plan", str(out), "--format", "json"
+        ).output
+    )
     assert set(data) == {"before", "after"}
 
 

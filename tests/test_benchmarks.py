@@ -9,8 +9,22 @@ def test_harness_writes_tables_and_marks_every_plan(tmp_path, capsys):
     """One tiny run writes results.csv and results.md, one row per method, and every
     plan is explicitly valid or invalid (the bound-only method has no plan)."""
     out = tmp_path / "results"
-    code = main(["run", "--sizes", "300", "--time-limit", "2", "--workers", "1",
-                 "--methods", "lungang,rule-based,lp-bound", "--out", str(out), "-q"])
+    code = main(
+        [
+            "run",
+            "--sizes",
+            "300",
+            "--time-limit",
+            "2",
+            "--workers",
+            "1",
+            "--methods",
+            "lungang,rule-based,lp-bound",
+            "--out",
+            str(out),
+            "-q",
+        ]
+    )
     assert code == 0
     table = pd.read_csv(out / "results.csv")
     assert sorted(table["method"]) == ["lp-bound", "lungang", "rule-based"]
@@ -27,8 +41,17 @@ def test_harness_writes_tables_and_marks_every_plan(tmp_path, capsys):
 
 def test_exponent_of_linear_growth_is_one():
     """The fitted cost exponent of times proportional to staff is 1."""
-    rows = [{"method": "m", "staff": n, "status": "feasible", "total_seconds": n / 100,
-             "build_seconds": n / 1000, "peak_mb": 100.0} for n in (1000, 5000, 15000)]
+    rows = [
+        {
+            "method": "m",
+            "staff": n,
+            "status": "feasible",
+            "total_seconds": n / 100,
+            "build_seconds": n / 1000,
+            "peak_mb": 100.0,
+        }
+        for n in (1000, 5000, 15000)
+    ]
     fit = fit_exponents(rows)
     assert abs(fit.loc[0, "total_exponent"] - 1.0) < 1e-9
     assert abs(fit.loc[0, "build_exponent"] - 1.0) < 1e-9

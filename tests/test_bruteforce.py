@@ -34,7 +34,15 @@ from solver.validate import validate_plan
 
 SEEDS = range(40)
 PER_MOVER = {"same_level", "scope", "commute", "pins"}
-SCOPES = ("district", "district", "district", "cross_zone", "within_zone", "cross_group", "within_group")
+SCOPES = (
+    "district",
+    "district",
+    "district",
+    "cross_zone",
+    "within_zone",
+    "cross_group",
+    "within_group",
+)
 INDICATORS = ("key_per_100", "pe_art_per_100", "qualified_per_100")
 
 
@@ -44,7 +52,10 @@ def random_scenario(seed: int, district) -> Scenario:
     nine_year = (district.schools["level"] == "nine_year").any()
     same_level = bool(rng.random() < 0.75)
     ind = [str(x) for x in rng.choice(INDICATORS, size=int(rng.integers(1, 3)), replace=False)]
-    balance: dict = {"objective": ("cv", "l1", "minmax")[seed % 3], "indicator": ind if len(ind) > 1 else ind[0]}
+    balance: dict = {
+        "objective": ("cv", "l1", "minmax")[seed % 3],
+        "indicator": ind if len(ind) > 1 else ind[0],
+    }
     if len(ind) > 1:
         balance["indicator_weights"] = {ind[0]: 1.0, ind[1]: 0.5}
     # The model caps the coefficient against the level's mean *before* and keeps the mean
@@ -53,8 +64,11 @@ def random_scenario(seed: int, district) -> Scenario:
     if not nine_year and same_level and rng.random() < 0.5:
         # a cap near the largest coefficient before: binding, sometimes out of reach
         values = school_indicators(district)
-        before = max(difference_coefficient(district.schools[f"{lvl}_students"], values[i])
-                     for i in ind for lvl in ("primary", "junior"))
+        before = max(
+            difference_coefficient(district.schools[f"{lvl}_students"], values[i])
+            for i in ind
+            for lvl in ("primary", "junior")
+        )
         if math.isfinite(before) and before > 0:
             balance["max_cv"] = math.ceil(float(before * rng.choice([0.8, 1.0, 1.2])) * 1e4) / 1e4
     if rng.random() < 0.2:
@@ -67,14 +81,23 @@ def random_scenario(seed: int, district) -> Scenario:
             "principal_rotation_min": float(rng.choice([0.0, 0.0, 0.0, 0.0, 0.5])),
             "school_outflow_max": float(rng.choice([1.0, 1.0, 0.5, 0.34])),
         },
-        scope={"teachers": str(rng.choice(SCOPES)), "principals": str(rng.choice(SCOPES[2:] if rng.random() < 0.3 else ["district"])), "same_level": same_level},
+        scope={
+            "teachers": str(rng.choice(SCOPES)),
+            "principals": str(rng.choice(SCOPES[2:] if rng.random() < 0.3 else ["district"])),
+            "same_level": same_level,
+        },
         staffing={"subject_tolerance": int(seed % 2)},
         commute={"max_km": float(rng.choice([15.0, 30.0]))},
-        flow={"urban_to_rural_min": float(rng.choice([0.0, 0.0, 0.0, 0.5])),
-              "rural_to_urban_min": float(rng.choice([0.0, 0.0, 0.0, 0.5]))},
+        flow={
+            "urban_to_rural_min": float(rng.choice([0.0, 0.0, 0.0, 0.5])),
+            "rural_to_urban_min": float(rng.choice([0.0, 0.0, 0.0, 0.5])),
+        },
         balance=balance,
-        weights={"balance": float(rng.choice([1.0, 100.0, 100.0])), "commute": 1.0,
-                 "moves": float(rng.choice([0.0, 2.0]))},
+        weights={
+            "balance": float(rng.choice([1.0, 100.0, 100.0])),
+            "commute": 1.0,
+            "moves": float(rng.choice([0.0, 2.0])),
+        },
     )
 
 
@@ -89,7 +112,9 @@ def random_pins(seed: int, district, elig: pd.DataFrame):
         action = str(rng.choice(["stay", "move", "to"]))
         school = str(rng.choice(district.schools.index)) if action == "to" else ""
         rows.append({"staff_id": str(sid), "action": action, "school_id": school})
-    return dataclasses.replace(district, pins=pd.DataFrame(rows, columns=["staff_id", "action", "school_id"]))
+    return dataclasses.replace(
+        district, pins=pd.DataFrame(rows, columns=["staff_id", "action", "school_id"])
+    )
 
 
 # --------------------------------------------------------------------------- enumeration
@@ -106,7 +131,9 @@ class Instance:
     def assignments(self, dest: np.ndarray) -> pd.DataFrame:
         sch = self.district.schools.index
         frm, to = sch[self.home].to_numpy(), sch[dest].to_numpy()
-        return pd.DataFrame({"from_school": frm, "to_school": to, "moved": to != frm}, index=self.ids)
+        return pd.DataFrame(
+            {"from_school": frm, "to_school": to, "moved": to != frm}, index=self.ids
+        )
 
 
 def instance(district, sc: Scenario) -> Instance:
@@ -116,7 +143,12 @@ def instance(district, sc: Scenario) -> Instance:
     home = district.schools.index.get_indexer(district.staff.loc[ids, "school_id"])
     n_s = district.n_schools
     inst = Instance(district, sc, ids, home, [])
-    stay_bad = {p for v in validate_plan(district, sc, inst.assignments(home)) if v.rule in PER_MOVER for p in v.staff}
+    stay_bad = {
+        p
+        for v in validate_plan(district, sc, inst.assignments(home))
+        if v.rule in PER_MOVER
+        for p in v.staff
+    }
     for k, pid in enumerate(ids):
         allowed = [] if pid in stay_bad else [home[k]]
         for s in range(n_s):
@@ -207,8 +239,10 @@ def _plan_rules(inst: Instance, dest: np.ndarray) -> np.ndarray:
         _, leave = flow_in_out(teacher, s)
         ok &= leave <= math.floor(Fraction(str(q.school_outflow_max)) * int(teachers_now[s]))
     loc = d.schools["locality"].to_numpy()
-    for share_f, src, dst in ((sc.flow.urban_to_rural_min, ("urban", "town"), ("rural",)),
-                              (sc.flow.rural_to_urban_min, ("rural",), ("urban", "town"))):
+    for share_f, src, dst in (
+        (sc.flow.urban_to_rural_min, ("urban", "town"), ("rural",)),
+        (sc.flow.rural_to_urban_min, ("rural",), ("urban", "town")),
+    ):
         f = Fraction(str(share_f))
         out_all = moved & np.isin(loc[home], src)[None, :]
         out_to = out_all & np.isin(loc[dest], dst)
@@ -216,7 +250,11 @@ def _plan_rules(inst: Instance, dest: np.ndarray) -> np.ndarray:
     bal = sc.balance
     if bal.min_per_100 is not None or bal.max_cv is not None:
         flags = indicator_flags(d.staff)[list(bal.indicators)].to_numpy()
-        x = 100.0 * _counts(inst, dest, flags) / d.schools["students"].to_numpy(dtype=float)[None, :, None]
+        x = (
+            100.0
+            * _counts(inst, dest, flags)
+            / d.schools["students"].to_numpy(dtype=float)[None, :, None]
+        )
         if bal.min_per_100 is not None:
             ok &= (x >= bal.min_per_100 - 1e-9).all(axis=(1, 2))
         for lvl in ("primary", "junior"):
@@ -249,8 +287,12 @@ def _objective(inst: Instance, dest: np.ndarray) -> np.ndarray:
             balance += part.school_costs(c, kind).sum(axis=1)
     staff = d.staff.loc[inst.ids]
     sch = d.schools
-    dist = haversine_km(staff["home_lat"].to_numpy()[:, None], staff["home_lon"].to_numpy()[:, None],
-                        sch["lat"].to_numpy()[None, :], sch["lon"].to_numpy()[None, :])
+    dist = haversine_km(
+        staff["home_lat"].to_numpy()[:, None],
+        staff["home_lon"].to_numpy()[:, None],
+        sch["lat"].to_numpy()[None, :],
+        sch["lon"].to_numpy()[None, :],
+    )
     moved = dest != inst.home[None, :]
     commute = (dist[np.arange(len(inst.ids))[None, :], dest] * moved).sum(axis=1)
     w = sc.weights
@@ -265,7 +307,12 @@ def evaluate(inst: Instance, dest: np.ndarray) -> float:
     pos[where] = dest
     moved = pos != d.staff_school_pos()
     sch = d.schools
-    dist = haversine_km(d.staff["home_lat"], d.staff["home_lon"], sch["lat"].to_numpy()[pos], sch["lon"].to_numpy()[pos])
+    dist = haversine_km(
+        d.staff["home_lat"],
+        d.staff["home_lon"],
+        sch["lat"].to_numpy()[pos],
+        sch["lon"].to_numpy()[pos],
+    )
     terms = evaluate_terms(d, inst.scenario, pos, np.where(moved, dist, 0.0), moved)
     return objective_value(inst.scenario, terms)
 
@@ -352,7 +399,11 @@ def test_solver_matches_brute_force(seed, tmp_path_factory):
 
 def _feasible_runs(tmp_path_factory, minmax: bool) -> list[Run]:
     runs = [run(seed, tmp_path_factory) for seed in SEEDS]
-    return [r for r in runs if r.result is not None and (r.inst.scenario.balance.objective == "minmax") == minmax]
+    return [
+        r
+        for r in runs
+        if r.result is not None and (r.inst.scenario.balance.objective == "minmax") == minmax
+    ]
 
 
 def test_reported_objective(tmp_path_factory):
@@ -376,9 +427,11 @@ def test_minmax_objective_exact(tmp_path):
     100·(1.4 − 0)/(700/1125) = 225 balance points, objective 22500."""
     from builders import NEW, make_district, person, school
 
-    d = make_district([school("A", students=500), school("B", km=2, students=625)],
-                      [person(f"K{i}", "A", key_level="district", school_start_date=NEW) for i in range(7)],
-                      tmp_path)
+    d = make_district(
+        [school("A", students=500), school("B", km=2, students=625)],
+        [person(f"K{i}", "A", key_level="district", school_start_date=NEW) for i in range(7)],
+        tmp_path,
+    )
     result = solve(d, scenario(balance={"objective": "minmax"}))
     assert result.terms["balance"] == pytest.approx(225.0, abs=1e-6)
     assert result.objective == pytest.approx(22500.0, abs=1e-3)

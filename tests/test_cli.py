@@ -21,10 +21,14 @@ def run(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-def scenario_copy(tmp_path: Path, replace: dict[str, str] | None = None, data: Path | None = None) -> Path:
+def scenario_copy(
+    tmp_path: Path, replace: dict[str, str] | None = None, data: Path | None = None
+) -> Path:
     """The demo scenario, written to tmp_path with some lines replaced."""
     text = DEMO.read_text(encoding="utf-8")
-    text = text.replace('data = "../data/demo"', f'data = "{(data or ROOT / "data" / "demo").as_posix()}"')
+    text = text.replace(
+        'data = "../data/demo"', f'data = "{(data or ROOT / "data" / "demo").as_posix()}"'
+    )
     for old, new in (replace or {}).items():
         assert old in text, old
         text = text.replace(old, new)
@@ -44,12 +48,19 @@ def demo_plan(tmp_path_factory) -> Path:
 
 def test_demo_plan_is_complete(demo_plan):
     """The plan folder has the contract's three files (and explain.json) and an optimal status."""
-    assert sorted(p.name for p in demo_plan.iterdir()) == ["assignments.csv", "explain.json", "schools.csv", "summary.json"]
+    assert sorted(p.name for p in demo_plan.iterdir()) == [
+        "assignments.csv",
+        "explain.json",
+        "schools.csv",
+        "summary.json",
+    ]
     s = json.loads((demo_plan / "summary.json").read_text(encoding="utf-8"))
     assert s["status"] == "optimal"
     assert s["counts"]["moved"] > 0
     assert set(s["terms"]) == {"balance", "commute", "moves"}
-    assert s["objective"] == pytest.approx(sum(t["weight"] * t["value"] for t in s["terms"].values()), abs=1e-6)
+    assert s["objective"] == pytest.approx(
+        sum(t["weight"] * t["value"] for t in s["terms"].values()), abs=1e-6
+    )
     assert s["scenario"]["quotas"]["school_outflow_max"] == 0.15  # resolved scenario echoed
 
 
@@ -160,4 +171,6 @@ def test_indicators_json_before_and_after(demo_plan):
     assert set(data) == {"before", "after"}
     s = json.loads((demo_plan / "summary.json").read_text(encoding="utf-8"))
     after = {(c["indicator"], c["level"]): c["cv"] for c in data["after"]["coefficients"]}
-    assert after[("key_per_100", "primary")] == pytest.approx(s["coefficients"]["key_per_100"]["primary"]["after"])
+    assert after[("key_per_100", "primary")] == pytest.approx(
+        s["coefficients"]["key_per_100"]["primary"]["after"]
+    )

@@ -26,8 +26,10 @@ def small_scenario(tmp_path_factory) -> Path:
     """Five primary schools in a row: key teachers crowded at A and B, homes spread out, so
     that balance costs commute."""
     tmp = tmp_path_factory.mktemp("cmp")
-    schools = [school(s, km=2.0 * i, students=n) for i, (s, n) in enumerate(zip("ABCDE", (500, 400, 250, 400, 500),
-                                                                               strict=True))]
+    schools = [
+        school(s, km=2.0 * i, students=n)
+        for i, (s, n) in enumerate(zip("ABCDE", (500, 400, 250, 400, 500), strict=True))
+    ]
     staff = [person(f"A{j}", "A", key_level="district", home_km=0.5 * j) for j in range(4)]
     staff += [person(f"B{j}", "B", key_level="district", home_km=1.0 + j) for j in range(3)]
     staff += [person(f"{s}m", s, school_start_date=NEW) for s in "ABCDE"]
@@ -37,15 +39,30 @@ def small_scenario(tmp_path_factory) -> Path:
         f'[scenario]\nname = "small"\nas_of = 2025-09-01\ndata = "{folder.as_posix()}"\n'
         "[quotas]\nteacher_rotation_min = 0\nkey_share_of_rotated_min = 0\nschool_outflow_max = 1.0\n"
         "[staffing]\nsubject_tolerance = 2\n[weights]\nbalance = 10\ncommute = 1\n"
-        "[solver]\ntime_limit_s = 10\nworkers = 1\n", encoding="utf-8")
+        "[solver]\ntime_limit_s = 10\nworkers = 1\n",
+        encoding="utf-8",
+    )
     return f
 
 
 @pytest.fixture(scope="module")
 def compared(small_scenario, tmp_path_factory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("out") / "cmp"
-    r = run("-q", "compare", str(small_scenario), "--objectives", "cv,minmax,l1,lexicographic", "--out", str(out),
-            "--time-limit", "5", "--pareto", "balance,commute", "--points", "3")
+    r = run(
+        "-q",
+        "compare",
+        str(small_scenario),
+        "--objectives",
+        "cv,minmax,l1,lexicographic",
+        "--out",
+        str(out),
+        "--time-limit",
+        "5",
+        "--pareto",
+        "balance,commute",
+        "--points",
+        "3",
+    )
     assert r.exit_code == 0, r.output
     return out, r.output
 
@@ -57,9 +74,22 @@ def test_compare_writes_the_table_and_every_plan(compared):
     assert {"compare.csv", "compare.md", "plans", "pareto.csv", "pareto.md", "pareto.png"} <= names
     t = pd.read_csv(out / "compare.csv", keep_default_na=False)
     assert t["objective"].tolist() == ["before", "cv", "minmax", "l1", "lexicographic"]
-    for col in ("dc_key_per_100_primary", "worst_key_per_100_primary", "worst_value_key_per_100_primary",
-                "below_key_per_100_primary", "measure_cv", "measure_l1", "measure_minmax", "moves", "commute_km",
-                "longest_commute_km", "solve_seconds", "gap", "status", "valid"):
+    for col in (
+        "dc_key_per_100_primary",
+        "worst_key_per_100_primary",
+        "worst_value_key_per_100_primary",
+        "below_key_per_100_primary",
+        "measure_cv",
+        "measure_l1",
+        "measure_minmax",
+        "moves",
+        "commute_km",
+        "longest_commute_km",
+        "solve_seconds",
+        "gap",
+        "status",
+        "valid",
+    ):
         assert col in t.columns, col
     md = (out / "compare.md").read_text(encoding="utf-8")
     assert md.splitlines()[0].startswith("| objective | CV key primary")
@@ -74,7 +104,9 @@ def test_compare_writes_the_table_and_every_plan(compared):
         cv = difference_coefficient(schools["primary_students"], schools["key_per_100_after"])
         assert float(row["dc_key_per_100_primary"]) == pytest.approx(cv, abs=1e-12)
     before = t.iloc[0]
-    assert float(before["dc_key_per_100_primary"]) > float(plans["dc_key_per_100_primary"].astype(float).max())
+    assert float(before["dc_key_per_100_primary"]) > float(
+        plans["dc_key_per_100_primary"].astype(float).max()
+    )
 
 
 def test_every_written_plan_validates(compared, small_scenario):
@@ -96,7 +128,10 @@ def test_each_objective_wins_its_own_measure_in_the_table(compared):
     weighted objectives include commute, so allow the commute they trade)."""
     out, _ = compared
     t = pd.read_csv(out / "compare.csv").set_index("objective")
-    assert t.loc["lexicographic", "measure_cv"] <= t.loc[["cv", "minmax", "l1"], "measure_cv"].min() + 1e-6
+    assert (
+        t.loc["lexicographic", "measure_cv"]
+        <= t.loc[["cv", "minmax", "l1"], "measure_cv"].min() + 1e-6
+    )
     assert t.loc["lexicographic", "commute_km"] >= t.loc["cv", "commute_km"] - 1e-6
 
 
@@ -105,7 +140,9 @@ def test_pareto_front_is_monotone_with_both_extremes(compared):
     loosens, every plan valid; pareto.png is a PNG."""
     out, _ = compared
     f = pd.read_csv(out / "pareto.csv")
-    assert f["point"].tolist()[0] == "balance_optimal" and f["point"].tolist()[-1] == "commute_optimal"
+    assert (
+        f["point"].tolist()[0] == "balance_optimal" and f["point"].tolist()[-1] == "commute_optimal"
+    )
     assert (f["point"] == "epsilon").sum() >= 1
     assert is_monotone(f)
     assert f["balance"].is_monotonic_increasing
@@ -123,8 +160,15 @@ def test_pareto_front_is_monotone_with_both_extremes(compared):
 def test_bad_options_exit_2(small_scenario, tmp_path):
     """Unknown objectives or terms are usage errors; nothing is written."""
     out = tmp_path / "o"
-    assert run("compare", str(small_scenario), "--objectives", "cv,median", "--out", str(out)).exit_code == 2
-    assert run("compare", str(small_scenario), "--pareto", "balance", "--out", str(out)).exit_code == 2
+    assert (
+        run(
+            "compare", str(small_scenario), "--objectives", "cv,median", "--out", str(out)
+        ).exit_code
+        == 2
+    )
+    assert (
+        run("compare", str(small_scenario), "--pareto", "balance", "--out", str(out)).exit_code == 2
+    )
     assert run("compare", str(small_scenario), "--objectives", "", "--out", str(out)).exit_code == 2
     assert not out.exists()
 
@@ -139,7 +183,16 @@ def test_missing_matplotlib_is_a_clear_error(small_scenario, tmp_path, monkeypat
     """Without matplotlib the sweep stops before solving, saying what to install."""
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     out = tmp_path / "o"
-    r = run("compare", str(small_scenario), "--objectives", "", "--pareto", "balance,commute", "--out", str(out))
+    r = run(
+        "compare",
+        str(small_scenario),
+        "--objectives",
+        "",
+        "--pareto",
+        "balance,commute",
+        "--out",
+        str(out),
+    )
     assert r.exit_code == 2
     assert "matplotlib" in r.output and "lungang[plot]" in r.output
     assert not out.exists()
@@ -152,9 +205,12 @@ def test_balance_first_each_measure_wins_its_own(tmp_path):
 
     folder = write_district_csv(tmp_path / "data", *one_level_rows(22))
     f = tmp_path / "one.toml"
-    f.write_text(f'[scenario]\nname = "one"\nas_of = 2025-09-01\ndata = "{folder.as_posix()}"\n'
-                 "[quotas]\nteacher_rotation_min = 0\nkey_share_of_rotated_min = 0\nschool_outflow_max = 1.0\n"
-                 "[staffing]\nsubject_tolerance = 1\n[solver]\nworkers = 1\n", encoding="utf-8")
+    f.write_text(
+        f'[scenario]\nname = "one"\nas_of = 2025-09-01\ndata = "{folder.as_posix()}"\n'
+        "[quotas]\nteacher_rotation_min = 0\nkey_share_of_rotated_min = 0\nschool_outflow_max = 1.0\n"
+        "[staffing]\nsubject_tolerance = 1\n[solver]\nworkers = 1\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "cmp"
     r = run("-q", "compare", str(f), "--balance-first", "--time-limit", "5", "--out", str(out))
     assert r.exit_code == 0, r.output
@@ -164,5 +220,7 @@ def test_balance_first_each_measure_wins_its_own(tmp_path):
     assert (plans["mode"] == "balance_first").all() and (plans["status"] == "optimal").all()
     for m in ("cv", "minmax", "l1"):
         assert plans.loc[m, f"measure_{m}"] <= plans[f"measure_{m}"].min() + 1e-6, m
-    assert plans.loc["cv", "dc_key_per_100_primary"] <= plans["dc_key_per_100_primary"].min() + 1e-12
+    assert (
+        plans.loc["cv", "dc_key_per_100_primary"] <= plans["dc_key_per_100_primary"].min() + 1e-12
+    )
     assert plans.loc["cv", "measure_cv"] < plans.loc[["minmax", "l1"], "measure_cv"].min()

@@ -57,17 +57,30 @@ def _confirm(district, sc, rel: dict) -> None:
 
 
 def case_posts_filled(tmp):
-    d = make_district([school("A"), school("B", km=3), school("C", km=5)],
-                      [person("PA", "A", role="principal"), person("PB", "B", role="principal", school_start_date=NEW),
-                       person("PC", "C", role="principal", school_start_date=NEW)], tmp)
+    d = make_district(
+        [school("A"), school("B", km=3), school("C", km=5)],
+        [
+            person("PA", "A", role="principal"),
+            person("PB", "B", role="principal", school_start_date=NEW),
+            person("PC", "C", role="principal", school_start_date=NEW),
+        ],
+        tmp,
+    )
     return d, scenario(quotas={"principal_rotation_min": 1.0})
 
 
 def case_subject_staffing(tmp):
     """B must have 3 math teachers (A only 1): B has 1, and of A's 3 only 1 lives within max_km of B."""
-    staff = [person("T1", "A", home_km=2), person("T2", "A", home_km=40), person("T3", "A", home_km=41),
-             person("B_m", "B", school_start_date=NEW)]
-    demand = [{"school_id": "A", "subject": "math", "required": 1}, {"school_id": "B", "subject": "math", "required": 3}]
+    staff = [
+        person("T1", "A", home_km=2),
+        person("T2", "A", home_km=40),
+        person("T3", "A", home_km=41),
+        person("B_m", "B", school_start_date=NEW),
+    ]
+    demand = [
+        {"school_id": "A", "subject": "math", "required": 1},
+        {"school_id": "B", "subject": "math", "required": 3},
+    ]
     d = make_district([school("A"), school("B", km=3)], staff, tmp, demand_rows=demand)
     return d, scenario()
 
@@ -76,20 +89,33 @@ def case_teacher_rotation_min(tmp):
     """Every teacher must rotate; two of A's live 40 km from B (max_km 15) and cannot."""
     staff = [person(f"a{i}", "A", home_km=40 if i < 2 else 1) for i in range(4)]
     staff += [person(f"b{i}", "B", home_km=3) for i in range(4)]
-    return make_district([school("A"), school("B", km=3)], staff, tmp), scenario(quotas={"teacher_rotation_min": 1.0})
+    return make_district([school("A"), school("B", km=3)], staff, tmp), scenario(
+        quotas={"teacher_rotation_min": 1.0}
+    )
 
 
 def case_key_share(tmp):
-    staff = [person("K1", "A", key_level="district", school_start_date=NEW), person("O1", "A"), *room("B")]
+    staff = [
+        person("K1", "A", key_level="district", school_start_date=NEW),
+        person("O1", "A"),
+        *room("B"),
+    ]
     d = make_district([school("A"), school("B", km=3)], staff, tmp)
-    return d, scenario(quotas={"teacher_rotation_min": 0.5, "key_share_of_rotated_min": 0.5},
-                       staffing={"subject_tolerance": 1})
+    return d, scenario(
+        quotas={"teacher_rotation_min": 0.5, "key_share_of_rotated_min": 0.5},
+        staffing={"subject_tolerance": 1},
+    )
 
 
 def case_principal_rotation_min(tmp):
-    d = make_district([school("A"), school("B", km=3)],
-                      [person("PA", "A", role="principal"), person("PB", "B", role="principal", school_start_date=NEW)],
-                      tmp)
+    d = make_district(
+        [school("A"), school("B", km=3)],
+        [
+            person("PA", "A", role="principal"),
+            person("PB", "B", role="principal", school_start_date=NEW),
+        ],
+        tmp,
+    )
     return d, scenario(quotas={"principal_rotation_min": 0.5})
 
 
@@ -97,53 +123,81 @@ def case_school_outflow_max(tmp):
     a = [person(f"a{i}", "A", home_km=2.9) for i in range(4)]
     b = [person(f"b{i}", "B", home_km=3, school_start_date=NEW) for i in range(4)]
     d = make_district([school("A"), school("B", km=3)], a + b, tmp)
-    return d, scenario(quotas={"teacher_rotation_min": 0.5, "school_outflow_max": 0.25}, staffing={"subject_tolerance": 2})
+    return d, scenario(
+        quotas={"teacher_rotation_min": 0.5, "school_outflow_max": 0.25},
+        staffing={"subject_tolerance": 2},
+    )
 
 
 def case_urban_to_rural(tmp):
-    d = make_district([school("A"), school("B", km=2, locality="town")], [person("T", "A"), *room("B")], tmp)
+    d = make_district(
+        [school("A"), school("B", km=2, locality="town")], [person("T", "A"), *room("B")], tmp
+    )
     return d, scenario(**MUST_MOVE, flow={"urban_to_rural_min": 1.0})
 
 
 def case_rural_to_urban(tmp):
-    d = make_district([school("A", locality="rural"), school("B", km=2, locality="rural")],
-                      [person("T", "A"), *room("B")], tmp)
+    d = make_district(
+        [school("A", locality="rural"), school("B", km=2, locality="rural")],
+        [person("T", "A"), *room("B")],
+        tmp,
+    )
     return d, scenario(**MUST_MOVE, flow={"rural_to_urban_min": 1.0})
 
 
 def case_max_cv(tmp):
     keys = [person(f"K{i}", "A", key_level="district", school_start_date=NEW) for i in range(3)]
-    d = make_district([school("A"), school("B", km=2), school("C", km=4)], keys + room("B", "C"), tmp)
+    d = make_district(
+        [school("A"), school("B", km=2), school("C", km=4)], keys + room("B", "C"), tmp
+    )
     return d, scenario(balance={"max_cv": 0.5})
 
 
 def case_min_per_100(tmp):
     """B is 30 km away: no key teacher may go there, so it stays below the floor."""
-    staff = [person("K1", "A", key_level="district"), person("K2", "A", key_level="district"),
-             person("KB", "B", key_level="district", school_start_date=NEW), *room("C")]
-    d = make_district([school("A"), school("B", km=30), school("C", km=2, students=1000)], staff, tmp)
+    staff = [
+        person("K1", "A", key_level="district"),
+        person("K2", "A", key_level="district"),
+        person("KB", "B", key_level="district", school_start_date=NEW),
+        *room("C"),
+    ]
+    d = make_district(
+        [school("A"), school("B", km=30), school("C", km=2, students=1000)], staff, tmp
+    )
     return d, scenario(balance={"min_per_100": 0.2}, staffing={"subject_tolerance": 2})
 
 
 def case_pin(tmp):
     staff = [person("T1", "A"), person("X", "A", exempt_reason="illness"), *room("B")]
-    d = make_district([school("A"), school("B", km=2)], staff, tmp, pins_rows=[{"staff_id": "X", "action": "move"}])
+    d = make_district(
+        [school("A"), school("B", km=2)],
+        staff,
+        tmp,
+        pins_rows=[{"staff_id": "X", "action": "move"}],
+    )
     return d, scenario(staffing={"subject_tolerance": 2})
 
 
 def case_same_level(tmp):
-    d = make_district([school("A"), school("B", km=2, level="junior")], [person("T", "A"), *room("B")], tmp)
+    d = make_district(
+        [school("A"), school("B", km=2, level="junior")], [person("T", "A"), *room("B")], tmp
+    )
     return d, scenario(**MUST_MOVE)
 
 
 def case_scope(tmp):
-    d = make_district([school("A", group="G1"), school("B", km=2, zone="Z2", group="G1")],
-                      [person("T", "A"), *room("B")], tmp)
+    d = make_district(
+        [school("A", group="G1"), school("B", km=2, zone="Z2", group="G1")],
+        [person("T", "A"), *room("B")],
+        tmp,
+    )
     return d, scenario(**MUST_MOVE, scope={"teachers": "within_zone"})
 
 
 def case_commute(tmp):
-    d = make_district([school("A"), school("C", km=20)], [person("T", "A", home_km=0), *room("C")], tmp)
+    d = make_district(
+        [school("A"), school("C", km=20)], [person("T", "A", home_km=0), *room("C")], tmp
+    )
     return d, scenario(**MUST_MOVE, commute={"max_km": 10.0})
 
 
@@ -153,7 +207,12 @@ FAMILIES = {
     "subject_staffing": (case_subject_staffing, {"B"}, {"math"}, "subject_staffing"),
     "teacher_rotation_min": (case_teacher_rotation_min, {"A"}, set(), "teacher_rotation_min"),
     "key_share_of_rotated_min": (case_key_share, set(), set(), "key_share_of_rotated_min"),
-    "principal_rotation_min": (case_principal_rotation_min, {"A", "B"}, set(), "principal_rotation_min"),
+    "principal_rotation_min": (
+        case_principal_rotation_min,
+        {"A", "B"},
+        set(),
+        "principal_rotation_min",
+    ),
     "school_outflow_max": (case_school_outflow_max, {"A"}, set(), "school_outflow_max"),
     "urban_to_rural_min": (case_urban_to_rural, set(), set(), "urban_to_rural_min"),
     "rural_to_urban_min": (case_rural_to_urban, set(), set(), "rural_to_urban_min"),
@@ -178,9 +237,19 @@ def test_each_family_is_named_with_its_schools_subjects_and_a_relaxation(tmp_pat
     assert subjects <= set(diag["subjects"]), (diag["subjects"], diag)
     if relax is not None:
         rel = _relaxation(diag, relax)
-        if rel["key"] in ("scope.same_level", "scope.teachers", "scope.principals", "commute.max_km",
-                          "staffing.subject_tolerance") or rel["key"].startswith("quotas") or \
-                rel["key"].startswith("flow") or rel["key"].startswith("balance"):
+        if (
+            rel["key"]
+            in (
+                "scope.same_level",
+                "scope.teachers",
+                "scope.principals",
+                "commute.max_km",
+                "staffing.subject_tolerance",
+            )
+            or rel["key"].startswith("quotas")
+            or rel["key"].startswith("flow")
+            or rel["key"].startswith("balance")
+        ):
             _confirm(d, sc, rel)
 
 
@@ -191,8 +260,10 @@ def test_subject_staffing_text_is_in_the_planners_terms(tmp_path):
     assert diag["method"] == "counting"
     texts = {f["schools"][0]: f["text"] for f in diag["findings"]}
     assert "school B must have at least 3 math teacher(s) (demand 3 ± 0) but has 1" in texts["B"]
-    assert "only 1 eligible math teacher(s) from other schools may go there, 2 more are kept away by max_km 15" \
+    assert (
+        "only 1 eligible math teacher(s) from other schools may go there, 2 more are kept away by max_km 15"
         in texts["B"]
+    )
     assert "school A may have at most 1 math teacher(s)" in texts["A"]
     assert "commute" in diag["rules"] and diag["subjects"] == ["math"]
     # the commute limit that would suffice: B is 3 km north, T2 lives 40 km north (T3 may stay)
@@ -235,7 +306,9 @@ def test_pin_breaking_a_rule_is_named_as_such(tmp_path):
     d, sc = case_pin(tmp_path)
     diag = _infeasible(d, sc)
     assert diag["rules"] == ["pin"] and diag["staff"] == ["X"]
-    assert "not eligible" in diag["findings"][0]["text"] and "illness" in diag["findings"][0]["text"]
+    assert (
+        "not eligible" in diag["findings"][0]["text"] and "illness" in diag["findings"][0]["text"]
+    )
     assert _relaxation(diag, "pin")["suggested"] == "drop the pin of X"
 
 
@@ -256,11 +329,13 @@ def test_counting_checks_are_sound(tmp_path, seed):
     rng = np.random.default_rng(seed)
     d = random_tiny_district(seed, tmp_path)
     sc = scenario(
-        quotas={"teacher_rotation_min": float(rng.choice([0.0, 0.3, 0.6, 1.0])),
-                "key_share_of_rotated_min": float(rng.choice([0.0, 0.3, 0.5])),
-                "principal_rotation_min": float(rng.choice([0.0, 0.5, 1.0])),
-                "school_outflow_max": float(rng.choice([0.2, 0.4, 1.0])),
-                "key_share_basis": str(rng.choice(["rotated", "eligible_key"]))},
+        quotas={
+            "teacher_rotation_min": float(rng.choice([0.0, 0.3, 0.6, 1.0])),
+            "key_share_of_rotated_min": float(rng.choice([0.0, 0.3, 0.5])),
+            "principal_rotation_min": float(rng.choice([0.0, 0.5, 1.0])),
+            "school_outflow_max": float(rng.choice([0.2, 0.4, 1.0])),
+            "key_share_basis": str(rng.choice(["rotated", "eligible_key"])),
+        },
         staffing={"subject_tolerance": int(rng.integers(0, 3))},
         commute={"max_km": float(rng.choice([3.0, 8.0, 30.0]))},
         scope={"teachers": str(rng.choice(["district", "cross_zone", "within_zone"]))},
@@ -282,8 +357,11 @@ def test_cli_infeasible_demo_writes_diagnosis_json_only_when_asked(tmp_path):
     f = tmp_path / "s.toml"
     f.write_text(text, encoding="utf-8")
     out, diag_file = tmp_path / "plan", tmp_path / "diag" / "diagnosis.json"
-    r = CliRunner().invoke(main, ["solve", str(f), "--out", str(out), "--diagnosis", str(diag_file)],
-                           catch_exceptions=False)
+    r = CliRunner().invoke(
+        main,
+        ["solve", str(f), "--out", str(out), "--diagnosis", str(diag_file)],
+        catch_exceptions=False,
+    )
     assert r.exit_code == 3, r.output
     assert "needs 138 of 153 eligible teachers to move" in r.output
     assert "school_outflow_max" in r.output and "is feasible" in r.output
@@ -292,5 +370,8 @@ def test_cli_infeasible_demo_writes_diagnosis_json_only_when_asked(tmp_path):
     assert {"teacher_rotation_min", "school_outflow_max"} <= set(diag["rules"])
     assert len(diag["schools"]) == 12
     rel = {r["rule"]: r for r in diag["relaxations"]}
-    assert rel["teacher_rotation_min"]["suggested"] < 0.9 and rel["school_outflow_max"]["suggested"] > 0.15
+    assert (
+        rel["teacher_rotation_min"]["suggested"] < 0.9
+        and rel["school_outflow_max"]["suggested"] > 0.15
+    )
     assert [p.name for p in diag_file.parent.iterdir()] == ["diagnosis.json"]  # no temporary left

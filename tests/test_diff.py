@@ -25,13 +25,20 @@ def plans(tmp_path_factory):
     """Two plans of one tiny district: balance-driven (key teachers spread) and
     commute-only with fewest moves."""
     tmp = tmp_path_factory.mktemp("diff")
-    staff = [person("K1", "A", key_level="district"), person("K2", "A", key_level="district"),
-             person("O1", "A", subject="chinese"), person("B_m", "B", school_start_date=NEW),
-             person("B_c", "B", subject="chinese", school_start_date=NEW), person("C_m", "C", school_start_date=NEW)]
+    staff = [
+        person("K1", "A", key_level="district"),
+        person("K2", "A", key_level="district"),
+        person("O1", "A", subject="chinese"),
+        person("B_m", "B", school_start_date=NEW),
+        person("B_c", "B", subject="chinese", school_start_date=NEW),
+        person("C_m", "C", school_start_date=NEW),
+    ]
     d = make_district([school("A"), school("B", km=2), school("C", km=4)], staff, tmp / "data")
     out = {}
-    for name, weights in (("balance", {"balance": 100.0, "commute": 1.0}),
-                          ("still", {"balance": 0.0, "commute": 1.0, "moves": 10.0})):
+    for name, weights in (
+        ("balance", {"balance": 100.0, "commute": 1.0}),
+        ("still", {"balance": 0.0, "commute": 1.0, "moves": 10.0}),
+    ):
         sc = scenario(staffing={"subject_tolerance": 1}, weights=weights)
         r = solve(d, sc)
         assert validate_plan(d, sc, r.assignments) == []
@@ -56,11 +63,19 @@ def test_diff_names_people_terms_counts_and_indicators(plans):
     people = {p["staff_id"]: p for p in d["people"]}
     assert set(people) == movers and len(movers) == 1 and movers <= {"K1", "K2"}
     p = next(iter(people.values()))
-    assert p["from_school"] == "A" and p["b"] == "A" and p["a"] in {"B", "C"} and p["moved_a"] and not p["moved_b"]
+    assert (
+        p["from_school"] == "A"
+        and p["b"] == "A"
+        and p["a"] in {"B", "C"}
+        and p["moved_a"]
+        and not p["moved_b"]
+    )
     assert d["counts"]["moved"] == {"a": 1, "b": 0, "delta": -1}
     assert d["terms"]["moves"]["delta"] == -1 and d["terms"]["commute"]["delta"] < 0
     assert d["terms"]["balance"]["delta"] > 0
-    key = next(c for c in d["coefficients"] if c["indicator"] == "key_per_100" and c["level"] == "primary")
+    key = next(
+        c for c in d["coefficients"] if c["indicator"] == "key_per_100" and c["level"] == "primary"
+    )
     assert key["a"] < key["b"] == pytest.approx(key["before_a"])
     assert {s["school_id"] for s in d["schools"]} == {"A", p["a"]}
     assert not d["same_scenario"]

@@ -46,8 +46,12 @@ def test_terms_in_explain_json_add_up_to_the_reported_objective(demo):
     """Acceptance: Σ weight · value over explain.json's terms is summary.json's objective."""
     out, _, _, ex = demo
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert sum(t["weighted"] for t in ex["terms"].values()) == pytest.approx(s["objective"], abs=1e-9)
-    assert sum(t["weight"] * t["value"] for t in ex["terms"].values()) == pytest.approx(s["objective"], rel=1e-9)
+    assert sum(t["weighted"] for t in ex["terms"].values()) == pytest.approx(
+        s["objective"], abs=1e-9
+    )
+    assert sum(t["weight"] * t["value"] for t in ex["terms"].values()) == pytest.approx(
+        s["objective"], rel=1e-9
+    )
     for name, t in ex["terms"].items():
         assert t["weight"] == s["terms"][name]["weight"]
         assert t["value"] == pytest.approx(s["terms"][name]["value"], abs=1e-6)
@@ -62,7 +66,9 @@ def test_balance_drivers_add_up_to_the_balance_term(demo):
     assert sum(s["cost"] for s in bal["schools"]) == pytest.approx(bal["value"], abs=1e-5)
     costs = [s["cost"] for s in bal["schools"]]
     assert costs == sorted(costs, reverse=True)
-    assert sum(s["balance_cost"]["after"] for s in ex["schools"]) == pytest.approx(bal["value"], abs=1e-5)
+    assert sum(s["balance_cost"]["after"] for s in ex["schools"]) == pytest.approx(
+        bal["value"], abs=1e-5
+    )
 
 
 def test_rules_report_required_and_achieved(demo):
@@ -157,8 +163,13 @@ def test_broken_rules_agree_with_the_validator(demo):
         b = int(rng.choice([s for s in opts if s != st.dest[p]]))
         changes = [(p, b)]
         if rng.random() < 0.5:
-            qs = [q for q in np.flatnonzero(st.dest == b) if q != p and st.role[q] == st.role[p]
-                  and (not st.is_t[p] or st.subj[q] == st.subj[p])]
+            qs = [
+                q
+                for q in np.flatnonzero(st.dest == b)
+                if q != p
+                and st.role[q] == st.role[p]
+                and (not st.is_t[p] or st.subj[q] == st.subj[p])
+            ]
             if qs:
                 changes.append((int(rng.choice(qs)), int(st.dest[p])))
         _, broken = st.evaluate(changes)
@@ -173,12 +184,22 @@ def test_broken_rules_agree_with_the_validator(demo):
 def test_reasons_name_quota_pin_and_commute(tmp_path):
     """A must rotate 1 of 2 teachers (quota); T2 is pinned to stay, so T1 moves; the
     reasons say so, and T1's alternative (staying) breaks the quota."""
-    d = make_district([school("A"), school("B", km=3), school("C", km=8)],
-                      [person("T1", "A", home_km=0), person("T2", "A", home_km=0), person("B_m", "B", school_start_date=NEW),
-                       person("C_m", "C", school_start_date=NEW)], tmp_path,
-                      pins_rows=[{"staff_id": "T2", "action": "stay"}])
-    sc = scenario(quotas={"teacher_rotation_min": 0.5}, staffing={"subject_tolerance": 1},
-                  weights={"balance": 0.0, "commute": 1.0})
+    d = make_district(
+        [school("A"), school("B", km=3), school("C", km=8)],
+        [
+            person("T1", "A", home_km=0),
+            person("T2", "A", home_km=0),
+            person("B_m", "B", school_start_date=NEW),
+            person("C_m", "C", school_start_date=NEW),
+        ],
+        tmp_path,
+        pins_rows=[{"staff_id": "T2", "action": "stay"}],
+    )
+    sc = scenario(
+        quotas={"teacher_rotation_min": 0.5},
+        staffing={"subject_tolerance": 1},
+        weights={"balance": 0.0, "commute": 1.0},
+    )
     r = solve(d, sc)
     ex = explain_plan(d, sc, r.assignments)
     people = {p["staff_id"]: p for p in ex["people"]}
@@ -195,9 +216,11 @@ def test_reasons_name_quota_pin_and_commute(tmp_path):
 def test_balance_reason_for_a_key_teacher(tmp_path):
     """A key teacher leaves the school with three of them for one with none: staying would
     raise the balance term, and the reason says balance."""
-    staff = [person("K1", "A", key_level="district"), *[person(f"K{i}", "A", key_level="district",
-                                                               school_start_date=NEW) for i in (2, 3)],
-             person("B_m", "B", school_start_date=NEW)]
+    staff = [
+        person("K1", "A", key_level="district"),
+        *[person(f"K{i}", "A", key_level="district", school_start_date=NEW) for i in (2, 3)],
+        person("B_m", "B", school_start_date=NEW),
+    ]
     d = make_district([school("A"), school("B", km=2)], staff, tmp_path)
     sc = scenario(staffing={"subject_tolerance": 1})
     r = solve(d, sc)
@@ -210,8 +233,11 @@ def test_balance_reason_for_a_key_teacher(tmp_path):
 
 def test_minmax_terms_add_up(tmp_path):
     """With objective = "minmax" the parts name the highest and lowest school, and terms add up."""
-    staff = [person("K1", "A", key_level="district"), person("K2", "A", key_level="district"),
-             person("B_m", "B", school_start_date=NEW)]
+    staff = [
+        person("K1", "A", key_level="district"),
+        person("K2", "A", key_level="district"),
+        person("B_m", "B", school_start_date=NEW),
+    ]
     d = make_district([school("A"), school("B", km=2)], staff, tmp_path)
     sc = scenario(staffing={"subject_tolerance": 1}, balance={"objective": "minmax"})
     r = solve(d, sc)
@@ -234,7 +260,16 @@ def test_cli_explain_staff_school_and_json(demo):
     assert "objective" in r.output and "rules (binding ones marked *)" in r.output
     r = run("explain", str(out), "--school", mover["to_school"])
     assert r.exit_code == 0 and "gained:" in r.output and mover["staff_id"] in r.output
-    r = run("explain", str(out), "--staff", mover["staff_id"], "--format", "json", "--scenario", str(DEMO))
+    r = run(
+        "explain",
+        str(out),
+        "--staff",
+        mover["staff_id"],
+        "--format",
+        "json",
+        "--scenario",
+        str(DEMO),
+    )
     data = json.loads(r.output)
     assert [p["staff_id"] for p in data["people"]] == [mover["staff_id"]]
     assert data["people"][0]["reasons"] == mover["reasons"]
@@ -256,10 +291,17 @@ def test_broken_rules_agree_with_the_validator_on_tiny_districts(tmp_path, seed)
     import dataclasses
 
     d = dataclasses.replace(d, pins=pd.DataFrame(pins))
-    sc = scenario(quotas={"teacher_rotation_min": 0.2, "key_share_of_rotated_min": 0.3, "school_outflow_max": 0.5},
-                  staffing={"subject_tolerance": 1}, commute={"max_km": 20.0},
-                  flow={"urban_to_rural_min": 0.2, "rural_to_urban_min": 0.2},
-                  balance={"min_per_100": 0.05, "max_cv": 1.5})
+    sc = scenario(
+        quotas={
+            "teacher_rotation_min": 0.2,
+            "key_share_of_rotated_min": 0.3,
+            "school_outflow_max": 0.5,
+        },
+        staffing={"subject_tolerance": 1},
+        commute={"max_km": 20.0},
+        flow={"urban_to_rural_min": 0.2, "rural_to_urban_min": 0.2},
+        balance={"min_per_100": 0.05, "max_cv": 1.5},
+    )
     if not feasible(d, sc, time_limit_s=5):
         pytest.skip("rules infeasible for this random district")
     r = solve(d, sc)
@@ -269,8 +311,11 @@ def test_broken_rules_agree_with_the_validator_on_tiny_districts(tmp_path, seed)
     n = len(st.m.people)
     for _ in range(60):
         p = int(rng.integers(n))
-        opts = [s for s in [int(st.home[p]), *np.flatnonzero(st.m.ok[p]), int(rng.integers(len(ids)))]
-                if s != st.dest[p]]
+        opts = [
+            s
+            for s in [int(st.home[p]), *np.flatnonzero(st.m.ok[p]), int(rng.integers(len(ids)))]
+            if s != st.dest[p]
+        ]
         if not opts:
             continue
         b = int(rng.choice(opts))
@@ -281,7 +326,11 @@ def test_broken_rules_agree_with_the_validator_on_tiny_districts(tmp_path, seed)
         delta, broken = st.evaluate(changes)
         plan = _apply(a, {st.staff_id(q): ids[s] for q, s in changes})
         v = validate_plan(d, sc, plan)
-        assert {x["rule"] for x in broken} == {"pin" if x.rule == "pins" else x.rule for x in v}, (changes, broken, v)
+        assert {x["rule"] for x in broken} == {"pin" if x.rule == "pins" else x.rule for x in v}, (
+            changes,
+            broken,
+            v,
+        )
         exact = alternative_terms(st, changes)
         for t in ("balance", "commute", "moves"):
             assert delta[t] == pytest.approx(exact[t] - r.terms[t], abs=1e-6)

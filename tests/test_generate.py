@@ -50,7 +50,9 @@ def _years(dates: pd.Series, later: bool = False) -> np.ndarray:
 
 
 def _bytes(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def test_same_seed_gives_identical_files(tmp_path):
@@ -134,7 +136,9 @@ def test_demo_shape(tables):
     assert s["schools"] == 12 and s["staff"] == 300
     assert sorted(sch["zone"].unique()) == ["东区", "西区"]
     assert (sch["group"] != "").any() and sch.loc[sch["group"] != "", "group"].nunique() == 2
-    assert s["levels"]["nine_year"] == 1 and s["levels"]["primary"] >= 4 and s["levels"]["junior"] >= 3
+    assert (
+        s["levels"]["nine_year"] == 1 and s["levels"]["primary"] >= 4 and s["levels"]["junior"] >= 3
+    )
     assert set(sch["locality"]) == {"urban", "rural"}
     assert s["max_distance_km"] <= 12.0
     assert sch["vice_principal_posts"].between(1, 2).all()
@@ -149,8 +153,10 @@ def test_demo_admits_a_feasible_plan(tables):
     sch = sch.set_index("school_id")
     t = st[st["role"] == "teacher"].copy()
     t["eligible"] = (
-        (_years(t["school_start_date"]) >= 6) & (_years(t["retirement_date"], later=True) > 5)
-        & t["on_payroll"].to_numpy() & (t["exempt_reason"] == "").to_numpy()
+        (_years(t["school_start_date"]) >= 6)
+        & (_years(t["retirement_date"], later=True) > 5)
+        & t["on_payroll"].to_numpy()
+        & (t["exempt_reason"] == "").to_numpy()
     )
     e = t[t["eligible"]]
     need = math.ceil(0.10 * len(e))
@@ -158,7 +164,12 @@ def test_demo_admits_a_feasible_plan(tables):
     level = sch["level"].to_dict()
 
     def reach(person, school) -> bool:
-        return haversine_km(person.home_lat, person.home_lon, sch.at[school, "lat"], sch.at[school, "lon"]) <= 15.0
+        return (
+            haversine_km(
+                person.home_lat, person.home_lon, sch.at[school, "lat"], sch.at[school, "lon"]
+            )
+            <= 15.0
+        )
 
     moved, key_moved, used = 0, 0, set()
     # Key teachers first so that at least 20 % of the moves are key teachers.
@@ -167,9 +178,19 @@ def test_demo_admits_a_feasible_plan(tables):
         if a.staff_id in used or room[a.school_id] == 0:
             continue
         for b in people.itertuples():
-            ok_level = "nine_year" in (level[a.school_id], level[b.school_id]) or level[a.school_id] == level[b.school_id]
-            if (b.staff_id in used or b.school_id == a.school_id or b.subject != a.subject or not ok_level
-                    or room[b.school_id] == 0 or not reach(a, b.school_id) or not reach(b, a.school_id)):
+            ok_level = (
+                "nine_year" in (level[a.school_id], level[b.school_id])
+                or level[a.school_id] == level[b.school_id]
+            )
+            if (
+                b.staff_id in used
+                or b.school_id == a.school_id
+                or b.subject != a.subject
+                or not ok_level
+                or room[b.school_id] == 0
+                or not reach(a, b.school_id)
+                or not reach(b, a.school_id)
+            ):
                 continue
             used |= {a.staff_id, b.staff_id}
             room[a.school_id] -= 1
@@ -235,7 +256,9 @@ def test_city(city, tmp_path):
     sch, st = city
     assert len(sch) == CITY_SCHOOLS == 1500 and len(st) == CITY_STAFF
     assert 100_000 <= len(st) <= 120_000
-    assert sch["district"].nunique() == 16 and sch["school_id"].is_unique and st["staff_id"].is_unique
+    assert (
+        sch["district"].nunique() == 16 and sch["school_id"].is_unique and st["staff_id"].is_unique
+    )
     for name in sch["district"].unique():
         s = summarize(sch[sch["district"] == name], st[st["district"] == name])
         for ind in ("key_per_100", "pe_art_per_100"):

@@ -22,10 +22,25 @@ TABLES = ("schools", "staff", "demand", "pins")
 
 # The contract's Chinese headers (staff.school_id has none in the contract; 学校代码 is accepted).
 ZH_HEADERS = {
-    "schools.csv": {"school_id": "学校代码", "name": "学校名称", "zone": "学区", "group": "教育集团",
-                    "level": "学段", "locality": "城乡类型", "tier": "办学水平", "students": "在校生数"},
-    "staff.csv": {"staff_id": "工号", "name": "姓名", "role": "岗位", "subject": "学科",
-                  "key_level": "骨干级别", "on_payroll": "在编在岗", "exempt_reason": "暂缓原因"},
+    "schools.csv": {
+        "school_id": "学校代码",
+        "name": "学校名称",
+        "zone": "学区",
+        "group": "教育集团",
+        "level": "学段",
+        "locality": "城乡类型",
+        "tier": "办学水平",
+        "students": "在校生数",
+    },
+    "staff.csv": {
+        "staff_id": "工号",
+        "name": "姓名",
+        "role": "岗位",
+        "subject": "学科",
+        "key_level": "骨干级别",
+        "on_payroll": "在编在岗",
+        "exempt_reason": "暂缓原因",
+    },
 }
 
 
@@ -108,8 +123,13 @@ def csv_to_workbook(folder: Path, book: Path, sheet_names: dict[str, str] | None
                     cells.append(v == "true")
                 elif h in ("lat", "lon", "home_lat", "home_lon", "rural_years"):
                     cells.append(float(v))
-                elif h in ("students", "junior_students", "principal_posts", "vice_principal_posts",
-                           "required"):
+                elif h in (
+                    "students",
+                    "junior_students",
+                    "principal_posts",
+                    "vice_principal_posts",
+                    "required",
+                ):
                     cells.append(int(v))
                 else:
                     cells.append(v)
@@ -130,9 +150,21 @@ def test_tiny_fixture_loads_with_normalised_schools(tiny):
     s = tiny.schools
     assert list(s.index) == ["S01", "S02", "S03", "S04"]
     assert s.index.name == "school_id"
-    assert list(s.columns) == ["name", "zone", "group", "level", "locality", "tier", "lat", "lon",
-                               "students", "junior_students", "primary_students", "principal_posts",
-                               "vice_principal_posts"]
+    assert list(s.columns) == [
+        "name",
+        "zone",
+        "group",
+        "level",
+        "locality",
+        "tier",
+        "lat",
+        "lon",
+        "students",
+        "junior_students",
+        "primary_students",
+        "principal_posts",
+        "vice_principal_posts",
+    ]
     assert s.loc["S01", "name"] == "东风小学"
     assert s.loc["S03", "group"] == "" and s.loc["S01", "group"] == "G1"
     assert s.loc["S04", "tier"] == "average"  # empty -> default
@@ -146,10 +178,19 @@ def test_tiny_fixture_loads_with_normalised_schools(tiny):
     assert s["principal_posts"].tolist() == [1, 1, 1, 1]
     # S01 and S02: empty -> current count (1 and 0); S03 and S04 as given
     assert s["vice_principal_posts"].tolist() == [1, 0, 1, 2]
-    for col in ("students", "junior_students", "primary_students", "principal_posts", "vice_principal_posts"):
+    for col in (
+        "students",
+        "junior_students",
+        "primary_students",
+        "principal_posts",
+        "vice_principal_posts",
+    ):
         assert s[col].dtype == np.int64
     assert s["lat"].dtype == np.float64 and s["lon"].dtype == np.float64
-    assert all(pd.api.types.is_string_dtype(s[c]) for c in ("name", "zone", "group", "level", "locality", "tier"))
+    assert all(
+        pd.api.types.is_string_dtype(s[c])
+        for c in ("name", "zone", "group", "level", "locality", "tier")
+    )
 
 
 def test_tiny_fixture_loads_with_normalised_staff(tiny):
@@ -166,7 +207,10 @@ def test_tiny_fixture_loads_with_normalised_staff(tiny):
     assert (t.loc["T0101", "home_lat"], t.loc["T0101", "home_lon"]) == (39.920, 116.410)
     assert (t.loc["T0102", "home_lat"], t.loc["T0102", "home_lon"]) == (39.915, 116.404)  # S01
     assert (t.loc["T0402", "home_lat"], t.loc["T0402", "home_lon"]) == (39.956, 116.322)  # S04
-    assert t.loc["T0109", "exempt_reason"] == "serious illness" and t.loc["T0108", "exempt_reason"] == ""
+    assert (
+        t.loc["T0109", "exempt_reason"] == "serious illness"
+        and t.loc["T0108", "exempt_reason"] == ""
+    )
     assert t.loc["T0104", "gender"] == "F" and t.loc["T0101", "gender"] == ""
     assert t.loc["T0101", "school_start_date"] == pd.Timestamp("2014-08-20")
     assert pd.isna(t.loc["T0104", "retirement_date"])
@@ -177,8 +221,11 @@ def test_tiny_fixture_loads_with_normalised_staff(tiny):
     assert t["rural_years"].dtype == np.float64
     assert set(t["subject"]) <= set(SUBJECTS) | {""}
     assert (t["role"] == "principal").sum() == 4
-    assert tiny.demand.to_dict("list") == {"school_id": ["S03", "S04"], "subject": ["math", "pe"],
-                                           "required": [2, 1]}
+    assert tiny.demand.to_dict("list") == {
+        "school_id": ["S03", "S04"],
+        "subject": ["math", "pe"],
+        "required": [2, 1],
+    }
     assert tiny.demand["required"].dtype == np.int64
     assert tiny.pins.empty and list(tiny.pins.columns) == ["staff_id", "action", "school_id"]
     assert tiny.demand_matrix().loc["S03", "math"] == 2
@@ -258,11 +305,21 @@ def test_blank_lines_are_skipped_but_rows_keep_their_numbers(tmp_path):
 def test_pins_are_loaded_and_normalised(tmp_path):
     """Valid pins load; a school_id given with stay/move is dropped."""
     folder = copy_tiny(tmp_path)
-    write_rows(folder / "pins.csv", [["staff_id", "action", "school_id"], ["T0101", "stay", ""],
-                                     ["T0103", "to", "S03"], ["T0104", "MOVE", "S02"]])
+    write_rows(
+        folder / "pins.csv",
+        [
+            ["staff_id", "action", "school_id"],
+            ["T0101", "stay", ""],
+            ["T0103", "to", "S03"],
+            ["T0104", "MOVE", "S02"],
+        ],
+    )
     pins = load_district(folder, as_of=AS_OF).pins
-    assert pins.to_dict("list") == {"staff_id": ["T0101", "T0103", "T0104"],
-                                    "action": ["stay", "to", "move"], "school_id": ["", "S03", ""]}
+    assert pins.to_dict("list") == {
+        "staff_id": ["T0101", "T0103", "T0104"],
+        "action": ["stay", "to", "move"],
+        "school_id": ["", "S03", ""],
+    }
 
 
 # --------------------------------------------------------------------------- one bad cell, one problem
@@ -310,9 +367,14 @@ BAD_CELLS = [
 ]
 
 
-@pytest.mark.parametrize(("file", "row", "column", "value", "reported", "words"), BAD_CELLS,
-                         ids=[f"{c[0]}-{c[2]}-{c[3] or 'empty'}" for c in BAD_CELLS])
-def test_bad_cell_is_reported_with_file_row_column_and_value(tmp_path, file, row, column, value, reported, words):
+@pytest.mark.parametrize(
+    ("file", "row", "column", "value", "reported", "words"),
+    BAD_CELLS,
+    ids=[f"{c[0]}-{c[2]}-{c[3] or 'empty'}" for c in BAD_CELLS],
+)
+def test_bad_cell_is_reported_with_file_row_column_and_value(
+    tmp_path, file, row, column, value, reported, words
+):
     """Each bad cell yields exactly one problem naming the file, the Excel row and the column."""
     folder = copy_tiny(tmp_path)
     set_cell(folder, file, row, column, value)
@@ -426,15 +488,18 @@ def test_future_start_date_against_today_when_no_as_of(tmp_path):
 def test_bad_pins_are_all_reported(tmp_path):
     """Unknown staff, unknown school, 'to' without school, bad action and repeats in pins.csv."""
     folder = copy_tiny(tmp_path)
-    write_rows(folder / "pins.csv", [
-        ["staff_id", "action", "school_id"],
-        ["T0101", "stay", ""],
-        ["T9999", "move", ""],
-        ["T0103", "to", "S99"],
-        ["T0104", "to", ""],
-        ["T0105", "jump", ""],
-        ["T0101", "move", ""],
-    ])
+    write_rows(
+        folder / "pins.csv",
+        [
+            ["staff_id", "action", "school_id"],
+            ["T0101", "stay", ""],
+            ["T9999", "move", ""],
+            ["T0103", "to", "S99"],
+            ["T0104", "to", ""],
+            ["T0105", "jump", ""],
+            ["T0101", "move", ""],
+        ],
+    )
     problems = problems_of(folder)
     pins = folder / "pins.csv"
     assert len(problems) == 5, "\n".join(map(str, problems))
@@ -457,8 +522,11 @@ def test_several_problems_are_all_reported(tmp_path):
     problems = problems_of(folder)
     located = [(Path(p.file).name, p.row, p.column) for p in problems]
     assert located == [
-        ("schools.csv", 3, "level"), ("schools.csv", 5, "lat"),
-        ("staff.csv", 6, "subject"), ("staff.csv", 10, "school_start_date"), ("staff.csv", 25, "school_id"),
+        ("schools.csv", 3, "level"),
+        ("schools.csv", 5, "lat"),
+        ("staff.csv", 6, "subject"),
+        ("staff.csv", 10, "school_start_date"),
+        ("staff.csv", 25, "school_id"),
         ("demand.csv", 2, "required"),
     ]
 
@@ -468,7 +536,9 @@ def test_missing_files_and_paths(tmp_path):
     folder = copy_tiny(tmp_path)
     (folder / "staff.csv").unlink()
     problems = problems_of(folder)
-    assert [(p.file, "not found" in p.message) for p in problems] == [(str(folder / "staff.csv"), True)]
+    assert [(p.file, "not found" in p.message) for p in problems] == [
+        (str(folder / "staff.csv"), True)
+    ]
     assert problems_of(tmp_path / "nowhere")[0].file == str(tmp_path / "nowhere")
     assert "xlsx" in problems_of(folder / "schools.csv")[0].message
 
@@ -503,7 +573,9 @@ def test_loading_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(cwd)
 
     def snapshot():
-        return {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file()}
+        return {
+            p: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file()
+        }
 
     before = snapshot()
     load_district(folder, as_of=AS_OF)
@@ -527,7 +599,12 @@ def test_write_district_round_trips(tmp_path, fmt):
     d = load_district(folder, as_of=AS_OF)
     out = write_district(d, tmp_path / "out", fmt=fmt)
     if fmt == "csv":
-        assert sorted(p.name for p in out.iterdir()) == ["demand.csv", "pins.csv", "schools.csv", "staff.csv"]
+        assert sorted(p.name for p in out.iterdir()) == [
+            "demand.csv",
+            "pins.csv",
+            "schools.csv",
+            "staff.csv",
+        ]
         assert read_rows(out / "schools.csv")[0][:3] == ["school_id", "name", "zone"]
     else:
         assert out == tmp_path / "out" / "district.xlsx"
@@ -541,7 +618,10 @@ def test_district_tables_use_contract_columns(tiny):
     assert "primary_students" not in tables["schools"].columns
     assert tables["schools"]["junior_students"].tolist() == ["", "", "180", ""]
     staff = tables["staff"].set_index("staff_id")
-    assert staff.loc["T0104", "retirement_date"] == "" and staff.loc["T0104", "birth_date"] == "1995-03-12"
+    assert (
+        staff.loc["T0104", "retirement_date"] == ""
+        and staff.loc["T0104", "birth_date"] == "1995-03-12"
+    )
     assert staff.loc["T0205", "on_payroll"] == "false"
 
 
@@ -555,22 +635,36 @@ def test_twenty_thousand_staff_load_fast(tmp_path):
     ids = [f"S{i:03d}" for i in range(n_s)]
     level = rng.choice(["primary", "junior", "nine_year"], n_s)
     students = rng.integers(300, 3000, n_s)
-    pd.DataFrame({
-        "school_id": ids, "name": ids, "zone": rng.choice(list("ABCD"), n_s), "group": "",
-        "level": level, "locality": rng.choice(["urban", "town", "rural"], n_s),
-        "lat": 39.9 + rng.normal(0, 0.1, n_s), "lon": 116.4 + rng.normal(0, 0.1, n_s),
-        "students": students, "junior_students": np.where(level == "nine_year", students // 3, 0),
-    }).to_csv(tmp_path / "schools.csv", index=False)
+    pd.DataFrame(
+        {
+            "school_id": ids,
+            "name": ids,
+            "zone": rng.choice(list("ABCD"), n_s),
+            "group": "",
+            "level": level,
+            "locality": rng.choice(["urban", "town", "rural"], n_s),
+            "lat": 39.9 + rng.normal(0, 0.1, n_s),
+            "lon": 116.4 + rng.normal(0, 0.1, n_s),
+            "students": students,
+            "junior_students": np.where(level == "nine_year", students // 3, 0),
+        }
+    ).to_csv(tmp_path / "schools.csv", index=False)
     school = np.r_[np.arange(n_s), rng.integers(0, n_s, n - n_s)]
     start = pd.Timestamp("2000-01-01") + pd.to_timedelta(rng.integers(0, 9000, n), unit="D")
-    pd.DataFrame({
-        "staff_id": [f"T{i:05d}" for i in range(n)], "name": "某", "school_id": np.array(ids)[school],
-        "role": np.where(np.arange(n) < n_s, "principal", "teacher"),
-        "subject": rng.choice(SUBJECTS, n), "key_level": rng.choice(["none", "district"], n),
-        "school_start_date": start.strftime("%Y-%m-%d"),
-        "retirement_date": (start + pd.Timedelta(days=9000)).strftime("%Y-%m-%d"),
-        "on_payroll": "true", "rural_years": rng.integers(0, 5, n),
-    }).to_csv(tmp_path / "staff.csv", index=False)
+    pd.DataFrame(
+        {
+            "staff_id": [f"T{i:05d}" for i in range(n)],
+            "name": "某",
+            "school_id": np.array(ids)[school],
+            "role": np.where(np.arange(n) < n_s, "principal", "teacher"),
+            "subject": rng.choice(SUBJECTS, n),
+            "key_level": rng.choice(["none", "district"], n),
+            "school_start_date": start.strftime("%Y-%m-%d"),
+            "retirement_date": (start + pd.Timedelta(days=9000)).strftime("%Y-%m-%d"),
+            "on_payroll": "true",
+            "rural_years": rng.integers(0, 5, n),
+        }
+    ).to_csv(tmp_path / "staff.csv", index=False)
     load_district(tmp_path, as_of=AS_OF)  # warm up imports
     t0 = time.perf_counter()
     d = load_district(tmp_path, as_of=AS_OF)

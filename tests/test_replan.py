@@ -30,7 +30,9 @@ def run(*args: str):
 
 
 def _scenario_for(data: Path, tmp: Path) -> Path:
-    text = DEMO.read_text(encoding="utf-8").replace('data = "../data/demo"', f'data = "{data.as_posix()}"')
+    text = DEMO.read_text(encoding="utf-8").replace(
+        'data = "../data/demo"', f'data = "{data.as_posix()}"'
+    )
     f = tmp / "scenario.toml"
     f.write_text(text, encoding="utf-8")
     return f
@@ -38,8 +40,9 @@ def _scenario_for(data: Path, tmp: Path) -> Path:
 
 def _changed(a: pd.DataFrame, b: pd.DataFrame) -> set[str]:
     common = a.index.intersection(b.index)
-    return {s for s in common if a.at[s, "to_school"] != b.at[s, "to_school"]} | \
-        {s for s in b.index.difference(a.index) if b.at[s, "moved"]}
+    return {s for s in common if a.at[s, "to_school"] != b.at[s, "to_school"]} | {
+        s for s in b.index.difference(a.index) if b.at[s, "moved"]
+    }
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +57,21 @@ def removed(tmp_path_factory):
     data = tmp / "data"
     shutil.copytree(ROOT / "data" / "demo", data)
     lines = (data / "staff.csv").read_text(encoding="utf-8").splitlines()
-    (data / "staff.csv").write_text("\n".join(x for x in lines if not x.startswith(f"{gone},")) + "\n", encoding="utf-8")
+    (data / "staff.csv").write_text(
+        "\n".join(x for x in lines if not x.startswith(f"{gone},")) + "\n", encoding="utf-8"
+    )
     sc_file = _scenario_for(data, tmp)
     r = run("solve", str(sc_file), "--out", str(tmp / "re"), "--from", str(old))
     assert r.exit_code == 0, r.output
     assert run("-q", "solve", str(sc_file), "--out", str(tmp / "fresh")).exit_code == 0
-    return {"old": old, "re": tmp / "re", "fresh": tmp / "fresh", "gone": gone, "scenario": sc_file,
-            "output": r.output}
+    return {
+        "old": old,
+        "re": tmp / "re",
+        "fresh": tmp / "fresh",
+        "gone": gone,
+        "scenario": sc_file,
+        "output": r.output,
+    }
 
 
 def test_replan_after_a_teacher_leaves_changes_few_decisions(removed):
@@ -74,8 +85,14 @@ def test_replan_after_a_teacher_leaves_changes_few_decisions(removed):
     assert rep["changes"] == len(changed) and rep["changes_minimal"]
     assert {c["staff_id"] for c in rep["changed"]} == changed
     assert all(c["reason"] for c in rep["changed"])
-    assert rep["cancelled_rows"] == [{"staff_id": removed["gone"], "old": rep["cancelled_rows"][0]["old"],
-                                      "moved": True, "reason": "gone from the data"}]
+    assert rep["cancelled_rows"] == [
+        {
+            "staff_id": removed["gone"],
+            "old": rep["cancelled_rows"][0]["old"],
+            "moved": True,
+            "reason": "gone from the data",
+        }
+    ]
     assert rep["by_reason"]["gone from the data"] == 1
     assert len(_changed(old, fresh)) >= len(changed)
     assert "decisions changed" in removed["output"]
@@ -94,19 +111,34 @@ def test_replanned_plan_is_valid_and_explained(removed):
 
 def _tiny(tmp, max_km=15.0, extra_staff=(), schools_extra=True):
     schools = [school("A"), school("B", km=3)] + ([school("C", km=8)] if schools_extra else [])
-    staff = [person("T1", "A"), person("T2", "B", home_km=3), *extra_staff,
-             person("A_m", "A", school_start_date=NEW), person("B_m", "B", school_start_date=NEW)]
+    staff = [
+        person("T1", "A"),
+        person("T2", "B", home_km=3),
+        *extra_staff,
+        person("A_m", "A", school_start_date=NEW),
+        person("B_m", "B", school_start_date=NEW),
+    ]
     if schools_extra:
         staff.append(person("C_m", "C", school_start_date=NEW))
     d = make_district(schools, staff, tmp)
-    sc = scenario(quotas={"teacher_rotation_min": 0.5}, staffing={"subject_tolerance": 1},
-                  commute={"max_km": max_km}, weights={"balance": 0.0, "commute": 1.0})
+    sc = scenario(
+        quotas={"teacher_rotation_min": 0.5},
+        staffing={"subject_tolerance": 1},
+        commute={"max_km": max_km},
+        weights={"balance": 0.0, "commute": 1.0},
+    )
     return d, sc
 
 
 def _old(rows: dict[str, tuple[str, str]]) -> pd.DataFrame:
-    return pd.DataFrame({"from_school": [v[0] for v in rows.values()], "to_school": [v[1] for v in rows.values()],
-                         "moved": [v[0] != v[1] for v in rows.values()]}, index=pd.Index(list(rows), name="staff_id"))
+    return pd.DataFrame(
+        {
+            "from_school": [v[0] for v in rows.values()],
+            "to_school": [v[1] for v in rows.values()],
+            "moved": [v[0] != v[1] for v in rows.values()],
+        },
+        index=pd.Index(list(rows), name="staff_id"),
+    )
 
 
 def test_unchanged_data_keeps_every_decision(tmp_path):
@@ -124,7 +156,9 @@ def test_closed_school(tmp_path):
     d, sc = _tiny(tmp_path, schools_extra=False)
     r, rep = replan(d, sc, _old({"T1": ("A", "C"), "T2": ("B", "B")}))
     assert rep["changes"] == 1
-    assert rep["changed"][0]["staff_id"] == "T1" and rep["changed"][0]["reason"] == "school C is gone"
+    assert (
+        rep["changed"][0]["staff_id"] == "T1" and rep["changed"][0]["reason"] == "school C is gone"
+    )
     assert rep["by_reason"] == {"school gone": 1}
     assert validate_plan(d, sc, r.assignments) == []
 
@@ -133,7 +167,9 @@ def test_lower_commute_limit(tmp_path):
     """max_km lowered below T1's earlier move: the move is no longer permitted (commute)."""
     d, sc = _tiny(tmp_path, max_km=5.0)
     r, rep = replan(d, sc, _old({"T1": ("A", "C"), "T2": ("B", "B")}))
-    assert rep["changes"] == 1 and rep["changed"][0]["reason"] == "move no longer permitted (commute)"
+    assert (
+        rep["changes"] == 1 and rep["changed"][0]["reason"] == "move no longer permitted (commute)"
+    )
     assert r.assignments.at["T1", "to_school"] == "B"
     assert validate_plan(d, sc, r.assignments) == []
 
@@ -142,8 +178,14 @@ def test_no_longer_eligible_and_newly_eligible(tmp_path):
     """T1 (who moved) is now exempt; T3 was not in the earlier plan. The earlier move is
     reported cancelled; the quota then needs someone else, who is a knock-on change."""
     d, sc = _tiny(tmp_path, extra_staff=[person("T3", "A", home_km=2)])
-    d = d.__class__(schools=d.schools, staff=d.staff.assign(
-        exempt_reason=lambda s: s["exempt_reason"].where(s.index != "T1", "illness")), demand=d.demand, pins=d.pins)
+    d = d.__class__(
+        schools=d.schools,
+        staff=d.staff.assign(
+            exempt_reason=lambda s: s["exempt_reason"].where(s.index != "T1", "illness")
+        ),
+        demand=d.demand,
+        pins=d.pins,
+    )
     r, rep = replan(d, sc, _old({"T1": ("A", "B"), "T2": ("B", "B")}))
     assert rep["cancelled_rows"][0]["staff_id"] == "T1"
     assert rep["cancelled_rows"][0]["reason"] == "no longer eligible (exempt: illness)"

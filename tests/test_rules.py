@@ -44,13 +44,14 @@ def to(result: Result, pid: str) -> str:
 
 def must_move(**over) -> dict:
     """Scenario sections in which every eligible teacher must move, tolerance 1, commute decides."""
-    raw = {"quotas": {"teacher_rotation_min": 1.0}, "staffing": {"subject_tolerance": 1}, "weights": COMMUTE}
+    raw = {
+        "quotas": {"teacher_rotation_min": 1.0},
+        "staffing": {"subject_tolerance": 1},
+        "weights": COMMUTE,
+    }
     for k, v in over.items():
         raw[k] = {**raw.get(k, {}), **v}
     return raw
-
-
-
 
 
 def room(*schools: str) -> list[dict]:
@@ -63,17 +64,26 @@ def room(*schools: str) -> list[dict]:
 
 def test_posts_filled_feasible(tmp_path):
     """Two principals who must both rotate swap posts."""
-    d = make_district([school("A"), school("B", km=3)],
-                      [person("PA", "A", role="principal"), person("PB", "B", role="principal")], tmp_path)
+    d = make_district(
+        [school("A"), school("B", km=3)],
+        [person("PA", "A", role="principal"), person("PB", "B", role="principal")],
+        tmp_path,
+    )
     r = solved(d, scenario(quotas={"principal_rotation_min": 1.0}))
     assert (to(r, "PA"), to(r, "PB")) == ("B", "A")
 
 
 def test_posts_filled_infeasible(tmp_path):
     """A principal who must rotate has no post to go to when every other principal stays."""
-    d = make_district([school("A"), school("B", km=3), school("C", km=5)],
-                      [person("PA", "A", role="principal"), person("PB", "B", role="principal", school_start_date=NEW),
-                       person("PC", "C", role="principal", school_start_date=NEW)], tmp_path)
+    d = make_district(
+        [school("A"), school("B", km=3), school("C", km=5)],
+        [
+            person("PA", "A", role="principal"),
+            person("PB", "B", role="principal", school_start_date=NEW),
+            person("PC", "C", role="principal", school_start_date=NEW),
+        ],
+        tmp_path,
+    )
     rules = diagnosis_rules(d, scenario(quotas={"principal_rotation_min": 1.0}))
     assert {"posts_filled", "principal_rotation_min"} <= set(rules)
 
@@ -83,16 +93,26 @@ def test_posts_filled_infeasible(tmp_path):
 
 def test_subject_staffing_feasible_swap(tmp_path):
     """With tolerance 0 one math teacher cannot leave alone: the quota of 1 is met by a swap."""
-    d = make_district([school("A"), school("B", km=3)], [person("TA", "A"), person("TB", "B")], tmp_path)
+    d = make_district(
+        [school("A"), school("B", km=3)], [person("TA", "A"), person("TB", "B")], tmp_path
+    )
     r = solved(d, scenario(quotas={"teacher_rotation_min": 0.5}, weights=FEW_MOVES))
     assert set(movers(r).index) == {"TA", "TB"}
 
 
 def test_subject_staffing_feasible_tolerance(tmp_path):
     """With tolerance 1 the same quota is met by one move."""
-    d = make_district([school("A"), school("B", km=3)], [person("TA", "A"), person("TB", "B")], tmp_path)
-    r = solved(d, scenario(quotas={"teacher_rotation_min": 0.5}, staffing={"subject_tolerance": 1},
-                           weights=FEW_MOVES))
+    d = make_district(
+        [school("A"), school("B", km=3)], [person("TA", "A"), person("TB", "B")], tmp_path
+    )
+    r = solved(
+        d,
+        scenario(
+            quotas={"teacher_rotation_min": 0.5},
+            staffing={"subject_tolerance": 1},
+            weights=FEW_MOVES,
+        ),
+    )
     assert len(movers(r)) == 1
 
 
@@ -105,8 +125,11 @@ def test_subject_staffing_infeasible(tmp_path):
 
 def test_subject_staffing_infeasible_no_demand_elsewhere(tmp_path):
     """A math teacher who must move where no other school has math posts: subject_staffing is named."""
-    d = make_district([school("A"), school("B", km=3)],
-                      [person("TA", "A"), person("TB", "B", subject="chinese", school_start_date=NEW)], tmp_path)
+    d = make_district(
+        [school("A"), school("B", km=3)],
+        [person("TA", "A"), person("TB", "B", subject="chinese", school_start_date=NEW)],
+        tmp_path,
+    )
     rules = diagnosis_rules(d, scenario(quotas={"teacher_rotation_min": 1.0}))
     assert "subject_staffing" in rules
 
@@ -116,18 +139,32 @@ def test_subject_staffing_infeasible_no_demand_elsewhere(tmp_path):
 
 def test_teacher_rotation_min_feasible(tmp_path):
     """Half of 4 eligible teachers rotate: exactly 2 (one swap), no more."""
-    d = make_district([school("A"), school("B", km=3)],
-                      [person("a1", "A"), person("a2", "A", subject="chinese"),
-                       person("b1", "B"), person("b2", "B", subject="chinese")], tmp_path)
+    d = make_district(
+        [school("A"), school("B", km=3)],
+        [
+            person("a1", "A"),
+            person("a2", "A", subject="chinese"),
+            person("b1", "B"),
+            person("b2", "B", subject="chinese"),
+        ],
+        tmp_path,
+    )
     r = solved(d, scenario(quotas={"teacher_rotation_min": 0.5}, weights=FEW_MOVES))
     assert len(movers(r)) == 2
 
 
 def test_teacher_rotation_min_infeasible(tmp_path):
     """All 4 teachers must rotate, but the Chinese teacher has nobody to swap with."""
-    d = make_district([school("A"), school("B", km=3)],
-                      [person("a1", "A"), person("a2", "A", subject="chinese"),
-                       person("b1", "B"), person("b2", "B", subject="chinese", school_start_date=NEW)], tmp_path)
+    d = make_district(
+        [school("A"), school("B", km=3)],
+        [
+            person("a1", "A"),
+            person("a2", "A", subject="chinese"),
+            person("b1", "B"),
+            person("b2", "B", subject="chinese", school_start_date=NEW),
+        ],
+        tmp_path,
+    )
     rules = diagnosis_rules(d, scenario(quotas={"teacher_rotation_min": 1.0}))
     assert "teacher_rotation_min" in rules
 
@@ -139,14 +176,29 @@ def _key_district(tmp_path, key_new: bool = False):
     # The ordinary teacher lives next to B, the key teacher at A: commute prefers the ordinary one.
     return make_district(
         [school("A"), school("B", km=3)],
-        [person("K1", "A", key_level="district", home_km=0, school_start_date=NEW if key_new else "2010-09-01"),
-         person("O1", "A", home_km=2.9), *room("B")], tmp_path)
+        [
+            person(
+                "K1",
+                "A",
+                key_level="district",
+                home_km=0,
+                school_start_date=NEW if key_new else "2010-09-01",
+            ),
+            person("O1", "A", home_km=2.9),
+            *room("B"),
+        ],
+        tmp_path,
+    )
 
 
 def test_key_share_rotated_feasible(tmp_path):
     """One of the two must rotate; with key share 0.5 of rotated it is the key teacher, not the closer one."""
     d = _key_district(tmp_path)
-    base = {"quotas": {"teacher_rotation_min": 0.5}, "staffing": {"subject_tolerance": 1}, "weights": COMMUTE}
+    base = {
+        "quotas": {"teacher_rotation_min": 0.5},
+        "staffing": {"subject_tolerance": 1},
+        "weights": COMMUTE,
+    }
     assert list(movers(solved(d, scenario(**base))).index) == ["O1"]
     base["quotas"]["key_share_of_rotated_min"] = 0.5
     assert list(movers(solved(d, scenario(**base))).index) == ["K1"]
@@ -155,26 +207,48 @@ def test_key_share_rotated_feasible(tmp_path):
 def test_key_share_rotated_infeasible(tmp_path):
     """A teacher must rotate, but the only key teacher is not eligible."""
     d = _key_district(tmp_path, key_new=True)
-    rules = diagnosis_rules(d, scenario(quotas={"teacher_rotation_min": 0.5, "key_share_of_rotated_min": 0.5},
-                                        staffing={"subject_tolerance": 1}))
+    rules = diagnosis_rules(
+        d,
+        scenario(
+            quotas={"teacher_rotation_min": 0.5, "key_share_of_rotated_min": 0.5},
+            staffing={"subject_tolerance": 1},
+        ),
+    )
     assert "key_share_of_rotated_min" in rules
 
 
 def test_key_share_eligible_key_feasible(tmp_path):
     """Basis eligible_key: half of the 2 eligible key teachers rotate, with no teacher quota at all."""
-    d = make_district([school("A"), school("B", km=3)],
-                      [person("K1", "A", key_level="district"), person("K2", "A", key_level="municipal"),
-                       *room("B")], tmp_path)
-    r = solved(d, scenario(quotas={"key_share_of_rotated_min": 0.5, "key_share_basis": "eligible_key"},
-                           staffing={"subject_tolerance": 1}, weights=FEW_MOVES))
+    d = make_district(
+        [school("A"), school("B", km=3)],
+        [
+            person("K1", "A", key_level="district"),
+            person("K2", "A", key_level="municipal"),
+            *room("B"),
+        ],
+        tmp_path,
+    )
+    r = solved(
+        d,
+        scenario(
+            quotas={"key_share_of_rotated_min": 0.5, "key_share_basis": "eligible_key"},
+            staffing={"subject_tolerance": 1},
+            weights=FEW_MOVES,
+        ),
+    )
     assert len(movers(r)) == 1 and movers(r).index[0] in {"K1", "K2"}
 
 
 def test_key_share_eligible_key_infeasible(tmp_path):
     """Basis eligible_key: the one eligible key teacher must move but cannot leave alone (tolerance 0)."""
-    d = make_district([school("A"), school("B", km=3)], [person("K1", "A", key_level="district"), *room("B")],
-                      tmp_path)
-    rules = diagnosis_rules(d, scenario(quotas={"key_share_of_rotated_min": 1.0, "key_share_basis": "eligible_key"}))
+    d = make_district(
+        [school("A"), school("B", km=3)],
+        [person("K1", "A", key_level="district"), *room("B")],
+        tmp_path,
+    )
+    rules = diagnosis_rules(
+        d, scenario(quotas={"key_share_of_rotated_min": 1.0, "key_share_basis": "eligible_key"})
+    )
     assert "key_share_of_rotated_min" in rules
 
 
@@ -183,18 +257,30 @@ def test_key_share_eligible_key_infeasible(tmp_path):
 
 def test_principal_rotation_min_feasible(tmp_path):
     """Half of 4 eligible cadres rotate: one swap of 2 people of the same role."""
-    d = make_district([school("A"), school("B", km=3)],
-                      [person("PA", "A", role="principal"), person("VA", "A", role="vice_principal"),
-                       person("PB", "B", role="principal"), person("VB", "B", role="vice_principal")], tmp_path)
+    d = make_district(
+        [school("A"), school("B", km=3)],
+        [
+            person("PA", "A", role="principal"),
+            person("VA", "A", role="vice_principal"),
+            person("PB", "B", role="principal"),
+            person("VB", "B", role="vice_principal"),
+        ],
+        tmp_path,
+    )
     r = solved(d, scenario(quotas={"principal_rotation_min": 0.5}, weights=FEW_MOVES))
     assert set(movers(r).index) in ({"PA", "PB"}, {"VA", "VB"})
 
 
 def test_principal_rotation_min_infeasible(tmp_path):
     """The one eligible principal must rotate but the other post is held."""
-    d = make_district([school("A"), school("B", km=3)],
-                      [person("PA", "A", role="principal"), person("PB", "B", role="principal", school_start_date=NEW)],
-                      tmp_path)
+    d = make_district(
+        [school("A"), school("B", km=3)],
+        [
+            person("PA", "A", role="principal"),
+            person("PB", "B", role="principal", school_start_date=NEW),
+        ],
+        tmp_path,
+    )
     rules = diagnosis_rules(d, scenario(quotas={"principal_rotation_min": 0.5}))
     assert "principal_rotation_min" in rules
 
@@ -205,14 +291,21 @@ def test_principal_rotation_min_infeasible(tmp_path):
 def _outflow_district(tmp_path, b_eligible: bool = True):
     # A's teachers live next to B (cheap to move), B's at B (a 3 km move).
     a = [person(f"a{i}", "A", home_km=2.9) for i in range(4)]
-    b = [person(f"b{i}", "B", home_km=3, school_start_date="2010-09-01" if b_eligible else NEW) for i in range(4)]
+    b = [
+        person(f"b{i}", "B", home_km=3, school_start_date="2010-09-01" if b_eligible else NEW)
+        for i in range(4)
+    ]
     return make_district([school("A"), school("B", km=3)], a + b, tmp_path)
 
 
 def test_school_outflow_max_feasible(tmp_path):
     """Two teachers rotate: both from A if nothing stops it, one from each school at outflow 0.25."""
     d = _outflow_district(tmp_path)
-    base = {"quotas": {"teacher_rotation_min": 0.25}, "staffing": {"subject_tolerance": 2}, "weights": COMMUTE}
+    base = {
+        "quotas": {"teacher_rotation_min": 0.25},
+        "staffing": {"subject_tolerance": 2},
+        "weights": COMMUTE,
+    }
     r = solved(d, scenario(**base))
     assert movers(r)["from_school"].value_counts().to_dict() == {"A": 2}
     base["quotas"]["school_outflow_max"] = 0.25
@@ -223,8 +316,13 @@ def test_school_outflow_max_feasible(tmp_path):
 def test_school_outflow_max_infeasible(tmp_path):
     """Two of A's four teachers must leave, but outflow 0.25 lets one go."""
     d = _outflow_district(tmp_path, b_eligible=False)
-    rules = diagnosis_rules(d, scenario(quotas={"teacher_rotation_min": 0.5, "school_outflow_max": 0.25},
-                                        staffing={"subject_tolerance": 2}))
+    rules = diagnosis_rules(
+        d,
+        scenario(
+            quotas={"teacher_rotation_min": 0.5, "school_outflow_max": 0.25},
+            staffing={"subject_tolerance": 2},
+        ),
+    )
     assert "school_outflow_max" in rules
 
 
@@ -233,14 +331,19 @@ def test_school_outflow_max_infeasible(tmp_path):
 
 def test_same_level_feasible(tmp_path):
     """A primary teacher skips the nearer junior school for a nine-year school; without the rule, not."""
-    d = make_district([school("A"), school("B", km=2, level="junior"), school("C", km=6, level="nine_year")],
-                      [person("T", "A"), *room("B", "C")], tmp_path)
+    d = make_district(
+        [school("A"), school("B", km=2, level="junior"), school("C", km=6, level="nine_year")],
+        [person("T", "A"), *room("B", "C")],
+        tmp_path,
+    )
     assert to(solved(d, scenario(**must_move())), "T") == "C"
     assert to(solved(d, scenario(**must_move(scope={"same_level": False}))), "T") == "B"
 
 
 def _same_level_infeasible(tmp_path):
-    d = make_district([school("A"), school("B", km=2, level="junior")], [person("T", "A"), *room("B")], tmp_path)
+    d = make_district(
+        [school("A"), school("B", km=2, level="junior")], [person("T", "A"), *room("B")], tmp_path
+    )
     return d, scenario(**must_move())
 
 
@@ -264,8 +367,15 @@ SCOPE_FEASIBLE = [
 @pytest.mark.parametrize("scope, b, c, dest", SCOPE_FEASIBLE, ids=[s[0] for s in SCOPE_FEASIBLE])
 def test_scope_teachers_feasible(tmp_path, scope, b, c, dest):
     """A teacher who must move goes to the nearest school in scope."""
-    d = make_district([school("A", group="G1"), school("B", km=2, zone=b[0], group=b[1]),
-                       school("C", km=6, zone=c[0], group=c[1])], [person("T", "A"), *room("B", "C")], tmp_path)
+    d = make_district(
+        [
+            school("A", group="G1"),
+            school("B", km=2, zone=b[0], group=b[1]),
+            school("C", km=6, zone=c[0], group=c[1]),
+        ],
+        [person("T", "A"), *room("B", "C")],
+        tmp_path,
+    )
     assert to(solved(d, scenario(**must_move(scope={"teachers": scope}))), "T") == dest
 
 
@@ -279,8 +389,11 @@ SCOPE_INFEASIBLE = [
 
 
 def _scope_infeasible(tmp_path, scope: str, b: tuple[str, str]):
-    d = make_district([school("A", group="G1"), school("B", km=2, zone=b[0], group=b[1])],
-                      [person("T", "A"), *room("B")], tmp_path)
+    d = make_district(
+        [school("A", group="G1"), school("B", km=2, zone=b[0], group=b[1])],
+        [person("T", "A"), *room("B")],
+        tmp_path,
+    )
     return d, scenario(**must_move(scope={"teachers": scope}))
 
 
@@ -300,15 +413,23 @@ def test_scope_within_group_no_group_infeasible(tmp_path):
 
 
 def _principals(tmp_path, zone_b: str):
-    return make_district([school("A"), school("B", km=2, zone=zone_b)],
-                         [person("PA", "A", role="principal"), person("PB", "B", role="principal")], tmp_path)
+    return make_district(
+        [school("A"), school("B", km=2, zone=zone_b)],
+        [person("PA", "A", role="principal"), person("PB", "B", role="principal")],
+        tmp_path,
+    )
 
 
 def test_scope_principals_feasible(tmp_path):
     """Principals follow scope.principals: a cross-zone swap, while teachers' scope is within_zone."""
     d = _principals(tmp_path, "Z2")
-    r = solved(d, scenario(quotas={"principal_rotation_min": 1.0},
-                           scope={"principals": "cross_zone", "teachers": "within_zone"}))
+    r = solved(
+        d,
+        scenario(
+            quotas={"principal_rotation_min": 1.0},
+            scope={"principals": "cross_zone", "teachers": "within_zone"},
+        ),
+    )
     assert (to(r, "PA"), to(r, "PB")) == ("B", "A")
 
 
@@ -328,8 +449,11 @@ def test_scope_principals_infeasible(tmp_path):
 def _commute_district(tmp_path, with_b: bool = True):
     # A has two key teachers (one eligible), B one, C none: balance wants the mover at C, 20 km away.
     schools = [school("A"), school("C", km=20)] + ([school("B", km=4)] if with_b else [])
-    staff = [person("K", "A", key_level="district", home_km=0),
-             person("K0", "A", key_level="district", school_start_date=NEW), *room("C")]
+    staff = [
+        person("K", "A", key_level="district", home_km=0),
+        person("K0", "A", key_level="district", school_start_date=NEW),
+        *room("C"),
+    ]
     if with_b:
         staff += [person("KB", "B", key_level="district", school_start_date=NEW)]
     return make_district(schools, staff, tmp_path)
@@ -345,7 +469,9 @@ def test_commute_feasible(tmp_path):
 
 
 def _commute_infeasible(tmp_path):
-    return _commute_district(tmp_path, with_b=False), scenario(**must_move(), commute={"max_km": 10.0})
+    return _commute_district(tmp_path, with_b=False), scenario(
+        **must_move(), commute={"max_km": 10.0}
+    )
 
 
 def test_commute_infeasible(tmp_path):
@@ -358,31 +484,50 @@ def test_commute_infeasible(tmp_path):
 
 def test_urban_to_rural_min_feasible(tmp_path):
     """An urban teacher who must move goes to the farther rural school, not the nearer urban one."""
-    d = make_district([school("A"), school("B", km=2), school("C", km=6, locality="rural")],
-                      [person("T", "A"), *room("B", "C")], tmp_path)
+    d = make_district(
+        [school("A"), school("B", km=2), school("C", km=6, locality="rural")],
+        [person("T", "A"), *room("B", "C")],
+        tmp_path,
+    )
     assert to(solved(d, scenario(**must_move())), "T") == "B"
     assert to(solved(d, scenario(**must_move(flow={"urban_to_rural_min": 1.0}))), "T") == "C"
 
 
 def test_urban_to_rural_min_infeasible(tmp_path):
     """An urban teacher who must move has only a town school to go to."""
-    d = make_district([school("A"), school("B", km=2, locality="town")], [person("T", "A"), *room("B")], tmp_path)
-    assert "urban_to_rural_min" in diagnosis_rules(d, scenario(**must_move(flow={"urban_to_rural_min": 1.0})))
+    d = make_district(
+        [school("A"), school("B", km=2, locality="town")], [person("T", "A"), *room("B")], tmp_path
+    )
+    assert "urban_to_rural_min" in diagnosis_rules(
+        d, scenario(**must_move(flow={"urban_to_rural_min": 1.0}))
+    )
 
 
 def test_rural_to_urban_min_feasible(tmp_path):
     """A rural teacher who must move goes to the farther town school, not the nearer rural one."""
-    d = make_district([school("A", locality="rural"), school("B", km=2, locality="rural"),
-                       school("C", km=6, locality="town")], [person("T", "A"), *room("B", "C")], tmp_path)
+    d = make_district(
+        [
+            school("A", locality="rural"),
+            school("B", km=2, locality="rural"),
+            school("C", km=6, locality="town"),
+        ],
+        [person("T", "A"), *room("B", "C")],
+        tmp_path,
+    )
     assert to(solved(d, scenario(**must_move())), "T") == "B"
     assert to(solved(d, scenario(**must_move(flow={"rural_to_urban_min": 1.0}))), "T") == "C"
 
 
 def test_rural_to_urban_min_infeasible(tmp_path):
     """A rural teacher who must move has only another rural school to go to."""
-    d = make_district([school("A", locality="rural"), school("B", km=2, locality="rural")],
-                      [person("T", "A"), *room("B")], tmp_path)
-    assert "rural_to_urban_min" in diagnosis_rules(d, scenario(**must_move(flow={"rural_to_urban_min": 1.0})))
+    d = make_district(
+        [school("A", locality="rural"), school("B", km=2, locality="rural")],
+        [person("T", "A"), *room("B")],
+        tmp_path,
+    )
+    assert "rural_to_urban_min" in diagnosis_rules(
+        d, scenario(**must_move(flow={"rural_to_urban_min": 1.0}))
+    )
 
 
 # ----------------------------------------------------------------------------- balance caps
@@ -391,7 +536,9 @@ def test_rural_to_urban_min_infeasible(tmp_path):
 def _cv_district(tmp_path, eligible: bool = True):
     start = "2010-09-01" if eligible else NEW
     keys = [person(f"K{i}", "A", key_level="district", school_start_date=start) for i in range(3)]
-    return make_district([school("A"), school("B", km=2), school("C", km=4)], keys + room("B", "C"), tmp_path)
+    return make_district(
+        [school("A"), school("B", km=2), school("C", km=4)], keys + room("B", "C"), tmp_path
+    )
 
 
 def _cv(district, result: Result | None) -> float:
@@ -403,7 +550,9 @@ def _cv(district, result: Result | None) -> float:
 def test_max_cv_feasible(tmp_path):
     """Three key teachers at one school (CV 1.41): a cap of 0.5 takes exactly two moves."""
     d = _cv_district(tmp_path)
-    r = solved(d, scenario(balance={"max_cv": 0.5}, staffing={"subject_tolerance": 3}, weights=FEW_MOVES))
+    r = solved(
+        d, scenario(balance={"max_cv": 0.5}, staffing={"subject_tolerance": 3}, weights=FEW_MOVES)
+    )
     assert _cv(d, None) > 1.4 and _cv(d, r) <= 0.5 and len(movers(r)) == 2
 
 
@@ -413,19 +562,33 @@ def test_max_cv_infeasible(tmp_path):
     assert diagnosis_rules(d, scenario(balance={"max_cv": 0.5})) == ["max_cv"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Documented limitation (README, balance caps): solver/model.py RotationModel.balance_caps caps Σ w_i (x_i − m_before)² ≤ c²·m_before² and "
-    "adds `mean after ≥ mean before`; that is stricter than the contract's cap on the true "
-    "difference coefficient whenever a plan changes a level's mean (moves between nine-year and "
-    "single-level schools, or across levels): here the only valid plan lowers the primary mean "
-    "0.2 → 0.15 with true CVs 1.0 → 0.33 (primary and junior), and the model calls it infeasible. "
-    "The README documents the levelling-up rule; the validator checks the contract's cap"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "Documented limitation (README, balance caps): solver/model.py RotationModel.balance_caps caps Σ w_i (x_i − m_before)² ≤ c²·m_before² and "
+        "adds `mean after ≥ mean before`; that is stricter than the contract's cap on the true "
+        "difference coefficient whenever a plan changes a level's mean (moves between nine-year and "
+        "single-level schools, or across levels): here the only valid plan lowers the primary mean "
+        "0.2 → 0.15 with true CVs 1.0 → 0.33 (primary and junior), and the model calls it infeasible. "
+        "The README documents the levelling-up rule; the validator checks the contract's cap"
+    ),
+)
 def test_max_cv_when_a_level_mean_changes(tmp_path):
     """A key teacher moving to a nine-year school brings both levels under the cap."""
-    d = make_district([school("A"), school("N", km=2, level="nine_year", students=1000, junior_students=500),
-                       school("J", km=4, level="junior")],
-                      [person("K", "A", key_level="district"), person("K0", "A", key_level="district", school_start_date=NEW),
-                       person("KJ", "J", key_level="district", school_start_date=NEW), *room("N")], tmp_path)
+    d = make_district(
+        [
+            school("A"),
+            school("N", km=2, level="nine_year", students=1000, junior_students=500),
+            school("J", km=4, level="junior"),
+        ],
+        [
+            person("K", "A", key_level="district"),
+            person("K0", "A", key_level="district", school_start_date=NEW),
+            person("KJ", "J", key_level="district", school_start_date=NEW),
+            *room("N"),
+        ],
+        tmp_path,
+    )
     sc = scenario(**must_move(balance={"max_cv": 0.5}))
     move = pd.DataFrame({"from_school": ["A"], "to_school": ["N"], "moved": [True]}, index=["K"])
     assert validate_plan(d, sc, move) == []
@@ -434,18 +597,34 @@ def test_max_cv_when_a_level_mean_changes(tmp_path):
 
 def test_min_per_100_feasible(tmp_path):
     """A floor of 0.2 key teachers per 100 students (one per school) takes one key teacher to B."""
-    d = make_district([school("A"), school("B", km=2)],
-                      [person("K1", "A", key_level="district"), person("K2", "A", key_level="district"), *room("B")],
-                      tmp_path)
-    r = solved(d, scenario(balance={"min_per_100": 0.2}, staffing={"subject_tolerance": 1}, weights=FEW_MOVES))
+    d = make_district(
+        [school("A"), school("B", km=2)],
+        [
+            person("K1", "A", key_level="district"),
+            person("K2", "A", key_level="district"),
+            *room("B"),
+        ],
+        tmp_path,
+    )
+    r = solved(
+        d,
+        scenario(
+            balance={"min_per_100": 0.2}, staffing={"subject_tolerance": 1}, weights=FEW_MOVES
+        ),
+    )
     assert len(movers(r)) == 1 and movers(r)["to_school"].tolist() == ["B"]
 
 
 def test_min_per_100_infeasible(tmp_path):
     """One key teacher cannot give two schools one each."""
-    d = make_district([school("A"), school("B", km=2)], [person("K1", "A", key_level="district"), *room("B")],
-                      tmp_path)
-    rules = diagnosis_rules(d, scenario(balance={"min_per_100": 0.2}, staffing={"subject_tolerance": 1}))
+    d = make_district(
+        [school("A"), school("B", km=2)],
+        [person("K1", "A", key_level="district"), *room("B")],
+        tmp_path,
+    )
+    rules = diagnosis_rules(
+        d, scenario(balance={"min_per_100": 0.2}, staffing={"subject_tolerance": 1})
+    )
     assert rules == ["min_per_100"]
 
 
@@ -454,13 +633,18 @@ def test_min_per_100_infeasible(tmp_path):
 
 def _eligibility_district(tmp_path, pins=None):
     staff = [
-        person("E1", "A"), person("E2", "B"),
+        person("E1", "A"),
+        person("E2", "B"),
         person("X_exempt", "A", exempt_reason="pregnancy"),
         person("X_payroll", "A", on_payroll=False),
         person("X_new", "B", school_start_date=NEW),
         person("X_near", "B", retirement_date=NEAR),
-        person("X_woman", "A", retirement_date="", birth_date="1972-03-01", gender="F"),  # 53: 2 years left
-        person("E_man", "B", retirement_date="", birth_date="1972-03-01", gender="M"),  # 53: 7 years left
+        person(
+            "X_woman", "A", retirement_date="", birth_date="1972-03-01", gender="F"
+        ),  # 53: 2 years left
+        person(
+            "E_man", "B", retirement_date="", birth_date="1972-03-01", gender="M"
+        ),  # 53: 7 years left
     ]
     return make_district([school("A"), school("B", km=2)], staff, tmp_path, pins_rows=pins)
 
@@ -490,15 +674,24 @@ def test_eligibility_infeasible(tmp_path):
 
 
 def _pins_district(tmp_path, pins):
-    return make_district([school("A"), school("B", km=2), school("C", km=6, zone="Z2")],
-                         [person("T1", "A"), person("T2", "A"), person("T3", "B"), *room("C")], tmp_path,
-                         pins_rows=pins)
+    return make_district(
+        [school("A"), school("B", km=2), school("C", km=6, zone="Z2")],
+        [person("T1", "A"), person("T2", "A"), person("T3", "B"), *room("C")],
+        tmp_path,
+        pins_rows=pins,
+    )
 
 
 def test_pins_feasible(tmp_path):
     """to, move and stay pins hold although commute alone would keep everyone home."""
-    d = _pins_district(tmp_path, [{"staff_id": "T1", "action": "to", "school_id": "C"},
-                                  {"staff_id": "T2", "action": "move"}, {"staff_id": "T3", "action": "stay"}])
+    d = _pins_district(
+        tmp_path,
+        [
+            {"staff_id": "T1", "action": "to", "school_id": "C"},
+            {"staff_id": "T2", "action": "move"},
+            {"staff_id": "T3", "action": "stay"},
+        ],
+    )
     r = solved(d, scenario(staffing={"subject_tolerance": 2}, weights=COMMUTE))
     assert to(r, "T1") == "C" and to(r, "T2") != "A" and to(r, "T3") == "B"
 
@@ -515,9 +708,15 @@ def test_pins_infeasible_out_of_scope(tmp_path):
 
 def test_pins_infeasible(tmp_path):
     """A pin that sends a principal to a school whose principal stays cannot hold (posts)."""
-    d = make_district([school("A"), school("B", km=2)],
-                      [person("PA", "A", role="principal"), person("PB", "B", role="principal", school_start_date=NEW)],
-                      tmp_path, pins_rows=[{"staff_id": "PA", "action": "to", "school_id": "B"}])
+    d = make_district(
+        [school("A"), school("B", km=2)],
+        [
+            person("PA", "A", role="principal"),
+            person("PB", "B", role="principal", school_start_date=NEW),
+        ],
+        tmp_path,
+        pins_rows=[{"staff_id": "PA", "action": "to", "school_id": "B"}],
+    )
     assert set(diagnosis_rules(d, scenario())) == {"pin", "posts_filled"}
 
 
@@ -526,7 +725,10 @@ def test_pins_infeasible(tmp_path):
 #: The infeasible cases of the rules the model applies by pruning candidate moves.
 PRUNED_CASES = {
     "same_level": _same_level_infeasible,
-    **{f"scope_{sc}": (lambda tmp, sc=sc, b=b: _scope_infeasible(tmp, sc, b)) for sc, b in SCOPE_INFEASIBLE},
+    **{
+        f"scope_{sc}": (lambda tmp, sc=sc, b=b: _scope_infeasible(tmp, sc, b))
+        for sc, b in SCOPE_INFEASIBLE
+    },
     "scope_no_group": _no_group_infeasible,
     "scope_principals": _principals_infeasible,
     "commute": _commute_infeasible,

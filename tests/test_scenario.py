@@ -23,8 +23,15 @@ def test_defaults_are_filled_and_echoed():
 
 def test_vice_principal_defaults_to_principal_but_can_differ():
     """Banan's 10/15-year rule: vice principals may have their own thresholds."""
-    sc = parse_scenario({**BASE, "eligibility": {"principal": {"min_years_at_school": 10},
-                                                 "vice_principal": {"min_years_at_school": 15}}})
+    sc = parse_scenario(
+        {
+            **BASE,
+            "eligibility": {
+                "principal": {"min_years_at_school": 10},
+                "vice_principal": {"min_years_at_school": 15},
+            },
+        }
+    )
     assert sc.eligibility.for_role("principal").min_years_at_school == 10
     assert sc.eligibility.for_role("vice_principal").min_years_at_school == 15
 

@@ -32,7 +32,10 @@ def test_seed_scenario_loads_at_full_size(name):
     assert len(district.staff) >= 4000
 
 
-@pytest.mark.parametrize(("name", "schools", "staff"), [("dongcheng", 24, 1800), ("miyun", 24, 1500), ("banan", 30, 1800)])
+@pytest.mark.parametrize(
+    ("name", "schools", "staff"),
+    [("dongcheng", 24, 1800), ("miyun", 24, 1500), ("banan", 30, 1800)],
+)
 def test_seed_scenario_plan_is_valid_and_balances(name, schools, staff):
     """A reduced district under the seed scenario's rules: valid plan, lower key-teacher CV."""
     sc = load_scenario(SCENARIOS / f"{name}.toml")
@@ -42,6 +45,8 @@ def test_seed_scenario_plan_is_valid_and_balances(name, schools, staff):
     result = solve(district, sc)
     assert validate_plan(district, sc, result.assignments) == []
     before = coefficients(district, school_indicators(district))["key_per_100"]
-    after = coefficients(district, school_indicators(district, plan_school_of(district, result.assignments)))["key_per_100"]
+    after = coefficients(
+        district, school_indicators(district, plan_school_of(district, result.assignments))
+    )["key_per_100"]
     for level in ("primary", "junior"):
         assert after[level] < before[level], (level, before[level], after[level])

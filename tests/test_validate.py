@@ -19,8 +19,16 @@ SCHOOLS = [
     school("A", km=0, locality="urban", zone="Z1", group="G1"),
     school("B", km=5, locality="rural", zone="Z2", group="G1"),
     school("C", km=8, level="junior", locality="town", zone="Z1"),
-    school("N", km=30, level="nine_year", locality="rural", zone="Z2", group="G2", students=800,
-           junior_students=400),
+    school(
+        "N",
+        km=30,
+        level="nine_year",
+        locality="rural",
+        zone="Z2",
+        group="G2",
+        students=800,
+        junior_students=400,
+    ),
 ]
 STAFF = [
     person("PA", "A", role="principal"),
@@ -42,7 +50,11 @@ STAFF = [
 ]
 ELIGIBLE = ["PA", "VA", "PB", "PC", "A1", "A2", "A3", "B1", "B2", "C1", "N1", "N2"]
 #: A scenario under which moves are judged only by the rule a test turns on.
-LOOSE = {"staffing": {"subject_tolerance": 9}, "scope": {"same_level": False}, "commute": {"max_km": 100.0}}
+LOOSE = {
+    "staffing": {"subject_tolerance": 9},
+    "scope": {"same_level": False},
+    "commute": {"max_km": 100.0},
+}
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +109,14 @@ def test_missing_row(district):
 
 def test_row_for_ineligible_person(district):
     """A row for a person who is not eligible (too new) is reported, with the reason."""
-    a = pd.concat([plan(district), pd.DataFrame({"from_school": ["A"], "to_school": ["A"], "moved": [False]},
-                                                index=["A4"])])
+    a = pd.concat(
+        [
+            plan(district),
+            pd.DataFrame(
+                {"from_school": ["A"], "to_school": ["A"], "moved": [False]}, index=["A4"]
+            ),
+        ]
+    )
     v = only(validate_plan(district, scenario(), a), "eligible_rows")
     assert [x.staff for x in v] == [("A4",)] and "years at school" in v[0].message
 
@@ -107,8 +125,12 @@ def test_row_for_ineligible_person(district):
 def test_ineligible_person_moved(district, who):
     """Moving a too-new, exempt or near-retirement person is caught."""
     home = district.staff.at[who, "school_id"]
-    a = pd.concat([plan(district), pd.DataFrame({"from_school": [home], "to_school": ["N"], "moved": [True]},
-                                                index=[who])])
+    a = pd.concat(
+        [
+            plan(district),
+            pd.DataFrame({"from_school": [home], "to_school": ["N"], "moved": [True]}, index=[who]),
+        ]
+    )
     v = only(validate_plan(district, loose(), a), "eligible_rows")
     assert [x.staff for x in v] == [(who,)]
 
@@ -116,8 +138,10 @@ def test_ineligible_person_moved(district, who):
 def test_duplicate_and_unknown_rows(district):
     """A second row for a person and a row for someone not in the district are caught."""
     a = plan(district)
-    extra = pd.DataFrame({"from_school": ["A", "A"], "to_school": ["A", "A"], "moved": [False, False]},
-                         index=["A2", "ZZ9"])
+    extra = pd.DataFrame(
+        {"from_school": ["A", "A"], "to_school": ["A", "A"], "moved": [False, False]},
+        index=["A2", "ZZ9"],
+    )
     v = validate_plan(district, scenario(), pd.concat([a, extra]))
     assert sorted(x.staff for x in v) == [("A2",), ("ZZ9",)] and rules(v) == {"eligible_rows"}
 
@@ -160,7 +184,9 @@ def test_posts_filled_single_move(district):
     """A principal who leaves without a replacement empties one post and doubles another."""
     v = validate_plan(district, scenario(), plan(district, {"PA": "B"}))
     assert [(x.rule, x.staff, x.schools) for x in v] == [
-        ("posts_filled", ("PA",), ("A",)), ("posts_filled", ("PA",), ("B",))]
+        ("posts_filled", ("PA",), ("A",)),
+        ("posts_filled", ("PA",), ("B",)),
+    ]
 
 
 def test_posts_filled_swap_ok(district):
@@ -180,7 +206,9 @@ def test_subject_staffing_tolerance(district):
     a = plan(district, {"A2": "B"})
     v = validate_plan(district, scenario(), a)
     assert [(x.rule, x.staff, x.schools) for x in v] == [
-        ("subject_staffing", ("A2",), ("A",)), ("subject_staffing", ("A2",), ("B",))]
+        ("subject_staffing", ("A2",), ("A",)),
+        ("subject_staffing", ("A2",), ("B",)),
+    ]
     assert validate_plan(district, scenario(staffing={"subject_tolerance": 1}), a) == []
 
 
@@ -191,7 +219,9 @@ def test_subject_swap_ok(district):
 
 def test_subject_staffing_untouched_cells_not_checked(district, tmp_path):
     """Demand away from today's count is the plan's problem only where the plan moves someone."""
-    d = make_district(SCHOOLS, STAFF, tmp_path, demand_rows=[{"school_id": "A", "subject": "math", "required": 5}])
+    d = make_district(
+        SCHOOLS, STAFF, tmp_path, demand_rows=[{"school_id": "A", "subject": "math", "required": 5}]
+    )
     assert validate_plan(d, scenario(), plan(d)) == []
     assert validate_plan(d, scenario(), plan(d, {"A3": "B", "B2": "A"})) == []
     v = validate_plan(d, scenario(), plan(d, {"A2": "B", "B1": "A"}))
@@ -213,30 +243,41 @@ def test_same_level(district):
 @pytest.mark.parametrize(
     "scope, dest, ok",
     [
-        ("district", "B", True), ("district", "C", True),
-        ("cross_zone", "B", True), ("cross_zone", "C", False),
-        ("within_zone", "B", False), ("within_zone", "C", True),
-        ("cross_group", "B", False), ("cross_group", "C", True),
-        ("within_group", "B", True), ("within_group", "C", False),
+        ("district", "B", True),
+        ("district", "C", True),
+        ("cross_zone", "B", True),
+        ("cross_zone", "C", False),
+        ("within_zone", "B", False),
+        ("within_zone", "C", True),
+        ("cross_group", "B", False),
+        ("cross_group", "C", True),
+        ("within_group", "B", True),
+        ("within_group", "C", False),
     ],
 )
 def test_scope_teachers(district, scope, dest, ok):
     """A→B crosses zones inside group G1; A→C stays in zone Z1 and leaves the group."""
     v = validate_plan(district, loose(scope={"teachers": scope}), plan(district, {"A2": dest}))
-    assert [(x.rule, x.staff, x.schools) for x in v] == ([] if ok else [("scope", ("A2",), ("A", dest))])
+    assert [(x.rule, x.staff, x.schools) for x in v] == (
+        [] if ok else [("scope", ("A2",), ("A", dest))]
+    )
 
 
 def test_scope_principals_use_their_own_setting(district):
     """Principals follow scope.principals, not scope.teachers."""
     swap = {"PA": "C", "PC": "A"}
-    assert validate_plan(district, loose(scope={"teachers": "cross_zone"}), plan(district, swap)) == []
+    assert (
+        validate_plan(district, loose(scope={"teachers": "cross_zone"}), plan(district, swap)) == []
+    )
     v = validate_plan(district, loose(scope={"principals": "cross_zone"}), plan(district, swap))
     assert rules(v) == {"scope"} and {x.staff for x in v} == {("PA",), ("PC",)}
 
 
 def test_empty_group_is_its_own_group(district):
     """A school without a group shares no group, even with another groupless school."""
-    v = validate_plan(district, loose(scope={"teachers": "within_group"}), plan(district, {"C1": "A"}))
+    v = validate_plan(
+        district, loose(scope={"teachers": "within_group"}), plan(district, {"C1": "A"})
+    )
     assert [(x.rule, x.staff) for x in v] == [("scope", ("C1",))]
 
 
@@ -262,7 +303,9 @@ def test_teacher_rotation_min(district):
 def test_teacher_rotation_min_ceil(district):
     """A share of 0.3 of 8 teachers needs ceil(2.4) = 3 movers."""
     sc = loose(quotas={"teacher_rotation_min": 0.3})
-    assert rules(validate_plan(district, sc, plan(district, {"A2": "B", "C1": "A"}))) == {"teacher_rotation_min"}
+    assert rules(validate_plan(district, sc, plan(district, {"A2": "B", "C1": "A"}))) == {
+        "teacher_rotation_min"
+    }
     assert validate_plan(district, sc, plan(district, {"A2": "B", "C1": "A", "N1": "C"})) == []
 
 
@@ -272,8 +315,9 @@ def test_key_share_rotated(district):
     v = validate_plan(district, sc, plan(district, {"A2": "B"}))
     assert [(x.rule, x.staff) for x in v] == [("key_share_of_rotated_min", ("A2",))]
     assert validate_plan(district, sc, plan(district, {"A2": "B", "A1": "C"})) == []
-    assert rules(validate_plan(district, sc, plan(district, {"A2": "B", "A3": "B", "A1": "C"}))) == {
-        "key_share_of_rotated_min"}
+    assert rules(
+        validate_plan(district, sc, plan(district, {"A2": "B", "A3": "B", "A1": "C"}))
+    ) == {"key_share_of_rotated_min"}
 
 
 def test_key_share_eligible_key(district):
@@ -295,7 +339,9 @@ def test_school_outflow_max(district):
     sc = loose(quotas={"school_outflow_max": 0.25})
     assert validate_plan(district, sc, plan(district, {"A2": "B"})) == []
     v = validate_plan(district, sc, plan(district, {"A2": "B", "A1": "B"}))
-    assert [(x.rule, x.staff, x.schools) for x in v] == [("school_outflow_max", ("A1", "A2"), ("A",))]
+    assert [(x.rule, x.staff, x.schools) for x in v] == [
+        ("school_outflow_max", ("A1", "A2"), ("A",))
+    ]
 
 
 def test_school_outflow_counts_all_teachers(district):
@@ -338,13 +384,18 @@ def test_max_cv(district):
     """The true difference coefficient after the plan is checked against the cap, per level."""
     a = plan(district, {"A1": "N"})
     values = school_indicators(district, plan_school_of(district, a))
-    cv = {lvl: difference_coefficient(district.schools[f"{lvl}_students"], values["key_per_100"])
-          for lvl in ("primary", "junior")}
+    cv = {
+        lvl: difference_coefficient(district.schools[f"{lvl}_students"], values["key_per_100"])
+        for lvl in ("primary", "junior")
+    }
     assert cv["primary"] > 0.3 and cv["junior"] > 0
     sc = loose(balance={"max_cv": {"primary": cv["primary"] - 0.01}})
     v = validate_plan(district, sc, a)
     assert [(x.rule, x.staff, x.schools) for x in v] == [("max_cv", ("A1",), ("A", "B", "N"))]
-    assert validate_plan(district, loose(balance={"max_cv": {"primary": cv["primary"] + 0.01}}), a) == []
+    assert (
+        validate_plan(district, loose(balance={"max_cv": {"primary": cv["primary"] + 0.01}}), a)
+        == []
+    )
 
 
 def test_max_cv_only_balanced_indicators(district):
@@ -361,7 +412,9 @@ def test_min_per_100(district):
     assert [(x.rule, x.schools) for x in v] == [("min_per_100", ("C",)), ("min_per_100", ("N",))]
     v = validate_plan(district, sc, plan(district, {"A1": "C"}))
     assert [(x.rule, x.staff, x.schools) for x in v] == [
-        ("min_per_100", ("A1",), ("A",)), ("min_per_100", (), ("N",))]
+        ("min_per_100", ("A1",), ("A",)),
+        ("min_per_100", (), ("N",)),
+    ]
 
 
 # ----------------------------------------------------------------- pins
@@ -378,8 +431,12 @@ def test_pins(district, tmp_path):
     d = make_district(SCHOOLS, STAFF, tmp_path, pins_rows=pins)
     sc = loose()
     v = validate_plan(d, sc, plan(d, {"A2": "B", "A3": "B"}))
-    assert [(x.rule, x.staff) for x in v] == [("pins", ("A2",)), ("pins", ("B1",)), ("pins", ("A3",)),
-                                              ("pins", ("A4",))]
+    assert [(x.rule, x.staff) for x in v] == [
+        ("pins", ("A2",)),
+        ("pins", ("B1",)),
+        ("pins", ("A3",)),
+        ("pins", ("A4",)),
+    ]
     v = validate_plan(d, sc, plan(d, {"B1": "A", "A3": "C"}))
     assert [(x.rule, x.staff) for x in v] == [("pins", ("A4",))]
 
@@ -456,7 +513,10 @@ def test_plan_dir_edited_assignments(district, plan_dir, tmp_path):
 def test_summarize_and_str():
     """The report counts violations per rule and lists each with its people and schools."""
     assert summarize([]) == "the plan keeps every rule"
-    v = [Violation("commute", "too far", ("T1",), ("S2",)), Violation("commute", "also too far", ("T2",))]
+    v = [
+        Violation("commute", "too far", ("T1",), ("S2",)),
+        Violation("commute", "also too far", ("T2",)),
+    ]
     text = summarize(v)
     assert text.splitlines()[0] == "2 violation(s): commute 2"
     assert "[commute] too far (staff: T1) (schools: S2)" in text
