@@ -6,7 +6,7 @@ table (the columns of ``Result.assignments``), the bound it proves on its own
 objective, its build and solve seconds, and a trace of improving plans. Methods never
 score or validate their own plans: the harness does that for all of them alike.
 
-- ``lungang``: :func:`solver.solve.solve`, exactly as the package runs it (with
+- ``lungang``: :func:`solver.search.solve.solve`, exactly as the package runs it (with
   ``max_candidates`` unset the package may keep only each teacher's nearest schools
   on big districts; its bound then counts only when it kept every candidate).
 - ``lungang-k10``: the same with ``[solver] max_candidates = 10`` (each teacher keeps
@@ -17,7 +17,7 @@ score or validate their own plans: the harness does that for all of them alike.
 - ``straightforward``: the naive CP-SAT model: one boolean per eligible person and
   permitted school, balance as min-max, no pruning, no warm start, plain parameters.
 - ``highs``: HiGHS's MIP solver on that same min-max model (converted by
-  :mod:`solver.lp`), plan read from its best solution.
+  :mod:`solver.search.lp`), plan read from its best solution.
 - ``lp-bound``: the LP relaxation of lungang's model (no plan; a bound), with its own
   time limit :data:`LP_TIME_LIMIT_S`.
 """
@@ -34,10 +34,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from solver.data import District
-from solver.eligibility import eligibility
-from solver.geo import haversine_km
-from solver.scenario import Scenario
+from solver.input.data import District
+from solver.input.geo import haversine_km
+from solver.input.scenario import Scenario
+from solver.rules.eligibility import eligibility
 
 Clock = Callable[[], float]
 #: Time limit of the LP relaxations every gap is measured against (``--lp-time-limit``):
@@ -121,13 +121,13 @@ def _from_pairs(built, chosen: np.ndarray) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- lungang
 
-#: A progress line of :func:`solver.solve.solve`: "  1.23 s  plan 305.5819  bound 300.0000".
+#: A progress line of :func:`solver.search.solve.solve`: "  1.23 s  plan 305.5819  bound 300.0000".
 _PLAN = re.compile(r"\bplan\s+(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)")
 
 
 def _lungang(district: District, scenario: Scenario, clock: Clock) -> Outcome:
     from solver.errors import InfeasibleError, NoPlanError
-    from solver.solve import solve
+    from solver.search.solve import solve
 
     trace: list[tuple[float, float]] = []
 
@@ -198,7 +198,7 @@ def rule_based(district: District, scenario: Scenario, clock: Clock) -> Outcome:
     outflow cap allows. Balance is not looked at. Flow shares and pins other than
     ``stay`` are not handled (the validator reports them if a scenario sets them).
     """
-    from solver.model import at_least, at_most, levels_compatible, scope_allows
+    from solver.model.rotation import at_least, at_most, levels_compatible, scope_allows
 
     sc = scenario
     elig = eligibility(district, sc)
@@ -344,8 +344,8 @@ def rule_based(district: District, scenario: Scenario, clock: Clock) -> Outcome:
 
 def _lp_of(built, time_limit_s: float) -> dict[str, Any]:
     """The LP bound of a built model (objective units), for the report only."""
-    from solver.lp import FAST_LP, highs_solve
-    from solver.model import OBJ_UNIT
+    from solver.model.rotation import OBJ_UNIT
+    from solver.search.lp import FAST_LP, highs_solve
 
     out = highs_solve(
         built.model.proto, time_limit_s, threads=built.scenario.solver.workers, options=FAST_LP
@@ -364,8 +364,8 @@ def straightforward(district: District, scenario: Scenario, clock: Clock) -> Out
     scenario's workers, seed and time limit and otherwise default parameters."""
     from ortools.sat.python import cp_model
 
-    from solver.model import OBJ_UNIT
-    from solver.solve import build
+    from solver.model.rotation import OBJ_UNIT
+    from solver.search.solve import build
 
     sc = variant(scenario, objective="minmax", max_candidates=0)
     built, build_seconds = build(district, sc, warm_start=False)
@@ -380,7 +380,7 @@ def straightforward(district: District, scenario: Scenario, clock: Clock) -> Out
     solver.parameters.random_seed = sc.solver.seed
     solver.parameters.max_time_in_seconds = sc.solver.time_limit_s
     t = clock()
-    code = solver.solve(built.model, Trace())
+    code = solver.search.solve(built.model, Trace())
     solve_seconds = clock() - t
     extra = {"candidate_moves": len(built.pairs), "variables": len(built.model.proto.variables)}
     post = lambda: _lp_of(built, LP_TIME_LIMIT_S)  # noqa: E731
@@ -418,9 +418,9 @@ def straightforward(district: District, scenario: Scenario, clock: Clock) -> Out
 def highs(district: District, scenario: Scenario, clock: Clock) -> Outcome:
     """HiGHS's MIP solver on the straightforward min-max model (same rules, a linear
     balance objective), with the scenario's time limit and ``threads = workers``."""
-    from solver.lp import highs_solve
-    from solver.model import OBJ_UNIT
-    from solver.solve import build
+    from solver.model.rotation import OBJ_UNIT
+    from solver.search.lp import highs_solve
+    from solver.search.solve import build
 
     sc = variant(scenario, objective="minmax", max_candidates=0)
     built, model_seconds = build(district, sc, warm_start=False)
@@ -468,9 +468,9 @@ def highs(district: District, scenario: Scenario, clock: Clock) -> Outcome:
 def lp_bound(district: District, scenario: Scenario, clock: Clock) -> Outcome:
     """The LP relaxation of lungang's full model (every permitted pair, the scenario's
     balance objective), solved by HiGHS: a lower bound, no plan."""
-    from solver.lp import FAST_LP, highs_solve
-    from solver.model import OBJ_UNIT
-    from solver.solve import build
+    from solver.model.rotation import OBJ_UNIT
+    from solver.search.lp import FAST_LP, highs_solve
+    from solver.search.solve import build
 
     sc = variant(scenario, max_candidates=0)
     built, model_seconds = build(district, sc, warm_start=False)

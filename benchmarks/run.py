@@ -5,7 +5,7 @@ cache folder, then for every instance runs every method in a fresh Python proces
 (``python -m benchmarks _child SPEC``), so that peak memory is the method's own and
 a crash or a hang is contained. The parent then checks every plan with
 :func:`solver.validate.validate_plan` and scores it with
-:func:`solver.objective.evaluate_terms` under the benchmark scenario, whatever the
+:func:`solver.model.terms.evaluate_terms` under the benchmark scenario, whatever the
 method optimised, and writes ``results.csv`` (after every method) and
 ``results.md`` (at the end).
 """
@@ -49,7 +49,7 @@ GAP_TARGET = 0.01
 def benchmark_scenario(
     data: Path | str, time_limit_s: float, workers: int, seed: int = 0
 ) -> dict[str, Any]:
-    """The benchmark scenario as a scenario-file dict (``solver.scenario.parse_scenario``)."""
+    """The benchmark scenario as a scenario-file dict (``solver.input.scenario.parse_scenario``)."""
     return {
         "scenario": {"name": "benchmark", "as_of": AS_OF, "data": str(data)},
         "quotas": {
@@ -91,8 +91,8 @@ def _rss_mb() -> float:
 
 def child(spec_path: str) -> int:
     """Run one method on one instance (in its own process) and write its result."""
-    from solver.loaders import load_district
-    from solver.scenario import parse_scenario
+    from solver.input.loaders import load_district
+    from solver.input.scenario import parse_scenario
 
     from . import baselines
     from .baselines import METHODS, Outcome
@@ -248,9 +248,9 @@ class Instance:
     eligible: int = 0
 
     def load(self) -> None:
-        from solver.eligibility import eligibility
-        from solver.loaders import load_district
-        from solver.scenario import parse_scenario
+        from solver.input.loaders import load_district
+        from solver.input.scenario import parse_scenario
+        from solver.rules.eligibility import eligibility
 
         self.scenario = parse_scenario(self.scenario_raw)
         self.district = load_district(self.folder, self.scenario.as_of)
@@ -266,9 +266,9 @@ def read_plan(path: str | Path) -> pd.DataFrame:
 
 def score_plan(inst: Instance, assignments: pd.DataFrame) -> dict[str, Any]:
     """Validity and the common figures of a plan, computed from the plan alone."""
-    from solver.geo import haversine_km
-    from solver.indicators import coefficients, school_indicators
-    from solver.objective import evaluate_terms, objective_value
+    from solver.input.geo import haversine_km
+    from solver.model.terms import evaluate_terms, objective_value
+    from solver.rules.indicators import coefficients, school_indicators
     from solver.validate import validate_plan
 
     from .baselines import variant

@@ -53,8 +53,8 @@ def handle_errors(fn):
 
 def load(scenario_path: str):
     """Scenario and district, validated (exit 2 on any problem)."""
-    from .loaders import load_district
-    from .scenario import load_scenario
+    from .input.loaders import load_district
+    from .input.scenario import load_scenario
 
     sc = load_scenario(scenario_path)
     data = sc.scenario.data
@@ -110,8 +110,8 @@ def solve(
     obj: Ctx, scenario, out, time_limit, workers, seed, force, from_plan, diagnosis_file
 ) -> None:
     """Plan one year's rotation and write the plan folder."""
-    from .output import read_assignments, write_diagnosis, write_plan
-    from .solve import solve as run
+    from .output.plan_folder import read_assignments, write_diagnosis, write_plan
+    from .search.solve import solve as run
 
     sc, district = load(scenario)
     sc = sc.with_solver(time_limit_s=time_limit, workers=workers, seed=seed)
@@ -128,7 +128,7 @@ def solve(
     try:
         if old is not None:
             _precheck(district, sc)  # solve() runs the same checks itself
-            from .replan import format_report, replan
+            from .search.replan import format_report, replan
 
             result, report = replan(district, sc, old, progress=progress, source=str(from_plan))
         else:
@@ -148,8 +148,8 @@ def solve(
 
 def _precheck(district, sc) -> None:
     """Cheap counting checks before any solve: raise InfeasibleError with the diagnosis."""
-    from .diagnose import diagnose, precheck
-    from .eligibility import eligibility
+    from .analysis.diagnose import diagnose, precheck
+    from .rules.eligibility import eligibility
 
     elig = eligibility(district, sc)
     if precheck(district, sc, elig):
@@ -162,7 +162,7 @@ def _precheck(district, sc) -> None:
 @handle_errors
 def check(obj: Ctx, scenario) -> None:
     """Validate data and scenario; print every problem; solve nothing."""
-    from .eligibility import eligibility
+    from .rules.eligibility import eligibility
 
     sc, district = load(scenario)
     el = eligibility(district, sc)
@@ -181,13 +181,13 @@ def check(obj: Ctx, scenario) -> None:
 @handle_errors
 def eligible(obj: Ctx, scenario, out) -> None:
     """Who is eligible, and for each person who is not, why."""
-    from .eligibility import eligibility
+    from .rules.eligibility import eligibility
 
     sc, district = load(scenario)
     el = eligibility(district, sc)
     el.index.name = "staff_id"
     if out:
-        from .output import write_file_atomically
+        from .output.plan_folder import write_file_atomically
 
         write_file_atomically(Path(out), lambda p: el.to_csv(p, encoding="utf-8"))
     else:
@@ -215,7 +215,7 @@ def eligible(obj: Ctx, scenario, out) -> None:
 def generate(obj: Ctx, profile, out, seed, schools, staff, fmt, force) -> None:
     """Write a synthetic district (profiles: demo, urban-core, outer-suburb, county-two-way, city)."""
     from .generate import PROFILES, write_generated
-    from .output import write_atomically
+    from .output.plan_folder import write_atomically
 
     if profile not in PROFILES:
         raise InputError(
@@ -280,8 +280,8 @@ def indicators(obj: Ctx, scenario, plan, fmt, which) -> None:
     (primary) / 0.45 (junior). With --plan, before and after side by side (CSV columns
     get the suffixes _before and _after, as in a plan's schools.csv).
     """
-    from .indicators import coefficient_table, indicator_report, level_rows, school_indicators
-    from .output import plan_school_of, read_assignments
+    from .output.plan_folder import plan_school_of, read_assignments
+    from .rules.indicators import coefficient_table, indicator_report, level_rows, school_indicators
 
     sc, district = load(scenario)
     where = plan_school_of(district, read_assignments(Path(plan))) if plan else None
@@ -312,7 +312,7 @@ def _print_indicator_tables(name, report, sides) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from .indicators import SHORT_NAMES, STANDARD_MIN
+    from .rules.indicators import SHORT_NAMES, STANDARD_MIN
 
     out = Console(highlight=False)
     sfx = (lambda c, s: f"{c}_{s}") if len(sides) > 1 else (lambda c, s: c)
@@ -380,8 +380,8 @@ def _json(obj) -> str:
 @handle_errors
 def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt) -> None:
     """Why the plan is as it is: terms, rules, schools and people (see explain.json)."""
-    from .explain import explain_plan, format_explain
-    from .output import read_assignments
+    from .analysis.explain import explain_plan, format_explain
+    from .output.plan_folder import read_assignments
 
     plan = Path(plan)
     sc, district = _plan_scenario(plan, scenario_path)
@@ -422,8 +422,8 @@ def _plan_scenario(plan: Path, scenario_path: str | None):
     """The scenario (given, or stored in the plan's summary.json) and its district."""
     if scenario_path:
         return load(scenario_path)
-    from .loaders import load_district
-    from .scenario import parse_scenario
+    from .input.loaders import load_district
+    from .input.scenario import parse_scenario
 
     f = plan / "summary.json"
     if not f.is_file():
@@ -453,13 +453,13 @@ def _plan_scenario(plan: Path, scenario_path: str | None):
 @handle_errors
 def diff(plan_a, plan_b, fmt) -> None:
     """Who moves differently in PLAN_B than in PLAN_A, and how indicators, terms and counts differ."""
-    from .diff import diff_plans, format_diff
+    from .analysis.diff import diff_plans, format_diff
 
     d = diff_plans(plan_a, plan_b)
     click.echo(_json(d) if fmt == "json" else format_diff(d))
 
 
-from .compare import compare_command  # noqa: E402
+from .analysis.compare import compare_command  # noqa: E402
 
 main.add_command(compare_command, "compare")
 

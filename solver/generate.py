@@ -31,10 +31,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import SUBJECTS
 from .errors import InputError, Problem
-from .geo import haversine_km
-from .indicators import difference_coefficient
+from .input.data import SUBJECTS
+from .input.geo import haversine_km
+from .rules.indicators import difference_coefficient
 
 #: The reference date of every generated date (the scenarios' ``as_of``).
 AS_OF = dt.date(2025, 9, 1)

@@ -61,17 +61,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import CADRE_ROLES, SUBJECTS, District
-from .eligibility import eligibility
-from .geo import haversine_km
-from .indicators import (
+from .input.data import CADRE_ROLES, SUBJECTS, District
+from .input.geo import haversine_km
+from .input.scenario import Scenario
+from .rules.eligibility import eligibility
+from .rules.indicators import (
     LEVEL_PARTS,
     difference_coefficient,
     indicator_flags,
     school_counts,
     school_indicators,
 )
-from .scenario import Scenario
 
 RULES: tuple[str, ...] = (
     "eligible_rows",
@@ -602,7 +602,7 @@ def validate_plan_dir(
     InputError
         When ``assignments.csv`` is missing or lacks columns.
     """
-    from .output import read_assignments
+    from .output.plan_folder import read_assignments
 
     plan_dir = Path(plan_dir)
     a = read_assignments(plan_dir)

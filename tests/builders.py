@@ -6,7 +6,7 @@ not care about, so a test spells out only what it is about. Coordinates are arou
 
 - :func:`write_district_csv` / :func:`make_district`: a hand-written district.
 - :func:`random_tiny_district`: a random district small enough to brute-force.
-- :func:`scenario`: a :class:`~solver.scenario.Scenario` for tests (see its docstring for
+- :func:`scenario`: a :class:`~solver.input.scenario.Scenario` for tests (see its docstring for
   the permissive defaults).
 """
 
@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from solver.data import District
-from solver.scenario import Scenario, parse_scenario
+from solver.input.data import District
+from solver.input.scenario import Scenario, parse_scenario
 
 AS_OF = dt.date(2025, 9, 1)
 #: A start date that makes a person eligible at AS_OF (15 years at the school).
@@ -173,8 +173,8 @@ def make_district(
     demand_rows: list[dict[str, Any]] | None = None,
     pins_rows: list[dict[str, Any]] | None = None,
 ) -> District:
-    """Write the rows as CSV into ``tmp_path`` and load them with ``solver.loaders.load_district``."""
-    from solver.loaders import load_district
+    """Write the rows as CSV into ``tmp_path`` and load them with ``solver.input.loaders.load_district``."""
+    from solver.input.loaders import load_district
 
     folder = write_district_csv(tmp_path, schools_rows, staff_rows, demand_rows, pins_rows)
     return load_district(folder, as_of=AS_OF)

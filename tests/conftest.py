@@ -18,6 +18,6 @@ def tiny_dir() -> Path:
 @pytest.fixture
 def tiny_district():
     """The tiny district, loaded as of 2025-09-01."""
-    from solver.loaders import load_district
+    from solver.input.loaders import load_district
 
     return load_district(TINY, as_of=TINY_AS_OF)

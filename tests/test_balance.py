@@ -18,13 +18,13 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from solver.analysis.compare import balance_measures, with_objective
 from solver.cli import main
-from solver.compare import balance_measures, with_objective
 from solver.errors import InfeasibleError
-from solver.indicators import LEVEL_PARTS, difference_coefficient, school_indicators
-from solver.lexicographic import StagedModel
-from solver.output import plan_school_of, write_plan
-from solver.solve import SolveStatus, build, solve
+from solver.output.plan_folder import plan_school_of, write_plan
+from solver.rules.indicators import LEVEL_PARTS, difference_coefficient, school_indicators
+from solver.search.lexicographic import StagedModel
+from solver.search.solve import SolveStatus, build, solve
 from solver.validate import summarize, validate_plan
 
 #: Pure balance: the plan is judged by the balance measure alone.
@@ -398,8 +398,8 @@ def brute_force_lexicographic(d, sc):
     the lexicographic minimum of (balance, commute, moves)."""
     from itertools import product
 
-    from solver.eligibility import eligibility
-    from solver.geo import haversine_km
+    from solver.input.geo import haversine_km
+    from solver.rules.eligibility import eligibility
 
     ids = eligibility(d, sc).query("eligible").index
     sch = d.schools.index
@@ -474,7 +474,7 @@ def test_lexicographic_big_model_path_gives_the_same_plan(tmp_path, monkeypatch,
     """The search used for big models (per stage: LP relaxation, the restricted model, then
     the full model from its plan when the LP bound is not met, as it is not for minmax),
     forced on a small district, reaches the same optimum as the plain search."""
-    import solver.lexicographic as lex
+    import solver.search.lexicographic as lex
 
     d = make_district(*one_level_rows(22), tmp_path)
     sc = make_scenario(staffing={"subject_tolerance": 1}, balance={"objective": "lexicographic"})
@@ -599,7 +599,7 @@ def test_lp_guided_search_reaches_the_plain_optimum(tmp_path, monkeypatch, seed)
     """The search big models get (LP relaxation by the parallel dual simplex, CP-SAT on
     the moves the LP uses, then the full model from that plan), forced on a small
     district, ends at the optimum of the plain search, with the LP bound below it."""
-    import solver.solve as solve_mod
+    import solver.search.solve as solve_mod
 
     d = make_district(*one_level_rows(seed), tmp_path)
     sc = make_scenario(staffing={"subject_tolerance": 1})

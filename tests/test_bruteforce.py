@@ -1,5 +1,5 @@
 """The solver against brute force: on random tiny districts, every plan is enumerated, the
-ones the independent validator accepts are scored with solver.objective, and the solver's
+ones the independent validator accepts are scored with solver.model.terms, and the solver's
 optimum must equal the best of them (and be infeasible exactly when none is valid).
 
 How the enumeration stays fast: rules that judge one mover at a time (same_level, scope,
@@ -22,14 +22,14 @@ import pandas as pd
 import pytest
 from builders import random_tiny_district, scenario
 
-from solver.data import CADRE_ROLES
-from solver.eligibility import eligibility
 from solver.errors import InfeasibleError
-from solver.geo import haversine_km
-from solver.indicators import difference_coefficient, indicator_flags, school_indicators
-from solver.objective import evaluate_terms, level_balances, objective_value
-from solver.scenario import Scenario
-from solver.solve import Result, SolveStatus, solve
+from solver.input.data import CADRE_ROLES
+from solver.input.geo import haversine_km
+from solver.input.scenario import Scenario
+from solver.model.terms import evaluate_terms, level_balances, objective_value
+from solver.rules.eligibility import eligibility
+from solver.rules.indicators import difference_coefficient, indicator_flags, school_indicators
+from solver.search.solve import Result, SolveStatus, solve
 from solver.validate import validate_plan
 
 SEEDS = range(40)
@@ -271,7 +271,7 @@ def _plan_rules(inst: Instance, dest: np.ndarray) -> np.ndarray:
 
 
 def _objective(inst: Instance, dest: np.ndarray) -> np.ndarray:
-    """Σ weight · term for every plan, with the term definitions of solver.objective."""
+    """Σ weight · term for every plan, with the term definitions of solver.model.terms."""
     d, sc = inst.district, inst.scenario
     inds = sc.balance.indicators
     flags = indicator_flags(d.staff)[list(inds)].to_numpy()
@@ -300,7 +300,7 @@ def _objective(inst: Instance, dest: np.ndarray) -> np.ndarray:
 
 
 def evaluate(inst: Instance, dest: np.ndarray) -> float:
-    """One plan's objective with solver.objective.evaluate_terms (stayers at distance 0)."""
+    """One plan's objective with solver.model.terms.evaluate_terms (stayers at distance 0)."""
     d = inst.district
     pos = d.staff_school_pos().copy()
     where = d.staff.index.get_indexer(inst.ids)

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from solver.cli import main
-from solver.indicators import difference_coefficient
+from solver.rules.indicators import difference_coefficient
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "scenarios" / "demo.toml"

@@ -11,9 +11,9 @@ import pytest
 from builders import NEW, person, school, write_district_csv
 from click.testing import CliRunner
 
+from solver.analysis.compare import is_monotone
 from solver.cli import main
-from solver.compare import is_monotone
-from solver.indicators import difference_coefficient
+from solver.rules.indicators import difference_coefficient
 from solver.validate import summarize, validate_plan_dir
 
 

@@ -11,10 +11,10 @@ import pytest
 from builders import NEW, make_district, person, random_tiny_district, scenario, school
 from click.testing import CliRunner
 
+from solver.analysis.diagnose import diagnose, feasible, precheck
 from solver.cli import main
-from solver.diagnose import diagnose, feasible, precheck
 from solver.errors import InfeasibleError
-from solver.solve import solve
+from solver.search.solve import solve
 from solver.validate import validate_plan
 
 ROOT = Path(__file__).resolve().parents[1]

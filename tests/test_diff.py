@@ -9,10 +9,10 @@ import pytest
 from builders import NEW, make_district, person, scenario, school
 from click.testing import CliRunner
 
+from solver.analysis.diff import diff_plans
 from solver.cli import main
-from solver.diff import diff_plans
-from solver.output import write_plan
-from solver.solve import solve
+from solver.output.plan_folder import write_plan
+from solver.search.solve import solve
 from solver.validate import validate_plan
 
 
@@ -55,7 +55,7 @@ def test_diff_of_a_plan_with_itself_is_empty(plans):
 
 def test_diff_names_people_terms_counts_and_indicators(plans):
     """The balance plan moves one key teacher out of A; the other plan moves nobody."""
-    from solver.output import read_assignments
+    from solver.output.plan_folder import read_assignments
 
     a = read_assignments(plans["balance"])
     movers = set(a.index[a["moved"]])

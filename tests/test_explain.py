@@ -13,13 +13,13 @@ import pytest
 from builders import NEW, make_district, person, scenario, school
 from click.testing import CliRunner
 
+from solver.analysis.explain import PlanState, alternative_terms, explain_plan
 from solver.cli import main
-from solver.explain import PlanState, alternative_terms, explain_plan
-from solver.loaders import load_district
-from solver.objective import objective_value
-from solver.output import read_assignments
-from solver.scenario import load_scenario
-from solver.solve import solve
+from solver.input.loaders import load_district
+from solver.input.scenario import load_scenario
+from solver.model.terms import objective_value
+from solver.output.plan_folder import read_assignments
+from solver.search.solve import solve
 from solver.validate import validate_plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -282,7 +282,7 @@ def test_broken_rules_agree_with_the_validator_on_tiny_districts(tmp_path, seed)
     """The same agreement under binding quotas, flows, a balance floor and cap, and pins."""
     from builders import random_tiny_district
 
-    from solver.diagnose import feasible
+    from solver.analysis.diagnose import feasible
 
     rng = np.random.default_rng(seed)
     d = random_tiny_district(seed, tmp_path)

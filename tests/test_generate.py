@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from solver.data import KEY_LEVELS, LEVELS, LOCALITIES, ROLES, SUBJECTS, TIERS, TITLES
 from solver.errors import InputError
 from solver.generate import (
     AS_OF,
@@ -21,7 +20,8 @@ from solver.generate import (
     summarize,
     write_generated,
 )
-from solver.geo import haversine_km
+from solver.input.data import KEY_LEVELS, LEVELS, LOCALITIES, ROLES, SUBJECTS, TIERS, TITLES
+from solver.input.geo import haversine_km
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "data" / "demo"
 BIG = ("urban-core", "outer-suburb", "county-two-way")
@@ -292,7 +292,7 @@ def test_bad_options_are_input_errors(tmp_path):
 def test_scenario_profile_is_generated_once(tmp_path, monkeypatch):
     """A scenario naming a profile gets a cached data folder equal to the generator's output."""
     from solver.generate import cached_district_path
-    from solver.scenario import parse_scenario
+    from solver.input.scenario import parse_scenario
 
     monkeypatch.setenv("LUNGANG_CACHE", str(tmp_path / "cache"))
     sc = parse_scenario({"scenario": {"name": "t", "profile": "demo", "profile_seed": 0}})

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from solver.indicators import difference_coefficient
+from solver.rules.indicators import difference_coefficient
 
 # DOMAIN.md's worked example: library books per student at 5 primary schools.
 P = np.array([45, 37, 89, 76, 55])

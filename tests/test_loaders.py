@@ -12,9 +12,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from solver.data import SUBJECTS, District
 from solver.errors import InputError, Problem
-from solver.loaders import district_tables, load_district, read_table_file, write_district
+from solver.input.data import SUBJECTS, District
+from solver.input.loaders import district_tables, load_district, read_table_file, write_district
 
 TINY = Path(__file__).parent / "data" / "tiny"
 AS_OF = dt.date(2025, 9, 1)

@@ -13,10 +13,10 @@ from builders import NEW, make_district, person, scenario, school
 from click.testing import CliRunner
 
 from solver.cli import main
-from solver.loaders import load_district
-from solver.output import read_assignments
-from solver.replan import replan
-from solver.scenario import load_scenario
+from solver.input.loaders import load_district
+from solver.input.scenario import load_scenario
+from solver.output.plan_folder import read_assignments
+from solver.search.replan import replan
 from solver.validate import validate_plan
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,9 +8,9 @@ import pytest
 from builders import NEAR, NEW, make_district, person, scenario, school
 
 from solver.errors import InfeasibleError
-from solver.indicators import difference_coefficient, school_indicators
-from solver.output import plan_school_of
-from solver.solve import Result, solve
+from solver.output.plan_folder import plan_school_of
+from solver.rules.indicators import difference_coefficient, school_indicators
+from solver.search.solve import Result, solve
 from solver.validate import summarize, validate_plan
 
 #: Only commute decides between plans (no balance), unless a test says otherwise.

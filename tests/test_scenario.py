@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from solver.errors import InputError
-from solver.scenario import load_scenario, parse_scenario
+from solver.input.scenario import load_scenario, parse_scenario
 
 BASE = {"scenario": {"name": "t", "as_of": dt.date(2025, 9, 1), "data": "d"}}
 

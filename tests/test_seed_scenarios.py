@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from solver.generate import cached_district_path
-from solver.indicators import coefficients, school_indicators
-from solver.loaders import load_district
-from solver.output import plan_school_of
-from solver.scenario import load_scenario
-from solver.solve import solve
+from solver.input.loaders import load_district
+from solver.input.scenario import load_scenario
+from solver.output.plan_folder import plan_school_of
+from solver.rules.indicators import coefficients, school_indicators
+from solver.search.solve import solve
 from solver.validate import validate_plan
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"

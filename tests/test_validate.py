@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from builders import NEAR, NEW, make_district, person, scenario, school
 
-from solver.eligibility import eligibility
-from solver.indicators import difference_coefficient, school_indicators
-from solver.output import plan_school_of, write_plan
-from solver.solve import solve
+from solver.output.plan_folder import plan_school_of, write_plan
+from solver.rules.eligibility import eligibility
+from solver.rules.indicators import difference_coefficient, school_indicators
+from solver.search.solve import solve
 from solver.validate import RULES, Violation, summarize, validate_plan, validate_plan_dir
 
 # A: primary urban Z1 G1 | B: primary rural Z2 G1 | C: junior town Z1 (no group) | N: nine-year rural Z2 G2, far away
@@ -525,6 +525,6 @@ def test_summarize_and_str():
 
 def test_rule_names():
     """The validator's rule names match the model's diagnosis names where both exist."""
-    from solver.diagnose import RULE_TEXT
+    from solver.analysis.diagnose import RULE_TEXT
 
     assert (set(RULE_TEXT) - {"pin"}) <= set(RULES)

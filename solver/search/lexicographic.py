@@ -41,11 +41,11 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from .data import District
-from .errors import InfeasibleError, NoPlanError
-from .model import RotationModel
-from .objective import TERMS
-from .scenario import Scenario
+from ..errors import InfeasibleError, NoPlanError
+from ..input.data import District
+from ..input.scenario import Scenario
+from ..model.rotation import RotationModel
+from ..model.terms import TERMS
 from .solve import (
     FULL_SEARCH_MAX_PAIRS,
     HINT_MIN_PAIRS,
@@ -317,7 +317,7 @@ class StagedModel:
 
 def _no_plan(stage: Stage, built: RotationModel) -> Exception:
     if stage.code == cp_model.INFEASIBLE:
-        from .diagnose import diagnose
+        from ..analysis.diagnose import diagnose
 
         return InfeasibleError(*diagnose(built.district, built.scenario, built.elig))
     if stage.code == cp_model.MODEL_INVALID:

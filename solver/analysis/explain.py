@@ -37,13 +37,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .data import District
+from ..input.data import District
+from ..input.scenario import Scenario
+from ..model.rotation import at_least, at_most, share_fraction
+from ..model.terms import TERMS, evaluate_terms, indicator_matrix, level_balances, objective_value
+from ..rules.eligibility import eligibility
+from ..rules.indicators import LEVEL_PARTS, STANDARD_MIN, coefficients, school_indicators
 from .diagnose import Moves, _pair_text, _rule_phrase, permitted_moves
-from .eligibility import eligibility
-from .indicators import LEVEL_PARTS, STANDARD_MIN, coefficients, school_indicators
-from .model import at_least, at_most, share_fraction
-from .objective import TERMS, evaluate_terms, indicator_matrix, level_balances, objective_value
-from .scenario import Scenario
 
 #: Rules broken by an alternative, grouped as the reasons a planner reads.
 REASON_KIND = {

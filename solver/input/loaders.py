@@ -39,8 +39,8 @@ try:  # pandera >= 0.24
 except ImportError:  # pragma: no cover - older pandera
     import pandera as pa
 
+from ..errors import InputError, Problem
 from .data import KEY_LEVELS, LEVELS, LOCALITIES, ROLES, SUBJECTS, TIERS, TITLES, District
-from .errors import InputError, Problem
 
 __all__ = [
     "DEMAND_COLUMNS",

@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from .data import District
-from .eligibility import eligibility
-from .errors import InfeasibleError, NoPlanError
-from .model import OBJ_UNIT, MoveMasks, RotationModel
-from .objective import evaluate_terms, objective_value
-from .scenario import Scenario
+from ..errors import InfeasibleError, NoPlanError
+from ..input.data import District
+from ..input.scenario import Scenario
+from ..model.rotation import OBJ_UNIT, MoveMasks, RotationModel
+from ..model.terms import evaluate_terms, objective_value
+from ..rules.eligibility import eligibility
 
 
 class SolveStatus(enum.StrEnum):
@@ -193,7 +193,7 @@ def _guided(built: RotationModel, say: ProgressFn, progress: ProgressFn | None, 
 def _check(code, built: RotationModel) -> None:
     """Raise the contract's error for a search that found no plan."""
     if code == cp_model.INFEASIBLE:
-        from .diagnose import diagnose
+        from ..analysis.diagnose import diagnose
 
         raise InfeasibleError(*diagnose(built.district, built.scenario, built.elig))
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -294,7 +294,7 @@ def solve(
     NoPlanError
         No plan was found within the time limit.
     """
-    from .diagnose import diagnose, permitted_moves, precheck
+    from ..analysis.diagnose import diagnose, permitted_moves, precheck
 
     elig = eligibility(district, scenario)
     moves = permitted_moves(district, scenario, elig)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data import District
-from .scenario import Scenario
+from ..input.data import District
+from ..input.scenario import Scenario
 
 DAYS_PER_YEAR = 365.25
 STREAMS: tuple[str, ...] = ("principal", "key", "ordinary")

@@ -31,13 +31,13 @@ import click
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, NoPlanError, Problem
-from .indicators import LEVEL_PARTS, STANDARD_MIN, difference_coefficient, school_indicators
+from ..errors import InputError, NoPlanError, Problem
+from ..rules.indicators import LEVEL_PARTS, STANDARD_MIN, difference_coefficient, school_indicators
 
 if TYPE_CHECKING:  # the solver (OR-Tools) is imported only when a command runs
-    from .data import District
-    from .scenario import Scenario
-    from .solve import Result
+    from ..input.data import District
+    from ..input.scenario import Scenario
+    from ..search.solve import Result
 
 ProgressFn = Callable[[str], None]
 #: The objective's named terms (as solver.objective.TERMS).
@@ -69,7 +69,7 @@ def balance_measures(
     """The balance term of each measure (``cv``, ``l1``, ``minmax``; see
     :mod:`solver.objective`) for a plan (``None``: nobody moves), with the scenario's
     indicators and indicator weights."""
-    from .objective import counts_by_school, level_balances
+    from ..model.terms import counts_by_school, level_balances
 
     inds = scenario.balance.indicators
     counts = counts_by_school(district, _school_pos(district, assignments), inds)
@@ -92,7 +92,7 @@ def plan_metrics(district: District, scenario: Scenario, assignments: pd.DataFra
     """
     where = None
     if assignments is not None:
-        from .output import plan_school_of
+        from ..output.plan_folder import plan_school_of
 
         where = plan_school_of(district, assignments)
     values = school_indicators(district, where)
@@ -128,7 +128,7 @@ def plan_metrics(district: District, scenario: Scenario, assignments: pd.DataFra
 def _row(
     district: District, scenario: Scenario, objective: str, result: Result | None, status: str
 ) -> dict:
-    from .validate import validate_plan
+    from ..validate import validate_plan
 
     row: dict = {"objective": objective, "mode": "", "status": status}
     if result is None:
@@ -168,7 +168,7 @@ def compare(
     NoPlanError
         No objective found a plan.
     """
-    from .solve import solve
+    from ..search.solve import solve
 
     say = progress or (lambda _m: None)
     before = {
@@ -184,7 +184,7 @@ def compare(
         say(f"objective {obj}: solving ({sc.solver.time_limit_s:g} s, {sc.solver.workers} workers)")
         try:
             if balance_first and obj != "lexicographic":
-                from .lexicographic import solve_lexicographic
+                from ..search.lexicographic import solve_lexicographic
 
                 res = solve_lexicographic(district, sc, progress=progress, measure=obj)
             else:
@@ -231,9 +231,9 @@ def pareto(
     """
     from ortools.sat.python import cp_model
 
-    from .lexicographic import StagedModel, _no_plan
-    from .solve import build
-    from .validate import validate_plan
+    from ..search.lexicographic import StagedModel, _no_plan
+    from ..search.solve import build
+    from ..validate import validate_plan
 
     first, second = terms
     say = progress or (lambda _m: None)
@@ -305,7 +305,7 @@ def plot_pareto(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .indicators import MAX_CV
+    from ..rules.indicators import MAX_CV
 
     first, second = terms
     dcs = [c for c in frame.columns if c.startswith("dc_")] if first == "balance" else []
@@ -546,7 +546,7 @@ def compare_command(
     Writes compare.csv, compare.md and each plan (plans/<objective>/) to the output
     folder, and with --pareto pareto.csv, pareto.md and pareto.png; prints the table.
     """
-    from .cli import _slug, handle_errors, load
+    from ..cli import _slug, handle_errors, load
 
     handle_errors(_compare_main)(
         obj,
@@ -580,7 +580,7 @@ def _compare_main(
     load,
     slug,
 ) -> None:
-    from .output import write_atomically, write_plan
+    from ..output.plan_folder import write_atomically, write_plan
 
     if not objectives and not pareto_terms:
         raise InputError(

@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from .data import District
-from .eligibility import eligibility
-from .geo import haversine_km
-from .objective import TERMS, level_balances
-from .scenario import Scenario
+from ..input.data import District
+from ..input.geo import haversine_km
+from ..input.scenario import Scenario
+from ..rules.eligibility import eligibility
+from .terms import TERMS, level_balances
 
 #: Integer resolution: balance in 1e-6, commute in metres; the objective in 1e-8 units.
 BALANCE_UNIT = 1_000_000
@@ -232,7 +232,7 @@ class RotationModel:
         keep = self.elig["eligible"].to_numpy(dtype=bool)
         people = eligible_people(d, self.elig)
         self.people = people
-        from .objective import indicator_matrix
+        from .terms import indicator_matrix
 
         self.person_flags = indicator_matrix(d, self.scenario.balance.indicators)[keep]
         # People with the same code count the same towards every rule and indicator.
@@ -554,7 +554,7 @@ class RotationModel:
 
     def _build_counts(self) -> None:
         """Per school and balanced indicator, the count after rotation as an integer variable."""
-        from .objective import indicator_matrix
+        from .terms import indicator_matrix
 
         d = self.district
         flags_all = indicator_matrix(d, self.indicators)

@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import InputError, Problem
-from .output import read_assignments
+from ..errors import InputError, Problem
+from ..output.plan_folder import read_assignments
 
 INDICATORS = ("key_per_100", "pe_art_per_100", "qualified_per_100")
 

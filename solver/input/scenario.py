@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import InputError, Problem
+from ..errors import InputError, Problem
 
 Level = Literal["primary", "junior"]
 Indicator = Literal["key_per_100", "pe_art_per_100", "qualified_per_100"]

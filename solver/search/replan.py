@@ -27,11 +27,11 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from .data import District
-from .errors import InfeasibleError
-from .model import RotationModel
-from .objective import TERMS
-from .scenario import Scenario
+from ..errors import InfeasibleError
+from ..input.data import District
+from ..input.scenario import Scenario
+from ..model.rotation import RotationModel
+from ..model.terms import TERMS
 from .solve import ProgressFn, Result, _check, _Progress, _result, build, solver_parameters
 
 #: Share of the time limit that stage 1 (fewest changes) may use.
@@ -62,7 +62,7 @@ def old_decisions(built: RotationModel, old: pd.DataFrame) -> tuple[list, list[d
     forced: list[dict] = []
     old = old.copy()
     old.index = old.index.astype(str)
-    from .diagnose import permitted_moves
+    from ..analysis.diagnose import permitted_moves
 
     moves = None
     for p, sid in enumerate(ppl.index.astype(str)):
@@ -152,7 +152,7 @@ def replan(
     InfeasibleError, NoPlanError
         As :func:`solver.solve.solve`.
     """
-    from .output import read_assignments
+    from ..output.plan_folder import read_assignments
 
     say = progress or (lambda _msg: None)
     if not isinstance(old, pd.DataFrame):
@@ -177,7 +177,7 @@ def replan(
         solver.parameters.interleave_search = True
     code = solver.solve(model)
     if code == cp_model.INFEASIBLE:
-        from .diagnose import diagnose
+        from ..analysis.diagnose import diagnose
 
         raise InfeasibleError(*diagnose(district, scenario, built.elig))
     stage1_seconds = time.perf_counter() - t0

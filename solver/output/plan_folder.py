@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import District
-from .errors import InputError, Problem
-from .indicators import STANDARD_MIN, coefficients, school_indicators
-from .scenario import Scenario
-from .solve import Result
+from ..errors import InputError, Problem
+from ..input.data import District
+from ..input.scenario import Scenario
+from ..rules.indicators import STANDARD_MIN, coefficients, school_indicators
+from ..search.solve import Result
 
 ASSIGNMENT_COLUMNS = [
     "staff_id",
@@ -195,7 +195,7 @@ def write_plan(
         info["replan"] = _clean(replan)
     analysis = None
     if explain:
-        from .explain import explain_plan
+        from ..analysis.explain import explain_plan
 
         analysis = explain_plan(
             district,

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import District
-from .indicators import LEVEL_PARTS, indicator_flags
-from .scenario import Scenario
+from ..input.data import District
+from ..input.scenario import Scenario
+from ..rules.indicators import LEVEL_PARTS, indicator_flags
 
 TERMS: tuple[str, ...] = ("balance", "commute", "moves")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data import PE_ART_SUBJECTS, District
+from ..input.data import PE_ART_SUBJECTS, District
 
 LEVEL_PARTS: tuple[str, ...] = ("primary", "junior")
 #: National standard values per 100 students (教督〔2017〕6号), by indicator and level.

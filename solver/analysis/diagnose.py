@@ -35,10 +35,10 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from .data import District
-from .eligibility import eligibility
-from .model import MoveMasks, RotationModel, at_least, at_most, eligible_people
-from .scenario import Scenario
+from ..input.data import District
+from ..input.scenario import Scenario
+from ..model.rotation import MoveMasks, RotationModel, at_least, at_most, eligible_people
+from ..rules.eligibility import eligibility
 
 #: What each rule family means, for messages.
 RULE_TEXT: dict[str, str] = {
@@ -743,7 +743,7 @@ def _floor_checks(m: Moves) -> list[Finding]:
     floor = sc.balance.min_per_100
     if floor is None:
         return out
-    from .objective import indicator_matrix
+    from ..model.terms import indicator_matrix
 
     students = d.schools["students"].to_numpy(dtype=float)
     need = np.ceil(floor * students / 100.0 - 1e-9).astype(int)
@@ -856,7 +856,7 @@ def _describe(key: tuple, sc: Scenario, built: RotationModel) -> str:
     if rule == "max_cv":
         ind, lvl = rest
         cap = sc.balance.max_cv_for(lvl, ind)
-        from .indicators import coefficients, school_indicators
+        from ..rules.indicators import coefficients, school_indicators
 
         now = coefficients(built.district, school_indicators(built.district))[ind][lvl]
         return f"max_cv {cap:g} caps the difference coefficient of {ind} in {lvl} schools (now {now:.3f})"
@@ -1295,7 +1295,7 @@ def _scope(scenario: Scenario, rule: str, ok, diagnosis: dict) -> dict:
 
 
 def _max_cv(district: District, scenario: Scenario, ok, diagnosis: dict) -> dict:
-    from .indicators import LEVEL_PARTS
+    from ..rules.indicators import LEVEL_PARTS
 
     bal = scenario.balance
     named = {
