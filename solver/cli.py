@@ -148,8 +148,8 @@ def solve(
 
 def _precheck(district, sc) -> None:
     """Cheap counting checks before any solve: raise InfeasibleError with the diagnosis."""
-    from .analysis.diagnose import diagnose, precheck
     from .rules.eligibility import eligibility
+    from .search.diagnose import diagnose, precheck
 
     elig = eligibility(district, sc)
     if precheck(district, sc, elig):

@@ -11,9 +11,9 @@ import pytest
 from builders import NEW, make_district, person, random_tiny_district, scenario, school
 from click.testing import CliRunner
 
-from solver.analysis.diagnose import diagnose, feasible, precheck
 from solver.cli import main
 from solver.errors import InfeasibleError
+from solver.search.diagnose import diagnose, feasible, precheck
 from solver.search.solve import solve
 from solver.validate import validate_plan
 

@@ -282,7 +282,7 @@ def test_broken_rules_agree_with_the_validator_on_tiny_districts(tmp_path, seed)
     """The same agreement under binding quotas, flows, a balance floor and cap, and pins."""
     from builders import random_tiny_district
 
-    from solver.analysis.diagnose import feasible
+    from solver.search.diagnose import feasible
 
     rng = np.random.default_rng(seed)
     d = random_tiny_district(seed, tmp_path)

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from builders import NEW, make_district, person, random_tiny_district, scenario, school
 
-from solver.analysis.diagnose import diagnose
 from solver.analysis.explain import explain_plan
 from solver.errors import InfeasibleError
 from solver.input.loaders import load_district
 from solver.input.scenario import load_scenario
+from solver.search.diagnose import diagnose
 from solver.search.solve import solve
 from solver.validate import validate_plan
 

@@ -43,7 +43,7 @@ from ..model.rotation import at_least, at_most, share_fraction
 from ..model.terms import TERMS, evaluate_terms, indicator_matrix, level_balances, objective_value
 from ..rules.eligibility import eligibility
 from ..rules.indicators import LEVEL_PARTS, STANDARD_MIN, coefficients, school_indicators
-from .diagnose import Moves, _pair_text, _rule_phrase, permitted_moves
+from ..search.diagnose import Moves, _pair_text, _rule_phrase, permitted_moves
 
 #: Rules broken by an alternative, grouped as the reasons a planner reads.
 REASON_KIND = {

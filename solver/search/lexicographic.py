@@ -317,7 +317,7 @@ class StagedModel:
 
 def _no_plan(stage: Stage, built: RotationModel) -> Exception:
     if stage.code == cp_model.INFEASIBLE:
-        from ..analysis.diagnose import diagnose
+        from .diagnose import diagnose
 
         return InfeasibleError(*diagnose(built.district, built.scenario, built.elig))
     if stage.code == cp_model.MODEL_INVALID:

@@ -62,7 +62,7 @@ def old_decisions(built: RotationModel, old: pd.DataFrame) -> tuple[list, list[d
     forced: list[dict] = []
     old = old.copy()
     old.index = old.index.astype(str)
-    from ..analysis.diagnose import permitted_moves
+    from .diagnose import permitted_moves
 
     moves = None
     for p, sid in enumerate(ppl.index.astype(str)):
@@ -177,7 +177,7 @@ def replan(
         solver.parameters.interleave_search = True
     code = solver.solve(model)
     if code == cp_model.INFEASIBLE:
-        from ..analysis.diagnose import diagnose
+        from .diagnose import diagnose
 
         raise InfeasibleError(*diagnose(district, scenario, built.elig))
     stage1_seconds = time.perf_counter() - t0

@@ -193,7 +193,7 @@ def _guided(built: RotationModel, say: ProgressFn, progress: ProgressFn | None, 
 def _check(code, built: RotationModel) -> None:
     """Raise the contract's error for a search that found no plan."""
     if code == cp_model.INFEASIBLE:
-        from ..analysis.diagnose import diagnose
+        from .diagnose import diagnose
 
         raise InfeasibleError(*diagnose(built.district, built.scenario, built.elig))
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -294,7 +294,7 @@ def solve(
     NoPlanError
         No plan was found within the time limit.
     """
-    from ..analysis.diagnose import diagnose, permitted_moves, precheck
+    from .diagnose import diagnose, permitted_moves, precheck
 
     elig = eligibility(district, scenario)
     moves = permitted_moves(district, scenario, elig)
