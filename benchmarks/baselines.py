@@ -198,7 +198,7 @@ def rule_based(district: District, scenario: Scenario, clock: Clock) -> Outcome:
     outflow cap allows. Balance is not looked at. Flow shares and pins other than
     ``stay`` are not handled (the validator reports them if a scenario sets them).
     """
-    from solver.model.rotation import at_least, at_most, levels_compatible, scope_allows
+    from solver.rules.moves import at_least, at_most, levels_compatible, scope_allows
 
     sc = scenario
     elig = eligibility(district, sc)

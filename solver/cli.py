@@ -149,7 +149,8 @@ def solve(
 def _precheck(district, sc) -> None:
     """Cheap counting checks before any solve: raise InfeasibleError with the diagnosis."""
     from .rules.eligibility import eligibility
-    from .search.diagnose import diagnose, precheck
+    from .rules.precheck import precheck
+    from .search.diagnose import diagnose
 
     elig = eligibility(district, sc)
     if precheck(district, sc, elig):

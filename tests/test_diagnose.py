@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from solver.cli import main
 from solver.errors import InfeasibleError
-from solver.search.diagnose import diagnose, feasible, precheck
+from solver.rules.precheck import precheck
+from solver.search.diagnose import diagnose, feasible
 from solver.search.solve import solve
 from solver.validate import validate_plan
 

@@ -525,6 +525,6 @@ def test_summarize_and_str():
 
 def test_rule_names():
     """The validator's rule names match the model's diagnosis names where both exist."""
-    from solver.search.diagnose import RULE_TEXT
+    from solver.rules.catalogue import RULE_TEXT
 
     assert (set(RULE_TEXT) - {"pin"}) <= set(RULES)

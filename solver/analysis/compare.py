@@ -69,7 +69,8 @@ def balance_measures(
     """The balance term of each measure (``cv``, ``l1``, ``minmax``; see
     :mod:`solver.objective`) for a plan (``None``: nobody moves), with the scenario's
     indicators and indicator weights."""
-    from ..model.terms import counts_by_school, level_balances
+    from ..model.terms import level_balances
+    from ..rules.indicators import counts_by_school
 
     inds = scenario.balance.indicators
     counts = counts_by_school(district, _school_pos(district, assignments), inds)

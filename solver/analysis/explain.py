@@ -39,29 +39,25 @@ import pandas as pd
 
 from ..input.data import District
 from ..input.scenario import Scenario
-from ..model.rotation import at_least, at_most, share_fraction
-from ..model.terms import TERMS, evaluate_terms, indicator_matrix, level_balances, objective_value
+from ..model.terms import TERMS, evaluate_terms, level_balances, objective_value
+from ..rules.catalogue import REASON_KIND, rule_phrase
 from ..rules.eligibility import eligibility
-from ..rules.indicators import LEVEL_PARTS, STANDARD_MIN, coefficients, school_indicators
-from ..search.diagnose import Moves, _pair_text, _rule_phrase, permitted_moves
+from ..rules.indicators import (
+    LEVEL_PARTS,
+    STANDARD_MIN,
+    coefficients,
+    indicator_matrix,
+    school_indicators,
+)
+from ..rules.moves import (
+    Moves,
+    at_least,
+    at_most,
+    forbidden_text,
+    permitted_moves,
+    share_fraction,
+)
 
-#: Rules broken by an alternative, grouped as the reasons a planner reads.
-REASON_KIND = {
-    "teacher_rotation_min": "quota",
-    "key_share_of_rotated_min": "quota",
-    "principal_rotation_min": "quota",
-    "school_outflow_max": "quota",
-    "urban_to_rural_min": "quota",
-    "rural_to_urban_min": "quota",
-    "subject_staffing": "staffing",
-    "posts_filled": "staffing",
-    "pin": "pin",
-    "commute": "rules",
-    "scope": "rules",
-    "same_level": "rules",
-    "max_cv": "balance_cap",
-    "min_per_100": "balance_cap",
-}
 #: Differences in the objective below this are ties (the model is exact to ~1e-6 per school).
 EPS = 1e-6
 
@@ -253,7 +249,7 @@ class PlanState:
                     {
                         "rule": rules[0] if rules else "rules",
                         "rules": rules,
-                        "text": f"{self.staff_id(p)} may not go to {self.sid(new)}: {_pair_text(m, p, new, rules)}",
+                        "text": f"{self.staff_id(p)} may not go to {self.sid(new)}: {forbidden_text(m, p, new, rules)}",
                         "schools": [self.sid(new)],
                         "subjects": [],
                     }
@@ -624,7 +620,7 @@ def explain_person(st: PlanState, p: int) -> dict[str, Any]:
                 "kind": "rules",
                 "rule": ",".join(rules),
                 "text": "no school they may go to ("
-                + ", ".join(_rule_phrase(r, st.scenario) for r in rules)
+                + ", ".join(rule_phrase(r, st.scenario) for r in rules)
                 + ")",
             }
         )
@@ -935,7 +931,7 @@ def _rules_section(st: PlanState) -> list[dict[str, Any]]:
         False,
         f"{no_school} eligible people have no school they may go to"
         + (
-            " (" + ", ".join(f"{_rule_phrase(r, sc)}: {n}" for r, n in fam.most_common()) + ")"
+            " (" + ", ".join(f"{rule_phrase(r, sc)}: {n}" for r, n in fam.most_common()) + ")"
             if fam
             else ""
         ),

@@ -14,17 +14,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable
-from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
 from ..input.data import District
-from ..input.geo import haversine_km
 from ..input.scenario import Scenario
 from ..rules.eligibility import eligibility
+from ..rules.indicators import indicator_matrix
+from ..rules.moves import (
+    MoveMasks,
+    at_least,
+    at_most,
+    eligible_people,
+    role_counts,
+    share_fraction,
+)
 from .terms import TERMS, level_balances
 
 #: Integer resolution: balance in 1e-6, commute in metres; the objective in 1e-8 units.
@@ -36,135 +42,6 @@ MINMAX_UNIT = 10_000
 #: With ``max_candidates`` unset, models above this many candidate moves keep each
 #: teacher's nearest schools only.
 AUTO_MAX_PAIRS = 200_000
-
-
-def share_fraction(share: float) -> Fraction:
-    """A share from the scenario as an exact fraction (0.1 is 1/10, not 0.1000000000000000055)."""
-    return Fraction(str(share)).limit_denominator(1_000_000)
-
-
-def at_least(share: float, n: int) -> int:
-    """A minimum share s of n people: ceil(s·n) (CONTRACT.md)."""
-    return math.ceil(share_fraction(share) * n)
-
-
-def at_most(share: float, n: int) -> int:
-    """A maximum share s of n people: floor(s·n) (CONTRACT.md)."""
-    return math.floor(share_fraction(share) * n)
-
-
-def levels_compatible(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Same level, or either is a nine-year school (which takes primary and junior staff)."""
-    return (a == b) | (a == "nine_year") | (b == "nine_year")
-
-
-def scope_allows(scope: str, zone_a, zone_b, group_a, group_b) -> np.ndarray:
-    """Whether a move from a school (zone_a, group_a) to (zone_b, group_b) is in scope.
-
-    An empty group is a group of its own: ``cross_group`` lets its staff go anywhere,
-    ``within_group`` lets them go nowhere.
-    """
-    same_zone = zone_a == zone_b
-    same_group = (group_a == group_b) & (group_a != "")
-    if scope == "district":
-        return np.ones(np.broadcast(zone_a, zone_b).shape, dtype=bool)
-    if scope == "cross_zone":
-        return ~same_zone
-    if scope == "within_zone":
-        return same_zone
-    if scope == "cross_group":
-        return ~same_group
-    if scope == "within_group":
-        return same_group
-    raise ValueError(scope)
-
-
-def eligible_people(district: District, elig: pd.DataFrame) -> pd.DataFrame:
-    """The eligible staff, in file order (position p), with ``home`` (school position),
-    ``stream``, ``is_teacher``, ``is_key`` and ``is_cadre``."""
-    keep = elig["eligible"].to_numpy(dtype=bool)
-    people = district.staff.loc[
-        keep, ["name", "role", "subject", "key_level", "school_id", "home_lat", "home_lon"]
-    ].copy()
-    people["stream"] = elig.loc[keep, "stream"]
-    people["home"] = district.schools.index.get_indexer(people["school_id"])
-    people["is_teacher"] = people["role"] == "teacher"
-    people["is_key"] = people["is_teacher"] & (people["key_level"] != "none")
-    people["is_cadre"] = ~people["is_teacher"]
-    return people
-
-
-def role_counts(district: District) -> pd.DataFrame:
-    """Head count per school (rows, in school order) and role (columns)."""
-    roles = district.staff.groupby(["school_id", "role"]).size().unstack(fill_value=0)
-    return roles.reindex(
-        index=district.schools.index,
-        columns=["principal", "vice_principal", "teacher"],
-        fill_value=0,
-    )
-
-
-@dataclass
-class MoveMasks:
-    """The rules that need no variable, as (people × schools) arrays: ``dist`` (km from
-    home to each school), ``other`` (not the home school), ``room`` (the school has a
-    post of the role, or demand for the subject), ``level_ok``, ``scope_ok``,
-    ``commute_ok``. The model prunes its candidate moves by them; the diagnosis and
-    the explanations name the rule behind each forbidden move."""
-
-    dist: np.ndarray
-    other: np.ndarray
-    room: np.ndarray
-    level_ok: np.ndarray
-    scope_ok: np.ndarray
-    commute_ok: np.ndarray
-
-    @classmethod
-    def of(cls, district: District, scenario: Scenario, people: pd.DataFrame) -> MoveMasks:
-        """The masks for ``people`` (from :func:`eligible_people`)."""
-        sc, sch = scenario, district.schools
-        n_p, n_s = len(people), district.n_schools
-        home = people["home"].to_numpy()
-        dist = (
-            haversine_km(
-                people["home_lat"].to_numpy()[:, None],
-                people["home_lon"].to_numpy()[:, None],
-                sch["lat"].to_numpy()[None, :],
-                sch["lon"].to_numpy()[None, :],
-            )
-            if n_p
-            else np.zeros((0, n_s))
-        )
-        other = np.ones((n_p, n_s), dtype=bool)
-        other[np.arange(n_p), home] = False
-        role = people["role"].to_numpy()
-        is_t = role == "teacher"
-        room = np.zeros((n_p, n_s), dtype=bool)
-        if is_t.any():
-            demand = district.demand_matrix()
-            cols = demand.columns.get_indexer(people.loc[is_t, "subject"])
-            room[is_t] = (demand.to_numpy().T[cols] + sc.staffing.subject_tolerance) >= 1
-        roles = role_counts(district)
-        for r in ("principal", "vice_principal"):
-            room[role == r] = (roles[r].to_numpy() >= 1)[None, :]
-        level = sch["level"].to_numpy()
-        level_ok = (
-            levels_compatible(level[home][:, None], level[None, :])
-            if sc.scope.same_level
-            else np.ones((n_p, n_s), dtype=bool)
-        )
-        zone, group = sch["zone"].to_numpy(), sch["group"].to_numpy()
-        scope_ok = np.empty((n_p, n_s), dtype=bool)
-        for rows, scope in ((is_t, sc.scope.teachers), (~is_t, sc.scope.principals)):
-            scope_ok[rows] = scope_allows(
-                scope,
-                zone[home[rows]][:, None],
-                zone[None, :],
-                group[home[rows]][:, None],
-                group[None, :],
-            )
-        commute_ok = dist <= sc.commute.max_km + 1e-9
-        return cls(dist, other, room, level_ok, scope_ok, commute_ok)
 
 
 class RotationModel:
@@ -232,7 +109,6 @@ class RotationModel:
         keep = self.elig["eligible"].to_numpy(dtype=bool)
         people = eligible_people(d, self.elig)
         self.people = people
-        from .terms import indicator_matrix
 
         self.person_flags = indicator_matrix(d, self.scenario.balance.indicators)[keep]
         # People with the same code count the same towards every rule and indicator.
@@ -554,7 +430,6 @@ class RotationModel:
 
     def _build_counts(self) -> None:
         """Per school and balanced indicator, the count after rotation as an integer variable."""
-        from .terms import indicator_matrix
 
         d = self.district
         flags_all = indicator_matrix(d, self.indicators)

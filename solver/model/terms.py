@@ -26,7 +26,7 @@ import numpy as np
 
 from ..input.data import District
 from ..input.scenario import Scenario
-from ..rules.indicators import LEVEL_PARTS, indicator_flags
+from ..rules.indicators import LEVEL_PARTS, counts_by_school
 
 TERMS: tuple[str, ...] = ("balance", "commute", "moves")
 
@@ -68,27 +68,6 @@ class LevelBalance:
             x = self.values(counts)
             return float(self.weight * 100.0 * (x.max() - x.min()) / self.mean)
         return float(self.school_costs(counts[self.schools], kind).sum())
-
-
-def indicator_matrix(district: District, indicators: tuple[str, ...]) -> np.ndarray:
-    """Boolean (staff × indicator) matrix: who counts towards each indicator."""
-    flags = indicator_flags(district.staff)
-    return (
-        np.column_stack([flags[k].to_numpy(dtype=bool) for k in indicators])
-        if indicators
-        else np.zeros((len(district.staff), 0), bool)
-    )
-
-
-def counts_by_school(
-    district: District, school_pos: np.ndarray, indicators: tuple[str, ...]
-) -> np.ndarray:
-    """(school × indicator) counts when staff member j is at school ``school_pos[j]``."""
-    flags = indicator_matrix(district, indicators)
-    out = np.zeros((district.n_schools, len(indicators)), dtype=np.int64)
-    for k in range(len(indicators)):
-        out[:, k] = np.bincount(school_pos[flags[:, k]], minlength=district.n_schools)
-    return out
 
 
 def level_balances(district: District, scenario: Scenario) -> list[LevelBalance]:

@@ -235,3 +235,24 @@ def indicator_report(
             coefs, ["indicator", "level"], ("max_cv", "standard_min", "schools")
         ),
     }
+
+
+def indicator_matrix(district: District, indicators: tuple[str, ...]) -> np.ndarray:
+    """Boolean (staff × indicator) matrix: who counts towards each indicator."""
+    flags = indicator_flags(district.staff)
+    return (
+        np.column_stack([flags[k].to_numpy(dtype=bool) for k in indicators])
+        if indicators
+        else np.zeros((len(district.staff), 0), bool)
+    )
+
+
+def counts_by_school(
+    district: District, school_pos: np.ndarray, indicators: tuple[str, ...]
+) -> np.ndarray:
+    """(school × indicator) counts when staff member j is at school ``school_pos[j]``."""
+    flags = indicator_matrix(district, indicators)
+    out = np.zeros((district.n_schools, len(indicators)), dtype=np.int64)
+    for k in range(len(indicators)):
+        out[:, k] = np.bincount(school_pos[flags[:, k]], minlength=district.n_schools)
+    return out

@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..model.rotation import RotationModel, at_least, at_most, share_fraction
+from ..model.rotation import RotationModel
+from ..rules.moves import at_least, at_most, share_fraction
 
 
 def _swap_candidates(built: RotationModel) -> pd.DataFrame:

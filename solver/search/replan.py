@@ -62,7 +62,7 @@ def old_decisions(built: RotationModel, old: pd.DataFrame) -> tuple[list, list[d
     forced: list[dict] = []
     old = old.copy()
     old.index = old.index.astype(str)
-    from .diagnose import permitted_moves
+    from ..rules.moves import permitted_moves
 
     moves = None
     for p, sid in enumerate(ppl.index.astype(str)):

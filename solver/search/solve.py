@@ -17,9 +17,10 @@ from ortools.sat.python import cp_model
 from ..errors import InfeasibleError, NoPlanError
 from ..input.data import District
 from ..input.scenario import Scenario
-from ..model.rotation import OBJ_UNIT, MoveMasks, RotationModel
+from ..model.rotation import OBJ_UNIT, RotationModel
 from ..model.terms import evaluate_terms, objective_value
 from ..rules.eligibility import eligibility
+from ..rules.moves import MoveMasks
 
 
 class SolveStatus(enum.StrEnum):
@@ -294,7 +295,9 @@ def solve(
     NoPlanError
         No plan was found within the time limit.
     """
-    from .diagnose import diagnose, permitted_moves, precheck
+    from ..rules.moves import permitted_moves
+    from ..rules.precheck import precheck
+    from .diagnose import diagnose
 
     elig = eligibility(district, scenario)
     moves = permitted_moves(district, scenario, elig)
