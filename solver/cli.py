@@ -110,7 +110,8 @@ def solve(
     obj: Ctx, scenario, out, time_limit, workers, seed, force, from_plan, diagnosis_file
 ) -> None:
     """Plan one year's rotation and write the plan folder."""
-    from .output.plan_folder import read_assignments, write_diagnosis, write_plan
+    from .input.assignments import read_assignments
+    from .output.plan_folder import write_diagnosis, write_plan
     from .search.solve import solve as run
 
     sc, district = load(scenario)
@@ -281,7 +282,8 @@ def indicators(obj: Ctx, scenario, plan, fmt, which) -> None:
     (primary) / 0.45 (junior). With --plan, before and after side by side (CSV columns
     get the suffixes _before and _after, as in a plan's schools.csv).
     """
-    from .output.plan_folder import plan_school_of, read_assignments
+    from .input.assignments import read_assignments
+    from .output.plan_folder import plan_school_of
     from .rules.indicators import coefficient_table, indicator_report, level_rows, school_indicators
 
     sc, district = load(scenario)
@@ -382,7 +384,7 @@ def _json(obj) -> str:
 def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt) -> None:
     """Why the plan is as it is: terms, rules, schools and people (see explain.json)."""
     from .analysis.explain import explain_plan, format_explain
-    from .output.plan_folder import read_assignments
+    from .input.assignments import read_assignments
 
     plan = Path(plan)
     sc, district = _plan_scenario(plan, scenario_path)

@@ -4,7 +4,8 @@ The checks are written from the rules (``../shared/CONTRACT.md``, the README's "
 rules, as lungang reads them") on the plan itself: who ends up where. They share with
 the model only the definitions that *are* the rules' arithmetic (eligibility, haversine
 distance, the difference coefficient), never its variables or pruning; this module
-imports neither :mod:`solver.model` nor :mod:`solver.solve`.
+imports nothing of the model, the search or the plan (a contract in ``pyproject.toml``
+checks it).
 
 Each problem is a :class:`Violation` naming the rule, the people and the schools
 involved. Rule names:
@@ -61,9 +62,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .input.assignments import read_assignments
 from .input.data import CADRE_ROLES, SUBJECTS, District
 from .input.geo import haversine_km
 from .input.scenario import Scenario
+from .rules.catalogue import CATALOGUE
 from .rules.eligibility import eligibility
 from .rules.indicators import (
     LEVEL_PARTS,
@@ -73,23 +76,8 @@ from .rules.indicators import (
     school_indicators,
 )
 
-RULES: tuple[str, ...] = (
-    "eligible_rows",
-    "posts_filled",
-    "subject_staffing",
-    "same_level",
-    "scope",
-    "commute",
-    "teacher_rotation_min",
-    "key_share_of_rotated_min",
-    "principal_rotation_min",
-    "school_outflow_max",
-    "urban_to_rural_min",
-    "rural_to_urban_min",
-    "max_cv",
-    "min_per_100",
-    "pins",
-)
+#: The rules checked, named as in the catalogue (``pins`` is its ``pin``).
+RULES: tuple[str, ...] = ("eligible_rows", *(r.check for r in CATALOGUE))
 PLAN_RULES: tuple[str, ...] = ("plan_files", "schools_table", "summary")
 TOL = 1e-9
 
@@ -602,8 +590,6 @@ def validate_plan_dir(
     InputError
         When ``assignments.csv`` is missing or lacks columns.
     """
-    from .output.plan_folder import read_assignments
-
     plan_dir = Path(plan_dir)
     a = read_assignments(plan_dir)
     out = validate_plan(district, scenario, a)

@@ -55,7 +55,7 @@ def test_diff_of_a_plan_with_itself_is_empty(plans):
 
 def test_diff_names_people_terms_counts_and_indicators(plans):
     """The balance plan moves one key teacher out of A; the other plan moves nobody."""
-    from solver.output.plan_folder import read_assignments
+    from solver.input.assignments import read_assignments
 
     a = read_assignments(plans["balance"])
     movers = set(a.index[a["moved"]])

@@ -15,10 +15,10 @@ from click.testing import CliRunner
 
 from solver.analysis.explain import PlanState, alternative_terms, explain_plan
 from solver.cli import main
+from solver.input.assignments import read_assignments
 from solver.input.loaders import load_district
 from solver.input.scenario import load_scenario
 from solver.model.terms import objective_value
-from solver.output.plan_folder import read_assignments
 from solver.search.solve import solve
 from solver.validate import validate_plan
 

@@ -13,9 +13,9 @@ from builders import NEW, make_district, person, scenario, school
 from click.testing import CliRunner
 
 from solver.cli import main
+from solver.input.assignments import read_assignments
 from solver.input.loaders import load_district
 from solver.input.scenario import load_scenario
-from solver.output.plan_folder import read_assignments
 from solver.search.replan import replan
 from solver.validate import validate_plan
 

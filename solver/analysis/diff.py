@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError, Problem
-from ..output.plan_folder import read_assignments
+from ..input.assignments import read_assignments
 
 INDICATORS = ("key_per_100", "pe_art_per_100", "qualified_per_100")
 

@@ -14,23 +14,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
+from ..input.assignments import ASSIGNMENT_COLUMNS
 from ..input.data import District
 from ..input.scenario import Scenario
 from ..rules.indicators import STANDARD_MIN, coefficients, school_indicators
 from ..search.solve import Result
 
-ASSIGNMENT_COLUMNS = [
-    "staff_id",
-    "name",
-    "role",
-    "stream",
-    "subject",
-    "key_level",
-    "from_school",
-    "to_school",
-    "moved",
-    "distance_km",
-]
 METRICS = ["principals", "vice_principals", "teachers", "key_teachers", *STANDARD_MIN]
 
 
@@ -232,17 +221,3 @@ def write_json(path: Path, data: dict) -> None:
 def write_diagnosis(path: Path, diagnosis: dict) -> Path:
     """Write an infeasibility diagnosis as JSON to ``path``, atomically."""
     return write_file_atomically(Path(path), lambda tmp: write_json(tmp, diagnosis))
-
-
-def read_assignments(plan_dir: Path) -> pd.DataFrame:
-    """Read a plan's ``assignments.csv`` (index ``staff_id``, ``moved`` as bool)."""
-    path = Path(plan_dir) / "assignments.csv"
-    if not path.is_file():
-        raise InputError(Problem(file=str(path), message="plan has no assignments.csv"))
-    a = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in ASSIGNMENT_COLUMNS if c not in a.columns]
-    if missing:
-        raise InputError(Problem(file=str(path), message=f"missing columns: {', '.join(missing)}"))
-    a["moved"] = a["moved"].str.lower().isin(["true", "1"])
-    a["distance_km"] = pd.to_numeric(a["distance_km"], errors="coerce").fillna(0.0)
-    return a.set_index("staff_id")

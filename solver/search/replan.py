@@ -152,7 +152,7 @@ def replan(
     InfeasibleError, NoPlanError
         As :func:`solver.solve.solve`.
     """
-    from ..output.plan_folder import read_assignments
+    from ..input.assignments import read_assignments
 
     say = progress or (lambda _msg: None)
     if not isinstance(old, pd.DataFrame):
