@@ -380,7 +380,7 @@ def straightforward(district: District, scenario: Scenario, clock: Clock) -> Out
     solver.parameters.random_seed = sc.solver.seed
     solver.parameters.max_time_in_seconds = sc.solver.time_limit_s
     t = clock()
-    code = solver.search.solve(built.model, Trace())
+    code = solver.solve(built.model, Trace())
     solve_seconds = clock() - t
     extra = {"candidate_moves": len(built.pairs), "variables": len(built.model.proto.variables)}
     post = lambda: _lp_of(built, LP_TIME_LIMIT_S)  # noqa: E731
