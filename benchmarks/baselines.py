@@ -365,7 +365,8 @@ def straightforward(district: District, scenario: Scenario, clock: Clock) -> Out
     from ortools.sat.python import cp_model
 
     from solver.model.rotation import OBJ_UNIT
-    from solver.search.solve import build
+    from solver.search.build import build
+    from solver.search.engine import new_solver
 
     sc = variant(scenario, objective="minmax", max_candidates=0)
     built, build_seconds = build(district, sc, warm_start=False)
@@ -375,10 +376,10 @@ def straightforward(district: District, scenario: Scenario, clock: Clock) -> Out
         def on_solution_callback(self) -> None:
             trace.append((clock(), self.objective_value / OBJ_UNIT))
 
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = sc.solver.workers
-    solver.parameters.random_seed = sc.solver.seed
-    solver.parameters.max_time_in_seconds = sc.solver.time_limit_s
+    # the scenario's workers, seed and time limit; CP-SAT's defaults otherwise
+    solver = new_solver(
+        sc.solver.time_limit_s, workers=sc.solver.workers, random_seed=sc.solver.seed
+    )
     t = clock()
     code = solver.solve(built.model, Trace())
     solve_seconds = clock() - t
@@ -419,8 +420,8 @@ def highs(district: District, scenario: Scenario, clock: Clock) -> Outcome:
     """HiGHS's MIP solver on the straightforward min-max model (same rules, a linear
     balance objective), with the scenario's time limit and ``threads = workers``."""
     from solver.model.rotation import OBJ_UNIT
+    from solver.search.build import build
     from solver.search.lp import highs_solve
-    from solver.search.solve import build
 
     sc = variant(scenario, objective="minmax", max_candidates=0)
     built, model_seconds = build(district, sc, warm_start=False)
@@ -469,8 +470,8 @@ def lp_bound(district: District, scenario: Scenario, clock: Clock) -> Outcome:
     """The LP relaxation of lungang's full model (every permitted pair, the scenario's
     balance objective), solved by HiGHS: a lower bound, no plan."""
     from solver.model.rotation import OBJ_UNIT
+    from solver.search.build import build
     from solver.search.lp import FAST_LP, highs_solve
-    from solver.search.solve import build
 
     sc = variant(scenario, max_candidates=0)
     built, model_seconds = build(district, sc, warm_start=False)

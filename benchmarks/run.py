@@ -266,8 +266,8 @@ def read_plan(path: str | Path) -> pd.DataFrame:
 
 def score_plan(inst: Instance, assignments: pd.DataFrame) -> dict[str, Any]:
     """Validity and the common figures of a plan, computed from the plan alone."""
-    from solver.input.geo import haversine_km
     from solver.model.terms import evaluate_terms, objective_value
+    from solver.plan.plan import Plan
     from solver.rules.indicators import coefficients, school_indicators
     from solver.validate import validate_plan
 
@@ -275,20 +275,9 @@ def score_plan(inst: Instance, assignments: pd.DataFrame) -> dict[str, Any]:
 
     d, sc = inst.district, inst.scenario
     violations = validate_plan(d, sc, assignments)
-    staff = d.staff
-    after = staff["school_id"].astype(str).copy()
-    to = assignments["to_school"].astype(str)
-    to = to[to.index.isin(staff.index) & to.isin(d.schools.index)]
-    after.loc[to.index] = to.to_numpy()
-    pos = d.schools.index.get_indexer(after)
-    moved = (after != staff["school_id"].astype(str)).to_numpy()
-    km = haversine_km(
-        staff["home_lat"].to_numpy(),
-        staff["home_lon"].to_numpy(),
-        d.schools["lat"].to_numpy()[pos],
-        d.schools["lon"].to_numpy()[pos],
-    )
-    km = np.where(moved, km, 0.0)
+    # the plan alone: its schools, with distances from each mover's home
+    plan = Plan.of(d, assignments).with_home_distances()
+    after, pos, km, moved = plan.school_of, plan.school_pos, plan.distance_km, plan.moved
     terms = evaluate_terms(d, sc, pos, km, moved)
     minmax = evaluate_terms(d, variant(sc, objective="minmax"), pos, km, moved)
     before_cv = coefficients(d, school_indicators(d))["key_per_100"]

@@ -12,7 +12,8 @@ import click
 from rich.console import Console
 
 from . import __version__
-from .errors import ExitCode, InfeasibleError, InputError, NoPlanError
+from .errors import ExitCode, InfeasibleError, InputError, NoPlanError, Problem
+from .load import load, load_plan_case
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -49,21 +50,6 @@ def handle_errors(fn):
             sys.exit(ExitCode.NO_PLAN)
 
     return wrapper
-
-
-def load(scenario_path: str):
-    """Scenario and district, validated (exit 2 on any problem)."""
-    from .input.loaders import load_district
-    from .input.scenario import load_scenario
-
-    sc = load_scenario(scenario_path)
-    data = sc.scenario.data
-    if data is None:
-        from .generate import cached_district_path
-
-        data = cached_district_path(sc)
-    district = load_district(data, as_of=sc.as_of)
-    return sc, district
 
 
 def _slug(name: str) -> str:
@@ -110,6 +96,7 @@ def solve(
     obj: Ctx, scenario, out, time_limit, workers, seed, force, from_plan, diagnosis_file
 ) -> None:
     """Plan one year's rotation and write the plan folder."""
+    from .analysis.explain import explain_result
     from .input.assignments import read_assignments
     from .output.plan_folder import write_diagnosis, write_plan
     from .search.solve import solve as run
@@ -140,7 +127,8 @@ def solve(
                 Path(diagnosis_file), {"scenario": sc.name, "message": str(exc), **exc.diagnosis}
             )
         raise
-    write_plan(district, sc, result, out, force=force, replan=report)
+    analysis = explain_result(district, sc, result)
+    write_plan(district, sc, result, out, force=force, replan=report, explain=analysis)
     obj.say(result.summary())
     if report is not None:
         obj.say(format_report(report))
@@ -283,11 +271,11 @@ def indicators(obj: Ctx, scenario, plan, fmt, which) -> None:
     get the suffixes _before and _after, as in a plan's schools.csv).
     """
     from .input.assignments import read_assignments
-    from .output.plan_folder import plan_school_of
+    from .plan.plan import Plan
     from .rules.indicators import coefficient_table, indicator_report, level_rows, school_indicators
 
     sc, district = load(scenario)
-    where = plan_school_of(district, read_assignments(Path(plan))) if plan else None
+    where = Plan.of(district, read_assignments(Path(plan))).school_of if plan else None
     if fmt == "json":
         sides = {"before": school_indicators(district)}
         if where is not None:
@@ -387,7 +375,7 @@ def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt) -> None:
     from .input.assignments import read_assignments
 
     plan = Path(plan)
-    sc, district = _plan_scenario(plan, scenario_path)
+    sc, district = load_plan_case(plan, scenario_path)
     a = read_assignments(plan)
     staff = list(staff_ids) or None
     if school_ids:
@@ -421,32 +409,6 @@ def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt) -> None:
     click.echo(format_explain(ex, staff=list(staff_ids) or None, school=list(school_ids) or None))
 
 
-def _plan_scenario(plan: Path, scenario_path: str | None):
-    """The scenario (given, or stored in the plan's summary.json) and its district."""
-    if scenario_path:
-        return load(scenario_path)
-    from .input.loaders import load_district
-    from .input.scenario import parse_scenario
-
-    f = plan / "summary.json"
-    if not f.is_file():
-        raise InputError(f"{f} is missing; give --scenario", file=str(f))
-    raw = json.loads(f.read_text(encoding="utf-8")).get("scenario")
-    if not isinstance(raw, dict):
-        raise InputError("summary.json holds no scenario; give --scenario", file=str(f))
-    sc = parse_scenario(raw, file=str(f))
-    data = sc.scenario.data
-    if data is None:
-        from .generate import cached_district_path
-
-        data = cached_district_path(sc)
-    if not Path(data).exists():
-        raise InputError(
-            f"the plan's data folder {data} is not there; give --scenario", file=str(f)
-        )
-    return sc, load_district(data, as_of=sc.as_of)
-
-
 @main.command()
 @click.argument("plan_a", type=click.Path(file_okay=False, exists=True))
 @click.argument("plan_b", type=click.Path(file_okay=False, exists=True))
@@ -462,9 +424,190 @@ def diff(plan_a, plan_b, fmt) -> None:
     click.echo(_json(d) if fmt == "json" else format_diff(d))
 
 
-from .analysis.compare import compare_command  # noqa: E402
+# ---------------------------------------------------------------------- compare
 
-main.add_command(compare_command, "compare")
+#: The objectives and terms ``lungang compare`` takes (as solver.analysis.compare's).
+_OBJECTIVES: tuple[str, ...] = ("cv", "minmax", "l1", "lexicographic")
+_TERMS: tuple[str, ...] = ("balance", "commute", "moves")
+
+
+def _parse_objectives(_ctx, _param, value: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(v.strip() for v in (value or "").split(",") if v.strip()))
+    bad = [n for n in names if n not in _OBJECTIVES]
+    if bad:
+        raise click.BadParameter(
+            f"unknown objective(s) {', '.join(bad)}; choose from {', '.join(_OBJECTIVES)}"
+        )
+    return names
+
+
+def _parse_terms(_ctx, _param, value: str | None) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    names = tuple(v.strip() for v in value.split(","))
+    if len(names) != 2 or names[0] == names[1] or any(n not in _TERMS for n in names):
+        raise click.BadParameter(
+            f"give two different terms, e.g. balance,commute (terms: {', '.join(_TERMS)})"
+        )
+    return names  # type: ignore[return-value]
+
+
+@main.command("compare")
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--objectives",
+    default="cv,minmax,l1",
+    show_default=True,
+    callback=_parse_objectives,
+    help="Comma-separated objectives: cv, minmax, l1, lexicographic (empty: only the sweep).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Output folder [default: results/<scenario name>-compare/].",
+)
+@click.option(
+    "--time-limit",
+    type=float,
+    help="Seconds per objective and per sweep point [default: [solver] time_limit_s].",
+)
+@click.option("--workers", type=int, help="Override [solver] workers.")
+@click.option("--seed", type=int, help="Override [solver] seed.")
+@click.option(
+    "--pareto",
+    "pareto_terms",
+    callback=_parse_terms,
+    metavar="FIRST,SECOND",
+    help="Also sweep the trade-off between two terms, e.g. balance,commute.",
+)
+@click.option(
+    "--points",
+    type=click.IntRange(0, 50),
+    default=4,
+    show_default=True,
+    help="Epsilon levels between the sweep's two extremes.",
+)
+@click.option(
+    "--balance-first",
+    is_flag=True,
+    help="Optimise each balance measure first, commute and moves only breaking ties "
+    "(default: the scenario's weighted sum with each measure).",
+)
+@click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
+@click.pass_obj
+@handle_errors
+def compare_command(
+    obj,
+    scenario,
+    objectives,
+    out,
+    time_limit,
+    workers,
+    seed,
+    pareto_terms,
+    points,
+    balance_first,
+    force,
+) -> None:
+    """Solve with each balance objective and compare the plans (and sweep a trade-off).
+
+    Writes compare.csv, compare.md and each plan (plans/<objective>/) to the output
+    folder, and with --pareto pareto.csv, pareto.md and pareto.png; prints the table.
+    """
+    _compare_main(
+        obj,
+        scenario,
+        objectives,
+        out,
+        time_limit,
+        workers,
+        seed,
+        pareto_terms,
+        points,
+        balance_first,
+        force,
+    )
+
+
+def _compare_main(
+    obj,
+    scenario,
+    objectives,
+    out,
+    time_limit,
+    workers,
+    seed,
+    pareto_terms,
+    points,
+    balance_first,
+    force,
+) -> None:
+    from .analysis.compare import compare, is_monotone, pareto, with_objective
+    from .analysis.explain import explain_result
+    from .output.compare_report import markdown_table, pareto_markdown, write_comparison
+
+    if not objectives and not pareto_terms:
+        raise InputError(
+            Problem(file="--objectives", message="nothing to do: give objectives or --pareto")
+        )
+    if pareto_terms:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise InputError(
+                Problem(
+                    file="--pareto",
+                    message="the trade-off plot needs matplotlib: pip install 'lungang[plot]'",
+                )
+            ) from None
+    sc, district = load(scenario)
+    sc = sc.with_solver(time_limit_s=time_limit, workers=workers, seed=seed)
+    out = Path(out) if out else Path("results") / f"{_slug(sc.name)}-compare"
+    if out.exists() and any(out.iterdir()) and not force:
+        raise InputError(
+            f"output folder {out} exists and is not empty; use --force to replace it", file=str(out)
+        )
+    say = obj.say if obj is not None else (lambda m, level=1: None)
+
+    def progress(m: str) -> None:
+        say(m, 2)
+
+    say(
+        f"comparing on '{sc.name}': {district.n_schools} schools, {len(district.staff)} staff, "
+        f"{sc.solver.time_limit_s:g} s each"
+    )
+    table, results = None, {}
+    if objectives:
+        table, results = compare(
+            district,
+            sc,
+            objectives,
+            balance_first=balance_first,
+            progress=lambda m: say(m, 1 if m.startswith("objective") else 2),
+        )
+    front = None
+    if pareto_terms:
+        say(
+            f"pareto sweep {pareto_terms[0]} / {pareto_terms[1]}: {points} points between the extremes"
+        )
+        front = pareto(district, sc, pareto_terms, points, progress=progress)
+        if not is_monotone(front, pareto_terms):
+            say("warning: the sweep's front is not monotone (a search stopped at its time limit)")
+
+    explains = {
+        name: explain_result(district, with_objective(sc, name), res)
+        for name, res in results.items()
+    }
+    write_comparison(out, force, district, sc, table, results, explains, front, pareto_terms)
+    if table is not None:
+        click.echo(markdown_table(table, sc), nl=False)
+    if front is not None:
+        click.echo(
+            ("\n" if table is not None else "") + pareto_markdown(front, pareto_terms), nl=False
+        )
+    say(f"written to {out}")
+    if table is not None and "valid" in table and not table["valid"].dropna().astype(bool).all():
+        say("warning: some plans break a rule (a bug): see the 'valid' column")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,13 +18,17 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solver.analysis.compare import balance_measures, with_objective
+from solver.analysis.compare import with_objective
+from solver.analysis.metrics import balance_measures
 from solver.cli import main
 from solver.errors import InfeasibleError
-from solver.output.plan_folder import plan_school_of, write_plan
+from solver.output.plan_folder import write_plan
+from solver.plan.plan import Plan
+from solver.plan.result import SolveStatus
 from solver.rules.indicators import LEVEL_PARTS, difference_coefficient, school_indicators
-from solver.search.lexicographic import StagedModel
-from solver.search.solve import SolveStatus, build, solve
+from solver.search.build import build
+from solver.search.engine import StagedModel
+from solver.search.solve import solve
 from solver.validate import summarize, validate_plan
 
 #: Pure balance: the plan is judged by the balance measure alone.
@@ -36,7 +40,7 @@ def run_cli(*args: str):
 
 
 def coefficients_after(district, assignments, indicator: str) -> dict[str, float]:
-    values = school_indicators(district, plan_school_of(district, assignments))
+    values = school_indicators(district, Plan.of(district, assignments).school_of)
     return {
         lvl: difference_coefficient(district.schools[f"{lvl}_students"], values[indicator])
         for lvl in LEVEL_PARTS
@@ -474,12 +478,13 @@ def test_lexicographic_big_model_path_gives_the_same_plan(tmp_path, monkeypatch,
     """The search used for big models (per stage: LP relaxation, the restricted model, then
     the full model from its plan when the LP bound is not met, as it is not for minmax),
     forced on a small district, reaches the same optimum as the plain search."""
+    import solver.search.engine as engine
     import solver.search.lexicographic as lex
 
     d = make_district(*one_level_rows(22), tmp_path)
     sc = make_scenario(staffing={"subject_tolerance": 1}, balance={"objective": "lexicographic"})
     plain = lex.solve_lexicographic(d, sc, measure=measure)
-    monkeypatch.setattr(lex, "HINT_MIN_PAIRS", 0)
+    monkeypatch.setattr(engine, "HINT_MIN_PAIRS", 0)
     said: list[str] = []
     guided = lex.solve_lexicographic(d, sc, progress=said.append, measure=measure)
     assert any("LP bound" in m for m in said)
@@ -599,12 +604,14 @@ def test_lp_guided_search_reaches_the_plain_optimum(tmp_path, monkeypatch, seed)
     """The search big models get (LP relaxation by the parallel dual simplex, CP-SAT on
     the moves the LP uses, then the full model from that plan), forced on a small
     district, ends at the optimum of the plain search, with the LP bound below it."""
-    import solver.search.solve as solve_mod
+    import solver.search.build as build_mod
+    import solver.search.engine as engine
 
     d = make_district(*one_level_rows(seed), tmp_path)
     sc = make_scenario(staffing={"subject_tolerance": 1})
     plain = solve(d, sc)
-    monkeypatch.setattr(solve_mod, "HINT_MIN_PAIRS", 0)
+    monkeypatch.setattr(engine, "HINT_MIN_PAIRS", 0)
+    monkeypatch.setattr(build_mod, "HINT_MIN_PAIRS", 0)
     said: list[str] = []
     guided = solve(d, sc, progress=said.append)
     assert any(m.startswith("LP bound") for m in said), said

@@ -27,9 +27,10 @@ from solver.input.data import CADRE_ROLES
 from solver.input.geo import haversine_km
 from solver.input.scenario import Scenario
 from solver.model.terms import evaluate_terms, level_balances, objective_value
+from solver.plan.result import Result, SolveStatus
 from solver.rules.eligibility import eligibility
 from solver.rules.indicators import difference_coefficient, indicator_flags, school_indicators
-from solver.search.solve import Result, SolveStatus, solve
+from solver.search.solve import solve
 from solver.validate import validate_plan
 
 SEEDS = range(40)

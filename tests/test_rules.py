@@ -8,9 +8,10 @@ import pytest
 from builders import NEAR, NEW, make_district, person, scenario, school
 
 from solver.errors import InfeasibleError
-from solver.output.plan_folder import plan_school_of
+from solver.plan.plan import Plan
+from solver.plan.result import Result
 from solver.rules.indicators import difference_coefficient, school_indicators
-from solver.search.solve import Result, solve
+from solver.search.solve import solve
 from solver.validate import summarize, validate_plan
 
 #: Only commute decides between plans (no balance), unless a test says otherwise.
@@ -542,7 +543,7 @@ def _cv_district(tmp_path, eligible: bool = True):
 
 
 def _cv(district, result: Result | None) -> float:
-    where = None if result is None else plan_school_of(district, result.assignments)
+    where = None if result is None else Plan.of(district, result.assignments).school_of
     values = school_indicators(district, where)
     return difference_coefficient(district.schools["primary_students"], values["key_per_100"])
 

@@ -11,7 +11,7 @@ import pytest
 from solver.generate import cached_district_path
 from solver.input.loaders import load_district
 from solver.input.scenario import load_scenario
-from solver.output.plan_folder import plan_school_of
+from solver.plan.plan import Plan
 from solver.rules.indicators import coefficients, school_indicators
 from solver.search.solve import solve
 from solver.validate import validate_plan
@@ -46,7 +46,7 @@ def test_seed_scenario_plan_is_valid_and_balances(name, schools, staff):
     assert validate_plan(district, sc, result.assignments) == []
     before = coefficients(district, school_indicators(district))["key_per_100"]
     after = coefficients(
-        district, school_indicators(district, plan_school_of(district, result.assignments))
+        district, school_indicators(district, Plan.of(district, result.assignments).school_of)
     )["key_per_100"]
     for level in ("primary", "junior"):
         assert after[level] < before[level], (level, before[level], after[level])

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from builders import NEAR, NEW, make_district, person, scenario, school
 
-from solver.output.plan_folder import plan_school_of, write_plan
+from solver.output.plan_folder import write_plan
+from solver.plan.plan import Plan
 from solver.rules.eligibility import eligibility
 from solver.rules.indicators import difference_coefficient, school_indicators
 from solver.search.solve import solve
@@ -383,7 +384,7 @@ def test_rural_to_urban_min(district):
 def test_max_cv(district):
     """The true difference coefficient after the plan is checked against the cap, per level."""
     a = plan(district, {"A1": "N"})
-    values = school_indicators(district, plan_school_of(district, a))
+    values = school_indicators(district, Plan.of(district, a).school_of)
     cv = {
         lvl: difference_coefficient(district.schools[f"{lvl}_students"], values["key_per_100"])
         for lvl in ("primary", "junior")

@@ -40,6 +40,8 @@ import pandas as pd
 from ..input.data import District
 from ..input.scenario import Scenario
 from ..model.terms import TERMS, evaluate_terms, level_balances, objective_value
+from ..plan.plan import Plan
+from ..plan.result import Result
 from ..rules.catalogue import REASON_KIND, rule_phrase
 from ..rules.eligibility import eligibility
 from ..rules.indicators import (
@@ -58,6 +60,9 @@ from ..rules.moves import (
     share_fraction,
 )
 
+#: Seconds the per-person analysis of ``explain.json`` may take at solve time (the rest
+#: of the file is always complete; people left are marked "not analysed").
+EXPLAIN_BUDGET_S = 30.0
 #: Differences in the objective below this are ties (the model is exact to ~1e-6 per school).
 EPS = 1e-6
 
@@ -89,14 +94,7 @@ class PlanState:
         self._school_ids = [str(x) for x in ids]
         self._staff_ids = [str(x) for x in ppl.index]
         self.home = ppl["home"].to_numpy()
-        a = assignments
-        to = (
-            a["to_school"].astype(str).reindex(ppl.index)
-            if len(a)
-            else pd.Series(index=ppl.index, dtype=str)
-        )
-        dest = ids.get_indexer(to.fillna(""))
-        self.dest = np.where(dest >= 0, dest, self.home)
+        plan = Plan.of(district, assignments)
         self.is_t = ppl["is_teacher"].to_numpy()
         self.is_key = ppl["is_key"].to_numpy()
         self.role = ppl["role"].to_numpy()
@@ -113,8 +111,8 @@ class PlanState:
         staff = district.staff
         # all staff: school after the plan
         self.staff_pos = staff.index.get_indexer(ppl.index)
-        self.school_pos_after = district.staff_school_pos().copy()
-        self.school_pos_after[self.staff_pos] = self.dest
+        self.school_pos_after = plan.school_pos
+        self.dest = plan.school_pos[self.staff_pos]
         moved = self.dest != self.home
         self.moved = moved
         # subject head counts after (all teachers) and demand
@@ -209,18 +207,12 @@ class PlanState:
         return self._terms_for(self.dest)
 
     def _terms_for(self, dest: np.ndarray) -> dict[str, float]:
-        d = self.district
-        pos = d.staff_school_pos().copy()
-        pos[self.staff_pos] = dest
-        n = len(d.staff)
-        km = np.zeros(n)
-        moved = np.zeros(n, dtype=bool)
         mv = dest != self.home
-        km[self.staff_pos] = np.where(
-            mv, self.dist[np.arange(len(dest)), dest] if len(dest) else 0.0, 0.0
+        km = np.where(mv, self.dist[np.arange(len(dest)), dest] if len(dest) else 0.0, 0.0)
+        plan = Plan.of_people(self.district, self.staff_pos, dest, km)
+        return evaluate_terms(
+            self.district, self.scenario, plan.school_pos, plan.distance_km, plan.moved
         )
-        moved[self.staff_pos] = mv
-        return evaluate_terms(d, self.scenario, pos, km, moved)
 
     # ------------------------------------------------------------- changes
     def evaluate(self, changes: list[tuple[int, int]]) -> tuple[dict[str, float], list[dict]]:
@@ -1257,3 +1249,16 @@ def format_explain(
     for w in ex.get("warnings", []):
         lines.append(f"warning: {w}")
     return "\n".join(lines)
+
+
+def explain_result(district: District, scenario: Scenario, result: Result) -> dict[str, Any]:
+    """The score analysis of a solve's plan for its plan folder (``explain.json``), the
+    per-person part within :data:`EXPLAIN_BUDGET_S` seconds."""
+    return explain_plan(
+        district,
+        scenario,
+        result.assignments,
+        elig=result.eligibility,
+        status=result.status.value,
+        time_budget_s=EXPLAIN_BUDGET_S,
+    )

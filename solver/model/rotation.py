@@ -538,23 +538,6 @@ class RotationModel:
         for i, var in enumerate(self.x):
             m.add_hint(var, bool(chosen[i]))
 
-    def complete_hint(self, time_limit_s: float = 10.0) -> bool:
-        """Extend the hinted plan to every variable (counts, costs) so CP-SAT takes it as a
-        complete solution; ``False`` (hint dropped) when the plan breaks a rule."""
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.fix_variables_to_their_hinted_value = True
-        solver.parameters.max_time_in_seconds = time_limit_s
-        code = solver.solve(self.model)
-        self.model.clear_hints()
-        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return False
-        values = list(solver.response_proto.solution)
-        hint = self.model.proto.solution_hint
-        hint.vars.extend(range(len(values)))
-        hint.values.extend(values)
-        return True
-
     def pair_keys(self, idx: np.ndarray | None = None) -> np.ndarray:
         """Keys p · n_schools + s of the candidate pairs (all, or those at ``idx``)."""
         pr = self.pairs if idx is None else self.pairs.iloc[idx]

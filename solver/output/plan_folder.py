@@ -17,24 +17,18 @@ from ..errors import InputError, Problem
 from ..input.assignments import ASSIGNMENT_COLUMNS
 from ..input.data import District
 from ..input.scenario import Scenario
+from ..plan.plan import Plan
+from ..plan.result import Result
 from ..rules.indicators import STANDARD_MIN, coefficients, school_indicators
-from ..search.solve import Result
 
 METRICS = ["principals", "vice_principals", "teachers", "key_teachers", *STANDARD_MIN]
-
-
-def plan_school_of(district: District, assignments: pd.DataFrame) -> pd.Series:
-    """Every staff member's school after the plan (non-eligible staff stay)."""
-    school_of = district.staff["school_id"].copy()
-    school_of.loc[assignments.index] = assignments["to_school"].astype(str).to_numpy()
-    return school_of
 
 
 def schools_table(district: District, assignments: pd.DataFrame) -> pd.DataFrame:
     """Per school, before and after: head counts, key teachers, indicators, flows."""
     sch = district.schools
     before = school_indicators(district)
-    after = school_indicators(district, plan_school_of(district, assignments))
+    after = school_indicators(district, Plan.of(district, assignments).school_of)
     out = pd.DataFrame(index=sch.index)
     for col in (
         "name",
@@ -161,11 +155,6 @@ def write_file_atomically(path: Path, fill: Callable[[Path], None]) -> Path:
     return path
 
 
-#: Seconds the per-person analysis of ``explain.json`` may take at solve time (the rest
-#: of the file is always complete; people left are marked "not analysed").
-EXPLAIN_BUDGET_S = 30.0
-
-
 def write_plan(
     district: District,
     scenario: Scenario,
@@ -173,27 +162,19 @@ def write_plan(
     out: Path,
     force: bool = False,
     replan: dict | None = None,
-    explain: bool = True,
+    explain: dict | None = None,
 ) -> Path:
-    """Write ``assignments.csv``, ``schools.csv``, ``summary.json`` and ``explain.json``
-    (the score analysis of :mod:`solver.explain`) into ``out``. ``replan`` (from
-    :func:`solver.replan.replan`) goes into ``summary.json`` under ``replan``."""
+    """Write ``assignments.csv``, ``schools.csv``, ``summary.json`` and, when given,
+    ``explain.json`` into ``out``: what it is given, nothing computed but the tables.
+
+    ``replan`` (from :func:`solver.search.replan.replan`) goes into ``summary.json``
+    under ``replan``; ``explain`` is the score analysis
+    (:func:`solver.analysis.explain.explain_result`)."""
     schools = schools_table(district, result.assignments)
     info = summary(district, scenario, result, schools)
     if replan is not None:
         info["replan"] = _clean(replan)
-    analysis = None
-    if explain:
-        from ..analysis.explain import explain_plan
-
-        analysis = explain_plan(
-            district,
-            scenario,
-            result.assignments,
-            elig=result.eligibility,
-            status=result.status.value,
-            time_budget_s=EXPLAIN_BUDGET_S,
-        )
+    analysis = explain
 
     def fill(tmp: Path) -> None:
         a = result.assignments.copy()

@@ -36,6 +36,7 @@ from ortools.sat.python import cp_model
 from ..input.data import District
 from ..input.scenario import Scenario
 from ..model.rotation import RotationModel
+from ..plan.result import Result, SolveStatus
 from ..rules.eligibility import eligibility
 from ..rules.moves import (
     at_least,
@@ -43,6 +44,7 @@ from ..rules.moves import (
     permitted_moves,
 )
 from ..rules.precheck import Counts, precheck, short
+from .engine import probe
 
 # ============================================================================ core extraction
 
@@ -143,14 +145,8 @@ def _core(
     deadline = time.perf_counter() + time_limit_s
 
     def infeasible(subset: list[int], limit: float) -> tuple[bool, list[int]]:
-        model.clear_assumptions()
-        model.add_assumptions([lits[i] for i in subset])
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.max_time_in_seconds = max(limit, 0.1)
-        code = solver.solve(model)
+        code, core_lits = probe(model, limit, assumptions=[lits[i] for i in subset])
         if code == cp_model.INFEASIBLE:
-            core_lits = set(solver.sufficient_assumptions_for_infeasibility())
             return True, [i for i in subset if lits[i].index in core_lits]
         return False, []
 
@@ -211,10 +207,7 @@ def feasible(
         district, scenario, elig=elig if elig is not None else eligibility(district, scenario)
     )
     built.model.clear_objective()
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = max(1, min(scenario.solver.workers, 8))
-    solver.parameters.max_time_in_seconds = max(time_limit_s, 0.1)
-    code = solver.solve(built.model)
+    code, _ = probe(built.model, time_limit_s, workers=max(1, min(scenario.solver.workers, 8)))
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return True
     if code == cp_model.INFEASIBLE:
@@ -726,3 +719,19 @@ def format_diagnosis(diag: dict) -> str:
     bad = [r for r in rel if r.get("suggested") is None]
     lines += [f"  ({r['text']})" for r in bad]
     return "\n".join(lines)
+
+
+def infeasible_result(
+    district: District, scenario: Scenario, elig: pd.DataFrame | None = None
+) -> Result:
+    """The result of a scenario whose rules cannot all hold, with its diagnosis."""
+    elig = eligibility(district, scenario) if elig is None else elig
+    message, diagnosis = diagnose(district, scenario, elig)
+    return Result.without_plan(SolveStatus.INFEASIBLE, message, elig, diagnosis=diagnosis)
+
+
+def with_diagnosis(result: Result, built: RotationModel) -> Result:
+    """``result``, with the diagnosis when it is infeasible and has none yet."""
+    if result.status is SolveStatus.INFEASIBLE and result.diagnosis is None:
+        return infeasible_result(built.district, built.scenario, built.elig)
+    return result

@@ -27,12 +27,15 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from ..errors import InfeasibleError
+from ..input.assignments import read_assignments
 from ..input.data import District
 from ..input.scenario import Scenario
 from ..model.rotation import RotationModel
-from ..model.terms import TERMS
-from .solve import ProgressFn, Result, _check, _Progress, _result, build, solver_parameters
+from ..plan.result import Result
+from ..rules.moves import permitted_moves
+from .build import build
+from .diagnose import infeasible_result, with_diagnosis
+from .engine import ProgressFn, found, hint_solution, no_plan, result_of, search, weighted_objective
 
 #: Share of the time limit that stage 1 (fewest changes) may use.
 STAGE1_SHARE = 0.5
@@ -62,8 +65,6 @@ def old_decisions(built: RotationModel, old: pd.DataFrame) -> tuple[list, list[d
     forced: list[dict] = []
     old = old.copy()
     old.index = old.index.astype(str)
-    from ..rules.moves import permitted_moves
-
     moves = None
     for p, sid in enumerate(ppl.index.astype(str)):
         here = str(ppl["school_id"].iat[p])
@@ -152,8 +153,6 @@ def replan(
     InfeasibleError, NoPlanError
         As :func:`solver.solve.solve`.
     """
-    from ..input.assignments import read_assignments
-
     say = progress or (lambda _msg: None)
     if not isinstance(old, pd.DataFrame):
         source = source or str(old)
@@ -169,20 +168,13 @@ def replan(
     model.minimize(changes)
     _hint_old(built, same)
     limit = scenario.solver.time_limit_s
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = scenario.solver.workers
-    solver.parameters.random_seed = scenario.solver.seed
-    solver.parameters.max_time_in_seconds = max(0.5, STAGE1_SHARE * limit)
-    if scenario.solver.deterministic and scenario.solver.workers > 1:
-        solver.parameters.interleave_search = True
-    code = solver.solve(model)
+    # (stage 1 has never had the work limit: it ends by its share of the time)
+    solver, code, _ = search(model, scenario.solver, STAGE1_SHARE * limit, work_limit=False)
     if code == cp_model.INFEASIBLE:
-        from .diagnose import diagnose
-
-        raise InfeasibleError(*diagnose(district, scenario, built.elig))
+        infeasible_result(district, scenario, built.elig).raise_for_status()
     stage1_seconds = time.perf_counter() - t0
     minimal = code == cp_model.OPTIMAL
-    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if found(code):
         fewest = int(round(solver.objective_value))
         say(
             f"re-plan stage 1: {fewest + n_forced} decision(s) must change "
@@ -190,27 +182,22 @@ def replan(
         )
         # Stage 2: hold the number of changes, optimise the objective from the stage-1 plan.
         model.add(changes <= fewest)
-        values = list(solver.response_proto.solution)
-        model.clear_hints()
-        hint = model.proto.solution_hint
-        hint.vars.extend(range(len(values)))
-        hint.values.extend(values)
+        hint_solution(model, solver)
     else:
         fewest = None
         say(
             "re-plan stage 1 found no plan in time; optimising from the earlier plan without the bound"
         )
         _hint_old(built, same)
-    model.minimize(cp_model.LinearExpr.sum([built.obj_coef[t] * built.terms[t][0] for t in TERMS]))
-    # Stage 2 searches this model itself: solve.run's LP-guided path for big models searches a
+    model.minimize(weighted_objective(built))
+    # Stage 2 searches this model itself: the engine's LP-guided path for big models searches a
     # freshly built restricted model, which would not hold the bound on changes.
     remaining = max(1.0, limit - (time.perf_counter() - t0))
-    solver2 = solver_parameters(scenario)
-    solver2.parameters.max_time_in_seconds = remaining
     t2 = time.perf_counter()
-    code2 = solver2.solve(model, _Progress(say) if progress else None)
-    _check(code2, built)
-    result = _result(
+    solver2, code2, _ = search(model, scenario.solver, remaining, progress)
+    if not found(code2):
+        with_diagnosis(no_plan(code2, built), built).raise_for_status()
+    result = result_of(
         built, solver2, code2, built.elig, build_seconds, time.perf_counter() - t2 + stage1_seconds
     )
     report = _report(

@@ -1,0 +1,638 @@
+"""The search engine: every CP-SAT search of lungang runs here.
+
+This is the only module that creates and configures a CP-SAT solver
+(:func:`new_solver`). On a built :class:`~solver.model.rotation.RotationModel` it runs
+
+- the search of the weighted objective (:func:`search_objective`, what ``solve`` does),
+  through the LP-guided path when the model is big;
+- the term-by-term searches of :class:`StagedModel` (lexicographic stages, the
+  trade-off sweep), each minimising one term with others held, returning a
+  :class:`Stage` record (term, value, bound, seconds, status);
+- one plain search of a model as it stands (:func:`search`: re-planning's stages),
+  the feasibility probes of the diagnosis (:func:`probe`) and the completion of a
+  hinted plan to every variable (:func:`complete_hint`).
+
+The **LP-guided path** (:func:`lp_guide`): the LP relaxation of the full model
+(HiGHS, :mod:`solver.search.lp`) is mostly integral, so the model restricted to the
+moves the LP uses (plus the last or warm-start plan's) holds near-optimal plans and
+is small enough for CP-SAT to search well from the LP's rounding; the LP optimum is a
+bound for the full model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from ..input.scenario import SolverSettings
+from ..model.rotation import OBJ_UNIT, RotationModel
+from ..model.terms import TERMS, evaluate_terms, objective_value
+from ..plan.plan import Plan
+from ..plan.result import Result, SolveStatus
+
+ProgressFn = Callable[[str], None]
+#: Models with at least this many candidate moves are searched through their LP
+#: relaxation (small ones solve faster without, and stay bit-for-bit reproducible).
+HINT_MIN_PAIRS = 5000
+#: After the LP-guided search, the full model is searched from its plan only up to this
+#: size: above it the full search costs memory (1.5 GB at 125,000 moves) and, measured on
+#: the seed scenarios, did not improve the plan.
+FULL_SEARCH_MAX_PAIRS = 30_000
+#: Share of the remaining time the LP-guided search of the objective gives the LP.
+LP_SHARE = 0.7
+#: The same share for one stage of a :class:`StagedModel` (the LP under holds is slower
+#: to pay back; the restricted search needs the rest).
+STAGE_LP_SHARE = 0.4
+#: Upper bound of a term variable when it is not held (far above any term's value).
+FREE = 2**53
+
+
+# ------------------------------------------------------------------- the solver
+
+
+def new_solver(
+    time_limit_s: float,
+    settings: SolverSettings | None = None,
+    *,
+    workers: int | None = None,
+    work_limit: bool = True,
+    **params: object,
+) -> cp_model.CpSolver:
+    """A CP-SAT solver: the one place where solvers are created and configured.
+
+    With ``settings`` (a scenario's ``[solver]``): its workers, seed, ``work_limit``
+    (deterministic time; left out with ``work_limit=False``) and, with
+    ``deterministic``, interleaved workers, so that a run that ends by proving
+    optimality or by the work limit gives the same plan every time. Without: CP-SAT's
+    defaults but ``workers`` (default 1). ``time_limit_s`` is wall-clock; ``params`` are
+    further CP-SAT parameters.
+    """
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    if settings is not None:
+        p.num_workers = settings.workers if workers is None else workers
+        p.random_seed = settings.seed
+        p.max_time_in_seconds = time_limit_s
+        if work_limit and settings.work_limit is not None:
+            p.max_deterministic_time = settings.work_limit
+        if settings.deterministic and settings.workers > 1:
+            p.interleave_search = True
+    else:
+        p.num_workers = 1 if workers is None else workers
+        p.max_time_in_seconds = time_limit_s
+    for key, value in params.items():
+        setattr(p, key, value)
+    return solver
+
+
+class Progress(cp_model.CpSolverSolutionCallback):
+    """Reports each improving plan as it is found: ``label`` value and bound, in the
+    model's objective units divided by ``divisor``."""
+
+    def __init__(self, say: ProgressFn, label: str = "plan", divisor: float = OBJ_UNIT):
+        super().__init__()
+        self._say, self._label, self._div = say, label, divisor
+        self._start = time.perf_counter()
+
+    def on_solution_callback(self) -> None:
+        self._say(
+            f"{time.perf_counter() - self._start:7.2f} s  {self._label} {self.objective_value / self._div:.4f}"
+            f"  bound {self.best_objective_bound / self._div:.4f}"
+        )
+
+
+def search(
+    model: cp_model.CpModel,
+    settings: SolverSettings,
+    time_limit_s: float,
+    progress: ProgressFn | None = None,
+    *,
+    label: str = "plan",
+    divisor: float = OBJ_UNIT,
+    work_limit: bool = True,
+) -> tuple[cp_model.CpSolver, int, float]:
+    """One CP-SAT search of ``model`` as it stands (objective, holds and hint included),
+    for at most ``time_limit_s`` seconds (0.5 at least); returns the solver holding
+    the values, the CP-SAT status and the seconds taken."""
+    solver = new_solver(max(time_limit_s, 0.5), settings, work_limit=work_limit)
+    t = time.perf_counter()
+    code = solver.solve(model, Progress(progress, label, divisor) if progress else None)
+    return solver, code, time.perf_counter() - t
+
+
+def probe(
+    model: cp_model.CpModel,
+    time_limit_s: float,
+    workers: int = 1,
+    assumptions: Sequence[cp_model.IntVar] | None = None,
+) -> tuple[int, set[int]]:
+    """A feasibility probe: the CP-SAT status of ``model`` (objective as it stands) under
+    ``assumptions``, and when infeasible the indices of a sufficient subset of them."""
+    if assumptions is not None:
+        model.clear_assumptions()
+        model.add_assumptions(list(assumptions))
+    solver = new_solver(max(time_limit_s, 0.1), workers=workers)
+    code = solver.solve(model)
+    core: set[int] = set()
+    if code == cp_model.INFEASIBLE and assumptions is not None:
+        core = set(solver.sufficient_assumptions_for_infeasibility())
+    return code, core
+
+
+def complete_hint(built: RotationModel, time_limit_s: float = 10.0) -> bool:
+    """Extend the plan hinted on ``built`` to every variable (counts, costs) so CP-SAT
+    takes it as a complete solution; ``False`` (hint dropped) when the plan breaks a rule."""
+    solver = new_solver(time_limit_s, fix_variables_to_their_hinted_value=True)
+    code = solver.solve(built.model)
+    built.model.clear_hints()
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    hint_solution(built.model, solver)
+    return True
+
+
+def hint_solution(model: cp_model.CpModel, solver: cp_model.CpSolver) -> None:
+    """Hint the solution ``solver`` holds for ``model`` (the same model), complete."""
+    values = list(solver.response_proto.solution)
+    model.clear_hints()
+    hint = model.proto.solution_hint
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)
+
+
+def found(code: int) -> bool:
+    """Whether a CP-SAT status carries a plan."""
+    return code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def no_plan(code: int, built: RotationModel, elig: pd.DataFrame | None = None) -> Result:
+    """The result of a search that found no plan (status ``infeasible`` or ``no_plan``).
+
+    The diagnosis of an infeasible one is the caller's (:mod:`solver.search.diagnose`)."""
+    if code == cp_model.MODEL_INVALID:
+        raise RuntimeError(f"CP-SAT rejected the model: {built.model.validate()}")
+    elig = built.elig if elig is None else elig
+    if code == cp_model.INFEASIBLE:
+        return Result.without_plan(SolveStatus.INFEASIBLE, "the rules cannot all hold", elig)
+    return Result.without_plan(
+        SolveStatus.NO_PLAN,
+        f"no plan found within the time limit ({built.scenario.solver.time_limit_s:g} s); "
+        "raise [solver] time_limit_s or --time-limit",
+        elig,
+    )
+
+
+# ------------------------------------------------------------------- the LP guide
+
+
+def lp_guide(
+    built: RotationModel, share: float, deadline: float
+) -> tuple[float, np.ndarray] | None:
+    """The LP relaxation of ``built`` as it stands (HiGHS), given ``share`` of the time
+    left: its optimum (model units) and the value of each ``built.x``; ``None`` when
+    highspy is missing or the LP does not finish in time."""
+    from .lp import relaxation
+
+    lp = relaxation(
+        built.model.proto,
+        max(1.0, share * (deadline - time.perf_counter())),
+        built.scenario.solver.workers,
+    )
+    if lp is None:
+        return None
+    bound, values = lp
+    return bound, values[np.array([v.index for v in built.x], dtype=np.int64)]
+
+
+def restricted(built: RotationModel, keys: list[np.ndarray]) -> RotationModel:
+    """``built``'s model restricted to the candidate moves of ``keys`` (pair keys)."""
+    return RotationModel(
+        built.district,
+        built.scenario,
+        elig=built.elig,
+        restrict=np.unique(np.concatenate(keys)),
+        masks=built.masks,
+    )
+
+
+# ------------------------------------------------------------ the weighted objective
+
+
+def _guided(built: RotationModel, say: ProgressFn, progress: ProgressFn | None, deadline: float):
+    """LP-guided search of the objective: ``(lp_bound, restricted model, solver,
+    status)``, or ``None`` when the LP does not finish in time."""
+    # The LP is the search's guide and bound: most of the time goes to it (40,000 staff:
+    # about 20 s of 60), CP-SAT then needs little on the restricted model.
+    lp = lp_guide(built, LP_SHARE, deadline)
+    if lp is None:
+        return None
+    bound, x_values = lp
+    keep = [np.flatnonzero(x_values > 1e-6)]
+    if built.warm_choice is not None:
+        keep.append(built.warm_choice[built.warm_choice >= 0])
+    keys = np.unique(built.pair_keys(np.unique(np.concatenate(keep))))
+    small = restricted(built, [keys])
+    small.add_hint(small.choice_from(built, x_values > 0.5))
+    say(f"LP bound {bound / OBJ_UNIT:.4f}; searching the {len(small.pairs)} moves the LP uses")
+    solver, code, _ = search(
+        small.model, built.scenario.solver, deadline - time.perf_counter(), progress and say
+    )
+    return bound / OBJ_UNIT, small, solver, code
+
+
+def search_objective(
+    built: RotationModel,
+    progress: ProgressFn | None = None,
+    build_seconds: float = 0.0,
+    guided: bool = True,
+) -> Result:
+    """Search the weighted objective of a built model with the scenario's settings.
+
+    Big models (``HINT_MIN_PAIRS`` candidate moves or more) are searched through their
+    LP relaxation; the bound reported is then the LP's, which holds for the full model.
+    Smaller models, or when that fails, are searched whole; so is every model with
+    ``guided=False`` (needed when constraints were added to ``built.model``, which the
+    restricted model would not have). Without a plan the result's status says why.
+    """
+    say = progress or (lambda _msg: None)
+    t0 = time.perf_counter()
+    settings = built.scenario.solver
+    deadline = t0 + settings.time_limit_s
+    if guided and len(built.pairs) >= HINT_MIN_PAIRS:
+        got = _guided(built, say, progress, deadline)
+        if got is not None and found(got[3]):
+            lp_bound, small, solver, code = got
+            left = deadline - time.perf_counter()
+            if (
+                left > 0.1 * settings.time_limit_s
+                and len(built.pairs) <= FULL_SEARCH_MAX_PAIRS
+                and solver.objective_value / OBJ_UNIT > lp_bound + 1e-6
+            ):
+                # Time left: the full model, started from the restricted plan, may improve it
+                # and prove a better bound.
+                say(
+                    f"restricted plan {solver.objective_value / OBJ_UNIT:.4f}; searching the full model from it"
+                )
+                built.add_hint(
+                    built.choice_from(small, solver.boolean_values(small.x).to_numpy(dtype=bool))
+                )
+                if complete_hint(built):
+                    full, full_code, _ = search(
+                        built.model, settings, deadline - time.perf_counter(), progress and say
+                    )
+                    if found(full_code):
+                        return result_of(
+                            built,
+                            full,
+                            full_code,
+                            built.elig,
+                            build_seconds,
+                            time.perf_counter() - t0,
+                            lp_bound=lp_bound,
+                        )
+            # The restricted model's own bound and optimality say nothing of the full model:
+            # the plan is optimal only when it meets the LP bound.
+            tight = solver.objective_value / OBJ_UNIT <= lp_bound + 1e-9 * max(1.0, abs(lp_bound))
+            return result_of(
+                small,
+                solver,
+                cp_model.OPTIMAL if tight else cp_model.FEASIBLE,
+                built.elig,
+                build_seconds,
+                time.perf_counter() - t0,
+                lp_bound=lp_bound,
+                own_bound=False,
+            )
+        say("LP-guided search found no plan; searching the full model")
+    solver, code, _ = search(
+        built.model, settings, deadline - time.perf_counter(), progress and say
+    )
+    if not found(code):
+        return no_plan(code, built)
+    return result_of(built, solver, code, built.elig, build_seconds, time.perf_counter() - t0)
+
+
+def weighted_objective(built: RotationModel) -> cp_model.LinearExprT:
+    """Σ weight · term of ``built`` in the model's integer units."""
+    return cp_model.LinearExpr.sum([built.obj_coef[t] * built.terms[t][0] for t in TERMS])
+
+
+# ----------------------------------------------------------------- the result
+
+
+def result_of(
+    built: RotationModel,
+    solver: cp_model.CpSolver,
+    code: int,
+    elig: pd.DataFrame,
+    build_s: float,
+    solve_s: float,
+    lp_bound: float | None = None,
+    own_bound: bool = True,
+) -> Result:
+    """The plan ``solver`` holds for ``built`` as a :class:`Result`: assignments, the
+    terms evaluated exactly on the plan, objective Σ weight · term and the best bound."""
+    ppl, pairs = built.people, built.pairs
+    stay = (
+        solver.boolean_values(built.stay).to_numpy(dtype=bool)
+        if len(built.stay)
+        else np.zeros(0, bool)
+    )
+    chosen = (
+        solver.boolean_values(built.x).to_numpy(dtype=bool) if len(built.x) else np.zeros(0, bool)
+    )
+    dest = ppl["home"].to_numpy().copy()
+    dist = np.zeros(len(ppl))
+    sel = pairs[chosen]
+    dest[sel["p"].to_numpy()] = sel["s"].to_numpy()
+    dist[sel["p"].to_numpy()] = sel["dist_km"].to_numpy()
+    ids = built.district.schools.index
+    assignments = pd.DataFrame(
+        {
+            "name": ppl["name"],
+            "role": ppl["role"],
+            "stream": ppl["stream"],
+            "subject": ppl["subject"],
+            "key_level": ppl["key_level"],
+            "from_school": ppl["school_id"],
+            "to_school": ids[dest].to_numpy(),
+            "moved": ~stay,
+            "distance_km": np.round(dist, 3),
+        },
+        index=ppl.index,
+    )
+    # Terms from the plan itself (exact), not from the model's integer scaling.
+    who = built.district.staff.index.get_indexer(ppl.index)
+    plan = Plan.of_people(built.district, who, dest, dist)
+    terms = evaluate_terms(
+        built.district, built.scenario, plan.school_pos, plan.distance_km, plan.moved
+    )
+    return Result(
+        status=SolveStatus.OPTIMAL if code == cp_model.OPTIMAL else SolveStatus.FEASIBLE,
+        objective=objective_value(built.scenario, terms),
+        # the model's bound, in its integer scaling (never above the plan's exact value)
+        best_bound=min(
+            max(
+                solver.best_objective_bound / OBJ_UNIT if own_bound else -np.inf,
+                lp_bound or -np.inf,
+            ),
+            objective_value(built.scenario, terms),
+        ),
+        solve_seconds=solve_s,
+        build_seconds=build_s,
+        assignments=assignments,
+        terms=terms,
+        eligibility=elig,
+        stats={
+            "candidate_moves": float(len(pairs)),
+            # 0: every permitted school; k: each teacher's k nearest (the bound holds for those)
+            "candidates_per_teacher": float(getattr(built, "candidates_limit", 0) or 0),
+            "variables": float(len(built.model.proto.variables)),
+            "constraints": float(len(built.model.proto.constraints)),
+            "deterministic_time": solver.deterministic_time
+            if hasattr(solver, "deterministic_time")
+            else float("nan"),
+        },
+    )
+
+
+# ------------------------------------------------------------ term-by-term stages
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One search of a :class:`StagedModel`: which term it minimised and how it ended.
+
+    ``value`` and ``bound`` are in the model's integer units of the term (divide by
+    ``divisor`` for balance points, km or moves); ``value`` is ``None`` when no plan
+    was found.
+    """
+
+    term: str
+    code: int
+    value: int | None
+    bound: float
+    divisor: int
+    seconds: float
+
+    @property
+    def optimal(self) -> bool:
+        return self.code == cp_model.OPTIMAL
+
+    @property
+    def found(self) -> bool:
+        return self.value is not None
+
+    @property
+    def status(self) -> SolveStatus:
+        if self.found:
+            return SolveStatus.OPTIMAL if self.optimal else SolveStatus.FEASIBLE
+        return SolveStatus.INFEASIBLE if self.code == cp_model.INFEASIBLE else SolveStatus.NO_PLAN
+
+
+class StagedModel:
+    """A built :class:`~solver.model.RotationModel` searched one term at a time.
+
+    Each named term (``balance``, ``commute``, ``moves``) gets an integer variable equal
+    to its expression; :meth:`hold` bounds it from above, :meth:`minimize` searches for
+    the best plan on one term under the current holds, starting from the last plan
+    found (a complete hint, so a search never ends worse than the plan it starts from).
+
+    Big models (:data:`HINT_MIN_PAIRS` candidate moves or more) are searched as
+    :func:`search_objective` searches them: the LP relaxation of the search (HiGHS) gives a
+    bound, and CP-SAT searches the model restricted to the moves the LP uses plus the
+    last plan's; the search is optimal when it meets the LP bound.
+    """
+
+    def __init__(self, built: RotationModel, progress: ProgressFn | None = None):
+        self.built = built
+        self.say = progress or (lambda _m: None)
+        self.verbose = progress is not None
+        m = built.model
+        self.vars: dict[str, cp_model.IntVar] = {}
+        self.divisor: dict[str, int] = {}
+        for t in TERMS:
+            expr, div = built.terms[t]
+            v = m.new_int_var(0, FREE, f"term_{t}")
+            m.add(v == expr)
+            self.vars[t], self.divisor[t] = v, int(div)
+        self.caps: dict[str, int | None] = dict.fromkeys(TERMS)
+        # The last plan: the staged model that found it (this one or a restricted one)
+        # and the solver holding its values.
+        self._plan: tuple[StagedModel, cp_model.CpSolver] | None = None
+        self._support: np.ndarray | None = None  # pair keys the last LP used
+        warm = getattr(built, "warm_choice", None)
+        if warm is not None:  # the warm start's hint lacks the term variables: complete it again
+            built.add_hint(warm)
+            complete_hint(built)
+
+    @property
+    def big(self) -> bool:
+        return len(self.built.pairs) >= HINT_MIN_PAIRS
+
+    @property
+    def has_plan(self) -> bool:
+        return self._plan is not None
+
+    def hold(self, term: str, upper: int | None) -> None:
+        """Hold ``term ≤ upper`` (model units) in later searches; ``None`` releases it."""
+        self.caps[term] = upper
+        self.vars[term].proto.domain[1] = FREE if upper is None else int(upper)
+
+    def value(self, term: str) -> int:
+        """The last plan's value of ``term`` (model units)."""
+        if self._plan is None:
+            raise ValueError("no plan yet")
+        model, solver = self._plan
+        return int(solver.value(model.vars[term]))
+
+    def _plan_x(self) -> tuple[RotationModel, np.ndarray]:
+        model, solver = self._plan
+        x = model.built.x
+        return model.built, solver.boolean_values(x).to_numpy(dtype=bool) if len(x) else np.zeros(
+            0, bool
+        )
+
+    def _hint_plan(self) -> None:
+        """Hint the last plan, completed to every variable of this model."""
+        if self._plan is None:
+            return
+        model, solver = self._plan
+        m = self.built.model
+        if model is self:
+            hint_solution(m, solver)
+        else:
+            other, x = self._plan_x()
+            self.built.add_hint(self.built.choice_from(other, x))
+            complete_hint(self.built)
+
+    def minimize(self, term: str, time_limit_s: float) -> Stage:
+        """Search for the plan with the least ``term`` under the holds, for at most
+        ``time_limit_s`` seconds; the plan found becomes the next search's start."""
+        t0 = time.perf_counter()
+        deadline = t0 + time_limit_s
+        self.built.model.minimize(self.vars[term])
+        if self.big:
+            stage = self._guided(term, t0, deadline)
+            if stage is None:
+                self.say(f"{term}: LP-guided search found no plan; searching the full model")
+            elif (
+                stage.optimal
+                or deadline - time.perf_counter() < 0.1 * time_limit_s
+                or len(self.built.pairs) > FULL_SEARCH_MAX_PAIRS
+            ):
+                return stage
+            else:
+                # Time left and a model small enough (as in search_objective): the full
+                # model, started from the restricted plan, may improve it and prove a
+                # better bound.
+                self.say(
+                    f"{term}: restricted plan {stage.value / stage.divisor:.4f}; searching the full model from it"
+                )
+                restricted = self._plan
+                self._hint_plan()
+                full = self._search(term, t0, deadline, self.say if self.verbose else None)
+                if not full.found or full.value > stage.value:  # (the hint was not taken)
+                    self._plan = restricted
+                    return stage
+                return dataclasses.replace(
+                    full,
+                    bound=float(min(max(full.bound, stage.bound), full.value)),
+                    code=cp_model.OPTIMAL
+                    if full.optimal or full.value <= math.ceil(stage.bound - 1e-6)
+                    else cp_model.FEASIBLE,
+                )
+        self._hint_plan()
+        return self._search(term, t0, deadline, self.say if self.verbose else None)
+
+    def _search(self, term: str, t0: float, deadline: float, say: ProgressFn | None) -> Stage:
+        div = self.divisor[term]
+        solver, code, _ = search(
+            self.built.model,
+            self.built.scenario.solver,
+            deadline - time.perf_counter(),
+            say,
+            label=term,
+            divisor=div,
+        )
+        value = None
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            value = int(round(solver.objective_value))
+            self._plan = (self, solver)
+        bound = float(solver.best_objective_bound) if value is not None else -np.inf
+        return Stage(
+            term,
+            code,
+            value,
+            min(bound, value) if value is not None else bound,
+            div,
+            time.perf_counter() - t0,
+        )
+
+    def _guided(self, term: str, t0: float, deadline: float) -> Stage | None:
+        """The LP relaxation of the search, then CP-SAT on the model restricted to the
+        moves the LP uses and the last plan's (or the warm start's). ``None`` when the LP
+        does not finish or the restricted search finds nothing."""
+        built = self.built
+        lp = lp_guide(built, STAGE_LP_SHARE, deadline)
+        if lp is not None:
+            bound, x_lp = lp
+            keys = [built.pair_keys(np.flatnonzero(x_lp > 1e-6))]
+            self._support = keys[0]
+        elif self._plan is not None and self._support is not None:
+            # The LP did not finish (it can be slow under the holds of later stages): search
+            # around the last plan within the moves an earlier LP used; every term is ≥ 0.
+            bound, x_lp, keys = 0.0, None, [self._support]
+        else:
+            return None
+        warm = getattr(built, "warm_choice", None)
+        if self._plan is not None:
+            other, x = self._plan_x()
+            keys.append(other.pair_keys(np.flatnonzero(x)))
+        elif warm is not None:
+            keys.append(built.pair_keys(warm[warm >= 0]))
+        small = StagedModel(restricted(built, keys))
+        for t, cap in self.caps.items():
+            small.hold(t, cap)
+        small.built.model.minimize(small.vars[term])
+        if self._plan is not None:
+            small._plan = self._plan
+            small._hint_plan()
+        else:
+            small.built.add_hint(small.built.choice_from(built, x_lp > 0.5))
+        div = self.divisor[term]
+        if x_lp is None:
+            self.say(
+                f"{term}: the LP did not finish; searching the {len(small.built.pairs)} moves around the last plan"
+            )
+        else:
+            self.say(
+                f"{term}: LP bound {bound / div:.4f}; searching the {len(small.built.pairs)} moves the LP uses"
+            )
+        stage = small._search(term, t0, deadline, self.say if self.verbose else None)
+        if not stage.found:
+            return None
+        self._plan = small._plan
+        optimal = stage.value <= math.ceil(bound - 1e-6)
+        return dataclasses.replace(
+            stage,
+            code=cp_model.OPTIMAL if optimal else cp_model.FEASIBLE,
+            bound=float(min(bound, stage.value)),
+        )
+
+    def result(self, final_code: int, build_seconds: float, solve_seconds: float) -> Result:
+        """The last plan as a :class:`~solver.plan.result.Result` (terms exact, objective Σ w·term;
+        ``best_bound`` is not meaningful here: callers set it)."""
+        if self._plan is None:
+            raise ValueError("no plan yet")
+        model, solver = self._plan
+        return result_of(
+            model.built, solver, final_code, self.built.elig, build_seconds, solve_seconds
+        )
