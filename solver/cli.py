@@ -426,17 +426,15 @@ def diff(plan_a, plan_b, fmt) -> None:
 
 # ---------------------------------------------------------------------- compare
 
-#: The objectives and terms ``lungang compare`` takes (as solver.analysis.compare's).
-_OBJECTIVES: tuple[str, ...] = ("cv", "minmax", "l1", "lexicographic")
-_TERMS: tuple[str, ...] = ("balance", "commute", "moves")
-
 
 def _parse_objectives(_ctx, _param, value: str) -> tuple[str, ...]:
     names = tuple(dict.fromkeys(v.strip() for v in (value or "").split(",") if v.strip()))
-    bad = [n for n in names if n not in _OBJECTIVES]
+    from .analysis.compare import OBJECTIVES
+
+    bad = [n for n in names if n not in OBJECTIVES]
     if bad:
         raise click.BadParameter(
-            f"unknown objective(s) {', '.join(bad)}; choose from {', '.join(_OBJECTIVES)}"
+            f"unknown objective(s) {', '.join(bad)}; choose from {', '.join(OBJECTIVES)}"
         )
     return names
 
@@ -445,9 +443,11 @@ def _parse_terms(_ctx, _param, value: str | None) -> tuple[str, str] | None:
     if value is None:
         return None
     names = tuple(v.strip() for v in value.split(","))
-    if len(names) != 2 or names[0] == names[1] or any(n not in _TERMS for n in names):
+    from .model.terms import TERMS
+
+    if len(names) != 2 or names[0] == names[1] or any(n not in TERMS for n in names):
         raise click.BadParameter(
-            f"give two different terms, e.g. balance,commute (terms: {', '.join(_TERMS)})"
+            f"give two different terms, e.g. balance,commute (terms: {', '.join(TERMS)})"
         )
     return names  # type: ignore[return-value]
 

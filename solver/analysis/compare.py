@@ -34,6 +34,7 @@ from ortools.sat.python import cp_model
 from ..errors import NoPlanError
 from ..input.data import District
 from ..input.scenario import Scenario
+from ..model.terms import TERMS
 from ..plan.result import Result
 from ..search.build import build
 from ..search.engine import StagedModel
@@ -43,8 +44,6 @@ from ..validate import validate_plan
 from .metrics import plan_metrics
 
 ProgressFn = Callable[[str], None]
-#: The objective's named terms (as solver.objective.TERMS).
-TERMS: tuple[str, ...] = ("balance", "commute", "moves")
 
 OBJECTIVES: tuple[str, ...] = ("cv", "minmax", "l1", "lexicographic")
 

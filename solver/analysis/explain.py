@@ -39,7 +39,7 @@ import pandas as pd
 
 from ..input.data import District
 from ..input.scenario import Scenario
-from ..model.terms import TERMS, evaluate_terms, level_balances, objective_value
+from ..model.terms import OBJECTIVE_TERMS, TERMS, evaluate_terms, level_balances, objective_value
 from ..plan.plan import Plan
 from ..plan.result import Result
 from ..rules.catalogue import REASON_KIND, rule_phrase
@@ -189,8 +189,7 @@ class PlanState:
         self.caps = [scenario.balance.max_cv_for(pt.level, pt.indicator) for pt in self.parts]
         self.floor = scenario.balance.min_per_100
         self.dist = m.dist
-        w = scenario.weights
-        self.weights = {t: float(getattr(w, t)) for t in TERMS}
+        self.weights = {t.name: t.weight(scenario) for t in OBJECTIVE_TERMS}
 
     # ------------------------------------------------------------------ plan
     def staff_id(self, p: int) -> str:
@@ -507,14 +506,8 @@ def _delta_dict(st: PlanState, delta: dict[str, float]) -> dict[str, float]:
 
 
 def _term_phrase(st: PlanState, delta: dict[str, float]) -> str:
-    parts = []
-    if abs(delta["balance"]) > EPS:
-        parts.append(f"balance {delta['balance']:+.4f}")
-    if abs(delta["commute"]) > 1e-6:
-        parts.append(f"commute {delta['commute']:+.2f} km")
-    if abs(delta["moves"]) > 0 and st.weights["moves"]:
-        parts.append(f"moves {delta['moves']:+.0f}")
-    return ", ".join(parts) or "no term changes"
+    texts = (t.delta_text(delta[t.name], st.weights[t.name]) for t in OBJECTIVE_TERMS)
+    return ", ".join(x for x in texts if x) or "no term changes"
 
 
 def _merged(broken: list[dict], prefix: str) -> list[dict]:

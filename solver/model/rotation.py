@@ -31,11 +31,9 @@ from ..rules.moves import (
     role_counts,
     share_fraction,
 )
-from .terms import TERMS, level_balances
+from .terms import BALANCE_UNIT, OBJECTIVE_TERMS, TERMS, level_balances
 
-#: Integer resolution: balance in 1e-6, commute in metres; the objective in 1e-8 units.
-BALANCE_UNIT = 1_000_000
-METRE = 1000
+#: Integer resolution of the objective: 1e-8 units (the terms': solver.model.terms).
 OBJ_UNIT = 100_000_000
 #: minmax resolution: per-100 values in 1e-4.
 MINMAX_UNIT = 10_000
@@ -477,30 +475,25 @@ class RotationModel:
         dom = list(var.proto.domain)  # (protobuf repeated fields do not index from the end)
         return int(dom[0]), int(dom[len(dom) - 1])
 
-    def _objective(self) -> None:
-        """Σ weight · term over the named terms (:mod:`solver.objective`)."""
+    def balance_expression(self) -> cp_model.LinearExprT:
+        """The balance term in BALANCE_UNIT: per-school costs (``cv``, ``l1``) or ranges."""
         kind = self.scenario.balance.kind
-        bal_parts: list = []
         if kind in ("cv", "l1"):
+            bal_parts: list = []
             for part in self.parts:
                 bal_parts += [
                     self._school_cost_var(part, j, kind) for j in range(len(part.schools))
                 ]
-            balance = cp_model.LinearExpr.sum(bal_parts)
-        else:
-            balance = self._minmax_terms()
-        dist_m = np.round(self.pairs["dist_km"].to_numpy() * METRE).astype(np.int64)
-        commute = cp_model.LinearExpr.weighted_sum(self.x, dist_m.tolist()) if len(self.x) else 0
-        moves = len(self.stay) - cp_model.LinearExpr.sum(self.stay) if self.stay else 0
+            return cp_model.LinearExpr.sum(bal_parts)
+        return self._minmax_terms()
+
+    def _objective(self) -> None:
+        """Σ weight · term over the named terms (:data:`solver.model.terms.OBJECTIVE_TERMS`)."""
         # term name -> (expression, divisor to the term's unit)
-        self.terms = {
-            "balance": (balance, BALANCE_UNIT),
-            "commute": (commute, METRE),
-            "moves": (moves, 1),
-        }
-        w = self.scenario.weights
+        self.terms = {t.name: (t.expression(self), t.divisor) for t in OBJECTIVE_TERMS}
         self.obj_coef = {
-            t: round(getattr(w, t) * OBJ_UNIT / div) for t, (_, div) in self.terms.items()
+            t.name: round(getattr(self.scenario.weights, t.name) * OBJ_UNIT / t.divisor)
+            for t in OBJECTIVE_TERMS
         }
         self.model.minimize(
             cp_model.LinearExpr.sum([self.obj_coef[t] * self.terms[t][0] for t in TERMS])

@@ -16,19 +16,31 @@ Terms (each reported with its weight and value in ``summary.json``):
 
 The objective is Σ weight · term. Model and evaluator share these definitions; the
 model is exact at integer counts up to 1e-6 per school and 1 m per mover.
+
+Each term is one object of :data:`OBJECTIVE_TERMS` (listed once): its name, its unit
+and model scale, its weight in a scenario, its expression in the CP-SAT model, its
+value on a :class:`~solver.plan.plan.Plan` and how a change of it reads in an
+explanation. The model, the result, the comparison, the explanations, the staged
+searches and the benchmarks read that list; a new term (changes, wishes) is one more
+entry.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from ortools.sat.python import cp_model
 
 from ..input.data import District
 from ..input.scenario import Scenario
+from ..plan.plan import Plan
 from ..rules.indicators import LEVEL_PARTS, counts_by_school
 
-TERMS: tuple[str, ...] = ("balance", "commute", "moves")
+#: Integer resolution of the model: balance in 1e-6, commute in metres.
+BALANCE_UNIT = 1_000_000
+METRE = 1000
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,94 @@ def level_balances(district: District, scenario: Scenario) -> list[LevelBalance]
     return parts
 
 
+@dataclass(frozen=True)
+class Term:
+    """One named term of the objective.
+
+    ``divisor`` turns the model's integer expression into the term's ``unit``;
+    ``label`` names it in tables.
+    """
+
+    name: str
+    unit: str
+    divisor: int
+    label: str
+
+    def weight(self, scenario: Scenario) -> float:
+        """The term's weight in ``scenario`` (``[weights]``)."""
+        return float(getattr(scenario.weights, self.name))
+
+    def expression(self, built: Any) -> cp_model.LinearExprT:
+        """The term in the model's integer units, on a built
+        :class:`~solver.model.rotation.RotationModel`."""
+        raise NotImplementedError
+
+    def evaluate(self, scenario: Scenario, plan: Plan) -> float:
+        """The term's exact value on ``plan`` (in its unit)."""
+        raise NotImplementedError
+
+    def delta_text(self, delta: float, weight: float) -> str | None:
+        """How a change of the term reads in an explanation (``None``: no change to tell)."""
+        raise NotImplementedError
+
+
+class _Balance(Term):
+    def expression(self, built: Any) -> cp_model.LinearExprT:
+        return built.balance_expression()
+
+    def evaluate(self, scenario: Scenario, plan: Plan) -> float:
+        indicators = scenario.balance.indicators
+        counts = plan.counts(indicators)
+        kind = scenario.balance.kind
+        balance = 0.0
+        for part in level_balances(plan.district, scenario):
+            balance += part.cost(counts[:, indicators.index(part.indicator)], kind)
+        return balance
+
+    def delta_text(self, delta: float, weight: float) -> str | None:
+        return f"balance {delta:+.4f}" if abs(delta) > 1e-6 else None
+
+
+class _Commute(Term):
+    def expression(self, built: Any) -> cp_model.LinearExprT:
+        dist_m = np.round(built.pairs["dist_km"].to_numpy() * METRE).astype(np.int64)
+        return cp_model.LinearExpr.weighted_sum(built.x, dist_m.tolist()) if len(built.x) else 0
+
+    def evaluate(self, scenario: Scenario, plan: Plan) -> float:
+        return float(np.asarray(plan.distance_km, dtype=float)[plan.moved].sum())
+
+    def delta_text(self, delta: float, weight: float) -> str | None:
+        return f"commute {delta:+.2f} km" if abs(delta) > 1e-6 else None
+
+
+class _Moves(Term):
+    def expression(self, built: Any) -> cp_model.LinearExprT:
+        return len(built.stay) - cp_model.LinearExpr.sum(built.stay) if built.stay else 0
+
+    def evaluate(self, scenario: Scenario, plan: Plan) -> float:
+        return float(np.count_nonzero(plan.moved))
+
+    def delta_text(self, delta: float, weight: float) -> str | None:
+        return f"moves {delta:+.0f}" if abs(delta) > 0 and weight else None
+
+
+#: The objective's terms, in the order the model builds them and reports them.
+OBJECTIVE_TERMS: tuple[Term, ...] = (
+    _Balance("balance", "balance points", BALANCE_UNIT, "balance"),
+    _Commute("commute", "km", METRE, "commute (km)"),
+    _Moves("moves", "moves", 1, "moves"),
+)
+#: Their names.
+TERMS: tuple[str, ...] = tuple(t.name for t in OBJECTIVE_TERMS)
+#: Term by name.
+TERM: dict[str, Term] = {t.name: t for t in OBJECTIVE_TERMS}
+
+
+def evaluate_plan(scenario: Scenario, plan: Plan) -> dict[str, float]:
+    """Every term's exact value on ``plan``."""
+    return {t.name: t.evaluate(scenario, plan) for t in OBJECTIVE_TERMS}
+
+
 def evaluate_terms(
     district: District,
     scenario: Scenario,
@@ -113,22 +213,13 @@ def evaluate_terms(
 ) -> dict[str, float]:
     """The objective's terms for a plan given as each staff member's school position.
 
-    ``distance_km`` and ``moved`` are per staff member (distance counts for movers only).
+    ``distance_km`` and ``moved`` are per staff member (distance counts for movers only;
+    ``moved`` must be the staff whose ``school_pos`` is not their school now).
     """
-    indicators = scenario.balance.indicators
-    counts = counts_by_school(district, school_pos, indicators)
-    kind = scenario.balance.kind
-    balance = 0.0
-    for part in level_balances(district, scenario):
-        balance += part.cost(counts[:, indicators.index(part.indicator)], kind)
-    return {
-        "balance": balance,
-        "commute": float(np.asarray(distance_km, dtype=float)[moved].sum()),
-        "moves": float(np.count_nonzero(moved)),
-    }
+    km = np.where(np.asarray(moved, dtype=bool), np.asarray(distance_km, dtype=float), 0.0)
+    return evaluate_plan(scenario, Plan(district, np.asarray(school_pos), km))
 
 
 def objective_value(scenario: Scenario, terms: dict[str, float]) -> float:
     """Σ weight · term."""
-    w = scenario.weights
-    return sum(getattr(w, t) * terms[t] for t in TERMS)
+    return sum(t.weight(scenario) * terms[t.name] for t in OBJECTIVE_TERMS)

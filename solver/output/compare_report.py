@@ -8,15 +8,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..analysis.compare import TERMS, with_objective
+from ..analysis.compare import with_objective
 from ..analysis.metrics import MEASURES
 from ..input.data import District
 from ..input.scenario import Scenario
+from ..model.terms import TERM, TERMS
 from ..plan.result import Result
 from ..rules.indicators import LEVEL_PARTS, MAX_CV
 from .plan_folder import write_atomically, write_plan
-
-TERM_LABELS = {"balance": "balance", "commute": "commute (km)", "moves": "moves"}
 
 
 def plot_pareto(
@@ -54,11 +53,9 @@ def plot_pareto(
         "l1": "l1: 100·Σ w·|x − m|/m",
         "minmax": "minmax: 100·(max − min)/m",
     }
-    xlabel = (
-        f"balance ({names.get(measure, measure)})" if first == "balance" else TERM_LABELS[first]
-    )
+    xlabel = f"balance ({names.get(measure, measure)})" if first == "balance" else TERM[first].label
     ax.set_xlabel(xlabel)
-    ax.set_ylabel(TERM_LABELS[second])
+    ax.set_ylabel(TERM[second].label)
     ax.set_title("trade-off (epsilon-constraint)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
@@ -79,7 +76,7 @@ def plot_pareto(
                 color="grey",
             )
         ax2.set_xlabel("difference coefficient after")
-        ax2.set_ylabel(TERM_LABELS[second])
+        ax2.set_ylabel(TERM[second].label)
         ax2.set_title("difference coefficients along the front")
         ax2.grid(alpha=0.3)
         ax2.legend(fontsize=8)

@@ -41,6 +41,7 @@ from ortools.sat.python import cp_model
 from ..input.data import District
 from ..input.scenario import Scenario
 from ..model.rotation import RotationModel
+from ..model.terms import TERM
 from ..plan.result import Result, SolveStatus
 from .build import build
 from .diagnose import with_diagnosis
@@ -112,8 +113,7 @@ def solve_lexicographic(
         build_seconds,
         time.perf_counter() - t0,
     )
-    w = scenario.weights
-    bound = sum(getattr(w, s.term) * s.bound / s.divisor for s in stages)
+    bound = sum(TERM[s.term].weight(scenario) * s.bound / s.divisor for s in stages)
     stats = dict(res.stats)
     for s in stages:
         stats[f"lex_{s.term}_value"] = s.value / s.divisor
