@@ -183,6 +183,78 @@ def lungang_k10(district: District, scenario: Scenario, clock: Clock) -> Outcome
 # --------------------------------------------------------------------------- rule-based
 
 
+def _hand_permitted(
+    sc: Scenario, sch: pd.DataFrame, home: np.ndarray, dist: np.ndarray, teacher: np.ndarray
+) -> np.ndarray:
+    """(people × schools): the moves the rules permit by level, scope and commute."""
+    from solver.rules.moves import levels_compatible, scope_allows
+
+    n_p = len(home)
+    level, zone, group = (sch[c].to_numpy() for c in ("level", "zone", "group"))
+    permitted = dist <= sc.commute.max_km + 1e-9
+    permitted[np.arange(n_p), home] = False
+    if sc.scope.same_level:
+        permitted &= levels_compatible(level[home][:, None], level[None, :])
+    for rows, scope in ((teacher, sc.scope.teachers), (~teacher, sc.scope.principals)):
+        if rows.any():
+            permitted[rows] &= scope_allows(
+                scope,
+                zone[home[rows]][:, None],
+                zone[None, :],
+                group[home[rows]][:, None],
+                group[None, :],
+            )
+    return permitted
+
+
+class _Exchanges:
+    """The paired exchanges of :func:`rule_based`: who is taken, where each goes, and
+    the moves and outflow so far."""
+
+    def __init__(self, home, role, subject, teacher, key, permitted, dist, pools, cap, pinned):
+        self.home, self.role, self.subject = home, role, subject
+        self.teacher, self.key, self.permitted, self.dist = teacher, key, permitted, dist
+        self.pools, self.cap = pools, cap
+        self.out = np.zeros(len(cap), dtype=np.int64)
+        self.used = pinned.copy()
+        self.dest = home.copy()
+        self.moved = {"t": 0, "k": 0, "c": 0}
+
+    def partner(self, p: int) -> int | None:
+        """The most senior colleague who may come the other way, from the nearest school."""
+        home, out, cap, teacher = self.home, self.out, self.cap, self.teacher
+        a = home[p]
+        if teacher[p] and out[a] >= cap[a]:
+            return None
+        cand = np.flatnonzero(self.permitted[p])
+        for b in cand[np.argsort(self.dist[p, cand], kind="stable")]:
+            if teacher[p] and out[b] >= cap[b]:
+                continue
+            for q in self.pools.get((int(b), self.role[p], self.subject[p]), ()):
+                if not self.used[q] and self.permitted[q, a]:
+                    return q
+        return None
+
+    def exchange(self, p: int) -> bool:
+        """Swap person p with their partner; False when there is none."""
+        if self.used[p]:
+            return False
+        q = self.partner(p)
+        if q is None:
+            return False
+        home, moved = self.home, self.moved
+        self.used[p] = self.used[q] = True
+        self.dest[p], self.dest[q] = home[q], home[p]
+        if self.teacher[p]:
+            self.out[home[p]] += 1
+            self.out[home[q]] += 1
+            moved["t"] += 2
+            moved["k"] += int(self.key[p]) + int(self.key[q])
+        else:
+            moved["c"] += 2
+        return True
+
+
 def rule_based(district: District, scenario: Scenario, clock: Clock) -> Outcome:
     """Seniority-ordered paired exchanges to the nearest permitted school.
 
@@ -198,7 +270,7 @@ def rule_based(district: District, scenario: Scenario, clock: Clock) -> Outcome:
     outflow cap allows. Balance is not looked at. Flow shares and pins other than
     ``stay`` are not handled (the validator reports them if a scenario sets them).
     """
-    from solver.rules.moves import at_least, at_most, levels_compatible, scope_allows
+    from solver.rules.moves import at_least, at_most
 
     sc = scenario
     elig = eligibility(district, sc)
@@ -222,20 +294,7 @@ def rule_based(district: District, scenario: Scenario, clock: Clock) -> Outcome:
     teacher = role == "teacher"
     key = teacher & (staff["key_level"] != "none").to_numpy()
     subject = np.where(teacher, staff["subject"].to_numpy(), "")
-    level, zone, group = (sch[c].to_numpy() for c in ("level", "zone", "group"))
-    permitted = dist <= sc.commute.max_km + 1e-9
-    permitted[np.arange(n_p), home] = False
-    if sc.scope.same_level:
-        permitted &= levels_compatible(level[home][:, None], level[None, :])
-    for rows, scope in ((teacher, sc.scope.teachers), (~teacher, sc.scope.principals)):
-        if rows.any():
-            permitted[rows] &= scope_allows(
-                scope,
-                zone[home[rows]][:, None],
-                zone[None, :],
-                group[home[rows]][:, None],
-                group[None, :],
-            )
+    permitted = _hand_permitted(sc, sch, home, dist, teacher)
     pins = district.pins
     stay_pinned = np.zeros(n_p, dtype=bool)
     if pins is not None and len(pins):
@@ -250,42 +309,9 @@ def rule_based(district: District, scenario: Scenario, clock: Clock) -> Outcome:
             pools.setdefault((int(home[p]), role[p], subject[p]), []).append(int(p))
     teachers_now = district.teacher_counts().sum(axis=1).to_numpy()
     cap = np.array([at_most(sc.quotas.school_outflow_max, int(n)) for n in teachers_now])
-    out = np.zeros(n_s, dtype=np.int64)
-    used = stay_pinned.copy()
-    dest = home.copy()
+    ex = _Exchanges(home, role, subject, teacher, key, permitted, dist, pools, cap, stay_pinned)
+    moved, dest, exchange = ex.moved, ex.dest, ex.exchange
     build_seconds = clock()
-
-    def partner(p: int) -> int | None:
-        a = home[p]
-        if teacher[p] and out[a] >= cap[a]:
-            return None
-        cand = np.flatnonzero(permitted[p])
-        for b in cand[np.argsort(dist[p, cand], kind="stable")]:
-            if teacher[p] and out[b] >= cap[b]:
-                continue
-            for q in pools.get((int(b), role[p], subject[p]), ()):
-                if not used[q] and permitted[q, a]:
-                    return q
-        return None
-
-    moved = {"t": 0, "k": 0, "c": 0}
-
-    def exchange(p: int) -> bool:
-        if used[p]:
-            return False
-        q = partner(p)
-        if q is None:
-            return False
-        used[p] = used[q] = True
-        dest[p], dest[q] = home[q], home[p]
-        if teacher[p]:
-            out[home[p]] += 1
-            out[home[q]] += 1
-            moved["t"] += 2
-            moved["k"] += int(key[p]) + int(key[q])
-        else:
-            moved["c"] += 2
-        return True
 
     q = sc.quotas
     need_t = at_least(q.teacher_rotation_min, int(teacher.sum()))

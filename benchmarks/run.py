@@ -5,7 +5,7 @@ cache folder, then for every instance runs every method in a fresh Python proces
 (``python -m benchmarks _child SPEC``), so that peak memory is the method's own and
 a crash or a hang is contained. The parent then checks every plan with
 :func:`solver.validate.validate_plan` and scores it with
-:func:`solver.model.terms.evaluate_terms` under the benchmark scenario, whatever the
+:func:`solver.model.rotation.terms.evaluate_terms` under the benchmark scenario, whatever the
 method optimised, and writes ``results.csv`` (after every method) and
 ``results.md`` (at the end).
 """

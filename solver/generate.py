@@ -471,6 +471,63 @@ def _layout_county(p: Profile, rng: np.random.Generator, n: int, n_zones: int) -
     return _Layout(x, y, locality, names, names, place)
 
 
+def _layout(p: Profile, rng: np.random.Generator, n: int, n_zones: int) -> _Layout:
+    """The schools' places by the profile's layout."""
+    if p.layout == "demo":
+        return _layout_demo(p, rng, n)
+    elif p.layout == "zones":
+        return _layout_zones(p, rng, n, n_zones)
+    elif p.layout == "suburb":
+        return _layout_suburb(p, rng, n)
+    return _layout_county(p, rng, n, max(3, n_zones))
+
+
+def _school_names(
+    p: Profile, n: int, level: np.ndarray, loc: np.ndarray, lay: _Layout
+) -> list[str]:
+    """Chinese school names: numbered in the city, after their place elsewhere, unique."""
+    kind = np.array(["小学", "中学", "学校"])[level]
+    names = []
+    counters = {0: 0, 1: 0, 2: 0}
+    for i in range(n):
+        if loc[i] == 0 or not lay.place[i]:
+            counters[int(level[i])] += 1
+            names.append(f"{p.label}第{_cn(counters[int(level[i])])}{kind[i]}")
+        elif loc[i] == 1:
+            names.append(lay.place[i] + ("中心小学" if level[i] == 0 else kind[i]))
+        else:
+            names.append(lay.place[i] + kind[i])
+    seen: dict[str, int] = {}
+    for i, nm in enumerate(names):
+        seen[nm] = seen.get(nm, 0) + 1
+        if seen[nm] > 1:
+            names[i] = f"{nm[:-2]}{_cn(seen[nm])}{nm[-2:]}"
+
+    return names
+
+
+def _school_groups(
+    p: Profile, rng: np.random.Generator, n: int, lead: np.ndarray, names: list[str], lay: _Layout
+) -> np.ndarray:
+    # Group membership: joining schools, in random order, take the nearest lead that
+    # still has room (groups of similar size, mostly of neighbouring schools).
+    lead_idx = np.flatnonzero(lead)
+    group = np.full(n, "", dtype=object)
+    if len(lead_idx):
+        gname = np.array([names[i] + "教育集团" for i in lead_idx], dtype=object)
+        join = (rng.random(n) < p.group_share) & ~lead
+        room = np.full(len(lead_idx), int(np.ceil(1.3 * join.sum() / len(lead_idx))))
+        d = np.hypot(
+            lay.x[:, None] - lay.x[lead_idx][None, :], lay.y[:, None] - lay.y[lead_idx][None, :]
+        )
+        for i in rng.permutation(np.flatnonzero(join)):
+            g = int(np.argmin(np.where(room > 0, d[i], np.inf)))
+            group[i] = gname[g]
+            room[g] -= 1
+        group[lead_idx] = gname
+    return group
+
+
 def _schools(
     p: Profile, rng: np.random.Generator, n: int, n_staff: int
 ) -> tuple[pd.DataFrame, dict]:
@@ -479,14 +536,7 @@ def _schools(
     n_groups = (
         max(1, min(round(p.n_groups * scale_n), n // 3)) if p.layout != "demo" else p.n_groups
     )
-    if p.layout == "demo":
-        lay = _layout_demo(p, rng, n)
-    elif p.layout == "zones":
-        lay = _layout_zones(p, rng, n, n_zones)
-    elif p.layout == "suburb":
-        lay = _layout_suburb(p, rng, n)
-    else:
-        lay = _layout_county(p, rng, n, max(3, n_zones))
+    lay = _layout(p, rng, n, n_zones)
     loc = lay.locality
 
     # Level, by locality (data/README.md): quotas per locality, placed at random.
@@ -553,40 +603,9 @@ def _schools(
     n_teachers = n_staff - n - int(vp.sum())
     teachers = _largest_remainder(n_teachers, norm / rf, rng, minimum=6)
 
-    # Names.
-    kind = np.array(["小学", "中学", "学校"])[level]
-    names = []
-    counters = {0: 0, 1: 0, 2: 0}
-    for i in range(n):
-        if loc[i] == 0 or not lay.place[i]:
-            counters[int(level[i])] += 1
-            names.append(f"{p.label}第{_cn(counters[int(level[i])])}{kind[i]}")
-        elif loc[i] == 1:
-            names.append(lay.place[i] + ("中心小学" if level[i] == 0 else kind[i]))
-        else:
-            names.append(lay.place[i] + kind[i])
-    seen: dict[str, int] = {}
-    for i, nm in enumerate(names):
-        seen[nm] = seen.get(nm, 0) + 1
-        if seen[nm] > 1:
-            names[i] = f"{nm[:-2]}{_cn(seen[nm])}{nm[-2:]}"
+    names = _school_names(p, n, level, loc, lay)
 
-    # Group membership: joining schools, in random order, take the nearest lead that
-    # still has room (groups of similar size, mostly of neighbouring schools).
-    lead_idx = np.flatnonzero(lead)
-    group = np.full(n, "", dtype=object)
-    if len(lead_idx):
-        gname = np.array([names[i] + "教育集团" for i in lead_idx], dtype=object)
-        join = (rng.random(n) < p.group_share) & ~lead
-        room = np.full(len(lead_idx), int(np.ceil(1.3 * join.sum() / len(lead_idx))))
-        d = np.hypot(
-            lay.x[:, None] - lay.x[lead_idx][None, :], lay.y[:, None] - lay.y[lead_idx][None, :]
-        )
-        for i in rng.permutation(np.flatnonzero(join)):
-            g = int(np.argmin(np.where(room > 0, d[i], np.inf)))
-            group[i] = gname[g]
-            room[g] -= 1
-        group[lead_idx] = gname
+    group = _school_groups(p, rng, n, lead, names, lay)
     zone = np.where(level == 0, lay.zone_p, lay.zone_j)
     lat, lon = _to_latlon(p, lay.x, lay.y)
     width = max(2, len(str(n)))

@@ -167,7 +167,7 @@ def validate_plan(
         The data and rules the plan was made for.
     assignments : pandas.DataFrame
         Indexed by ``staff_id`` with at least ``from_school, to_school, moved`` (as
-        ``Result.assignments`` or :func:`solver.output.read_assignments` give).
+        ``Result.assignments`` or :func:`solver.output.plan_folder.read_assignments` give).
 
     Returns
     -------
@@ -582,7 +582,7 @@ def validate_plan_dir(
     before and after head counts and indicators are those of the district and the
     assignments), ``summary`` (``summary.json``'s difference coefficients equal those
     recomputed from ``schools.csv`` with
-    :func:`solver.indicators.difference_coefficient`, to 1e-9, and its counts of eligible
+    :func:`solver.rules.indicators.difference_coefficient`, to 1e-9, and its counts of eligible
     and moved people match the assignments).
 
     Raises

@@ -1,14 +1,14 @@
 """``lungang compare``: the balance objectives side by side, and a trade-off sweep.
 
 This module is the pipeline; the measures are :mod:`solver.analysis.metrics`, the
-tables and the plot :mod:`solver.output.compare_report`, the command ``solver.cli``.
+tables and the plot :mod:`solver.output.plan_folder.compare_report`, the command ``solver.cli``.
 
 :func:`compare` solves one district with each objective (``cv``, ``minmax``, ``l1``,
 ``lexicographic``) under the same rules, time limit, workers and seed, checks each
 plan with the independent validator and measures it with :func:`plan_metrics`: per
 balanced indicator and level the difference coefficient after, the worst school
 (lowest value per 100 students) and the schools below the national standard value;
-every balance measure of :mod:`solver.objective` (so each objective can be judged on
+every balance measure of :mod:`solver.model.terms` (so each objective can be judged on
 the others' measures); moves, total and longest commute; solve time, gap, status.
 
 :func:`pareto` is an epsilon-constraint sweep between two terms (``balance`` and
@@ -82,7 +82,7 @@ def compare(
     spread is some 30 as l1 and 100 as minmax), so under the same weights they trade
     balance for commute at different rates. With ``balance_first`` each measure is
     instead optimised first and commute and moves break ties (the lexicographic
-    stages of :mod:`solver.lexicographic` with that measure): every objective then gets
+    stages of :mod:`solver.search.lexicographic` with that measure): every objective then gets
     the best balance its measure can buy, whatever the weights.
 
     Returns the table (one row per objective, after a ``before`` row for the staffing

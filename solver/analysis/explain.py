@@ -23,8 +23,8 @@ plan folder at solve time, printed by ``lungang explain``):
     school; its cost difference per term. When neither keeps every rule it says so.
 
 Alternatives are costed incrementally with the objective's own definitions
-(:mod:`solver.objective`); :func:`alternative_terms` recomputes them with
-:func:`solver.objective.evaluate_terms`, and the tests check that both agree.
+(:mod:`solver.model.terms`); :func:`alternative_terms` recomputes them with
+:func:`solver.model.terms.evaluate_terms`, and the tests check that both agree.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -69,6 +70,22 @@ EPS = 1e-6
 
 def _r(x: float, nd: int = 6) -> float:
     return float(round(float(x), nd))
+
+
+@dataclass
+class _Change:
+    """The counts a change of decisions moves, accumulated person by person."""
+
+    d_flow: dict[str, list[int]]
+    d_subj: Counter = field(default_factory=Counter)
+    d_role: Counter = field(default_factory=Counter)
+    d_T: Counter = field(default_factory=Counter)
+    d_leave: Counter = field(default_factory=Counter)
+    dmt: int = 0
+    dmk: int = 0
+    dmc: int = 0
+    d_km: float = 0.0
+    d_moves: int = 0
 
 
 class PlanState:
@@ -202,7 +219,7 @@ class PlanState:
         return float(self.dist[p, s]) if s != self.home[p] else 0.0
 
     def terms(self) -> dict[str, float]:
-        """The plan's terms, by :func:`solver.objective.evaluate_terms`."""
+        """The plan's terms, by :func:`solver.model.terms.evaluate_terms`."""
         return self._terms_for(self.dest)
 
     def _terms_for(self, dest: np.ndarray) -> dict[str, float]:
@@ -221,71 +238,76 @@ class PlanState:
         (each ``{"rule", "text", "schools", "subjects"}``).
         """
         broken: list[dict] = []
-        d_subj: Counter = Counter()
-        d_role: Counter = Counter()
-        d_T: Counter = Counter()
-        d_leave: Counter = Counter()
-        d_flow = {k: [0, 0] for k in self.flow}
-        dmt = dmk = dmc = 0
-        d_km = 0.0
-        d_moves = 0
-        m = self.m
+        c = _Change(d_flow={k: [0, 0] for k in self.flow})
         for p, new in changes:
-            old, h = int(self.dest[p]), int(self.home[p])
-            if new == old:
-                continue
-            if new != h and not m.ok[p, new]:
-                rules = m.blocking(p, new)
-                broken.append(
-                    {
-                        "rule": rules[0] if rules else "rules",
-                        "rules": rules,
-                        "text": f"{self.staff_id(p)} may not go to {self.sid(new)}: {forbidden_text(m, p, new, rules)}",
-                        "schools": [self.sid(new)],
-                        "subjects": [],
-                    }
-                )
-            pin, ps = self.pin[p], int(self.pin_school[p])
-            if (
-                (pin == "stay" and new != h)
-                or (pin == "move" and new == h)
-                or (pin == "to" and new != ps)
-            ):
-                want = {"stay": "stay", "move": "move"}.get(
-                    pin, f"go to {self.sid(ps) if ps >= 0 else '?'}"
-                )
-                broken.append(
-                    {
-                        "rule": "pin",
-                        "rules": ["pin"],
-                        "text": f"pins.csv: {self.staff_id(p)} must {want}",
-                        "schools": [],
-                        "subjects": [],
-                    }
-                )
-            was, now = old != h, new != h
-            dm = int(now) - int(was)
-            d_moves += dm
-            d_km += self.km(p, new) - self.km(p, old)
-            if self.is_t[p]:
-                j = self.subj[p]
-                if j >= 0:
-                    d_subj[(old, j)] -= 1
-                    d_subj[(new, j)] += 1
-                dmt += dm
-                dmk += dm if self.is_key[p] else 0
-                d_leave[h] += dm
-            else:
-                d_role[(old, self.role[p])] -= 1
-                d_role[(new, self.role[p])] += 1
-                dmc += dm
-            for rule, (_, _, _, src, dst) in self.flow.items():
-                if src[h]:
-                    d_flow[rule][0] += dm
-                    d_flow[rule][1] += int(now and dst[new]) - int(was and dst[old])
-            for k in np.flatnonzero(self.flags[p]):
-                d_T[(old, int(k))] -= 1
-                d_T[(new, int(k))] += 1
+            self._change_person(c, p, new, broken)
+        self._staffing_breaks(c, broken)
+        self._quota_breaks(c, broken)
+        d_bal = self._balance_delta(c, broken)
+        return {"balance": d_bal, "commute": c.d_km, "moves": float(c.d_moves)}, broken
+
+    def _change_person(self, c: _Change, p: int, new: int, broken: list[dict]) -> None:
+        """Add person p's move to ``new`` to the change ``c`` (and the rules it breaks alone)."""
+        m = self.m
+        old, h = int(self.dest[p]), int(self.home[p])
+        if new == old:
+            return
+        if new != h and not m.ok[p, new]:
+            rules = m.blocking(p, new)
+            broken.append(
+                {
+                    "rule": rules[0] if rules else "rules",
+                    "rules": rules,
+                    "text": f"{self.staff_id(p)} may not go to {self.sid(new)}: {forbidden_text(m, p, new, rules)}",
+                    "schools": [self.sid(new)],
+                    "subjects": [],
+                }
+            )
+        pin, ps = self.pin[p], int(self.pin_school[p])
+        if (
+            (pin == "stay" and new != h)
+            or (pin == "move" and new == h)
+            or (pin == "to" and new != ps)
+        ):
+            want = {"stay": "stay", "move": "move"}.get(
+                pin, f"go to {self.sid(ps) if ps >= 0 else '?'}"
+            )
+            broken.append(
+                {
+                    "rule": "pin",
+                    "rules": ["pin"],
+                    "text": f"pins.csv: {self.staff_id(p)} must {want}",
+                    "schools": [],
+                    "subjects": [],
+                }
+            )
+        was, now = old != h, new != h
+        dm = int(now) - int(was)
+        c.d_moves += dm
+        c.d_km += self.km(p, new) - self.km(p, old)
+        if self.is_t[p]:
+            j = self.subj[p]
+            if j >= 0:
+                c.d_subj[(old, j)] -= 1
+                c.d_subj[(new, j)] += 1
+            c.dmt += dm
+            c.dmk += dm if self.is_key[p] else 0
+            c.d_leave[h] += dm
+        else:
+            c.d_role[(old, self.role[p])] -= 1
+            c.d_role[(new, self.role[p])] += 1
+            c.dmc += dm
+        for rule, (_, _, _, src, dst) in self.flow.items():
+            if src[h]:
+                c.d_flow[rule][0] += dm
+                c.d_flow[rule][1] += int(now and dst[new]) - int(was and dst[old])
+        for k in np.flatnonzero(self.flags[p]):
+            c.d_T[(old, int(k))] -= 1
+            c.d_T[(new, int(k))] += 1
+
+    def _staffing_breaks(self, c: _Change, broken: list[dict]) -> None:
+        """Subject staffing and posts after the change ``c``."""
+        d_subj, d_role = c.d_subj, c.d_role
         for (s, j), dv in d_subj.items():
             if dv == 0:
                 continue
@@ -315,6 +337,10 @@ class PlanState:
                         "subjects": [],
                     }
                 )
+
+    def _quota_breaks(self, c: _Change, broken: list[dict]) -> None:
+        """Quotas, outflow caps and flow shares after the change ``c``."""
+        dmt, dmk, dmc, d_leave, d_flow = c.dmt, c.dmk, c.dmc, c.d_leave, c.d_flow
         q = self.scenario.quotas
         if dmt < 0 and self.moved_t + dmt < self.need_t:
             broken.append(
@@ -385,6 +411,10 @@ class PlanState:
                         "subjects": [],
                     }
                 )
+
+    def _balance_delta(self, c: _Change, broken: list[dict]) -> float:
+        """The change of the balance term, and the balance caps the change ``c`` breaks."""
+        d_T = c.d_T
         # balance
         d_bal = 0.0
         touched_parts: set[int] = set()
@@ -450,7 +480,7 @@ class PlanState:
                             "subjects": [],
                         }
                     )
-        return {"balance": d_bal, "commute": d_km, "moves": float(d_moves)}, broken
+        return d_bal
 
     def objective_delta(self, delta: dict[str, float]) -> float:
         return sum(self.weights[t] * delta[t] for t in TERMS)
@@ -684,7 +714,7 @@ def _cost_reason(st: PlanState, what: str, obj: float, delta: dict[str, float]) 
 
 
 def alternative_terms(st: PlanState, changes: list[tuple[int, int]]) -> dict[str, float]:
-    """The terms of the plan with ``changes`` applied, by :func:`solver.objective.evaluate_terms`."""
+    """The terms of the plan with ``changes`` applied, by :func:`solver.model.terms.evaluate_terms`."""
     return st._terms_for(st.changed_dest(changes))
 
 
@@ -1049,7 +1079,7 @@ def explain_plan(
     ----------
     assignments
         Indexed by ``staff_id`` with ``to_school`` (``Result.assignments`` or
-        :func:`solver.output.read_assignments`).
+        :func:`solver.output.plan_folder.read_assignments`).
     staff
         Explain only these people (default: every eligible person).
     time_budget_s
@@ -1144,6 +1174,16 @@ def format_explain(
     status = f"{ex['status']}, " if ex.get("status") else ""
     lines.append(f"objective {ex['objective']:.4f} ({status}{head})")
     lines.append("")
+    _format_terms(lines, ex["terms"])
+    _format_rules(lines, ex["rules"])
+    _format_schools(lines, ex["schools"], school)
+    _format_people(lines, ex["people"], staff, school)
+    for w in ex.get("warnings", []):
+        lines.append(f"warning: {w}")
+    return "\n".join(lines)
+
+
+def _format_terms(lines: list[str], t: dict[str, Any]) -> None:
     lines.append("terms")
     b = t["balance"]
     lines.append(
@@ -1181,9 +1221,12 @@ def format_explain(
         + ", ".join(f"{k} {v}" for k, v in sorted(m["by_stream"].items()))
         + ")"
     )
+
+
+def _format_rules(lines: list[str], rules: list[dict[str, Any]]) -> None:
     lines.append("")
     lines.append("rules (binding ones marked *)")
-    for r in ex["rules"]:
+    for r in rules:
         lines.append(f"  {'*' if r['binding'] else ' '} {r['rule']}: {r['text']}")
         if r["rule"] == "school_outflow_max" and r.get("schools"):
             lines.append(
@@ -1192,7 +1235,11 @@ def format_explain(
                     f"{s['school_id']} {s['leaving']}/{s['cap']}" for s in r["schools"][:10]
                 )
             )
-    schools = ex["schools"]
+
+
+def _format_schools(
+    lines: list[str], schools: list[dict[str, Any]], school: list[str] | None
+) -> None:
     if school:
         schools = [s for s in schools if s["school_id"] in school]
     else:
@@ -1214,7 +1261,14 @@ def format_explain(
         if school:
             lines.append(f"      gained: {', '.join(s['gained']) or '-'}")
             lines.append(f"      lost:   {', '.join(s['lost']) or '-'}")
-    people = ex["people"]
+
+
+def _format_people(
+    lines: list[str],
+    people: list[dict[str, Any]],
+    staff: list[str] | None,
+    school: list[str] | None,
+) -> None:
     if staff:
         people = [p for p in people if p["staff_id"] in staff]
     elif school:
@@ -1239,9 +1293,6 @@ def format_explain(
             lines.append(f"    best alternative: {p['alternative']['text']}")
         elif p.get("note"):
             lines.append(f"    {p['note']}")
-    for w in ex.get("warnings", []):
-        lines.append(f"warning: {w}")
-    return "\n".join(lines)
 
 
 def explain_result(district: District, scenario: Scenario, result: Result) -> dict[str, Any]:

@@ -20,7 +20,7 @@ def balance_measures(
     district: District, scenario: Scenario, assignments: pd.DataFrame | None
 ) -> dict[str, float]:
     """The balance term of each measure (``cv``, ``l1``, ``minmax``; see
-    :mod:`solver.objective`) for a plan (``None``: nobody moves), with the scenario's
+    :mod:`solver.model.terms`) for a plan (``None``: nobody moves), with the scenario's
     indicators and indicator weights."""
 
     inds = scenario.balance.indicators

@@ -1,6 +1,6 @@
 """The district as one validated, immutable object.
 
-Files become a :class:`District` at one boundary (:mod:`solver.loaders`); nothing
+Files become a :class:`District` at one boundary (:mod:`solver.input.loaders`); nothing
 past it reads files or re-checks input.
 """
 

@@ -634,10 +634,11 @@ def _header_key(h: str) -> str:
     return h.strip().lower().replace(" ", "_").replace("-", "_")
 
 
-def _validate_table(
+def _match_headers(
     raw: pd.DataFrame, spec: TableSpec, file: str, problems: list[Problem]
-) -> _Table:
-    """Match headers, run the pandera schema, convert the columns to their types."""
+) -> dict[str, str]:
+    """Column name -> the file's header for it (English or Chinese); a repeated column
+    is a problem."""
     lookup: dict[str, str] = {}
     for col in spec.columns:
         for h in (col.name, *col.aliases):
@@ -659,6 +660,14 @@ def _validate_table(
             )
             continue
         headers[name] = h
+    return headers
+
+
+def _validate_table(
+    raw: pd.DataFrame, spec: TableSpec, file: str, problems: list[Problem]
+) -> _Table:
+    """Match headers, run the pandera schema, convert the columns to their types."""
+    headers = _match_headers(raw, spec, file, problems)
     absent = {c.name for c in spec.columns if c.name not in headers}
     for col in spec.columns:
         if col.required and col.name in absent:

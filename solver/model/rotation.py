@@ -7,7 +7,7 @@ any variable exists: level, scope, commute, posts and subject demand) and one
 In *diagnosis* mode the pruned rules (level, scope, commute) keep their pairs and
 every rule's constraints are enforced by a guard literal per (rule, school, ...):
 solving under the assumption that all guards hold yields a core of conflicting
-rules (see :mod:`solver.diagnose`).
+rules (see :mod:`solver.search.diagnose`).
 """
 
 from __future__ import annotations
@@ -488,7 +488,7 @@ class RotationModel:
         return self._minmax_terms()
 
     def _objective(self) -> None:
-        """Σ weight · term over the named terms (:data:`solver.model.terms.OBJECTIVE_TERMS`)."""
+        """Σ weight · term over the named terms (:data:`solver.model.rotation.terms.OBJECTIVE_TERMS`)."""
         # term name -> (expression, divisor to the term's unit)
         self.terms = {t.name: (t.expression(self), t.divisor) for t in OBJECTIVE_TERMS}
         self.obj_coef = {

@@ -1,7 +1,7 @@
 """What a solve gives back: a :class:`Result` with its :class:`SolveStatus`.
 
 A result is a value: the plan found (or none), how good it is and how it was found.
-Writing files is a separate step (:mod:`solver.output.plan_folder`).
+Writing files is a separate step (:mod:`solver.output.plan_folder.plan_folder`).
 """
 
 from __future__ import annotations

@@ -167,8 +167,8 @@ class Moves(MoveMasks):
     ``people`` are the eligible staff (position p, in file order) with ``home`` (school
     position), ``is_teacher``, ``is_key``, ``is_cadre``, ``pin`` (``""``, ``stay``,
     ``move``, ``to``) and ``pin_school`` (position, -1). The (people × schools) masks
-    are those of :class:`solver.model.MoveMasks`; ``ok`` = all of them and not the home
-    school. A ``Moves`` can be given to :class:`solver.model.RotationModel` as its
+    are those of :class:`solver.rules.moves.MoveMasks`; ``ok`` = all of them and not the home
+    school. A ``Moves`` can be given to :class:`solver.model.rotation.RotationModel` as its
     ``masks`` (same eligibility), so the model does not compute them again.
     """
 
@@ -219,7 +219,7 @@ def permitted_moves(
     district: District, scenario: Scenario, elig: pd.DataFrame | None = None
 ) -> Moves:
     """The candidate moves of every eligible person, with the mask of each pruning rule
-    (:class:`solver.model.MoveMasks`, as the model prunes, without ``max_candidates``)."""
+    (:class:`solver.rules.moves.MoveMasks`, as the model prunes, without ``max_candidates``)."""
     elig = eligibility(district, scenario) if elig is None else elig
     people = eligible_people(district, elig)
     pins = district.pins

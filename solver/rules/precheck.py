@@ -218,7 +218,7 @@ def precheck(
 
 def _pin_checks(m: Moves) -> list[Finding]:
     out = []
-    d, sc = m.district, m.scenario
+    d = m.district
     pins = d.pins
     if pins is None or not len(pins):
         return out
@@ -253,67 +253,83 @@ def _pin_checks(m: Moves) -> list[Finding]:
             continue
         if m.people["is_teacher"].iat[p]:
             leaving[m.people["home"].iat[p]] += 1
-        if action == "to":
-            s = int(m.people["pin_school"].iat[p])
-            rules = m.blocking(p, s)
-            if rules:
-                out.append(
-                    Finding(
-                        "pin",
-                        ("pin", *rules),
-                        f"pins.csv sends {sid} to {m.sid(s)}, which "
-                        + forbidden_text(m, p, s, rules),
-                        _ids([here, m.sid(s)]),
-                        _subject(m, p, rules),
-                        (sid,),
-                    )
-                )
-                continue
-            if not m.people["is_teacher"].iat[p] and not _cadre_can_vacate(
-                m, s, m.people["role"].iat[p], p
-            ):
-                out.append(
-                    Finding(
-                        "pin",
-                        ("pin", "posts_filled"),
-                        f"pins.csv sends {sid} "
-                        f"({m.people['role'].iat[p].replace('_', ' ')}) to {m.sid(s)}, whose "
-                        f"{m.people['role'].iat[p].replace('_', ' ')} post is held by someone who "
-                        "cannot leave (not eligible, pinned, or nowhere to go)",
-                        _ids([here, m.sid(s)]),
-                        (),
-                        (sid,),
-                    )
-                )
-        elif action == "move":
-            if not m.ok[p].any():
-                rules = m.why_nowhere(p)
-                out.append(
-                    Finding(
-                        "pin",
-                        ("pin", *rules),
-                        f"pins.csv moves {sid} ({here}), who has no school "
-                        "they may go to (" + ", ".join(rule_phrase(r, sc) for r in rules) + ")",
-                        _ids([here]),
-                        _subject(m, p, rules),
-                        (sid,),
-                    )
-                )
-            elif not m.people["is_teacher"].iat[p] and not any(
-                _cadre_can_vacate(m, s, m.people["role"].iat[p], p) for s in np.flatnonzero(m.ok[p])
-            ):
-                out.append(
-                    Finding(
-                        "pin",
-                        ("pin", "posts_filled"),
-                        f"pins.csv moves {sid} ({here}), but every "
-                        f"{m.people['role'].iat[p].replace('_', ' ')} post they may go to is held by "
-                        "someone who cannot leave",
-                        _ids([here]),
-                        (),
-                        (sid,),
-                    )
-                )
+        finding = (
+            _pin_to_finding(m, p, sid, here)
+            if action == "to"
+            else _pin_move_finding(m, p, sid, here)
+            if action == "move"
+            else None
+        )
+        if finding is not None:
+            out.append(finding)
+    out += _pin_outflow_findings(m, leaving)
+    return out
+
+
+def _pin_to_finding(m: Moves, p: int, sid: str, here: str) -> Finding | None:
+    """A pin sending person p to a school they may not go to, or whose post cannot free up."""
+    s = int(m.people["pin_school"].iat[p])
+    rules = m.blocking(p, s)
+    if rules:
+        return Finding(
+            "pin",
+            ("pin", *rules),
+            f"pins.csv sends {sid} to {m.sid(s)}, which " + forbidden_text(m, p, s, rules),
+            _ids([here, m.sid(s)]),
+            _subject(m, p, rules),
+            (sid,),
+        )
+    if not m.people["is_teacher"].iat[p] and not _cadre_can_vacate(
+        m, s, m.people["role"].iat[p], p
+    ):
+        return Finding(
+            "pin",
+            ("pin", "posts_filled"),
+            f"pins.csv sends {sid} "
+            f"({m.people['role'].iat[p].replace('_', ' ')}) to {m.sid(s)}, whose "
+            f"{m.people['role'].iat[p].replace('_', ' ')} post is held by someone who "
+            "cannot leave (not eligible, pinned, or nowhere to go)",
+            _ids([here, m.sid(s)]),
+            (),
+            (sid,),
+        )
+    return None
+
+
+def _pin_move_finding(m: Moves, p: int, sid: str, here: str) -> Finding | None:
+    """A pin moving person p, who has no school to go to (or no post that can free up)."""
+    sc = m.scenario
+    if not m.ok[p].any():
+        rules = m.why_nowhere(p)
+        return Finding(
+            "pin",
+            ("pin", *rules),
+            f"pins.csv moves {sid} ({here}), who has no school "
+            "they may go to (" + ", ".join(rule_phrase(r, sc) for r in rules) + ")",
+            _ids([here]),
+            _subject(m, p, rules),
+            (sid,),
+        )
+    if not m.people["is_teacher"].iat[p] and not any(
+        _cadre_can_vacate(m, s, m.people["role"].iat[p], p) for s in np.flatnonzero(m.ok[p])
+    ):
+        return Finding(
+            "pin",
+            ("pin", "posts_filled"),
+            f"pins.csv moves {sid} ({here}), but every "
+            f"{m.people['role'].iat[p].replace('_', ' ')} post they may go to is held by "
+            "someone who cannot leave",
+            _ids([here]),
+            (),
+            (sid,),
+        )
+    return None
+
+
+def _pin_outflow_findings(m: Moves, leaving: Counter) -> list[Finding]:
+    """Schools whose pinned teachers alone exceed the outflow cap."""
+    out = []
+    d, sc = m.district, m.scenario
     share = sc.quotas.school_outflow_max
     for s, n in sorted(leaving.items()):
         teachers = int((d.staff["school_id"].eq(m.sid(s)) & d.staff["role"].eq("teacher")).sum())

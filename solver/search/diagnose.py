@@ -8,7 +8,7 @@ Three steps, cheapest first:
    S must have 3 math teachers but only 1 eligible math teacher may go there").
 2. **Core extraction**, when no counting check fails: every rule instance of the model
    (per rule, school, subject, ...) is guarded by a literal in diagnosis mode
-   (:class:`solver.model.rotation.RotationModel`); CP-SAT solves under the assumption that all
+   (:class:`solver.model.rotation.rotation.RotationModel`); CP-SAT solves under the assumption that all
    guards hold and returns a sufficient subset of them; deletion shrinks it towards a
    minimal set.
 3. **Relaxations** (:func:`suggest_relaxations`): for each rule named, the smallest
@@ -257,26 +257,116 @@ def suggest_relaxations(
     says so. Every ``suggested`` value was checked by a solve that found a plan.
     """
     elig = eligibility(district, scenario) if elig is None else elig
-    budget = _Budget(time_limit_s)
+    relax = _Relaxations(district, scenario, elig, diagnosis or {}, time_limit_s)
     out: list[dict] = []
-    per_solve = max(1.0, min(10.0, time_limit_s / 8))
-    ppl_mask = elig["eligible"].to_numpy(dtype=bool)
-    people = district.staff[ppl_mask]
-    diagnosis = diagnosis or {}
+    for rule in rules:
+        if relax.budget.left() <= 0:
+            out.append(_none(rule, None, f"{rule}: not searched (diagnosis time budget spent)"))
+            continue
+        item = relax.for_rule(rule)
+        if item is not None:
+            out.append(item)
+    return out
 
-    def ok(sc: Scenario, dist: District = district) -> bool | None:
-        if budget.left() <= 0:
+
+class _Relaxations:
+    """The searches of :func:`suggest_relaxations`, one per rule, under one time budget."""
+
+    def __init__(
+        self,
+        district: District,
+        scenario: Scenario,
+        elig: pd.DataFrame,
+        diagnosis: dict,
+        time_limit_s: float,
+    ):
+        self.district, self.scenario, self.elig, self.diagnosis = (
+            district,
+            scenario,
+            elig,
+            diagnosis,
+        )
+        self.budget = _Budget(time_limit_s)
+        self.per_solve = max(1.0, min(10.0, time_limit_s / 8))
+        people = district.staff[elig["eligible"].to_numpy(dtype=bool)]
+        self.n_t = int((people["role"] == "teacher").sum())
+        self.n_c = int((people["role"] != "teacher").sum())
+        self.n_k = int(((people["role"] == "teacher") & (people["key_level"] != "none")).sum())
+        self.moves = permitted_moves(district, scenario, elig)
+        self.counts = Counts(self.moves)
+
+    def ok(self, sc: Scenario, dist: District | None = None) -> bool | None:
+        """Whether ``sc`` (on ``dist``, default the district) has a plan; None: undecided."""
+        dist = self.district if dist is None else dist
+        if self.budget.left() <= 0:
             return None
         return feasible(
-            dist, sc, min(per_solve, max(budget.left(), 0.2)), elig if dist is district else None
+            dist,
+            sc,
+            min(self.per_solve, max(self.budget.left(), 0.2)),
+            self.elig if dist is self.district else None,
         )
 
+    def for_rule(self, rule: str) -> dict | None:
+        """The relaxation of one rule family (``None`` for a family it does not know)."""
+        district, scenario, ok, diagnosis = self.district, self.scenario, self.ok, self.diagnosis
+        q = scenario.quotas
+        teach = self.moves.people["is_teacher"].to_numpy()
+        if rule == "teacher_rotation_min":
+            return self.share_search(
+                "quotas",
+                rule,
+                q.teacher_rotation_min,
+                self.n_t,
+                upward=False,
+                bound=self.counts.bound(teach),
+            )
+        if rule == "principal_rotation_min":
+            return self.share_search(
+                "quotas", rule, q.principal_rotation_min, self.n_c, upward=False
+            )
+        if rule == "key_share_of_rotated_min":
+            if q.key_share_basis == "eligible_key":
+                return self.share_search(
+                    "quotas",
+                    rule,
+                    q.key_share_of_rotated_min,
+                    self.n_k,
+                    upward=False,
+                    bound=self.counts.bound(self.moves.people["is_key"].to_numpy()),
+                )
+            return self.share_down("quotas", rule, q.key_share_of_rotated_min)
+        if rule == "school_outflow_max":
+            return self.share_search("quotas", rule, q.school_outflow_max, 100, upward=True)
+        if rule in ("urban_to_rural_min", "rural_to_urban_min"):
+            return self.share_down("flow", rule, getattr(scenario.flow, rule))
+        if rule == "subject_staffing":
+            return self.subject_tolerance(rule)
+        if rule == "commute":
+            return _commute(district, scenario, ok)
+        if rule in ("scope", "same_level"):
+            return _scope(scenario, rule, ok, diagnosis)
+        if rule == "min_per_100":
+            return self.min_per_100(rule)
+        if rule == "max_cv":
+            return _max_cv(district, scenario, ok, diagnosis)
+        if rule == "pin":
+            return _pins(district, scenario, ok, diagnosis)
+        if rule == "posts_filled":
+            return _none(
+                rule,
+                None,
+                "posts_filled cannot be relaxed (posts stay filled): relax another rule named here",
+            )
+        return None
+
     def share_search(
-        section: str, key: str, current: float, n: int, upward: bool, bound: int | None = None
+        self, section: str, key: str, current: float, n: int, upward: bool, bound: int | None = None
     ) -> dict:
         """Minimum shares (upward False: the largest feasible count k < current need, as
         the share k/n; ``bound``, a proven upper bound on k, is tried first) or maximum
         shares (upward True)."""
+        scenario, ok = self.scenario, self.ok
         cur = at_least(current, n) if not upward else at_most(current, n)
         if not upward:
             lo_good, hi_bad = 0, cur
@@ -323,8 +413,9 @@ def suggest_relaxations(
             "text": f"[{section}] {key} = {grid[idx]:g} is feasible",
         }
 
-    def share_down(section: str, key: str, current: float) -> dict:
+    def share_down(self, section: str, key: str, current: float) -> dict:
         """A minimum share that is not a head count (largest feasible, in 1/100 steps)."""
+        scenario, ok = self.scenario, self.ok
         if ok(_with(scenario, section, **{key: 0.0})) is not True:
             return _none(
                 key, current, f"[{section}] {key}: even 0 does not make the rules feasible"
@@ -347,127 +438,61 @@ def suggest_relaxations(
             "text": f"[{section}] {key} = {v:g} is feasible",
         }
 
-    q = scenario.quotas
-    n_t = int((people["role"] == "teacher").sum())
-    n_c = int((people["role"] != "teacher").sum())
-    n_k = int(((people["role"] == "teacher") & (people["key_level"] != "none")).sum())
-    moves = permitted_moves(district, scenario, elig)
-    counts = Counts(moves)
-    teach = moves.people["is_teacher"].to_numpy()
-    for rule in rules:
-        if budget.left() <= 0:
-            out.append(_none(rule, None, f"{rule}: not searched (diagnosis time budget spent)"))
-            continue
-        if rule == "teacher_rotation_min":
-            out.append(
-                share_search(
-                    "quotas",
-                    rule,
-                    q.teacher_rotation_min,
-                    n_t,
-                    upward=False,
-                    bound=counts.bound(teach),
+    def subject_tolerance(self, rule: str) -> dict:
+        """The smallest feasible ``[staffing] subject_tolerance``."""
+        district, scenario, ok = self.district, self.scenario, self.ok
+        tol = scenario.staffing.subject_tolerance
+        top = (
+            int(
+                max(
+                    district.teacher_counts().to_numpy().max(initial=0),
+                    district.demand_matrix().to_numpy().max(initial=0),
                 )
             )
-        elif rule == "principal_rotation_min":
-            out.append(share_search("quotas", rule, q.principal_rotation_min, n_c, upward=False))
-        elif rule == "key_share_of_rotated_min":
-            if q.key_share_basis == "eligible_key":
-                out.append(
-                    share_search(
-                        "quotas",
-                        rule,
-                        q.key_share_of_rotated_min,
-                        n_k,
-                        upward=False,
-                        bound=counts.bound(moves.people["is_key"].to_numpy()),
-                    )
-                )
+            + 1
+        )
+        if ok(_with(scenario, "staffing", subject_tolerance=top)) is not True:
+            return _none(
+                rule,
+                tol,
+                f"[staffing] subject_tolerance: even {top} does not make the rules feasible",
+            )
+        v = _bisect(lambda t: ok(_with(scenario, "staffing", subject_tolerance=t)), tol, top)
+        return {
+            "rule": rule,
+            "key": "staffing.subject_tolerance",
+            "current": tol,
+            "suggested": v,
+            "text": f"[staffing] subject_tolerance = {v} is feasible",
+        }
+
+    def min_per_100(self, rule: str) -> dict:
+        """The largest feasible ``[balance] min_per_100`` (1/100 steps of the current one)."""
+        scenario, ok = self.scenario, self.ok
+        cur = scenario.balance.min_per_100 or 0.0
+        grid = [round(cur * i / 100, 4) for i in range(100)]
+        if ok(_with(scenario, "balance", min_per_100=None)) is not True:
+            return _none(
+                rule,
+                cur,
+                "[balance] min_per_100: even no floor does not make the rules feasible",
+            )
+        lo_good, hi_bad = -1, len(grid)
+        while hi_bad - lo_good > 1:
+            mid = (lo_good + hi_bad) // 2
+            if ok(_with(scenario, "balance", min_per_100=grid[mid])) is True:
+                lo_good = mid
             else:
-                out.append(share_down("quotas", rule, q.key_share_of_rotated_min))
-        elif rule == "school_outflow_max":
-            out.append(share_search("quotas", rule, q.school_outflow_max, 100, upward=True))
-        elif rule in ("urban_to_rural_min", "rural_to_urban_min"):
-            out.append(share_down("flow", rule, getattr(scenario.flow, rule)))
-        elif rule == "subject_staffing":
-            tol = scenario.staffing.subject_tolerance
-            top = (
-                int(
-                    max(
-                        district.teacher_counts().to_numpy().max(initial=0),
-                        district.demand_matrix().to_numpy().max(initial=0),
-                    )
-                )
-                + 1
-            )
-            if ok(_with(scenario, "staffing", subject_tolerance=top)) is not True:
-                out.append(
-                    _none(
-                        rule,
-                        tol,
-                        f"[staffing] subject_tolerance: even {top} does not make the rules "
-                        "feasible",
-                    )
-                )
-                continue
-            v = _bisect(lambda t: ok(_with(scenario, "staffing", subject_tolerance=t)), tol, top)
-            out.append(
-                {
-                    "rule": rule,
-                    "key": "staffing.subject_tolerance",
-                    "current": tol,
-                    "suggested": v,
-                    "text": f"[staffing] subject_tolerance = {v} is feasible",
-                }
-            )
-        elif rule == "commute":
-            out.append(_commute(district, scenario, ok))
-        elif rule in ("scope", "same_level"):
-            out.append(_scope(scenario, rule, ok, diagnosis))
-        elif rule == "min_per_100":
-            cur = scenario.balance.min_per_100 or 0.0
-            grid = [round(cur * i / 100, 4) for i in range(100)]
-            if ok(_with(scenario, "balance", min_per_100=None)) is not True:
-                out.append(
-                    _none(
-                        rule,
-                        cur,
-                        "[balance] min_per_100: even no floor does not make the rules feasible",
-                    )
-                )
-                continue
-            lo_good, hi_bad = -1, len(grid)
-            while hi_bad - lo_good > 1:
-                mid = (lo_good + hi_bad) // 2
-                if ok(_with(scenario, "balance", min_per_100=grid[mid])) is True:
-                    lo_good = mid
-                else:
-                    hi_bad = mid
-            v = grid[lo_good] if lo_good >= 0 else None
-            out.append(
-                {
-                    "rule": rule,
-                    "key": "balance.min_per_100",
-                    "current": cur,
-                    "suggested": v,
-                    "text": "[balance] min_per_100 "
-                    + (f"= {v:g} is feasible" if v is not None else "removed is feasible"),
-                }
-            )
-        elif rule == "max_cv":
-            out.append(_max_cv(district, scenario, ok, diagnosis))
-        elif rule == "pin":
-            out.append(_pins(district, scenario, ok, diagnosis))
-        elif rule == "posts_filled":
-            out.append(
-                _none(
-                    rule,
-                    None,
-                    "posts_filled cannot be relaxed (posts stay filled): relax another rule "
-                    "named here",
-                )
-            )
-    return out
+                hi_bad = mid
+        v = grid[lo_good] if lo_good >= 0 else None
+        return {
+            "rule": rule,
+            "key": "balance.min_per_100",
+            "current": cur,
+            "suggested": v,
+            "text": "[balance] min_per_100 "
+            + (f"= {v:g} is feasible" if v is not None else "removed is feasible"),
+        }
 
 
 def _none(rule: str, current, text: str) -> dict:

@@ -1,7 +1,7 @@
 """The search engine: every CP-SAT search of lungang runs here.
 
 This is the only module that creates and configures a CP-SAT solver
-(:func:`new_solver`). On a built :class:`~solver.model.rotation.RotationModel` it runs
+(:func:`new_solver`). On a built :class:`~solver.model.rotation.rotation.RotationModel` it runs
 
 - the search of the weighted objective (:func:`search_objective`, what ``solve`` does),
   through the LP-guided path when the model is big;
@@ -438,7 +438,7 @@ class Stage:
 
 
 class StagedModel:
-    """A built :class:`~solver.model.RotationModel` searched one term at a time.
+    """A built :class:`~solver.model.rotation.RotationModel` searched one term at a time.
 
     Each named term (``balance``, ``commute``, ``moves``) gets an integer variable equal
     to its expression; :meth:`hold` bounds it from above, :meth:`minimize` searches for

@@ -58,79 +58,21 @@ def swap_plan(
     that still improve the objective are added for ``improve_rounds`` more batches.
     ``None`` when the swaps cannot meet the quotas (CP-SAT then searches unaided).
     """
-    sc = built.scenario
-    ppl, pairs = built.people, built.pairs
-    n_p = len(ppl)
-    choice = np.full(n_p, -1, dtype=np.int64)
-    is_teacher = ppl["is_teacher"].to_numpy()
-    is_key = ppl["is_key"].to_numpy()
-    q = sc.quotas
-    need_t = at_least(q.teacher_rotation_min, int(is_teacher.sum()))
-    need_c = at_least(q.principal_rotation_min, int((~is_teacher).sum()))
-    key_share = share_fraction(q.key_share_of_rotated_min)
-    need_key_abs = (
-        at_least(q.key_share_of_rotated_min, int(is_key.sum()))
-        if q.key_share_basis == "eligible_key"
-        else 0
-    )
     sw = _swap_candidates(built)
+    st = _Swaps(built, sw)
     if not len(sw):
-        return choice if need_t == need_c == need_key_abs == 0 else None
-    pp = pairs["p"].to_numpy()
-    i, j = sw["i"].to_numpy(), sw["j"].to_numpy()
-    p_i, p_j = pp[i], pp[j]
-    a, b = sw["a"].to_numpy(), sw["b"].to_numpy()
-    teacher_sw = is_teacher[p_i]
-    n_key = is_key[p_i].astype(int) + is_key[p_j].astype(int)
-    ut = np.isin(built.locality, ["urban", "town"])
-    allowed = np.ones(len(sw), dtype=bool)
-    # Flow rules: per swap, moves out of urban/town schools and those of them to rural ones
-    # (and the reverse); a swap is allowed while the running shares stay at the minimum.
-    u2r, r2u = (
-        share_fraction(sc.flow.urban_to_rural_min),
-        share_fraction(sc.flow.rural_to_urban_min),
-    )
-    out_ut = ut[a].astype(int) + ut[b].astype(int)
-    ut_to_r = (ut[a] != ut[b]).astype(int)
-    out_r = 2 - out_ut
-    flow = np.zeros(4, dtype=np.int64)  # out_ut, ut_to_r, out_r, r_to_ut
-    w = sc.weights
-    fixed_cost = w.commute * (sw["dist"].to_numpy() + sw["dist_j"].to_numpy()) + 2 * w.moves
-    cap = np.array(
-        [at_most(q.school_outflow_max, int(n)) for n in built.role_now["teacher"].to_numpy()]
-    )
-    out = np.zeros(len(cap), dtype=np.int64)
-    used = np.zeros(n_p, dtype=bool)
-    counts = built.t_before.astype(float).copy()
-    moved_t = moved_k = moved_c = 0
-    batch = max(1, (need_t + need_c) // (2 * batches))
+        return st.choice if st.need_t == st.need_c == st.need_key_abs == 0 else None
+    batch = max(1, (st.need_t + st.need_c) // (2 * batches))
     rounds_left = improve_rounds
     while True:
-        key_short = (
-            moved_k < need_key_abs
-            or moved_k * key_share.denominator < key_share.numerator * (moved_t + 2)
-        )
-        live = allowed & ~used[p_i] & ~used[p_j]
-        live &= ~teacher_sw | ((out[a] < cap[a]) & (out[b] < cap[b]))
-        if u2r:
-            live &= (flow[1] + ut_to_r) * u2r.denominator >= u2r.numerator * (flow[0] + out_ut)
-        if r2u:
-            live &= (flow[3] + ut_to_r) * r2u.denominator >= r2u.numerator * (flow[2] + out_r)
-        improving = False
-        if moved_c < need_c:
-            live &= ~teacher_sw
-        elif moved_t < need_t or (key_short and moved_t > 0 and moved_t >= need_t):
-            live &= teacher_sw
-            if key_short:
-                live &= n_key > 0
-        else:
-            improving = True
+        live, improving = st.live()
         idx = np.flatnonzero(live)
         if not len(idx) or (improving and rounds_left <= 0):
             break
         score = (
-            w.balance * _balance_gain(built, counts, p_i[idx], p_j[idx], a[idx], b[idx])
-            - fixed_cost[idx]
+            st.w.balance
+            * _balance_gain(built, st.counts, st.p_i[idx], st.p_j[idx], st.a[idx], st.b[idx])
+            - st.fixed_cost[idx]
         )
         if improving:
             rounds_left -= 1
@@ -138,40 +80,139 @@ def swap_plan(
             idx, score = idx[keep], score[keep]
             if not len(idx):
                 break
+        st.take(idx[np.argsort(-score, kind="stable")], batch)
+    return st.choice if st.quotas_met() else None
+
+
+class _Swaps:
+    """The state of :func:`swap_plan`: the candidate swaps and what the swaps taken so
+    far move (quotas, outflow per school, flows, head counts)."""
+
+    def __init__(self, built: RotationModel, sw: pd.DataFrame):
+        sc = built.scenario
+        ppl, pairs = built.people, built.pairs
+        n_p = len(ppl)
+        self.built = built
+        self.choice = np.full(n_p, -1, dtype=np.int64)
+        is_teacher = ppl["is_teacher"].to_numpy()
+        is_key = ppl["is_key"].to_numpy()
+        q = sc.quotas
+        self.need_t = at_least(q.teacher_rotation_min, int(is_teacher.sum()))
+        self.need_c = at_least(q.principal_rotation_min, int((~is_teacher).sum()))
+        self.key_share = share_fraction(q.key_share_of_rotated_min)
+        self.need_key_abs = (
+            at_least(q.key_share_of_rotated_min, int(is_key.sum()))
+            if q.key_share_basis == "eligible_key"
+            else 0
+        )
+        if not len(sw):
+            return
+        pp = pairs["p"].to_numpy()
+        self.i, self.j = sw["i"].to_numpy(), sw["j"].to_numpy()
+        self.p_i, self.p_j = pp[self.i], pp[self.j]
+        a, b = sw["a"].to_numpy(), sw["b"].to_numpy()
+        self.a, self.b = a, b
+        self.teacher_sw = is_teacher[self.p_i]
+        self.n_key = is_key[self.p_i].astype(int) + is_key[self.p_j].astype(int)
+        ut = np.isin(built.locality, ["urban", "town"])
+        self.allowed = np.ones(len(sw), dtype=bool)
+        # Flow rules: per swap, moves out of urban/town schools and those of them to rural
+        # ones (and the reverse); a swap is allowed while the running shares stay at the
+        # minimum.
+        self.u2r, self.r2u = (
+            share_fraction(sc.flow.urban_to_rural_min),
+            share_fraction(sc.flow.rural_to_urban_min),
+        )
+        self.out_ut = ut[a].astype(int) + ut[b].astype(int)
+        self.ut_to_r = (ut[a] != ut[b]).astype(int)
+        self.out_r = 2 - self.out_ut
+        self.flow = np.zeros(4, dtype=np.int64)  # out_ut, ut_to_r, out_r, r_to_ut
+        self.w = w = sc.weights
+        self.fixed_cost = (
+            w.commute * (sw["dist"].to_numpy() + sw["dist_j"].to_numpy()) + 2 * w.moves
+        )
+        self.cap = np.array(
+            [at_most(q.school_outflow_max, int(n)) for n in built.role_now["teacher"].to_numpy()]
+        )
+        self.out = np.zeros(len(self.cap), dtype=np.int64)
+        self.used = np.zeros(n_p, dtype=bool)
+        self.counts = built.t_before.astype(float).copy()
+        self.moved_t = self.moved_k = self.moved_c = 0
+
+    def live(self) -> tuple[np.ndarray, bool]:
+        """The swaps that may be taken next, and whether the quotas are met (improving)."""
+        ks = self.key_share
+        key_short = (
+            self.moved_k < self.need_key_abs
+            or self.moved_k * ks.denominator < ks.numerator * (self.moved_t + 2)
+        )
+        a, b, out, cap, flow = self.a, self.b, self.out, self.cap, self.flow
+        live = self.allowed & ~self.used[self.p_i] & ~self.used[self.p_j]
+        live &= ~self.teacher_sw | ((out[a] < cap[a]) & (out[b] < cap[b]))
+        if self.u2r:
+            u2r = self.u2r
+            live &= (flow[1] + self.ut_to_r) * u2r.denominator >= u2r.numerator * (
+                flow[0] + self.out_ut
+            )
+        if self.r2u:
+            r2u = self.r2u
+            live &= (flow[3] + self.ut_to_r) * r2u.denominator >= r2u.numerator * (
+                flow[2] + self.out_r
+            )
+        improving = False
+        if self.moved_c < self.need_c:
+            live &= ~self.teacher_sw
+        elif self.moved_t < self.need_t or (
+            key_short and self.moved_t > 0 and self.moved_t >= self.need_t
+        ):
+            live &= self.teacher_sw
+            if key_short:
+                live &= self.n_key > 0
+        else:
+            improving = True
+        return live, improving
+
+    def take(self, order: np.ndarray, batch: int) -> None:
+        """Take up to ``batch`` swaps in ``order`` that still keep the rules."""
+        a, b, out, cap, used = self.a, self.b, self.out, self.cap, self.used
+        u2r, r2u = self.u2r, self.r2u
         taken = 0
-        for k in idx[np.argsort(-score, kind="stable")]:
-            x, y = p_i[k], p_j[k]
+        for k in order:
+            x, y = self.p_i[k], self.p_j[k]
             if used[x] or used[y]:
                 continue
-            f = flow + (out_ut[k], ut_to_r[k], out_r[k], ut_to_r[k])
+            f = self.flow + (self.out_ut[k], self.ut_to_r[k], self.out_r[k], self.ut_to_r[k])
             if (u2r and f[1] * u2r.denominator < u2r.numerator * f[0]) or (
                 r2u and f[3] * r2u.denominator < r2u.numerator * f[2]
             ):
                 continue
-            if teacher_sw[k]:
+            if self.teacher_sw[k]:
                 if out[a[k]] >= cap[a[k]] or out[b[k]] >= cap[b[k]]:
                     continue
                 out[a[k]] += 1
                 out[b[k]] += 1
-                moved_t += 2
-                moved_k += int(n_key[k])
+                self.moved_t += 2
+                self.moved_k += int(self.n_key[k])
             else:
-                moved_c += 2
-            flow = f
+                self.moved_c += 2
+            self.flow = f
             used[x] = used[y] = True
-            choice[x], choice[y] = i[k], j[k]
-            delta = built.person_flags[y].astype(float) - built.person_flags[x].astype(float)
-            counts[a[k]] += delta
-            counts[b[k]] -= delta
+            self.choice[x], self.choice[y] = self.i[k], self.j[k]
+            flags = self.built.person_flags
+            delta = flags[y].astype(float) - flags[x].astype(float)
+            self.counts[a[k]] += delta
+            self.counts[b[k]] -= delta
             taken += 1
             if taken >= batch:
                 break
-    key_ok = (
-        moved_k >= need_key_abs and moved_k * key_share.denominator >= key_share.numerator * moved_t
-    )
-    if moved_t < need_t or moved_c < need_c or not key_ok:
-        return None
-    return choice
+
+    def quotas_met(self) -> bool:
+        ks = self.key_share
+        key_ok = (
+            self.moved_k >= self.need_key_abs
+            and self.moved_k * ks.denominator >= ks.numerator * self.moved_t
+        )
+        return self.moved_t >= self.need_t and self.moved_c >= self.need_c and key_ok
 
 
 def _balance_gain(built: RotationModel, counts: np.ndarray, p_i, p_j, a, b) -> np.ndarray:

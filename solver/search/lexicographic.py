@@ -2,7 +2,7 @@
 
 ``[balance] objective = "lexicographic"`` solves in three stages on one model:
 
-1. minimise the ``balance`` term (the ``cv`` measure, :mod:`solver.objective`);
+1. minimise the ``balance`` term (the ``cv`` measure, :mod:`solver.model.terms`);
 2. hold ``balance ≤`` the value found (an integer in the model's units, so exactly the
    stage-1 plan's value) and minimise ``commute``;
 3. hold ``commute ≤`` its value too and minimise ``moves``.

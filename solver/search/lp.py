@@ -164,7 +164,7 @@ def highs_solve(
     ``integral`` the MIP (integer variables stay integer).
 
     Only linear, exactly-one, at-most-one and bool-or constraints without enforcement
-    literals are supported (what :class:`solver.model.RotationModel` builds outside
+    literals are supported (what :class:`solver.model.rotation.RotationModel` builds outside
     diagnosis). Returns ``None`` when highspy is missing.
 
     Parameters

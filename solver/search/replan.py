@@ -151,7 +151,7 @@ def replan(
     Raises
     ------
     InfeasibleError, NoPlanError
-        As :func:`solver.solve.solve`.
+        As :func:`solver.search.solve.solve`.
     """
     say = progress or (lambda _msg: None)
     if not isinstance(old, pd.DataFrame):

@@ -1,6 +1,6 @@
 """Solve one year's rotation: precheck, build the model, search, return a :class:`Result`.
 
-Writing files is a separate step (:mod:`solver.output.plan_folder`).
+Writing files is a separate step (:mod:`solver.output.plan_folder.plan_folder`).
 """
 
 from __future__ import annotations
