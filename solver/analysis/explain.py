@@ -462,13 +462,7 @@ class PlanState:
                 )
             cap = self.caps[i]
             if cap is not None:
-                x = pt.values(new_T[k])
-                mean = float(pt.share @ x)
-                cv = (
-                    math.sqrt(max(float(pt.share @ (x - mean) ** 2), 0.0)) / mean
-                    if mean > 0
-                    else 0.0
-                )
+                cv = pt.coefficient(new_T[k])
                 if cv > cap + 1e-9:
                     broken.append(
                         {
@@ -729,13 +723,8 @@ def _terms_section(st: PlanState, terms: dict[str, float]) -> dict[str, Any]:
     school_cost_before = np.zeros(st.n_s)
     for i, pt in enumerate(st.parts):
         k = st.part_k[i]
-        x_b, x_a = pt.values(st.T_before[:, k]), pt.values(st.T[:, k])
-        cv = {}
-        for side, x in (("before", x_b), ("after", x_a)):
-            mean = float(pt.share @ x)
-            cv[side] = (
-                math.sqrt(max(float(pt.share @ (x - mean) ** 2), 0.0)) / mean if mean > 0 else 0.0
-            )
+        x_a = pt.values(st.T[:, k])
+        cv = {"before": pt.coefficient(st.T_before[:, k]), "after": pt.coefficient(st.T[:, k])}
         item = {
             "indicator": pt.indicator,
             "level": pt.level,
@@ -967,9 +956,7 @@ def _rules_section(st: PlanState) -> list[dict[str, Any]]:
         cap = st.caps[i]
         if cap is None:
             continue
-        x = pt.values(st.T[:, st.part_k[i]])
-        mean = float(pt.share @ x)
-        cv = math.sqrt(max(float(pt.share @ (x - mean) ** 2), 0.0)) / mean if mean > 0 else 0.0
+        cv = pt.coefficient(st.T[:, st.part_k[i]])
         add(
             "max_cv",
             cap,

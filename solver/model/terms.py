@@ -27,6 +27,7 @@ entry.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +74,13 @@ class LevelBalance:
         if kind == "l1":
             return self.weight * 100.0 * share * np.abs(dev) / self.mean
         raise ValueError(kind)
+
+    def coefficient(self, counts: np.ndarray) -> float:
+        """The level's difference coefficient (student-weighted CV) at per-school counts
+        of all schools (0 when the level's mean is 0)."""
+        x = self.values(counts)
+        mean = float(self.share @ x)
+        return math.sqrt(max(float(self.share @ (x - mean) ** 2), 0.0)) / mean if mean > 0 else 0.0
 
     def cost(self, counts: np.ndarray, kind: str) -> float:
         """This part's contribution to the balance term, for per-school counts of all schools."""
