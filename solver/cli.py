@@ -1,4 +1,9 @@
-"""The ``lungang`` command line (CONTRACT.md, "Commands")."""
+"""The ``lungang`` command line (CONTRACT.md, "Commands").
+
+Each command imports the modules it runs when it runs (OR-Tools, pandas and the
+model load only then), so that ``lungang --help`` starts fast; the layers contract
+in ``pyproject.toml`` sees those imports too.
+"""
 
 from __future__ import annotations
 

@@ -38,6 +38,7 @@ from ..input.scenario import Scenario
 from ..model.rotation import RotationModel
 from ..plan.result import Result, SolveStatus
 from ..rules.eligibility import eligibility
+from ..rules.indicators import LEVEL_PARTS, coefficients, school_indicators
 from ..rules.moves import (
     at_least,
     at_most,
@@ -106,8 +107,6 @@ def _describe(key: tuple, sc: Scenario, built: RotationModel) -> str:
     if rule == "max_cv":
         ind, lvl = rest
         cap = sc.balance.max_cv_for(lvl, ind)
-        from ..rules.indicators import coefficients, school_indicators
-
         now = coefficients(built.district, school_indicators(built.district))[ind][lvl]
         return f"max_cv {cap:g} caps the difference coefficient of {ind} in {lvl} schools (now {now:.3f})"
     if rule == "min_per_100":
@@ -561,8 +560,6 @@ def _scope(scenario: Scenario, rule: str, ok, diagnosis: dict) -> dict:
 
 
 def _max_cv(district: District, scenario: Scenario, ok, diagnosis: dict) -> dict:
-    from ..rules.indicators import LEVEL_PARTS
-
     bal = scenario.balance
     named = {
         (c["indicator"], c["level"])

@@ -36,6 +36,7 @@ from ..model.rotation import OBJ_UNIT, RotationModel
 from ..model.terms import TERMS, evaluate_terms, objective_value
 from ..plan.plan import Plan
 from ..plan.result import Result, SolveStatus
+from .lp import relaxation
 
 ProgressFn = Callable[[str], None]
 #: Models with at least this many candidate moves are searched through their LP
@@ -198,8 +199,6 @@ def lp_guide(
     """The LP relaxation of ``built`` as it stands (HiGHS), given ``share`` of the time
     left: its optimum (model units) and the value of each ``built.x``; ``None`` when
     highspy is missing or the LP does not finish in time."""
-    from .lp import relaxation
-
     lp = relaxation(
         built.model.proto,
         max(1.0, share * (deadline - time.perf_counter())),
