@@ -1,0 +1,1 @@
+"""Analyses of plans: explanations, comparisons and their measures, differences."""

@@ -1,0 +1,1 @@
+"""Writers: the plan folder and the comparison's folder, atomically."""
