@@ -184,7 +184,8 @@ def eligible(obj: Ctx, scenario, out) -> None:
     if out:
         from .output.plan_folder import write_file_atomically
 
-        write_file_atomically(Path(out), lambda p: el.to_csv(p, encoding="utf-8"))
+        enc = sc.output.csv_encoding
+        write_file_atomically(Path(out), lambda p: el.to_csv(p, encoding=enc))
     else:
         el.to_csv(sys.stdout)
     counts = el.groupby("stream")["eligible"].agg(["sum", "size"])
@@ -263,9 +264,14 @@ def validate(obj: Ctx, scenario, plan) -> None:
     show_default=True,
     help="With --format csv: the table to write.",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    help="Language of the tables [default: the scenario's [output] lang].",
+)
 @click.pass_obj
 @handle_errors
-def indicators(obj: Ctx, scenario, plan, fmt, which) -> None:
+def indicators(obj: Ctx, scenario, plan, fmt, which, lang) -> None:
     """Balance indicators per school and level, and their difference coefficients.
 
     For every school (a nine-year school as its primary and its junior part): teachers
@@ -301,43 +307,55 @@ def indicators(obj: Ctx, scenario, plan, fmt, which) -> None:
     if fmt == "csv":
         report[which].to_csv(sys.stdout, index=False)
         return
-    _print_indicator_tables(sc.name, report, ["before", "after"] if plan else ["before"])
+    sides = ["before", "after"] if plan else ["before"]
+    _print_indicator_tables(sc.name, report, sides, lang or sc.output.lang)
 
 
-def _print_indicator_tables(name, report, sides) -> None:
+def _print_indicator_tables(name, report, sides, lang: str = "en") -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from .output.i18n import code, text
     from .rules.indicators import SHORT_NAMES, STANDARD_MIN
+
+    side = {s: text(f"ind.{s}", lang) for s in sides}
 
     out = Console(highlight=False)
     sfx = (lambda c, s: f"{c}_{s}") if len(sides) > 1 else (lambda c, s: c)
     coefs = report["coefficients"]
-    t = Table(title=f"{name}: difference coefficients (max 0.50 primary, 0.45 junior)")
+    t = Table(title=text("ind.coef_title", lang, name=name))
     for col in (
-        "indicator",
-        "level",
-        *[f"CV {s}" for s in sides],
-        "max",
-        *[f"below std {s}" for s in sides],
+        text("ind.indicator", lang),
+        text("ind.level", lang),
+        *[text("ind.cv", lang, side=side[s]) for s in sides],
+        text("ind.max", lang),
+        *[text("ind.below", lang, side=side[s]) for s in sides],
     ):
         t.add_column(col)
     for _, r in coefs.iterrows():
-        cells = [SHORT_NAMES[r["indicator"]], r["level"]]
+        short = SHORT_NAMES[r["indicator"]]
+        cells = [short if lang == "en" else code("indicator", r["indicator"], lang)]
+        cells.append(code("level", r["level"], lang) if lang == "zh" else r["level"])
         for s in sides:
             meets = r[sfx("meets", s)]
-            mark = "" if meets is None or meets != meets else (" ok" if meets else " over")
+            ok, over = text("ind.ok", lang), text("ind.over", lang)
+            mark = "" if meets is None or meets != meets else (ok if meets else over)
             cells.append(f"{r[sfx('cv', s)]:.3f}{mark}")
         cells.append(f"{r['max_cv']:.2f}")
         cells += [f"{int(r[sfx('schools_below', s)])}/{int(r['schools'])}" for s in sides]
         t.add_row(*cells)
     out.print(t)
-    arrow = " → ".join(sides)
-    st = Table(title=f"schools per 100 students ({arrow}; * under the national standard value)")
-    for col in ("school", "level", "students", *SHORT_NAMES.values(), "pupils/teacher"):
-        st.add_column(col, no_wrap=col != "school")
+    arrow = " → ".join(side.values())
+    st = Table(title=text("ind.schools_title", lang, arrow=arrow))
+    names = [code("indicator", i, lang) for i in SHORT_NAMES] if lang == "zh" else None
+    heads = ("school", "level", "students", *SHORT_NAMES.values(), "pupils/teacher")
+    for j, col in enumerate(heads):
+        if lang == "zh":
+            col = names[j - 3] if 3 <= j < 6 else text(f"ind.{col}", lang)
+        st.add_column(col, no_wrap=j != 0)
     for _, r in report["schools"].iterrows():
-        cells = [str(r["school_id"]), r["level"], str(int(r["students"]))]
+        level = code("level", r["level"], lang) if lang == "zh" else r["level"]
+        cells = [str(r["school_id"]), level, str(int(r["students"]))]
         for ind in SHORT_NAMES:
             vals = [r[sfx(ind, s)] for s in sides]
             low = STANDARD_MIN[ind][r["level"]] - 1e-12
@@ -427,6 +445,83 @@ def diff(plan_a, plan_b, fmt) -> None:
 
     d = diff_plans(plan_a, plan_b)
     click.echo(_json(d) if fmt == "json" else format_diff(d))
+
+
+# ------------------------------------------------------------ report, template
+
+
+@main.command("report")
+@click.argument("plan", type=click.Path(file_okay=False, exists=True))
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    help="Language [default: the plan scenario's [output] lang].",
+)
+@click.option(
+    "--scenario",
+    "scenario_path",
+    type=click.Path(dir_okay=False),
+    help="Scenario file [default: the scenario stored in the plan's summary.json].",
+)
+@click.pass_obj
+@handle_errors
+def report(obj: Ctx, plan, lang, scenario_path) -> None:
+    """(Re)write plan.xlsx and report.html of a plan folder, each atomically.
+
+    PLAN is a plan folder written by `lungang solve` (or a folder holding only the
+    diagnosis.json of a scenario whose rules cannot all hold). The district is read
+    again for the schools' locations, from the data folder named in summary.json.
+
+    \b
+    Exit codes: 0 written; 2 bad input (not a plan folder, data missing); 1 unexpected.
+    Example: lungang report "results/Demo_district_2025-26" --lang zh
+    """
+    from .output.handoff import rewrite_handoff
+    from .output.plan_view import read_plan_view
+
+    plan = Path(plan)
+    district = sc = None
+    if (plan / "summary.json").is_file() or scenario_path:
+        sc, district = load_plan_case(plan, scenario_path)
+    elif not (plan / "diagnosis.json").is_file():
+        raise InputError(
+            "not a plan folder: no assignments.csv, summary.json or diagnosis.json",
+            file=str(plan),
+        )
+    view = read_plan_view(plan, district)
+    lang = lang or (sc.output.lang if sc is not None else "en")
+    written = rewrite_handoff(view, plan, lang=lang)
+    obj.say(f"written: {', '.join(str(p) for p in written)}")
+
+
+@main.command("template")
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+@click.pass_obj
+@handle_errors
+def template(obj: Ctx, out, lang, force) -> None:
+    """Write an input workbook to fill in: one sheet per table, drop-downs for codes.
+
+    Sheets schools, staff, demand and pins (学校, 教职工, 需求, 锁定 with --lang zh) with
+    their headers and a sample row, drop-down lists for every code column and for the
+    school ids of the other sheets, a notes sheet explaining each column and a codes
+    sheet. The filled-in workbook is a district: give it as `data` in a scenario.
+
+    \b
+    Exit codes: 0 written; 2 bad usage (the file exists without --force); 1 unexpected.
+    Example: lungang template district.xlsx --lang zh
+    """
+    from .output.plan_folder import write_file_atomically
+    from .output.template import write_template
+
+    path = Path(out)
+    if path.suffix.lower() != ".xlsx":
+        raise InputError("the template must be named *.xlsx", file=str(path))
+    if path.exists() and not force:
+        raise InputError(f"{path} exists; use --force to replace it", file=str(path))
+    write_file_atomically(path, lambda tmp: write_template(tmp, lang=lang))
+    obj.say(f"template written to {path}")
 
 
 # ---------------------------------------------------------------------- compare

@@ -62,7 +62,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .input.assignments import read_assignments
+from .input.assignments import read_assignments, read_plan_csv
 from .input.data import CADRE_ROLES, SUBJECTS, District
 from .input.geo import haversine_km
 from .input.scenario import Scenario
@@ -599,7 +599,7 @@ def validate_plan_dir(
         out.append(Violation("plan_files", f"{plan_dir / f} is missing"))
     table = None
     if "schools.csv" not in missing:
-        table = pd.read_csv(plan_dir / "schools.csv", dtype={"school_id": str}).set_index(
+        table = read_plan_csv(plan_dir / "schools.csv", dtype={"school_id": str}).set_index(
             "school_id"
         )
         out += _schools_table(district, plan, table)

@@ -51,6 +51,8 @@ def test_demo_plan_is_complete(demo_plan):
     assert sorted(p.name for p in demo_plan.iterdir()) == [
         "assignments.csv",
         "explain.json",
+        "plan.xlsx",
+        "report.html",
         "schools.csv",
         "summary.json",
     ]

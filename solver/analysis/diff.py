@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError, Problem
-from ..input.assignments import read_assignments
+from ..input.assignments import read_assignments, read_plan_csv
 
 INDICATORS = ("key_per_100", "pe_art_per_100", "qualified_per_100")
 
@@ -34,7 +34,7 @@ def _schools(plan: Path) -> pd.DataFrame | None:
     f = plan / "schools.csv"
     if not f.is_file():
         return None
-    return pd.read_csv(f, dtype={"school_id": str}).set_index("school_id")
+    return read_plan_csv(f, dtype={"school_id": str}).set_index("school_id")
 
 
 def _num(x) -> float | None:

@@ -178,6 +178,15 @@ class SolverSettings(_Section):
     max_candidates: int | None = Field(None, ge=0)
 
 
+class Output(_Section):
+    # Language of plan.xlsx, report.html and the text tables (en | zh); CSV column
+    # names stay the contract's English ones, which every reader of a plan relies on.
+    lang: Literal["en", "zh"] = "en"
+    # Encoding of every CSV a plan folder holds: utf-8-sig and gb18030 open correctly
+    # in Excel on a Chinese system.
+    csv_encoding: Literal["utf-8", "utf-8-sig", "gb18030"] = "utf-8"
+
+
 class Scenario(_Section):
     scenario: ScenarioInfo
     eligibility: Eligibility = Eligibility()
@@ -189,6 +198,7 @@ class Scenario(_Section):
     flow: Flow = Flow()
     weights: Weights = Weights()
     solver: SolverSettings = SolverSettings()
+    output: Output = Output()
 
     # Where the scenario file lives; not a key of the file.
     source: Path | None = Field(None, exclude=True)

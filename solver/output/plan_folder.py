@@ -20,6 +20,8 @@ from ..input.scenario import Scenario
 from ..plan.plan import Plan
 from ..plan.result import Result
 from ..rules.indicators import STANDARD_MIN, coefficients, school_indicators
+from .handoff import write_handoff
+from .plan_view import view_of
 
 METRICS = ["principals", "vice_principals", "teachers", "key_teachers", *STANDARD_MIN]
 
@@ -163,31 +165,39 @@ def write_plan(
     force: bool = False,
     replan: dict | None = None,
     explain: dict | None = None,
+    handoff: bool = True,
 ) -> Path:
     """Write ``assignments.csv``, ``schools.csv``, ``summary.json`` and, when given,
     ``explain.json`` into ``out``: what it is given, nothing computed but the tables.
 
     ``replan`` (from :func:`solver.search.replan.replan`) goes into ``summary.json``
     under ``replan``; ``explain`` is the score analysis
-    (:func:`solver.analysis.explain.explain_result`)."""
+    (:func:`solver.analysis.explain.explain_result`). With ``handoff`` also
+    ``plan.xlsx`` and ``report.html`` (:mod:`solver.output.handoff`), in the scenario's
+    ``[output] lang``, inside the same atomic folder write; CSVs in its
+    ``[output] csv_encoding``."""
     schools = schools_table(district, result.assignments)
     info = summary(district, scenario, result, schools)
     if replan is not None:
         info["replan"] = _clean(replan)
     analysis = explain
+    enc = scenario.output.csv_encoding
 
     def fill(tmp: Path) -> None:
         a = result.assignments.copy()
         a.index.name = "staff_id"
         a = a.reset_index()[ASSIGNMENT_COLUMNS]
         a["moved"] = a["moved"].map({True: "true", False: "false"})
-        a.to_csv(tmp / "assignments.csv", index=False)
-        schools.to_csv(tmp / "schools.csv")
+        a.to_csv(tmp / "assignments.csv", index=False, encoding=enc)
+        schools.to_csv(tmp / "schools.csv", encoding=enc)
         (tmp / "summary.json").write_text(
             json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
         if analysis is not None:
             write_json(tmp / "explain.json", analysis)
+        if handoff:
+            view = view_of(district, info, result.assignments, schools, _clean(analysis))
+            write_handoff(view, tmp, lang=scenario.output.lang)
 
     return write_atomically(out, force, fill)
 
