@@ -45,6 +45,8 @@ def hostile_scenario(tmp_path: Path, extra: str = "") -> Path:
     text = DEMO.read_text(encoding="utf-8").replace(
         'data = "../data/demo"', f'data = "{data.as_posix()}"'
     )
+    if extra:  # the demo's own [output] section is its last: replace it
+        text = text.split("\n[output]")[0]
     f = tmp_path / "scenario.toml"
     f.write_text(text + extra, encoding="utf-8")
     return f
