@@ -370,6 +370,9 @@ def _json(obj) -> str:
 
 
 # Commands defined in their own modules register here (one import and add_command each).
+from .batch.command import batch as _batch_command  # noqa: E402 (after `main` exists)
+
+main.add_command(_batch_command)
 
 
 @main.command()

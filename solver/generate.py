@@ -982,6 +982,49 @@ def generate(
     return _district(p, rng, n_s, n_t)
 
 
+def city_districts() -> tuple[str, ...]:
+    """The folder names of the ``city`` profile's 16 districts, in the generator's order."""
+    return tuple(row[1] for row in _CITY)
+
+
+def profile_staff(
+    profile: str, district: str | None = None, schools: int | None = None, staff: int | None = None
+) -> int:
+    """How many staff :func:`generate` gives a profile (``district``: one of the city's)."""
+    if profile == "city" and district is not None:
+        for p, _, n_t in _city_members(schools, staff):
+            if p.district == district:
+                return n_t
+        raise _bad("district", district, " | ".join(city_districts()))
+    if profile == "city":
+        return sum(n_t for _, _, n_t in _city_members(schools, staff))
+    if profile not in _BASE:
+        raise _bad("profile", profile, " | ".join(PROFILES))
+    p = _BASE[profile]
+    if staff is not None:
+        return int(staff)
+    return p.staff if schools is None else round(p.staff * schools / p.schools)
+
+
+def generate_city_district(
+    district: str, seed: int = 0, schools: int | None = None, staff: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One district of the ``city`` profile, exactly as :func:`generate` ``("city", ...)``
+    makes it (without the ``district`` column), without generating the other 15.
+
+    ``schools`` and ``staff`` are the city's totals, as for :func:`generate`.
+    """
+    names = city_districts()
+    if district not in names:
+        raise _bad("district", district, " | ".join(names))
+    members = _city_members(schools, staff)
+    k = names.index(district)
+    # the same child generator as generate("city") gives this district
+    child = np.random.default_rng(seed).spawn(len(members))[k]
+    p, ns, nt = members[k]
+    return _district(p, child, ns, nt)
+
+
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
     out = frame.copy()
     for col in out.columns:
@@ -1167,7 +1210,8 @@ def cached_district_path(scenario) -> Path:
     """The data folder of a scenario that names a generated district instead of ``data``.
 
     ``[scenario] profile``, ``profile_seed``, ``profile_schools`` and ``profile_staff``
-    select the district (any profile but ``city``, which is 16 districts). It is
+    select the district; with ``profile = "city"``, ``profile_district`` names one of
+    its 16 districts (:func:`city_districts`). It is
     written once as CSV to ``$LUNGANG_CACHE`` (default ``./.cache/lungang``) in a
     folder named by the profile, seed, sizes and a hash of this module, so a
     changed generator never serves a stale district. Returns that folder.
@@ -1175,35 +1219,41 @@ def cached_district_path(scenario) -> Path:
     info = scenario.scenario
     file = str(getattr(scenario, "source", None) or "scenario")
     profile = info.profile
-    if profile not in PROFILES or profile == "city":
+    if profile not in PROFILES:
         raise InputError(
             Problem(
                 file=file,
                 key="scenario.profile",
                 message="unknown district profile",
                 value=profile,
-                expected=" | ".join(p for p in PROFILES if p != "city"),
+                expected=" | ".join(PROFILES),
             )
         )
     keys = {
         "schools": "scenario.profile_schools",
         "staff": "scenario.profile_staff",
         "profile": "scenario.profile",
+        "district": "scenario.profile_district",
     }
+    member = getattr(info, "profile_district", None) if profile == "city" else None
     try:
         generate_args = dict(
             seed=info.profile_seed, schools=info.profile_schools, staff=info.profile_staff
         )
         version = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
         name = (
-            f"{profile}-seed{info.profile_seed}-schools{info.profile_schools or 'default'}"
+            f"{profile}{'-' + member if member else ''}-seed{info.profile_seed}"
+            f"-schools{info.profile_schools or 'default'}"
             f"-staff{info.profile_staff or 'default'}-{version}"
         )
         root = Path(os.environ.get("LUNGANG_CACHE", Path.cwd() / ".cache" / "lungang"))
         folder = root / name
         if (folder / "schools.csv").is_file() and (folder / "staff.csv").is_file():
             return folder
-        schools, staff = generate(profile, **generate_args)
+        if profile == "city":
+            schools, staff = generate_city_district(str(member), **generate_args)
+        else:
+            schools, staff = generate(profile, **generate_args)
     except InputError as exc:
         raise InputError(
             [replace(p, file=file, key=keys.get(p.key or "", p.key)) for p in exc.problems]

@@ -44,11 +44,19 @@ class ScenarioInfo(_Section):
     profile_seed: int = 0
     profile_schools: int | None = None
     profile_staff: int | None = None
+    # With profile = "city": which of its 16 districts (dongcheng, xicheng, ..., daxing);
+    # profile_schools and profile_staff are then the city's totals, as for `generate city`.
+    profile_district: str | None = None
 
     @model_validator(mode="after")
     def _data_or_profile(self) -> ScenarioInfo:
         if self.data is None and self.profile is None:
             raise ValueError("give `data` (a district folder or workbook) or `profile`")
+        if (self.profile == "city") != (self.profile_district is not None):
+            raise ValueError(
+                '`profile_district` names one district of profile = "city", and the city '
+                "profile needs it"
+            )
         return self
 
 
