@@ -361,3 +361,47 @@ def test_city_row_sums_planned_districts():
     assert city["gap"] == pytest.approx(0.1)
     assert city["peak_memory_mb"] == 300.0
     assert city["status"] == "2 of 3 planned"
+
+
+def test_city_scenarios_are_the_16_districts_by_kind():
+    """scenarios/city/ names each district of the city profile once: urban cores
+    cross-zone, outer suburbs district-wide one-way, county-like two-way."""
+    from solver.generate import _CITY, city_districts
+    from solver.input.scenario import load_scenario
+
+    scs = {p.stem: load_scenario(p) for p in (ROOT / "scenarios" / "city").glob("*.toml")}
+    assert sorted(scs) == sorted(city_districts()) and len(scs) == 16
+    for base, district, *_ in _CITY:
+        sc = scs[district]
+        assert (sc.scenario.profile, sc.scenario.profile_district) == ("city", district)
+        assert sc.name == district
+        if base == "urban-core":
+            assert sc.scope.teachers == "cross_zone"
+        else:
+            assert sc.scope.teachers == "district"
+            assert (sc.flow.rural_to_urban_min > 0) == (base == "county-two-way")
+
+
+def test_city_district_alone_equals_the_city_profiles(tmp_path):
+    """A city district generated alone is that district of `generate city`; a scenario
+    naming an unknown district is bad input naming the key."""
+    from solver.errors import InputError
+    from solver.generate import generate, generate_city_district
+
+    schools, staff = generate("city", seed=5, schools=100)
+    for district in ("xicheng", "yanqing", "daxing"):
+        s, t = generate_city_district(district, seed=5, schools=100)
+        expect = staff[staff["district"] == district].drop(columns="district")
+        pd.testing.assert_frame_equal(t.reset_index(drop=True), expect.reset_index(drop=True))
+        assert list(s["school_id"]) == list(
+            schools.loc[schools["district"] == district, "school_id"]
+        )
+    bad = tmp_path / "atlantis.toml"
+    bad.write_text('[scenario]\nprofile = "city"\nprofile_district = "atlantis"\n')
+    with pytest.raises(InputError) as exc:
+        load(bad)
+    assert "key 'scenario.profile_district'" in str(exc.value) and "daxing" in str(exc.value)
+    missing = tmp_path / "missing.toml"
+    missing.write_text('[scenario]\nprofile = "city"\n')
+    with pytest.raises(InputError, match="profile_district"):
+        load(missing)
