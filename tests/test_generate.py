@@ -299,7 +299,9 @@ def test_scenario_profile_is_generated_once(tmp_path, monkeypatch):
     folder = cached_district_path(sc)
     assert _bytes(folder) == _bytes(DEMO_DIR)
     assert cached_district_path(sc) == folder
-    bad = parse_scenario({"scenario": {"name": "t", "profile": "city"}})
+    with pytest.raises(InputError, match="profile_district"):  # the city is 16 districts
+        parse_scenario({"scenario": {"name": "t", "profile": "city"}})
+    bad = parse_scenario({"scenario": {"name": "t", "profile": "county"}})
     with pytest.raises(InputError, match="scenario.profile"):
         cached_district_path(bad)
     small = parse_scenario({"scenario": {"name": "t", "profile": "demo", "profile_staff": 10}})
