@@ -305,11 +305,14 @@ def test_external_scheduler_and_worker_processes(districts, tmp_path):
         log.close()
 
 
-def test_dry_run_prints_the_plan_and_writes_nothing(districts, tmp_path):
+def test_dry_run_prints_the_plan_and_writes_nothing(districts, tmp_path, monkeypatch):
     """--dry-run lists the districts largest first and where they would run; nothing
-    is written and no cluster starts."""
+    is written (not even a generated district) and no cluster starts."""
     out = tmp_path / "out"
-    args = ["batch", str(districts["C"]), str(districts["A"]), "--out", str(out), "--dry-run"]
+    monkeypatch.setenv("LUNGANG_CACHE", str(tmp_path / "cache"))
+    city = ROOT / "scenarios" / "city" / "yanqing.toml"
+    args = ["batch", str(districts["C"]), str(districts["A"]), str(city), "--out", str(out)]
+    args.append("--dry-run")
     res = CliRunner().invoke(main, [*args, "--threads-per-task", "2", "--workers", "3"])
     assert res.exit_code == 0, res.output
     assert "embedded LocalCluster: 3 worker process(es)" in res.output
@@ -318,7 +321,8 @@ def test_dry_run_prints_the_plan_and_writes_nothing(districts, tmp_path):
     assert lines.index(next(x for x in lines if x.strip().startswith("A "))) < lines.index(
         next(x for x in lines if x.strip().startswith("C "))
     )
-    assert not out.exists()
+    assert "yanqing" in res.output and "3,000 staff" in res.output
+    assert not out.exists() and not (tmp_path / "cache").exists()
 
 
 def test_dry_run_slurm_job_script(districts, tmp_path, monkeypatch):

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import generate as generate_module
 from ..analysis.explain import explain_result
 from ..errors import ExitCode, InputError
 from ..generate import cached_district_path
@@ -111,8 +112,9 @@ def input_key(sc: Scenario) -> dict[str, str]:
     data = sc.scenario.data
     if data is not None:
         data_hash = _files_digest(Path(data)) if Path(data).exists() else "missing"
-    else:
-        data_hash = hashlib.sha256(cached_district_path(sc).name.encode()).hexdigest()
+    else:  # the profile keys are in the scenario's hash; the generator's version here
+        # (reading the module, not generating: a dry run writes nothing)
+        data_hash = _files_digest(Path(generate_module.__file__))
     return {"scenario_sha256": hashlib.sha256(scenario).hexdigest(), "data_sha256": data_hash}
 
 
