@@ -135,6 +135,7 @@ def test_embedded_cluster_rows_equal_solving_alone(districts, tmp_path):
         assert rows[k]["worker"].startswith("tcp://127.0.0.1:")
         assert float(rows[k]["peak_memory_mb"]) > 50
         assert json.loads((out / k / STAMP).read_text())["row"]["status"] == "optimal"
+        assert (out / k / "plan.xlsx").is_file() and (out / k / "report.html").is_file()
     diag = json.loads((out / "X" / "diagnosis.json").read_text(encoding="utf-8"))
     assert "teacher_rotation_min" in json.dumps(diag)
     assert not (out / "C").exists()
