@@ -264,7 +264,7 @@ def rule_based(district: District, scenario: Scenario, clock: Clock) -> Outcome:
     who may come the other way (the most senior such colleague): the two swap
     places (互派), so every school keeps its head count per subject and its posts.
     Cadres are exchanged until the cadre share is met; then key teachers until the
-    key share of the teacher quota is covered ("key before ordinary", seed 001);
+    key share of the teacher quota is covered ("key before ordinary", Dongcheng and Miyun 2021);
     then everyone by seniority until the teacher share is met; then key teachers
     again if the key share fell short. A school never loses more teachers than the
     outflow cap allows. Balance is not looked at. Flow shares and pins other than

@@ -1,8 +1,8 @@
-"""Synthetic districts (`lungang generate`): schools and staff calibrated on the seeds.
+"""Synthetic districts (`lungang generate`): schools and staff calibrated on the policy sources.
 
 Every distribution used here, with its source, is documented in ``data/README.md``.
-The tables have exactly the columns of ``../shared/CONTRACT.md`` (English headers,
-in the contract's order). Dates are ISO strings relative to :data:`AS_OF`
+The tables have exactly the input columns of ``docs/input.md`` (English headers,
+in that order). Dates are ISO strings relative to :data:`AS_OF`
 (2025-09-01, the ``as_of`` of the scenarios), never to today.
 
 Deterministic: all randomness comes from one ``numpy.random.default_rng(seed)``
@@ -40,7 +40,9 @@ from .rules.indicators import difference_coefficient
 AS_OF = dt.date(2025, 9, 1)
 _AS_OF = np.datetime64(AS_OF.isoformat(), "D")
 DAYS_PER_YEAR = 365.25
-KM_PER_DEG = 111.195  # 2π·6371.0088/360: km per degree of latitude on the contract's sphere
+KM_PER_DEG = (
+    111.195  # 2π·6371.0088/360: km per degree of latitude on the sphere of ``docs/scenario.md``
+)
 
 SCHOOL_COLUMNS: tuple[str, ...] = (
     "school_id",
@@ -842,7 +844,7 @@ def _staff(p: Profile, rng: np.random.Generator, sch: pd.DataFrame, s: dict) -> 
     qualified = rng.random(n) < p_q
 
     # Years served at rural or weak schools: the current stint if the school is one,
-    # plus earlier stints (a senior title needs one rural year: 002, 004).
+    # plus earlier stints (a senior title needs one rural year: Banan 2021, Beijing teachers 2022).
     cur = np.where((loc == 2) | (tier == 2), np.floor(years), 0)
     prior = np.where(
         (t_idx >= 3) & (loc != 2),
@@ -927,7 +929,7 @@ def _city_members(schools: int | None, staff: int | None) -> list[tuple[Profile,
 def generate(
     profile: str, seed: int = 0, schools: int | None = None, staff: int | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A synthetic district as the contract's ``schools`` and ``staff`` tables.
+    """A synthetic district as the input's ``schools`` and ``staff`` tables.
 
     Parameters
     ----------
@@ -946,7 +948,7 @@ def generate(
     Returns
     -------
     (schools, staff) : tuple of pandas.DataFrame
-        Exactly the contract's columns in its order (``city`` adds a leading
+        Exactly the input columns of ``docs/input.md`` in that order (``city`` adds a leading
         ``district`` column to both). Dates are ISO strings ``YYYY-MM-DD``, flags are
         ``bool`` (written as ``true``/``false``), ``junior_students`` is ``Int64``
         and missing except for nine-year schools, empty texts are ``""``.
@@ -1084,7 +1086,7 @@ def write_tables(
 ) -> list[Path]:
     """Write one district: ``schools.csv`` + ``staff.csv`` or ``district.xlsx``.
 
-    CSV files are UTF-8 with English headers in the contract's column order, flags
+    CSV files are UTF-8 with English headers in the column order of ``docs/input.md``, flags
     as ``true``/``false``; the workbook has the sheets ``schools`` and ``staff``.
     Returns the paths written.
     """

@@ -1,6 +1,6 @@
 """Check any plan against every rule, independently of the CP-SAT model.
 
-The checks are written from the rules (``../shared/CONTRACT.md``, the README's "The
+The checks are written from the rules (``docs/scenario.md``, the README's "The
 rules, as lungang reads them") on the plan itself: who ends up where. They share with
 the model only the definitions that *are* the rules' arithmetic (eligibility, haversine
 distance, the difference coefficient), never its variables or pruning; this module

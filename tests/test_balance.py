@@ -113,7 +113,7 @@ def one_level_rows(seed: int) -> tuple[list[dict], list[dict]]:
 
 
 def test_worked_example_through_indicators_command(tmp_path):
-    """DOMAIN.md's five schools (T_i counted as key teachers) give CV 0.515 through
+    """docs/policy.md's five schools (T_i counted as key teachers) give CV 0.515 through
     `lungang indicators`, not the unweighted 0.489."""
     students = [45, 37, 89, 76, 55]
     counts = [279, 137, 935, 160, 402]

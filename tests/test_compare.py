@@ -98,7 +98,7 @@ def test_compare_writes_the_table_and_every_plan(compared):
     assert (plans["status"] == "optimal").all()
     assert plans["valid"].astype(str).str.lower().eq("true").all()
     assert (plans["moves"].astype(int) > 0).all()
-    # each plan's coefficient is DOMAIN.md's formula on its schools.csv
+    # each plan's coefficient is docs/policy.md's formula on its schools.csv
     for _, row in plans.iterrows():
         schools = pd.read_csv(out / "plans" / row["objective"] / "schools.csv")
         cv = difference_coefficient(schools["primary_students"], schools["key_per_100_after"])

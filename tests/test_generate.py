@@ -83,7 +83,7 @@ def test_committed_demo_matches_generator(tmp_path):
 
 @pytest.mark.parametrize("prof", ["demo", *BIG])
 def test_tables_follow_the_contract(tables, prof):
-    """Columns, codes, ids, dates and flags are those of CONTRACT.md."""
+    """Columns, codes, ids, dates and flags are those of docs/input.md."""
     sch, st, _ = tables[prof]
     assert tuple(sch.columns) == SCHOOL_COLUMNS and tuple(st.columns) == STAFF_COLUMNS
     assert sch["school_id"].is_unique and st["staff_id"].is_unique

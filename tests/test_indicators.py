@@ -1,11 +1,11 @@
-"""The difference coefficient of DOMAIN.md."""
+"""The difference coefficient of docs/policy.md."""
 
 import numpy as np
 import pytest
 
 from solver.rules.indicators import difference_coefficient
 
-# DOMAIN.md's worked example: library books per student at 5 primary schools.
+# docs/policy.md's worked example: library books per student at 5 primary schools.
 P = np.array([45, 37, 89, 76, 55])
 T = np.array([279, 137, 935, 160, 402])
 

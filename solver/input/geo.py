@@ -1,4 +1,4 @@
-"""Great-circle distances, as the contract defines them."""
+"""Great-circle distances, as ``docs/scenario.md`` defines them ([commute])."""
 
 from __future__ import annotations
 

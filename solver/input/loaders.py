@@ -1,13 +1,13 @@
 """Reading a district (a folder of CSV files or one ``.xlsx`` workbook) into a :class:`District`.
 
-This is the one boundary where files become data (``../shared/CONTRACT.md``, "Input: a
-district data folder"). Every cell is read as text first, then checked and converted, so
+This is the one boundary where files become data (``docs/input.md`` documents every
+table and column). Every cell is read as text first, then checked and converted, so
 that a problem can name the file, the row as Excel shows it (header = row 1), the column as
 the file spells it and the bad value. Per-column checks (types, ranges, allowed values) are
 pandera schemas run with ``lazy=True``; checks that span columns or tables are written by
 hand. All problems are collected and raised together as one :class:`InputError`.
 
-Accepted beyond the contract's letter (lenient, unambiguous):
+Accepted beyond the strict format (lenient, unambiguous; ``docs/input.md`` says so too):
 
 - headers are matched after stripping, case-insensitively, with spaces or ``-`` read as
   ``_``; a few extra Chinese headers are accepted (see ``*_COLUMNS`` below);
@@ -1236,7 +1236,7 @@ def _dates_text(s: pd.Series) -> pd.Series:
 
 
 def district_tables(district: District) -> dict[str, pd.DataFrame]:
-    """The district as the contract's tables (English headers), ready to write.
+    """The district as the input tables of ``docs/input.md`` (English headers), ready to write.
 
     Dates are ``YYYY-MM-DD`` text (``""`` when absent), flags ``true`` / ``false``,
     ``junior_students`` is given for ``nine_year`` schools only; ``demand`` and ``pins``
@@ -1281,7 +1281,7 @@ def write_district(
     fmt: Literal["csv", "xlsx"] = "csv",
     encoding: str = "utf-8",
 ) -> Path:
-    """Write a district with the contract's English headers; :func:`load_district` reads it back.
+    """Write a district with the English headers of ``docs/input.md``; :func:`load_district` reads it back.
 
     ``fmt="csv"``: ``out`` is a folder (created if needed) that receives ``schools.csv``,
     ``staff.csv`` and, when not empty, ``demand.csv`` and ``pins.csv``. ``fmt="xlsx"``:

@@ -1,7 +1,7 @@
 """The scenario file (TOML): parsed into a validated, immutable :class:`Scenario`.
 
-Every key of ``../shared/CONTRACT.md`` is here with its default; additions are
-documented in the README. Unknown keys are errors that name the closest known key.
+Every key is here with its default; ``docs/scenario.md`` documents each one (a test
+keeps the two in step). Unknown keys are errors that name the closest known key.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ class Eligibility(_Section):
 class Quotas(_Section):
     teacher_rotation_min: float = 0.10
     key_share_of_rotated_min: float = 0.20
-    # Denominator of the key-teacher share (DOMAIN.md: provinces read the 20% either way):
+    # Denominator of the key-teacher share (``docs/policy.md``: provinces read the 20% either way):
     # "rotated" = key teachers among rotated teachers; "eligible_key" = share of eligible
     # key teachers who rotate.
     key_share_basis: Literal["rotated", "eligible_key"] = "rotated"
@@ -160,7 +160,7 @@ class Balance(_Section):
 
 class Flow(_Section):
     urban_to_rural_min: float = 0.0
-    # Banan (002): strong rural principals also go to the city. Share of cadre moves out
+    # Banan 2021: strong rural principals also go to the city. Share of the moves out
     # of rural schools that must go to urban or town schools. 0 changes nothing.
     rural_to_urban_min: float = 0.0
 

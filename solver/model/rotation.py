@@ -215,7 +215,7 @@ class RotationModel:
 
     def posts_filled(self) -> None:
         """Principal and vice principal posts stay filled exactly: each school ends with as
-        many principals (vice principals) as it has now (CONTRACT.md; seeds 000, 003)."""
+        many principals (vice principals) as it has now (Beijing 2021, Beijing 2022; ``docs/policy.md``)."""
         ppl = self.people
         for role in ("principal", "vice_principal"):
             mask = (ppl["role"] == role).to_numpy()
@@ -234,7 +234,7 @@ class RotationModel:
     def subject_staffing(self) -> None:
         """Each school's teacher head count per subject stays within ``subject_tolerance``
         of the demand (default: today's head count), so no school is left short of a
-        subject teacher (seed 001: all schools, all subjects)."""
+        subject teacher (Dongcheng and Miyun 2021: all schools, all subjects)."""
         ppl = self.people
         tol = self.scenario.staffing.subject_tolerance
         now = self.teacher_now
@@ -282,7 +282,7 @@ class RotationModel:
 
     def principal_rotation_min(self) -> None:
         """At least ``principal_rotation_min`` of eligible principals and vice principals
-        rotate (seed 001: Miyun rotated 55% of eligible cadres)."""
+        rotate (Dongcheng and Miyun 2021: Miyun rotated 55% of eligible cadres)."""
         moved, n = self._moved(self.people["is_cadre"].to_numpy())
         need = at_least(self.scenario.quotas.principal_rotation_min, n)
         if need > 0:
@@ -290,7 +290,7 @@ class RotationModel:
 
     def school_outflow_max(self) -> None:
         """At most ``school_outflow_max`` of a school's teachers leave it, floor(s·n), so
-        that no school loses too much at once (seed 003: stability)."""
+        that no school loses too much at once (Beijing 2021: stability)."""
         share = self.scenario.quotas.school_outflow_max
         teach = self.people["is_teacher"].to_numpy()
         res = self._residents(teach)
@@ -314,7 +314,7 @@ class RotationModel:
 
     def urban_to_rural_min(self) -> None:
         """At least ``urban_to_rural_min`` of moves out of urban and town schools go to
-        rural ones (seed 004: 城镇优秀教师、校长向乡村学校流动)."""
+        rural ones (Beijing teachers 2022: 城镇优秀教师、校长向乡村学校流动)."""
         self._direction(
             ("urban", "town"),
             ("rural",),
@@ -324,7 +324,7 @@ class RotationModel:
 
     def rural_to_urban_min(self) -> None:
         """At least ``rural_to_urban_min`` of moves out of rural schools go to urban or town
-        schools (seed 002: Banan's two-way flow, rural principals to the city)."""
+        schools (Banan 2021: two-way flow, rural principals to the city)."""
         self._direction(
             ("rural",),
             ("urban", "town"),

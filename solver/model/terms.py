@@ -7,7 +7,7 @@ Terms (each reported with its weight and value in ``summary.json``):
   and value ``x_i = 100 T_i / P_i``:
 
   * ``cv``:     100 · Σ_i w_i (x_i − m_L)² / m_L²  (= 100·CV_L² while the level's
-    total is unchanged: the convex identity of DOMAIN.md; e.g. CV 0.5 → 25);
+    total is unchanged: the convex identity of ``docs/policy.md``; e.g. CV 0.5 → 25);
   * ``l1``:     100 · Σ_i w_i |x_i − m_L| / m_L    (relative mean absolute deviation);
   * ``minmax``: 100 · (max_i x_i − min_i x_i) / m_L (relative range).
 

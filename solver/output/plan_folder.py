@@ -1,4 +1,4 @@
-"""Write a plan folder (CONTRACT.md, "Output"), atomically: complete or absent."""
+"""Write a plan folder (``docs/outputs.md``), atomically: complete or absent."""
 
 from __future__ import annotations
 

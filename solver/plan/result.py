@@ -109,7 +109,7 @@ class Result:
         return abs(self.objective - self.best_bound) / max(abs(self.objective), 1e-9)
 
     def raise_for_status(self) -> Result:
-        """This result when it has a plan; else the contract's error (exit 3 or 4)."""
+        """This result when it has a plan; else the documented error (exit 3 or 4)."""
         if self.status is SolveStatus.INFEASIBLE:
             raise InfeasibleError(self.message, self.diagnosis)
         if self.status is SolveStatus.NO_PLAN:

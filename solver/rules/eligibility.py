@@ -1,6 +1,6 @@
 """Who must rotate: eligibility per role, with a reason for everyone who is not.
 
-Rules (DOMAIN.md, seeds 000/003; thresholds per role and scenario, seed 002):
+Rules (``docs/policy.md``: Beijing 2021 and 2022; thresholds per role and scenario, Banan 2021):
 years at the current school (or in post, for cadres) ≥ ``min_years_at_school``,
 years to retirement strictly more than ``min_years_to_retirement``, on payroll if
 ``payroll_only``, and no listed exemption. Years are days / 365.25.

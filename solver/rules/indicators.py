@@ -1,4 +1,4 @@
-"""Balance indicators and the student-weighted difference coefficient (DOMAIN.md).
+"""Balance indicators and the student-weighted difference coefficient (``docs/policy.md``).
 
 Indicators are counts of teachers per 100 students. A nine-year school counts in
 both levels: its primary part with ``primary_students`` and its junior part with
@@ -27,7 +27,7 @@ MAX_CV: dict[str, float] = {"primary": 0.50, "junior": 0.45}
 
 
 def difference_coefficient(weights, values) -> float:
-    """Student-weighted coefficient of variation of ``values`` (DOMAIN.md).
+    """Student-weighted coefficient of variation of ``values`` (``docs/policy.md``).
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """Permitted moves: who may go where under the rules that need no variable.
 
-The shares of the contract's arithmetic (a minimum share ``s`` of ``n`` people is
+The shares' arithmetic of ``docs/scenario.md`` (a minimum share ``s`` of ``n`` people is
 ``ceil(s·n)``, a maximum ``floor(s·n)``), the eligible-people table (position ``p`` in
 file order) and the (people × schools) masks of the pruning rules (level, scope,
 commute, posts and subject demand). The model prunes its candidate moves by them; the
@@ -28,12 +28,12 @@ def share_fraction(share: float) -> Fraction:
 
 
 def at_least(share: float, n: int) -> int:
-    """A minimum share s of n people: ceil(s·n) (CONTRACT.md)."""
+    """A minimum share s of n people: ceil(s·n) (``docs/scenario.md``)."""
     return math.ceil(share_fraction(share) * n)
 
 
 def at_most(share: float, n: int) -> int:
-    """A maximum share s of n people: floor(s·n) (CONTRACT.md)."""
+    """A maximum share s of n people: floor(s·n) (``docs/scenario.md``)."""
     return math.floor(share_fraction(share) * n)
 
 

@@ -1,4 +1,4 @@
-"""A fast feasible plan from paired exchanges (互派, seed 002), used as CP-SAT's warm start.
+"""A fast feasible plan from paired exchanges (互派, Banan 2021), used as CP-SAT's warm start.
 
 Two eligible people of the same role and subject at schools A and B swap places:
 every school keeps its head count per subject and its posts, so the staffing and
