@@ -1,4 +1,5 @@
-"""The ``lungang`` command line (CONTRACT.md, "Commands").
+"""The ``lungang`` command line (the README's "Commands"; ``docs/outputs.md`` for the
+exit codes).
 
 Each command imports the modules it runs when it runs (OR-Tools, pandas and the
 model load only then), so that ``lungang --help`` starts fast; the layers contract
@@ -17,7 +18,7 @@ import click
 from rich.console import Console
 
 from . import __version__
-from .errors import ExitCode, InfeasibleError, InputError, NoPlanError, Problem
+from .errors import ExitCode, InfeasibleError, InputError, NoPlanError, Problem, help_epilog
 from .load import load, load_plan_case
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -32,7 +33,7 @@ class Ctx:
 
 
 def handle_errors(fn):
-    """Map our exceptions to the contract's exit codes, with messages on stderr."""
+    """Map our exceptions to the documented exit codes (``docs/outputs.md``), with messages on stderr."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -61,18 +62,45 @@ def _slug(name: str) -> str:
     return re.sub(r"[^\w.-]+", "_", name, flags=re.UNICODE).strip("_") or "plan"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+DOCS_HELP = (
+    "Documentation: README.md and the docs/ folder of the project: docs/input.md (the "
+    "data tables, their columns and Chinese headers), docs/scenario.md (every scenario "
+    "key), docs/outputs.md (every output file and the exit codes), docs/policy.md (the "
+    "rotation policy and its sources). `lungang COMMAND --help` shows a command's "
+    "options, its exit codes and an example."
+)
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=DOCS_HELP,
+)
 @click.option("-v", "--verbose", count=True, help="More progress on stderr.")
 @click.option("-q", "--quiet", count=True, help="Less progress on stderr.")
 @click.version_option(__version__, prog_name="lungang")
 @click.pass_context
 def main(ctx: click.Context, verbose: int, quiet: int) -> None:
-    """lungang (轮岗): plan principal and teacher rotation with CP-SAT."""
+    """lungang (轮岗): plan principal and teacher rotation with CP-SAT.
+
+    Start with `lungang solve scenarios/demo.toml`: it plans the bundled demo district
+    and writes the plan folder results/<scenario name>/.
+    """
     ctx.obj = Ctx()
     ctx.obj.verbosity = 1 + verbose - quiet
 
 
-@main.command()
+@main.command(
+    epilog=help_epilog(
+        "lungang solve scenarios/demo.toml --out results/demo",
+        {
+            0: "a plan was written (optimal or feasible)",
+            2: None,
+            3: "the rules cannot all hold: no plan is written, the diagnosis names the rules, "
+            "schools and subjects (--diagnosis FILE also writes it as JSON)",
+            4: None,
+        },
+    )
+)
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option(
     "--out",
@@ -137,7 +165,7 @@ def solve(
     obj.say(result.summary())
     if report is not None:
         obj.say(format_report(report))
-    obj.say(f"plan written to {out}")
+    obj.say(f"plan written to {out}", 0)  # the one line -q keeps
 
 
 def _precheck(district, sc) -> None:
@@ -151,7 +179,15 @@ def _precheck(district, sc) -> None:
         raise InfeasibleError(*diagnose(district, sc, elig))
 
 
-@main.command()
+@main.command(
+    epilog=help_epilog(
+        "lungang check scenarios/demo.toml",
+        {
+            0: "data and scenario are valid",
+            2: "problems found: each is printed with its file, row and column, or key",
+        },
+    )
+)
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.pass_obj
 @handle_errors
@@ -167,7 +203,12 @@ def check(obj: Ctx, scenario) -> None:
     )
 
 
-@main.command()
+@main.command(
+    epilog=help_epilog(
+        "lungang eligible scenarios/demo.toml --out eligible.csv",
+        {0: "the table was written", 2: None},
+    )
+)
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option(
     "--out", type=click.Path(dir_okay=False), help="Write the table as CSV here [default: stdout]."
@@ -181,13 +222,16 @@ def eligible(obj: Ctx, scenario, out) -> None:
     sc, district = load(scenario)
     el = eligibility(district, sc)
     el.index.name = "staff_id"
+    from .output.plan_folder import csv_text
+
+    table = csv_text(el)  # eligible as true/false, as in every other output
     if out:
         from .output.plan_folder import write_file_atomically
 
         enc = sc.output.csv_encoding
-        write_file_atomically(Path(out), lambda p: el.to_csv(p, encoding=enc))
+        write_file_atomically(Path(out), lambda p: table.to_csv(p, encoding=enc))
     else:
-        el.to_csv(sys.stdout)
+        table.to_csv(sys.stdout)
     counts = el.groupby("stream")["eligible"].agg(["sum", "size"])
     obj.say(
         f"{int(el['eligible'].sum())} of {len(el)} staff eligible ("
@@ -196,10 +240,20 @@ def eligible(obj: Ctx, scenario, out) -> None:
     )
 
 
-@main.command()
+@main.command(
+    epilog=help_epilog(
+        "lungang generate outer-suburb --out data/generated/miyun --seed 1",
+        {0: "the district was written (the path is printed)", 2: None},
+    )
+)
 @click.argument("profile")
-@click.option("--out", required=True, type=click.Path(file_okay=False))
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder to write: schools.csv and staff.csv, or district.xlsx with --format xlsx.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("--schools", type=int, help="Number of schools [profile default].")
 @click.option("--staff", type=int, help="Number of staff [profile default].")
 @click.option(
@@ -217,15 +271,25 @@ def generate(obj: Ctx, profile, out, seed, schools, staff, fmt, force) -> None:
         raise InputError(
             f"unknown profile '{profile}'; choose one of {', '.join(PROFILES)}", file="PROFILE"
         )
-    write_atomically(
-        Path(out),
-        force,
-        lambda tmp: write_generated(profile, tmp, seed=seed, schools=schools, staff=staff, fmt=fmt),
+    folders: list[Path] = []
+
+    def fill(tmp: Path) -> None:
+        written = write_generated(profile, tmp, seed=seed, schools=schools, staff=staff, fmt=fmt)
+        folders.extend(Path(out) / f.relative_to(tmp) for f in written)
+
+    write_atomically(Path(out), force, fill)
+    # where to point a scenario's `data`: the workbook itself for xlsx
+    where = [f / "district.xlsx" for f in folders] if fmt == "xlsx" else folders
+    shown = str(where[0]) if len(where) == 1 else f"{out} ({len(where)} districts)"
+    obj.say(f"{profile} (seed {seed}) written to {shown}", 0)
+
+
+@main.command(
+    epilog=help_epilog(
+        "lungang validate scenarios/demo.toml results/Demo_district_2025-26",
+        {0: "the plan obeys every rule", 2: None, 3: "the plan breaks rules: each is listed"},
     )
-    obj.say(f"{profile} (seed {seed}) written to {out}")
-
-
-@main.command()
+)
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.argument("plan", type=click.Path(file_okay=False, exists=True))
 @click.pass_obj
@@ -242,7 +306,12 @@ def validate(obj: Ctx, scenario, plan) -> None:
     obj.say(f"ok: {plan} obeys every rule of '{sc.name}'")
 
 
-@main.command()
+@main.command(
+    epilog=help_epilog(
+        "lungang indicators scenarios/demo.toml --plan results/Demo_district_2025-26",
+        {0: "the tables were printed", 2: None},
+    )
+)
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option(
     "--plan",
@@ -305,13 +374,16 @@ def indicators(obj: Ctx, scenario, plan, fmt, which, lang) -> None:
         return
     report = indicator_report(district, where)
     if fmt == "csv":
-        report[which].to_csv(sys.stdout, index=False)
+        from .output.plan_folder import csv_text
+
+        csv_text(report[which]).to_csv(sys.stdout, index=False)
         return
     sides = ["before", "after"] if plan else ["before"]
     _print_indicator_tables(sc.name, report, sides, lang or sc.output.lang)
 
 
 def _print_indicator_tables(name, report, sides, lang: str = "en") -> None:
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
@@ -323,15 +395,24 @@ def _print_indicator_tables(name, report, sides, lang: str = "en") -> None:
     out = Console(highlight=False)
     sfx = (lambda c, s: f"{c}_{s}") if len(sides) > 1 else (lambda c, s: c)
     coefs = report["coefficients"]
-    t = Table(title=text("ind.coef_title", lang, name=name))
+    # Compact tables (a rule under the header, one space between columns) so that
+    # before -> after fits an 80-column terminal; titles printed on their own wrap at
+    # the terminal's width, not the table's.
+    compact = {"box": box.SIMPLE_HEAD, "show_edge": False, "padding": (0, 0)}
+
+    def two_lines(head: str) -> str:  # "below std before": the side on a second line
+        return "\n".join(head.rsplit(" ", 1)) if len(sides) > 1 and " " in head else head
+
+    out.print(text("ind.coef_title", lang, name=name))
+    t = Table(**compact)
     for col in (
         text("ind.indicator", lang),
         text("ind.level", lang),
         *[text("ind.cv", lang, side=side[s]) for s in sides],
         text("ind.max", lang),
-        *[text("ind.below", lang, side=side[s]) for s in sides],
+        *[two_lines(text("ind.below", lang, side=side[s])) for s in sides],
     ):
-        t.add_column(col)
+        t.add_column(col, no_wrap=True)
     for _, r in coefs.iterrows():
         short = SHORT_NAMES[r["indicator"]]
         cells = [short if lang == "en" else code("indicator", r["indicator"], lang)]
@@ -346,13 +427,21 @@ def _print_indicator_tables(name, report, sides, lang: str = "en") -> None:
         t.add_row(*cells)
     out.print(t)
     arrow = " → ".join(side.values())
-    st = Table(title=text("ind.schools_title", lang, arrow=arrow))
+    out.print()
+    out.print(text("ind.schools_title", lang, arrow=arrow))
+    st = Table(**compact)
     names = [code("indicator", i, lang) for i in SHORT_NAMES] if lang == "zh" else None
     heads = ("school", "level", "students", *SHORT_NAMES.values(), "pupils/teacher")
     for j, col in enumerate(heads):
         if lang == "zh":
             col = names[j - 3] if 3 <= j < 6 else text(f"ind.{col}", lang)
-        st.add_column(col, no_wrap=j != 0)
+        elif col == "pupils/teacher":
+            col = "pupils/\nteacher"
+        # values never wrap; a long school id folds onto a second line rather than vanish
+        if j == 0:
+            st.add_column(col, overflow="fold", min_width=3)
+        else:
+            st.add_column(col, no_wrap=True)
     for _, r in report["schools"].iterrows():
         level = code("level", r["level"], lang) if lang == "zh" else r["level"]
         cells = [str(r["school_id"]), level, str(int(r["students"]))]
@@ -375,7 +464,12 @@ from .batch.command import batch as _batch_command  # noqa: E402 (after `main` e
 main.add_command(_batch_command)
 
 
-@main.command()
+@main.command(
+    epilog=help_epilog(
+        "lungang explain results/Demo_district_2025-26 --staff E001",
+        {0: "the analysis was printed", 2: None},
+    )
+)
 @click.argument("plan", type=click.Path(file_okay=False, exists=True))
 @click.option("--staff", "staff_ids", multiple=True, help="Explain this person (repeatable).")
 @click.option(
@@ -435,7 +529,12 @@ def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt) -> None:
     click.echo(format_explain(ex, staff=list(staff_ids) or None, school=list(school_ids) or None))
 
 
-@main.command()
+@main.command(
+    epilog=help_epilog(
+        "lungang diff results/demo results/Demo_district_2025-26",
+        {0: "the differences were printed", 2: None},
+    )
+)
 @click.argument("plan_a", type=click.Path(file_okay=False, exists=True))
 @click.argument("plan_b", type=click.Path(file_okay=False, exists=True))
 @click.option(
@@ -555,7 +654,18 @@ def _parse_terms(_ctx, _param, value: str | None) -> tuple[str, str] | None:
     return names  # type: ignore[return-value]
 
 
-@main.command("compare")
+@main.command(
+    "compare",
+    epilog=help_epilog(
+        "lungang compare scenarios/demo.toml --objectives cv,l1 --time-limit 20",
+        {
+            0: "the comparison was written",
+            2: None,
+            3: "the rules cannot all hold (no objective can find a plan)",
+            4: "no objective found a plan within the time limit",
+        },
+    ),
+)
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option(
     "--objectives",
@@ -708,7 +818,7 @@ def _compare_main(
         click.echo(
             ("\n" if table is not None else "") + pareto_markdown(front, pareto_terms), nl=False
         )
-    say(f"written to {out}")
+    say(f"written to {out}", 0)  # the one line -q keeps
     if table is not None and "valid" in table and not table["valid"].dropna().astype(bool).all():
         say("warning: some plans break a rule (a bug): see the 'valid' column")
 

@@ -1,19 +1,57 @@
-"""Errors users can act on, and the exit codes of the contract."""
+"""Errors users can act on, and the exit codes (``docs/outputs.md``)."""
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """Exit codes of ``lungang`` (``../shared/CONTRACT.md``)."""
+    """Exit codes of ``lungang`` (``docs/outputs.md``, "Exit codes")."""
 
     OK = 0
     UNEXPECTED = 1
     BAD_INPUT = 2
     INFEASIBLE = 3
     NO_PLAN = 4
+
+
+#: What each exit code means, in the words every command's ``--help`` uses.
+EXIT_TEXT: dict[int, str] = {
+    ExitCode.OK: "done",
+    ExitCode.BAD_INPUT: (
+        "bad input or usage: each problem is named by file, row and column, or by key; "
+        "nothing is written"
+    ),
+    ExitCode.INFEASIBLE: "the rules cannot all hold: the diagnosis names the rules, schools and subjects",
+    ExitCode.NO_PLAN: "no plan was found within the time limit",
+    ExitCode.UNEXPECTED: "an unexpected error (a bug: please report it with the message)",
+}
+
+
+def help_epilog(example: str, codes: dict[int, str | None]) -> str:
+    """The end of a command's ``--help``: one example invocation and the exit codes.
+
+    Parameters
+    ----------
+    example
+        A command line that works from the project's folder.
+    codes
+        The command's exit codes; ``None`` takes the common text of :data:`EXIT_TEXT`.
+        Exit code 1 (an unexpected error) is always listed.
+    """
+    lines = ["\b", "Example:", f"  {example}", "", "\b", "Exit codes:"]
+    codes = {ExitCode.UNEXPECTED: None, **codes}
+    for c in sorted(codes):
+        # wrapped by hand: click keeps a \b paragraph as it is
+        lines += textwrap.wrap(
+            codes[c] or EXIT_TEXT[c],
+            width=78,
+            initial_indent=f"  {int(c)}  ",
+            subsequent_indent="     ",
+        )
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -73,7 +75,7 @@ def test_demo_plan_passes_the_validator(demo_plan):
 
 
 def test_summary_coefficients_equal_those_recomputed_from_schools_csv(demo_plan):
-    """summary.json's coefficients are DOMAIN.md's formula applied to schools.csv."""
+    """summary.json's coefficients are docs/policy.md's formula applied to schools.csv."""
     s = json.loads((demo_plan / "summary.json").read_text(encoding="utf-8"))
     schools = pd.read_csv(demo_plan / "schools.csv")
     for ind, levels in s["coefficients"].items():
@@ -157,12 +159,15 @@ def test_eligible_lists_everyone_with_reasons(tmp_path):
     """`eligible --out` writes one row per staff member, a reason for each ineligible one."""
     out = tmp_path / "eligible.csv"
     assert run("-q", "eligible", str(DEMO), "--out", str(out)).exit_code == 0
-    t = pd.read_csv(out, keep_default_na=False)
+    t = pd.read_csv(out, keep_default_na=False, dtype=str)
     staff = pd.read_csv(ROOT / "data" / "demo" / "staff.csv")
     assert len(t) == len(staff)
-    not_ok = t[t["eligible"].astype(str) == "False"]
+    assert set(t["eligible"]) == {"true", "false"}  # as in assignments.csv's `moved`
+    not_ok = t[t["eligible"] == "false"]
     assert len(not_ok) > 0 and (not_ok["reason"] != "").all()
-    assert (t.loc[t["eligible"].astype(str) == "True", "reason"] == "").all()
+    assert (t.loc[t["eligible"] == "true", "reason"] == "").all()
+    printed = pd.read_csv(io.StringIO(run("-q", "eligible", str(DEMO)).stdout), dtype=str)
+    pd.testing.assert_frame_equal(printed.fillna(""), t)
 
 
 def test_indicators_json_before_and_after(demo_plan):
@@ -176,3 +181,104 @@ def test_indicators_json_before_and_after(demo_plan):
     assert after[("key_per_100", "primary")] == pytest.approx(
         s["coefficients"]["key_per_100"]["primary"]["after"]
     )
+
+
+# --------------------------------------------------------------------------- what a new user sees
+
+
+def test_quiet_solve_prints_only_where_the_plan_is(tmp_path):
+    """`-q solve` hides the progress but keeps one line: where the plan was written."""
+    out = tmp_path / "plan"
+    r = run("-q", "solve", str(DEMO), "--out", str(out))
+    assert r.exit_code == 0, r.output
+    assert r.stderr.splitlines() == [f"plan written to {out}"]
+    assert (out / "assignments.csv").is_file()
+    assert run("-qq", "solve", str(DEMO), "--out", str(tmp_path / "p2")).stderr == ""
+
+
+def test_generate_xlsx_prints_the_workbook_and_a_scenario_can_use_its_folder(tmp_path):
+    """`generate --format xlsx` names the workbook it wrote (even with -q), and a scenario
+    whose `data` is that folder reads the workbook."""
+    out = tmp_path / "gen"
+    r = run("-q", "generate", "demo", "--out", str(out), "--format", "xlsx")
+    assert r.exit_code == 0, r.output
+    book = out / "district.xlsx"
+    assert r.stderr.splitlines() == [f"demo (seed 0) written to {book}"]
+    assert book.is_file()
+    r = run("check", str(scenario_copy(tmp_path, data=out)))
+    assert r.exit_code == 0, r.output
+    assert "300 staff" in r.stderr
+
+
+def test_a_folder_of_several_workbooks_is_refused_naming_them(tmp_path):
+    """`data` naming a folder with two workbooks and no CSV: exit 2 naming both."""
+    out = tmp_path / "gen"
+    assert run("-q", "generate", "demo", "--out", str(out), "--format", "xlsx").exit_code == 0
+    shutil.copy(out / "district.xlsx", out / "copy.xlsx")
+    r = run("check", str(scenario_copy(tmp_path, data=out)))
+    assert r.exit_code == 2
+    assert "several workbooks: copy.xlsx, district.xlsx" in r.stderr
+
+
+def _lines(text: str) -> list[str]:
+    return [line.rstrip() for line in text.splitlines()]
+
+
+def test_indicators_with_a_plan_fit_80_columns(demo_plan):
+    """At 80 columns `indicators --plan` shows every school part with all its values,
+    before -> after, nothing cut (the school column once vanished there)."""
+    r = CliRunner().invoke(
+        main, ["indicators", str(DEMO), "--plan", str(demo_plan)], env={"COLUMNS": "80"}
+    )
+    assert r.exit_code == 0, r.output
+    lines = _lines(r.stdout)
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in r.stdout
+    schools = pd.read_csv(demo_plan / "schools.csv", dtype={"school_id": str})
+    report = run("-q", "indicators", str(DEMO), "--plan", str(demo_plan), "--format", "csv")
+    parts = pd.read_csv(io.StringIO(report.stdout), dtype={"school_id": str})
+    assert len(parts) > len(schools)  # the nine-year school gives two rows
+    for p in parts.itertuples():
+        row = [ln.split() for ln in lines if ln.split()[:2] == [p.school_id, p.level]]
+        assert len(row) == 1, (p.school_id, p.level)
+        values = [v.replace("*", "") for v in row[0][3:6]]
+        want = [
+            f"{getattr(p, f'{ind}_before'):.2f}→{getattr(p, f'{ind}_after'):.2f}"
+            for ind in ("qualified_per_100", "key_per_100", "pe_art_per_100")
+        ]
+        assert values == want, (p.school_id, p.level)
+
+
+def test_indicators_fit_80_columns_with_long_school_ids(tmp_path, demo_plan):
+    """School ids of 15 characters (real school codes are 10 digits) still fit, whole."""
+    data = tmp_path / "data"
+    data.mkdir()
+    long = {f"S{i:02d}": f"110101000000S{i:02d}" for i in range(1, 13)}
+
+    def rename(src: Path, dst: Path) -> None:
+        text = src.read_text(encoding="utf-8")
+        for old, new in long.items():
+            text = re.sub(rf"\b{old}\b", new, text)
+        dst.write_text(text, encoding="utf-8")
+
+    for name in ("schools.csv", "staff.csv"):
+        rename(ROOT / "data" / "demo" / name, data / name)
+    plan = tmp_path / "plan"
+    plan.mkdir()
+    rename(demo_plan / "assignments.csv", plan / "assignments.csv")
+    args = ["indicators", str(scenario_copy(tmp_path, data=data)), "--plan", str(plan)]
+    r = CliRunner().invoke(main, args, env={"COLUMNS": "80"})
+    assert r.exit_code == 0, r.output
+    lines = _lines(r.stdout)
+    assert max(len(line) for line in lines) <= 80 and "…" not in r.stdout
+    firsts = {ln.split()[0] for ln in lines if ln.split()}
+    assert set(long.values()) <= firsts
+
+
+def test_demo_scenario_says_the_time_limit_is_wall_clock():
+    """scenarios/demo.toml describes time_limit_s as the README does: wall-clock seconds."""
+    line = next(
+        ln for ln in DEMO.read_text(encoding="utf-8").splitlines() if ln.startswith("time_limit_s")
+    )
+    assert "wall-clock seconds" in line and "deterministic" not in line
+    assert "is wall-clock seconds" in (ROOT / "README.md").read_text(encoding="utf-8")

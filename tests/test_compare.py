@@ -97,6 +97,9 @@ def test_compare_writes_the_table_and_every_plan(compared):
     plans = t.iloc[1:]
     assert (plans["status"] == "optimal").all()
     assert plans["valid"].astype(str).str.lower().eq("true").all()
+    for name in ("compare.csv", "pareto.csv"):  # flags as in every output: true/false
+        raw = (out / name).read_text(encoding="utf-8")
+        assert ",true," in raw and "True" not in raw and "False" not in raw, name
     assert (plans["moves"].astype(int) > 0).all()
     # each plan's coefficient is docs/policy.md's formula on its schools.csv
     for _, row in plans.iterrows():

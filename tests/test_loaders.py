@@ -671,3 +671,36 @@ def test_twenty_thousand_staff_load_fast(tmp_path):
     elapsed = time.perf_counter() - t0
     assert len(d.staff) == n and d.staff["home_lat"].notna().all()
     assert elapsed < 2.0
+
+
+# --------------------------------------------------------------------------- a folder with a workbook
+
+
+def test_folder_holding_one_workbook_reads_it(tmp_path, tiny):
+    """A folder with no CSV table and one workbook (as `generate --format xlsx` writes
+    it) loads as that workbook; an Excel lock file beside it is not a workbook."""
+    folder = tmp_path / "district"
+    folder.mkdir()
+    csv_to_workbook(TINY, folder / "district.xlsx")
+    (folder / "~$district.xlsx").write_bytes(b"lock")
+    assert_same_district(load_district(folder, as_of=AS_OF), tiny)
+
+
+def test_folder_with_several_workbooks_names_them(tmp_path):
+    """Several workbooks and no CSV: one problem naming the folder and each workbook."""
+    folder = tmp_path / "district"
+    folder.mkdir()
+    for name in ("b.xlsx", "a.xlsx"):
+        csv_to_workbook(TINY, folder / name)
+    problems = problems_of(folder)
+    assert len(problems) == 1
+    assert problems[0].file == str(folder)
+    assert "several workbooks: a.xlsx, b.xlsx" in problems[0].message
+
+
+def test_csv_files_win_over_a_workbook_in_the_same_folder(tmp_path, tiny):
+    """A folder with schools.csv and staff.csv is read as CSV even if a workbook lies
+    there too (here a broken one, which would fail to open)."""
+    folder = copy_tiny(tmp_path)
+    (folder / "old.xlsx").write_bytes(b"not a workbook")
+    assert_same_district(load_district(folder, as_of=AS_OF), tiny)

@@ -517,6 +517,35 @@ def read_table_file(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
     return _tidy(frame.astype("str"))
 
 
+def _folder_workbook(folder: Path) -> Path | None:
+    """The one workbook of a folder that holds no table as CSV (None: read the CSV files).
+
+    ``lungang generate --format xlsx`` writes ``district.xlsx`` into a folder, so a
+    scenario's ``data`` may name that folder. Excel's lock files (``~$*.xlsx``) and
+    hidden files are not workbooks. Several workbooks are an error naming them.
+    """
+    names = {f.name.lower() for f in folder.iterdir() if f.is_file()}
+    if any(spec.file in names for spec in TABLES):
+        return None
+    books = sorted(
+        f
+        for f in folder.iterdir()
+        if f.is_file() and f.suffix.lower() == ".xlsx" and not f.name.startswith(("~$", "."))
+    )
+    if len(books) > 1:
+        raise InputError(
+            Problem(
+                file=str(folder),
+                message=(
+                    "no schools.csv here, and several workbooks: "
+                    + ", ".join(b.name for b in books)
+                    + "; name one of them in the scenario's `data`"
+                ),
+            )
+        )
+    return books[0] if books else None
+
+
 @dataclass
 class _Source:
     """Where the tables come from: a folder of CSV files or one workbook (opened once)."""
@@ -538,7 +567,10 @@ class _Source:
                 )
             )
         if p.is_dir():
-            return cls(p, str(p))
+            book = _folder_workbook(p)
+            if book is None:
+                return cls(p, str(p))
+            p, label = book, str(book)
         if p.suffix.lower() != ".xlsx":
             raise InputError(
                 Problem(file=label, message="expected a folder of CSV files or an .xlsx workbook")
@@ -1179,7 +1211,9 @@ def load_district(path: str | Path, as_of: dt.date | None = None) -> District:
     path
         A folder with ``schools.csv``, ``staff.csv`` and optionally ``demand.csv`` and
         ``pins.csv``; or a workbook with the sheets ``schools`` (``学校``), ``staff``
-        (``教职工``) and optionally ``demand`` and ``pins``. Problems name the files as
+        (``教职工``) and optionally ``demand`` and ``pins``; or a folder with no such CSV
+        file that holds exactly one workbook (several are an error naming them). Problems
+        name the files as
         ``<path>/schools.csv`` or ``<path>[sheet]``, built from ``path`` as given.
     as_of
         A ``school_start_date`` after this date is an error (default: today).
