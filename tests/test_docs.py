@@ -286,10 +286,12 @@ def undocumented(names, marker: str) -> list[str]:
     return [f"docs/outputs.md, section '{heading}': `{n}`" for n in names if f"`{n}`" not in text]
 
 
-def test_plan_folder_columns_and_keys_are_documented(plan):
-    """Every column of assignments.csv and schools.csv and every key of summary.json and
-    explain.json (with their main nested keys) is in docs/outputs.md."""
-    missing = undocumented(
+def test_plan_folder_files_columns_and_keys_are_documented(plan):
+    """Every file of a plan folder, every column of assignments.csv and schools.csv and
+    every key of summary.json and explain.json (with their main nested keys) is in
+    docs/outputs.md."""
+    missing = undocumented(sorted(f.name for f in plan.iterdir()), "The plan folder")
+    missing += undocumented(
         pd.read_csv(plan / "assignments.csv", nrows=0).columns, "`assignments.csv`"
     )
     missing += undocumented(pd.read_csv(plan / "schools.csv", nrows=0).columns, "`schools.csv`")
