@@ -19,9 +19,9 @@ import pytest
 from click.testing import CliRunner
 from pydantic import BaseModel
 
-from solver.input import loaders
 from solver.cli import main
 from solver.errors import ExitCode
+from solver.input import loaders
 from solver.input.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
