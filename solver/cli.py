@@ -552,7 +552,13 @@ def diff(plan_a, plan_b, fmt) -> None:
 # ------------------------------------------------------------ report, template
 
 
-@main.command("report")
+@main.command(
+    "report",
+    epilog=help_epilog(
+        "lungang report results/Demo_district_2025-26 --lang zh",
+        {0: "written", 2: "bad input (not a plan folder, data missing); nothing is written"},
+    ),
+)
 @click.argument("plan", type=click.Path(file_okay=False, exists=True))
 @click.option(
     "--lang",
@@ -573,10 +579,6 @@ def report(obj: Ctx, plan, lang, scenario_path) -> None:
     PLAN is a plan folder written by `lungang solve` (or a folder holding only the
     diagnosis.json of a scenario whose rules cannot all hold). The district is read
     again for the schools' locations, from the data folder named in summary.json.
-
-    \b
-    Exit codes: 0 written; 2 bad input (not a plan folder, data missing); 1 unexpected.
-    Example: lungang report "results/Demo_district_2025-26" --lang zh
     """
     from .output.handoff import rewrite_handoff
     from .output.plan_view import read_plan_view
@@ -596,7 +598,13 @@ def report(obj: Ctx, plan, lang, scenario_path) -> None:
     obj.say(f"written: {', '.join(str(p) for p in written)}")
 
 
-@main.command("template")
+@main.command(
+    "template",
+    epilog=help_epilog(
+        "lungang template district.xlsx --lang zh",
+        {0: "written", 2: "bad usage (the file exists without --force)"},
+    ),
+)
 @click.argument("out", type=click.Path(dir_okay=False))
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
 @click.option("--force", is_flag=True, help="Replace an existing file.")
@@ -609,10 +617,6 @@ def template(obj: Ctx, out, lang, force) -> None:
     their headers and a sample row, drop-down lists for every code column and for the
     school ids of the other sheets, a notes sheet explaining each column and a codes
     sheet. The filled-in workbook is a district: give it as `data` in a scenario.
-
-    \b
-    Exit codes: 0 written; 2 bad usage (the file exists without --force); 1 unexpected.
-    Example: lungang template district.xlsx --lang zh
     """
     from .output.plan_folder import write_file_atomically
     from .output.template import write_template
