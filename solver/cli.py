@@ -401,14 +401,23 @@ def _print_indicator_tables(name, report, sides, lang: str = "en") -> None:
     compact = {"box": box.SIMPLE_HEAD, "show_edge": False, "padding": (0, 0)}
 
     def two_lines(head: str) -> str:  # "below std before": the side on a second line
-        return "\n".join(head.rsplit(" ", 1)) if len(sides) > 1 and " " in head else head
+        if len(sides) < 2:
+            return head
+        if "（" in head:  # Chinese: 未达标准值学校（交流前）
+            return head.replace("（", "\n（", 1)
+        return "\n".join(head.rsplit(" ", 1)) if " " in head else head
 
     out.print(text("ind.coef_title", lang, name=name))
     t = Table(**compact)
     for col in (
         text("ind.indicator", lang),
         text("ind.level", lang),
-        *[text("ind.cv", lang, side=side[s]) for s in sides],
+        *[
+            two_lines(text("ind.cv", lang, side=side[s]))
+            if lang == "zh"
+            else text("ind.cv", lang, side=side[s])
+            for s in sides
+        ],
         text("ind.max", lang),
         *[two_lines(text("ind.below", lang, side=side[s])) for s in sides],
     ):

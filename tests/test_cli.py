@@ -282,3 +282,14 @@ def test_demo_scenario_says_the_time_limit_is_wall_clock():
     )
     assert "wall-clock seconds" in line and "deterministic" not in line
     assert "is wall-clock seconds" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_indicators_in_chinese_fit_80_columns(demo_plan):
+    """With --lang zh (wide characters) nothing is cut at 80 columns either."""
+    from rich.cells import cell_len
+
+    args = ["indicators", str(DEMO), "--plan", str(demo_plan), "--lang", "zh"]
+    r = CliRunner().invoke(main, args, env={"COLUMNS": "80"})
+    assert r.exit_code == 0, r.output
+    assert max(cell_len(line) for line in _lines(r.stdout)) <= 80
+    assert "…" not in r.stdout and "学段" in r.stdout
