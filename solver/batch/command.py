@@ -12,19 +12,21 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from ..errors import ExitCode, InputError
+from ..errors import ExitCode, InputError, help_epilog
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-EPILOG = """\b
-Exit codes: 0 every district has a plan; otherwise the most severe code among the
-districts without one: 1 crashed or unexpected error, 2 bad input (of a district or
-of the batch), 3 infeasible, 4 no plan in time. The last line names them.
-
-\b
-Example:
-  lungang batch scenarios/city/*.toml --out results/city --threads-per-task 1
-"""
+EPILOG = help_epilog(
+    "lungang batch scenarios/city/*.toml --out results/city --threads-per-task 1",
+    {
+        0: "every district has a plan; otherwise the most severe code among the "
+        "districts without one (the last line names them):",
+        1: "a district crashed, or an unexpected error",
+        2: "bad input (of a district or of the batch)",
+        3: "a district's rules cannot all hold",
+        4: "no plan in time for a district",
+    },
+)
 
 
 @click.command(epilog=EPILOG)
