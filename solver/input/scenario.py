@@ -10,7 +10,7 @@ import datetime as dt
 import difflib
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -23,10 +23,27 @@ INDICATORS: tuple[str, ...] = ("key_per_100", "pe_art_per_100", "qualified_per_1
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: every number of a scenario is finite (inf and nan are refused)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+#: CP-SAT's random seed is a 32-bit signed integer: seeds are 0 .. 2**31 - 1.
+SEED_MAX = 2**31 - 1
+#: Upper bounds that keep every number within what the model's integer arithmetic holds
+#: (documented with the keys in docs/scenario.md).
+YEARS_MAX = 100.0
+WEIGHT_MAX = 1e6
+TIME_LIMIT_MAX_S = 1e6
+WORK_LIMIT_MAX = 1e9
+WORKERS_MAX = 256
+MEMORY_LIMIT_MAX_GB = 1e6
+#: The years a scenario's ``as_of`` may lie in (pandas' timestamps end in 2262).
+AS_OF_YEARS = (1900, 2200)
 
 
 Share = float
+#: A cap on a difference coefficient: a finite number >= 0.
+Cap = Annotated[float, Field(ge=0, le=100.0)]
 
 
 def _share(v: float) -> float:
@@ -36,17 +53,32 @@ def _share(v: float) -> float:
 
 
 class ScenarioInfo(_Section):
-    name: str = "scenario"
+    name: str = Field("scenario", min_length=1, max_length=200)
     as_of: dt.date = Field(default_factory=lambda: dt.date(dt.date.today().year, 9, 1))
     data: Path | None = None
     # Instead of `data`: a generated district (profile and seed, see `lungang generate`).
     profile: str | None = None
-    profile_seed: int = 0
-    profile_schools: int | None = None
-    profile_staff: int | None = None
+    profile_seed: int = Field(0, ge=0, le=SEED_MAX)
+    profile_schools: int | None = Field(None, ge=1, le=100_000)
+    profile_staff: int | None = Field(None, ge=1, le=1_000_000)
     # With profile = "city": which of its 16 districts (dongcheng, xicheng, ..., daxing);
     # profile_schools and profile_staff are then the city's totals, as for `generate city`.
     profile_district: str | None = None
+
+    @field_validator("as_of")
+    @classmethod
+    def _as_of_range(cls, v: dt.date) -> dt.date:
+        lo, hi = AS_OF_YEARS
+        if not lo <= v.year <= hi:
+            raise ValueError(f"must be a date in the years {lo} to {hi}")
+        return v
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, v: str) -> str:
+        if any(not c.isprintable() for c in v):
+            raise ValueError("must not hold control characters")
+        return v
 
     @model_validator(mode="after")
     def _data_or_profile(self) -> ScenarioInfo:
@@ -61,14 +93,14 @@ class ScenarioInfo(_Section):
 
 
 class RoleEligibility(_Section):
-    min_years_at_school: float = Field(6.0, ge=0)
-    min_years_to_retirement: float = Field(5.0, ge=0)
+    min_years_at_school: float = Field(6.0, ge=0, le=YEARS_MAX)
+    min_years_to_retirement: float = Field(5.0, ge=0, le=YEARS_MAX)
     payroll_only: bool = True
 
 
 class RetirementAge(_Section):
-    female: float = Field(55.0, gt=0)
-    male: float = Field(60.0, gt=0)
+    female: float = Field(55.0, gt=0, le=YEARS_MAX)
+    male: float = Field(60.0, gt=0, le=YEARS_MAX)
 
 
 class Eligibility(_Section):
@@ -112,24 +144,25 @@ class ScopeRules(_Section):
 
 
 class Staffing(_Section):
-    subject_tolerance: int = Field(0, ge=0)
+    subject_tolerance: int = Field(0, ge=0, le=100_000)
 
 
 class Commute(_Section):
-    max_km: float = Field(15.0, gt=0)
+    # half the Earth's circumference: every pair of places is within it
+    max_km: float = Field(15.0, gt=0, le=20_038.0)
 
 
 class Balance(_Section):
-    indicator: Indicator | list[Indicator] = "key_per_100"
+    indicator: Indicator | list[Indicator] = Field("key_per_100", min_length=1)
     # lexicographic: balance (as cv) first, then commute, then moves, each stage holding
     # the previous stage's optimum.
     objective: Literal["cv", "minmax", "l1", "lexicographic"] = "cv"
     # weight per indicator when `indicator` is a list (default: equal)
-    indicator_weights: dict[Indicator, float] | None = None
+    indicator_weights: dict[Indicator, Annotated[float, Field(ge=0, le=WEIGHT_MAX)]] | None = None
     # a number (every level and indicator), per level {primary = 0.5, junior = 0.45}, or per
     # indicator {key_per_100 = {primary = 0.5}, pe_art_per_100 = 0.45}
-    max_cv: float | dict[Level, float] | dict[Indicator, float | dict[Level, float]] | None = None
-    min_per_100: float | None = Field(None, ge=0)
+    max_cv: Cap | dict[Level, Cap] | dict[Indicator, Cap | dict[Level, Cap]] | None = None
+    min_per_100: float | None = Field(None, ge=0, le=1000.0)
 
     @property
     def indicators(self) -> tuple[str, ...]:
@@ -168,22 +201,25 @@ class Flow(_Section):
 
 
 class Weights(_Section):
-    balance: float = Field(100.0, ge=0)
-    commute: float = Field(1.0, ge=0)
-    moves: float = Field(0.0, ge=0)
+    balance: float = Field(100.0, ge=0, le=WEIGHT_MAX)
+    commute: float = Field(1.0, ge=0, le=WEIGHT_MAX)
+    moves: float = Field(0.0, ge=0, le=WEIGHT_MAX)
 
 
 class SolverSettings(_Section):
-    time_limit_s: float = Field(60.0, gt=0)
-    workers: int = Field(2, ge=1)
-    seed: int = 0
+    time_limit_s: float = Field(60.0, gt=0, le=TIME_LIMIT_MAX_S)
+    workers: int = Field(2, ge=1, le=WORKERS_MAX)
+    seed: int = Field(0, ge=0, le=SEED_MAX)
     # Deterministic search (interleaved workers) and an optional budget of CP-SAT's
     # deterministic time that stops every run at the same point (see README).
     deterministic: bool = True
-    work_limit: float | None = Field(None, gt=0)
+    work_limit: float | None = Field(None, gt=0, le=WORK_LIMIT_MAX)
     # Keep only each teacher's nearest permitted schools: 0 = all; unset = all unless the
     # model would exceed 200,000 candidate moves, then as many as fit (at least 10).
-    max_candidates: int | None = Field(None, ge=0)
+    max_candidates: int | None = Field(None, ge=0, le=100_000)
+    # Stop with exit 4 when the process's resident memory exceeds this many GB
+    # (0 = a safe share of the machine, see solver.guard.default_memory_limit_bytes).
+    memory_limit_gb: float = Field(0.0, ge=0, le=MEMORY_LIMIT_MAX_GB)
 
 
 class Output(_Section):
@@ -224,11 +260,33 @@ class Scenario(_Section):
         return self.model_dump(mode="json", exclude={"source"})
 
     def with_solver(self, **changes: Any) -> Scenario:
-        """A copy with some ``[solver]`` settings changed (``None`` values ignored)."""
+        """A copy with some ``[solver]`` settings changed (``None`` values ignored).
+
+        The changes are validated like the scenario file's keys (a command-line override
+        is no back door for ``nan`` or a seed out of range).
+
+        Raises
+        ------
+        InputError
+            Naming the option (``--time-limit``, ``--workers``, ``--seed``) or the key.
+        """
         changes = {k: v for k, v in changes.items() if v is not None}
         if not changes:
             return self
-        return self.model_copy(update={"solver": self.solver.model_copy(update=changes)})
+        try:
+            solver = SolverSettings.model_validate({**self.solver.model_dump(), **changes})
+        except ValidationError as err:
+            problems = []
+            for e in err.errors():
+                key = str(e["loc"][0]) if e["loc"] else ""
+                where = CLI_OPTIONS.get(key, f"[solver] {key}")
+                problems.append(Problem(file=where, message=e["msg"], value=e.get("input")))
+            raise InputError(problems) from None
+        return self.model_copy(update={"solver": solver})
+
+
+#: The command-line options that override ``[solver]`` keys (for messages).
+CLI_OPTIONS = {"time_limit_s": "--time-limit", "workers": "--workers", "seed": "--seed"}
 
 
 def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
@@ -250,10 +308,30 @@ def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     return list(model.model_fields)
 
 
+_TYPE_TAGS = {"float", "int", "str", "bool", "date", "list", "dict", "literal", "none"}
+
+
+def _is_tag(part: object) -> bool:
+    """A part of pydantic's error location that names a union member, not a key."""
+    if isinstance(part, int):
+        return True
+    s = str(part)
+    return any(ch in s for ch in "[-(") or s in _TYPE_TAGS
+
+
+def _brief(value: object) -> object:
+    if isinstance(value, dict):
+        return None
+    if isinstance(value, str) and len(value) > 60:
+        return value[:60] + "..."
+    return value
+
+
 def _problems(err: ValidationError, file: str) -> list[Problem]:
     out = []
+    by_key: dict[str, list[dict]] = {}
     for e in err.errors():
-        loc = tuple(p for p in e["loc"] if not isinstance(p, int))
+        loc = tuple(p for p in e["loc"] if not _is_tag(p))
         key = ".".join(str(p) for p in loc)
         if e["type"] == "extra_forbidden":
             known = [k for k in _known_keys(Scenario, loc) if k != "source"]
@@ -261,14 +339,23 @@ def _problems(err: ValidationError, file: str) -> list[Problem]:
             hint = f"; did you mean '{'.'.join([*map(str, loc[:-1]), close[0]])}'?" if close else ""
             out.append(Problem(file=file, key=key, message=f"unknown key{hint}"))
         else:
-            out.append(
-                Problem(
-                    file=file,
-                    key=key,
-                    message=e["msg"],
-                    value=e.get("input") if not isinstance(e.get("input"), dict) else None,
-                )
+            by_key.setdefault(key, []).append(e)
+    for key, errors in by_key.items():
+        if any(k.startswith(key + ".") for k in by_key):
+            continue  # a union member that wanted another shape: the deeper key says more
+        # a union (a number, or a table per level ...) fails once per member: report the
+        # members' complaints about the value itself before "should be a table"
+        shape = ("dict_type", "list_type", "model_type", "literal_error")
+        best = [e for e in errors if e["type"] not in shape] or errors
+        messages = list(dict.fromkeys(e["msg"] for e in best))
+        out.append(
+            Problem(
+                file=file,
+                key=key,
+                message="; or ".join(messages[:3]),
+                value=_brief(best[0].get("input")),
             )
+        )
     return out
 
 
@@ -284,10 +371,82 @@ def load_scenario(path: str | Path) -> Scenario:
     if not path.is_file():
         raise InputError(Problem(file=str(path), message="scenario file not found"))
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(Problem(file=str(path), message=f"cannot read: {exc.strerror}")) from None
+    if len(data) > MAX_SCENARIO_BYTES:
+        raise InputError(
+            Problem(
+                file=str(path),
+                message=f"{len(data)} bytes: too large for a scenario file",
+                expected=f"at most {MAX_SCENARIO_BYTES} bytes",
+            )
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            Problem(
+                file=str(path),
+                row=line,
+                message="not UTF-8 text (a TOML file must be UTF-8): save it as UTF-8",
+            )
+        ) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise InputError(Problem(file=str(path), message=f"not valid TOML: {exc}")) from None
+    except RecursionError:
+        raise InputError(
+            Problem(
+                file=str(path), message=f"tables or arrays nested too deeply: {_deep_line(text)}"
+            )
+        ) from None
+    deep = _too_deep(raw)
+    if deep is not None:
+        raise InputError(
+            Problem(
+                file=str(path),
+                key=deep,
+                message=f"nested more than {MAX_DEPTH} levels deep",
+                expected="a scenario's tables, as docs/scenario.md lists them",
+            )
+        )
     return parse_scenario(raw, base=path.parent, file=str(path))
+
+
+#: A scenario file is a few kilobytes; far larger files are refused before parsing.
+MAX_SCENARIO_BYTES = 1_000_000
+#: No scenario key is nested deeper than this (``balance.max_cv.key_per_100.primary``).
+MAX_DEPTH = 8
+
+
+def _too_deep(raw: Any, limit: int = MAX_DEPTH) -> str | None:
+    """The dotted key at which ``raw`` is nested deeper than ``limit``, or None (no recursion)."""
+    stack: list[tuple[Any, tuple[str, ...]]] = [(raw, ())]
+    while stack:
+        node, path = stack.pop()
+        if len(path) > limit:
+            return ".".join(path[: limit + 1])
+        if isinstance(node, dict):
+            stack.extend((v, (*path, str(k))) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, (*path, str(i))) for i, v in enumerate(node))
+    return None
+
+
+def _deep_line(text: str) -> str:
+    """Where the deepest nesting of ``text`` starts, as ``line N`` (for the message)."""
+    depth = best = 0
+    where = 1
+    for n, line in enumerate(text.splitlines(), start=1):
+        for ch in line:
+            depth += ch in "{["
+            depth -= ch in "}]"
+            if depth > best:
+                best, where = depth, n
+    return f"line {where}"
 
 
 def parse_scenario(
