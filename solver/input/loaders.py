@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,11 @@ __all__ = [
 ]
 
 PIN_ACTIONS: tuple[str, ...] = ("stay", "move", "to")
+#: Upper bounds of the integer columns: far above any school, and small enough that every
+#: sum and product the model forms stays exact.
+MAX_STUDENTS = 1_000_000
+MAX_POSTS = 100
+MAX_DEMAND = 100_000
 GENDERS: tuple[str, ...] = ("F", "M")
 
 Kind = Literal["text", "enum", "int", "float", "bool", "date"]
@@ -190,10 +196,26 @@ SCHOOL_COLUMNS: tuple[Col, ...] = (
     ),
     Col("lat", "float", nullable=False, aliases=("纬度",), lo=-90, hi=90),
     Col("lon", "float", nullable=False, aliases=("经度",), lo=-180, hi=180),
-    Col("students", "int", nullable=False, aliases=("在校生数",), lo=0, lo_open=True),
+    Col(
+        "students",
+        "int",
+        nullable=False,
+        aliases=("在校生数",),
+        lo=0,
+        lo_open=True,
+        hi=MAX_STUDENTS,
+    ),
     Col("junior_students", "int", required=False, aliases=("初中在校生数",), by_hand=True),
-    Col("principal_posts", "int", required=False, aliases=("校长职数",), lo=0, default=1),
-    Col("vice_principal_posts", "int", required=False, aliases=("副校长职数",), lo=0),
+    Col(
+        "principal_posts",
+        "int",
+        required=False,
+        aliases=("校长职数",),
+        lo=0,
+        hi=MAX_POSTS,
+        default=1,
+    ),
+    Col("vice_principal_posts", "int", required=False, aliases=("副校长职数",), lo=0, hi=MAX_POSTS),
 )
 
 STAFF_COLUMNS: tuple[Col, ...] = (
@@ -240,7 +262,9 @@ STAFF_COLUMNS: tuple[Col, ...] = (
         aliases=("学历高于规定",),
         default=False,
     ),
-    Col("rural_years", "float", required=False, aliases=("乡村任教年限",), lo=0, default=0.0),
+    Col(
+        "rural_years", "float", required=False, aliases=("乡村任教年限",), lo=0, hi=80, default=0.0
+    ),
     Col("home_lat", "float", required=False, aliases=("家庭纬度",), lo=-90, hi=90),
     Col("home_lon", "float", required=False, aliases=("家庭经度",), lo=-180, hi=180),
     Col("exempt_reason", required=False, aliases=("暂缓原因",)),
@@ -256,7 +280,7 @@ DEMAND_COLUMNS: tuple[Col, ...] = (
         choices=SUBJECTS,
         value_aliases=_SUBJECT_ZH,
     ),
-    Col("required", "int", nullable=False, aliases=("需求人数",), lo=0),
+    Col("required", "int", nullable=False, aliases=("需求人数",), lo=0, hi=MAX_DEMAND),
 )
 
 PINS_COLUMNS: tuple[Col, ...] = (
@@ -315,8 +339,15 @@ STAFF_OUT = (
 
 # --------------------------------------------------------------------------- parsing cells
 
-_INT_RE = r"[+-]?\d+(?:\.0*)?"
-_DATE_RE = r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?)?$"
+# ASCII digits only (Python's \\d also matches other scripts' digits, which pandas cannot
+# convert): full-width digits are turned into ASCII ones by NFKC before parsing.
+_INT_RE = r"[+-]?[0-9]+(?:\.0*)?"
+_DATE_RE = (
+    r"^([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})"
+    r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]*)?)?)?$"
+)
+#: Integers at or above this size are not exact in float64 and are refused.
+_INT_EXACT = 2.0**53
 _BOOLS = {
     "true": True,
     "false": False,
@@ -332,7 +363,10 @@ _BOOLS = {
 def _parse_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Values (float, NaN when empty or bad) and a mask that is True for good or empty cells."""
     ok = s.str.fullmatch(_INT_RE).fillna(True).astype(bool)
-    return pd.to_numeric(s.where(ok), errors="coerce").astype("float64"), ok
+    v = pd.to_numeric(s.where(ok), errors="coerce").astype("float64")
+    # a matched cell that pandas still cannot convert, or one too large to be exact
+    ok &= ~((s.notna() & v.isna()) | (v.abs() >= _INT_EXACT))
+    return v.where(ok), ok
 
 
 def _parse_float(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -365,6 +399,12 @@ _PARSERS: dict[str, Callable[[pd.Series], tuple[pd.Series, pd.Series]]] = {
     "bool": _parse_bool,
     "date": _parse_date,
 }
+
+
+def _nfkc(s: pd.Series) -> pd.Series:
+    """Full-width digits, letters and signs (as a Chinese spreadsheet may hold them) as
+    ASCII: Unicode NFKC, then stripped (an ideographic space becomes a space)."""
+    return s.str.normalize("NFKC").str.strip()
 
 
 def _normalise_enum(s: pd.Series, col: Col) -> pd.Series:
@@ -402,14 +442,113 @@ def _schema_checks(col: Col) -> list[pa.Check]:
 # --------------------------------------------------------------------------- reading files
 
 
-def _decode(data: bytes) -> str:
-    """UTF-8, UTF-8 with BOM, then GB18030 (as Excel saves CSV in China)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data.decode("utf-8-sig")
+class TableReadError(ValueError):
+    """A table that cannot be read as text (encoding, CSV syntax, a damaged workbook),
+    located at ``row`` (as in Excel: the header is row 1) and ``column`` when known."""
+
+    def __init__(self, message: str, row: int | None = None, column: str | None = None):
+        self.row, self.column = row, column
+        super().__init__(message)
+
+
+def _row_of(data: bytes | str, offset: int) -> int:
+    """The line (= row, without multi-line cells) of a byte or character offset."""
+    return data[:offset].count(b"\n" if isinstance(data, bytes) else "\n") + 1
+
+
+#: Share of a GB18030 file's non-ASCII characters that may lie outside GB2312 (the 6,763
+#: common hanzi and symbols; rarer name characters such as 喆 or 堃 are outside it). A
+#: Shift-JIS or Latin-1 file read as GB18030 decodes to characters that mostly are.
+GARBLED_SHARE = 0.25
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """(text, encoding): UTF-8 (with or without BOM), else GB18030 (as Excel saves CSV
+    in China), checked to be plausible Chinese text.
+
+    Raises :class:`TableReadError` naming the encoding assumed and the row: text that is
+    neither, UTF-16, or GB18030 that reads as garbled text.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise TableReadError(
+            "UTF-16 text (Excel's 'Unicode text'): save the table as 'CSV UTF-8' or as .xlsx"
+        )
+    bom = data.startswith(b"\xef\xbb\xbf")
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("gb18030")
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError as exc:
+        if bom:
+            raise TableReadError(
+                f"starts with a UTF-8 mark but byte 0x{data[exc.start]:02x} is not UTF-8: "
+                "save the file again as 'CSV UTF-8'",
+                row=_row_of(data, exc.start),
+            ) from None
+        first_bad = exc.start
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise TableReadError(
+            f"neither UTF-8 (byte 0x{data[first_bad]:02x} on row {_row_of(data, first_bad)}) "
+            f"nor GB18030 (byte 0x{data[exc.start]:02x}): save the file as 'CSV UTF-8'",
+            row=_row_of(data, exc.start),
+        ) from None
+    wide = [(i, c) for i, c in enumerate(text) if ord(c) > 0x7F]
+    odd = [(i, c) for i, c in wide if not _common_chinese(c)]
+    if len(odd) >= 3 and len(odd) > GARBLED_SHARE * len(wide):
+        i, c = odd[0]
+        raise TableReadError(
+            f"not UTF-8, so read as GB18030, but {len(odd)} of its {len(wide)} non-ASCII "
+            f"characters are rare or private-use ones (first {c!r}), as when a Shift-JIS or "
+            "Latin-1 file is read as GB18030: save the file as 'CSV UTF-8'",
+            row=_row_of(text, i),
+        )
+    return text, "GB18030"
+
+
+def _common_chinese(c: str) -> bool:
+    try:
+        c.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+#: Characters no table cell holds: C0 and C1 controls but tab, line feed and carriage
+#: return, DEL, the replacement character of a failed decoding, and private-use code points.
+_BAD_CHARS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff]"
+
+
+def bad_char_problems(frame: pd.DataFrame, label: str, encoding: str | None) -> list[Problem]:
+    """One problem per cell (or header) holding a control or replacement character."""
+    read_as = f" (read as {encoding})" if encoding else ""
+    out = []
+    for pos, h in enumerate(frame.columns):
+        if re.search(_BAD_CHARS, str(h)):
+            out.append(
+                Problem(
+                    file=label,
+                    row=1,
+                    column=repr(str(h)),
+                    message=f"header holds a control or replacement character{read_as}",
+                )
+            )
+        s = frame.iloc[:, pos]
+        bad = s.str.contains(_BAD_CHARS, regex=True, na=False)
+        for r in s.index[bad.to_numpy()][:20]:
+            c = re.search(_BAD_CHARS, s.at[r]).group()
+            out.append(
+                Problem(
+                    file=label,
+                    row=int(r),
+                    column=str(h),
+                    value=s.at[r][:40],
+                    message=(
+                        f"holds the control or replacement character U+{ord(c):04X}{read_as}; "
+                        "is the file binary, or saved in another encoding?"
+                    ),
+                )
+            )
+    return out
 
 
 def _cell_text(v: object) -> str:
@@ -491,17 +630,59 @@ def read_table_file(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
     empty are dropped (their numbers are skipped, not reused). A workbook cell is turned into
     the text a CSV export would hold (dates ``YYYY-MM-DD``, ``300.0`` -> ``300``).
 
-    Raises :class:`RowWidthError` (a CSV row longer than the header), ``ValueError`` (other
-    CSV syntax, unknown sheet) or ``OSError`` (unreadable file).
+    Raises :class:`RowWidthError` (a CSV row longer than the header),
+    :class:`TableReadError` (encoding, other CSV syntax, a damaged workbook), ``ValueError``
+    (unknown sheet) or ``OSError`` (unreadable file).
     """
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
-        wb = _open_workbook(path)
         try:
-            return _tidy(_sheet_frame(wb, wb.sheetnames[0] if sheet is None else sheet))
+            wb = _open_workbook(path)
+        except Exception as exc:  # zip or xml errors of a broken workbook
+            raise TableReadError(f"cannot open workbook: {_brief(exc)}") from None
+        try:
+            return _read_sheet(wb, wb.sheetnames[0] if sheet is None else sheet)
         finally:
             wb.close()
-    text = _decode(path.read_bytes())
+    return _read_csv_text(_decode(path.read_bytes())[0])
+
+
+def _brief(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+def _read_sheet(wb, sheet: str) -> pd.DataFrame:
+    """A sheet as text; a damaged sheet (truncated XML, bad cell) is a TableReadError."""
+    if sheet not in wb.sheetnames:
+        raise ValueError(f"no sheet named {sheet!r}")
+    try:
+        return _tidy(_sheet_frame(wb, sheet))
+    except Exception as exc:  # openpyxl raises ParseError, KeyError, zip errors ...
+        raise TableReadError(
+            f"the workbook is damaged: sheet {sheet!r} cannot be read ({type(exc).__name__}: "
+            f"{_brief(exc)}); open and save it again in Excel"
+        ) from None
+
+
+def _csv_syntax_error(text: str, exc: Exception) -> TableReadError:
+    """The CSV parser's complaint, located at the row (as in Excel) where it starts."""
+    msg = str(exc)
+    m = re.search(r"EOF inside string starting at row (\d+)", msg)
+    if m:  # pandas counts rows from 0 (header=None: row 0 is the header, Excel's row 1)
+        return TableReadError(
+            'a quoted cell opened on this row (a stray ") is never closed', row=int(m.group(1)) + 1
+        )
+    reader = csv.reader(io.StringIO(text), strict=True)
+    try:
+        for _ in reader:
+            pass
+    except csv.Error as err:  # line_num: lines read so far, the bad record's last line
+        return TableReadError(f"not a valid CSV file: {err}", row=reader.line_num)
+    return TableReadError(f"not a valid CSV file: {msg}")
+
+
+def _read_csv_text(text: str) -> pd.DataFrame:
     if not text.strip():
         return pd.DataFrame()
     try:
@@ -509,7 +690,7 @@ def read_table_file(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
             io.StringIO(text), header=None, dtype=str, keep_default_na=False, skip_blank_lines=False
         )
     except pd.errors.ParserError as exc:
-        raise _ragged(text) or ValueError(f"not a valid CSV file: {exc}") from None
+        raise _ragged(text) or _csv_syntax_error(text, exc) from None
     grid.index = pd.RangeIndex(1, len(grid) + 1)
     header = [str(h).strip() for h in grid.iloc[0]]
     frame = grid.iloc[1:].copy()
@@ -585,10 +766,12 @@ class _Source:
         if self.workbook is not None:
             self.workbook.close()
 
-    def read(self, file: Path, sheet: str | None) -> pd.DataFrame:
+    def read(self, file: Path, sheet: str | None) -> tuple[pd.DataFrame, str | None]:
+        """The table as text, and the encoding it was read in (None for a workbook)."""
         if self.workbook is not None and sheet is not None:
-            return _tidy(_sheet_frame(self.workbook, sheet))
-        return read_table_file(file)
+            return _read_sheet(self.workbook, sheet), None
+        text, encoding = _decode(file.read_bytes())
+        return _read_csv_text(text), encoding
 
     def locate(self, spec: TableSpec) -> tuple[Path, str | None, str] | None:
         """(file, sheet, label for problems) of a table, or None when absent."""
@@ -662,44 +845,61 @@ class _Table:
         )
 
 
+def _column_letter(pos: int) -> str:
+    """Excel's name of the column at 0-based ``pos`` (A, B, ..., Z, AA, ...)."""
+    name = ""
+    pos += 1
+    while pos:
+        pos, r = divmod(pos - 1, 26)
+        name = chr(65 + r) + name
+    return name
+
+
 def _header_key(h: str) -> str:
     return h.strip().lower().replace(" ", "_").replace("-", "_")
 
 
 def _match_headers(
     raw: pd.DataFrame, spec: TableSpec, file: str, problems: list[Problem]
-) -> dict[str, str]:
-    """Column name -> the file's header for it (English or Chinese); a repeated column
-    is a problem."""
+) -> tuple[dict[str, str], dict[str, int]]:
+    """Column name -> the file's header for it (English or Chinese), and -> its position
+    (headers may repeat: a repeated column is a problem)."""
     lookup: dict[str, str] = {}
     for col in spec.columns:
         for h in (col.name, *col.aliases):
             lookup[_header_key(h)] = col.name
     headers: dict[str, str] = {}
-    for h in raw.columns:
+    position: dict[str, int] = {}  # canonical name -> column position (headers may repeat)
+    for pos, h in enumerate(raw.columns):
         name = lookup.get(_header_key(h))
         if name is None:
             continue  # extra columns are allowed and ignored
         if name in headers:
+            first = headers[name]
+            same = "the same header" if first == h else f"both mean '{name}'"
             problems.append(
                 Problem(
                     file=file,
                     row=1,
                     column=h,
                     value=h,
-                    message=(f"column '{h}' repeats column '{headers[name]}' (both mean '{name}')"),
+                    message=(
+                        f"column {_column_letter(pos)} '{h}' repeats column "
+                        f"{_column_letter(position[name])} '{first}' ({same}): keep one"
+                    ),
                 )
             )
             continue
         headers[name] = h
-    return headers
+        position[name] = pos
+    return headers, position
 
 
 def _validate_table(
     raw: pd.DataFrame, spec: TableSpec, file: str, problems: list[Problem]
 ) -> _Table:
     """Match headers, run the pandera schema, convert the columns to their types."""
-    headers = _match_headers(raw, spec, file, problems)
+    headers, position = _match_headers(raw, spec, file, problems)
     absent = {c.name for c in spec.columns if c.name not in headers}
     for col in spec.columns:
         if col.required and col.name in absent:
@@ -715,13 +915,15 @@ def _validate_table(
     text = pd.DataFrame(index=raw.index)
     for col in spec.columns:
         text[col.name] = (
-            raw[headers[col.name]]
+            raw.iloc[:, position[col.name]]
             if col.name in headers
             else pd.Series("", index=raw.index, dtype="str")
         )
     text = text.astype("str")
     clean = text.where(text != "")
     for col in spec.columns:
+        if col.kind != "text":  # numbers, dates, flags and codes: full-width forms as ASCII
+            clean[col.name] = _nfkc(clean[col.name])
         if col.kind == "enum":
             clean[col.name] = _normalise_enum(clean[col.name], col)
 
@@ -847,7 +1049,7 @@ def _check_schools(t: _Table, problems: list[Problem]) -> None:
     if not nine.any():
         return
     raw = t.raw["junior_students"]
-    value, ok = _parse_int(raw.where(raw != ""))
+    value, ok = _parse_int(_nfkc(raw.where(raw != "")))
     students = f["students"].astype("float64")
     expected = "an integer with 0 < junior_students < students (nine_year schools)"
     missing = nine & (raw == "")
@@ -1179,7 +1381,7 @@ def _read_table(src: _Source, spec: TableSpec, problems: list[Problem]) -> _Tabl
         return None
     file, sheet, label = where
     try:
-        raw = src.read(file, sheet)
+        raw, encoding = src.read(file, sheet)
     except RowWidthError as exc:
         problems.extend(
             Problem(
@@ -1192,11 +1394,21 @@ def _read_table(src: _Source, spec: TableSpec, problems: list[Problem]) -> _Tabl
             for r, n in exc.rows
         )
         return None
-    except (OSError, ValueError) as exc:
-        problems.append(Problem(file=label, message=f"cannot read: {exc}"))
+    except TableReadError as exc:
+        problems.append(Problem(file=label, row=exc.row, column=exc.column, message=str(exc)))
+        return None
+    except OSError as exc:
+        problems.append(Problem(file=label, message=f"cannot read: {exc.strerror or exc}"))
+        return None
+    except ValueError as exc:
+        problems.append(Problem(file=label, message=f"cannot read: {_brief(exc)}"))
         return None
     if raw.columns.empty:
         problems.append(Problem(file=label, message="empty: no header row"))
+        return None
+    garbled = bad_char_problems(raw, label, encoding)
+    if garbled:
+        problems.extend(garbled)
         return None
     if raw.empty and spec.name in ("schools", "staff"):
         problems.append(Problem(file=label, message=f"no {spec.name} rows"))
