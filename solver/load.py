@@ -5,11 +5,11 @@ The library's entry point for input; the command line calls it, so do batch jobs
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from .errors import InputError
 from .generate import cached_district_path
+from .input.assignments import read_json_file
 from .input.data import District
 from .input.loaders import load_district
 from .input.scenario import Scenario, load_scenario, parse_scenario
@@ -28,7 +28,15 @@ def load(scenario_path: str | Path) -> tuple[Scenario, District]:
         Any problem of the scenario or the data (file, row, column or key named).
     """
     sc = load_scenario(scenario_path)
-    return sc, _district(sc)
+    return sc, load_district(data_path(sc), as_of=sc.as_of)
+
+
+def data_path(sc: Scenario) -> Path:
+    """The district data of a scenario: its ``data`` (a folder or a workbook), or the
+    generated district's folder that its ``profile`` names."""
+    if sc.scenario.data is not None:
+        return Path(sc.scenario.data)
+    return cached_district_path(sc)
 
 
 def load_plan_case(
@@ -47,22 +55,14 @@ def load_plan_case(
     f = Path(plan) / "summary.json"
     if not f.is_file():
         raise InputError(f"{f} is missing; give --scenario", file=str(f))
-    raw = json.loads(f.read_text(encoding="utf-8")).get("scenario")
+    info = read_json_file(f)
+    raw = info.get("scenario") if isinstance(info, dict) else None
     if not isinstance(raw, dict):
         raise InputError("summary.json holds no scenario; give --scenario", file=str(f))
     sc = parse_scenario(raw, file=str(f))
-    data = sc.scenario.data
-    if data is None:
-        data = cached_district_path(sc)
+    data = data_path(sc)
     if not Path(data).exists():
         raise InputError(
             f"the plan's data folder {data} is not there; give --scenario", file=str(f)
         )
     return sc, load_district(data, as_of=sc.as_of)
-
-
-def _district(sc: Scenario) -> District:
-    data = sc.scenario.data
-    if data is None:
-        data = cached_district_path(sc)
-    return load_district(data, as_of=sc.as_of)

@@ -52,7 +52,6 @@ involved. Rule names:
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -62,7 +61,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .input.assignments import read_assignments, read_plan_csv
+from .errors import InputError, Problem
+from .input.assignments import read_assignments, read_json_file, read_plan_csv
 from .input.data import CADRE_ROLES, SUBJECTS, District
 from .input.geo import haversine_km
 from .input.scenario import Scenario
@@ -604,7 +604,11 @@ def validate_plan_dir(
         )
         out += _schools_table(district, plan, table)
     if "summary.json" not in missing:
-        info = json.loads((plan_dir / "summary.json").read_text(encoding="utf-8"))
+        info = read_json_file(plan_dir / "summary.json")
+        if not isinstance(info, dict):
+            raise InputError(
+                Problem(file=str(plan_dir / "summary.json"), message="not a plan summary")
+            )
         out += _summary(info, table, a)
     return out
 

@@ -7,7 +7,6 @@ Works on the plan folders alone (``assignments.csv``, ``schools.csv``,
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError, Problem
-from ..input.assignments import read_assignments, read_plan_csv
+from ..input.assignments import read_assignments, read_json_file, read_plan_csv
 
 INDICATORS = ("key_per_100", "pe_art_per_100", "qualified_per_100")
 
@@ -24,10 +23,10 @@ def _summary(plan: Path) -> dict:
     f = plan / "summary.json"
     if not f.is_file():
         raise InputError(Problem(file=str(f), message="plan has no summary.json"))
-    try:
-        return json.loads(f.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(Problem(file=str(f), message=f"not valid JSON: {exc}")) from None
+    info = read_json_file(f)
+    if not isinstance(info, dict):
+        raise InputError(Problem(file=str(f), message="not a plan summary (a JSON object)"))
+    return info
 
 
 def _schools(plan: Path) -> pd.DataFrame | None:

@@ -15,7 +15,8 @@ from ..input.scenario import Scenario
 from ..model.terms import TERM, TERMS
 from ..plan.result import Result
 from ..rules.indicators import LEVEL_PARTS, MAX_CV
-from .plan_folder import csv_text, write_atomically, write_plan
+from ..safe_text import write_csv
+from .plan_folder import write_atomically, write_plan
 
 
 def plot_pareto(
@@ -194,7 +195,7 @@ def write_comparison(
 
     def fill(tmp: Path) -> None:
         if table is not None:
-            csv_text(table).to_csv(tmp / "compare.csv", index=False)
+            write_csv(table, tmp / "compare.csv", index=False)
             (tmp / "compare.md").write_text(markdown_table(table, scenario), encoding="utf-8")
             for name, res in results.items():
                 write_plan(
@@ -205,7 +206,7 @@ def write_comparison(
                     explain=explains.get(name),
                 )
         if front is not None and pareto_terms is not None:
-            csv_text(front).to_csv(tmp / "pareto.csv", index=False)
+            write_csv(front, tmp / "pareto.csv", index=False)
             (tmp / "pareto.md").write_text(pareto_markdown(front, pareto_terms), encoding="utf-8")
             plot_pareto(
                 front,
@@ -215,4 +216,4 @@ def write_comparison(
                 scenario.balance.kind,
             )
 
-    return write_atomically(out, force, fill)
+    return write_atomically(out, force, fill, marker="compare")

@@ -20,6 +20,7 @@ from ..input.scenario import Scenario
 from ..plan.plan import Plan
 from ..plan.result import Result
 from ..rules.indicators import STANDARD_MIN, coefficients, school_indicators
+from ..safe_text import write_csv
 from .handoff import write_handoff
 from .plan_view import view_of
 
@@ -110,26 +111,48 @@ def summary(district: District, scenario: Scenario, result: Result, schools: pd.
     )
 
 
-def write_atomically(out: Path, force: bool, fill: Callable[[Path], None]) -> Path:
+def write_atomically(
+    out: Path, force: bool, fill: Callable[[Path], None], marker: str | None = "output"
+) -> Path:
     """Create folder ``out`` by ``fill`` -ing a temporary sibling, then renaming it.
 
-    An existing non-empty ``out`` is refused unless ``force``; on any error nothing
-    is left behind.
+    An existing non-empty ``out`` is refused unless ``force``, and with ``force`` unless
+    lungang wrote it (:func:`solver.safety.is_lungang_folder`); a file ``out`` is always
+    refused. On any error nothing is left behind; temporary siblings of killed runs are
+    removed first. ``marker`` (what the folder holds) is written to the marker file
+    :data:`solver.safety.MARKER`; ``None`` writes none (a plan folder is recognised by
+    its files).
     """
+    from .safety import clean_stale_temps, is_lungang_folder, temp_prefix, write_marker
+
     out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
-        raise InputError(
-            Problem(
-                file=str(out),
-                message="output folder exists and is not empty; use --force to replace it",
-            )
-        )
+    if out.exists() and not out.is_dir():
+        raise InputError(Problem(file=str(out), message="output exists and is not a folder"))
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    clean_stale_temps(out.parent)
+    if out.exists() and any(out.iterdir()):
+        if not force:
+            raise InputError(
+                Problem(
+                    file=str(out),
+                    message="output folder exists and is not empty; use --force to replace it",
+                )
+            )
+        if not is_lungang_folder(out):
+            raise InputError(
+                Problem(
+                    file=str(out),
+                    message="output folder was not written by lungang: --force replaces only "
+                    "lungang's own output",
+                )
+            )
+    tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(out), suffix=".tmp", dir=out.parent))
     try:
         fill(tmp)
+        if marker is not None:
+            write_marker(tmp, marker)
         if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+            old = Path(tempfile.mkdtemp(prefix=temp_prefix(out), suffix=".old", dir=out.parent))
             old.rmdir()
             out.rename(old)
             tmp.rename(out)
@@ -144,9 +167,12 @@ def write_atomically(out: Path, force: bool, fill: Callable[[Path], None]) -> Pa
 
 def write_file_atomically(path: Path, fill: Callable[[Path], None]) -> Path:
     """Create file ``path`` by ``fill`` -ing a temporary sibling, then renaming it."""
+    from .safety import clean_stale_temps, temp_prefix
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    clean_stale_temps(path.parent)
+    fd, name = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         fill(Path(name))
@@ -213,8 +239,8 @@ def write_plan(
         a.index.name = "staff_id"
         a = a.reset_index()[ASSIGNMENT_COLUMNS]
         a["moved"] = a["moved"].map({True: "true", False: "false"})
-        a.to_csv(tmp / "assignments.csv", index=False, encoding=enc)
-        schools.to_csv(tmp / "schools.csv", encoding=enc)
+        write_csv(a, tmp / "assignments.csv", index=False, encoding=enc)
+        write_csv(schools, tmp / "schools.csv", encoding=enc)
         (tmp / "summary.json").write_text(
             json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
@@ -224,7 +250,7 @@ def write_plan(
             view = view_of(district, info, result.assignments, schools, _clean(analysis))
             write_handoff(view, tmp, lang=scenario.output.lang)
 
-    return write_atomically(out, force, fill)
+    return write_atomically(out, force, fill, marker=None)
 
 
 def write_json(path: Path, data: dict) -> None:
