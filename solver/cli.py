@@ -8,6 +8,7 @@ in ``pyproject.toml`` sees those imports too.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
@@ -19,7 +20,7 @@ from rich.console import Console
 
 from . import __version__
 from .errors import ExitCode, InfeasibleError, InputError, NoPlanError, Problem, help_epilog
-from .load import load, load_plan_case
+from .load import data_path, load, load_plan_case
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -58,8 +59,13 @@ def handle_errors(fn):
     return wrapper
 
 
+#: Longest default folder name made from a scenario's name (file systems take 255 bytes).
+SLUG_MAX = 80
+
+
 def _slug(name: str) -> str:
-    return re.sub(r"[^\w.-]+", "_", name, flags=re.UNICODE).strip("_") or "plan"
+    slug = re.sub(r"[^\w.-]+", "_", name, flags=re.UNICODE).strip("_.")[:SLUG_MAX].strip("_.")
+    return slug or "plan"
 
 
 DOCS_HELP = (
@@ -132,36 +138,42 @@ def solve(
     from .analysis.explain import explain_result
     from .input.assignments import read_assignments
     from .output.plan_folder import write_diagnosis, write_plan
+    from .output.safety import check_output_dir, check_output_file
+    from .search.guard import run_guard
     from .search.solve import solve as run
 
     sc, district = load(scenario)
     sc = sc.with_solver(time_limit_s=time_limit, workers=workers, seed=seed)
     out = Path(out) if out else Path("results") / _slug(sc.name)
-    # Refuse a non-empty output folder before spending time on the solve.
-    if out.exists() and any(out.iterdir()) and not force:
-        raise InputError(
-            f"output folder {out} exists and is not empty; use --force to replace it", file=str(out)
+    # Before any solve: the outputs touch no input, and can be written.
+    data = data_path(sc)
+    check_output_dir(out, inputs=[scenario, from_plan], data=data, force=force)
+    if diagnosis_file:
+        check_output_file(
+            diagnosis_file, inputs=[scenario, from_plan], data=data, option="--diagnosis"
         )
     old = read_assignments(Path(from_plan)) if from_plan else None
     obj.say(f"solving '{sc.name}': {district.n_schools} schools, {len(district.staff)} staff")
     progress = (lambda m: obj.say(m, 2)) if obj.verbosity >= 2 else (lambda m: obj.say(m))
     report = None
-    try:
-        if old is not None:
-            _precheck(district, sc)  # solve() runs the same checks itself
-            from .search.replan import format_report, replan
+    with run_guard(sc):
+        try:
+            if old is not None:
+                _precheck(district, sc)  # solve() runs the same checks itself
+                from .search.replan import format_report, replan
 
-            result, report = replan(district, sc, old, progress=progress, source=str(from_plan))
-        else:
-            result = run(district, sc, progress=progress)
-    except InfeasibleError as exc:
-        if diagnosis_file:
-            write_diagnosis(
-                Path(diagnosis_file), {"scenario": sc.name, "message": str(exc), **exc.diagnosis}
-            )
-        raise
-    analysis = explain_result(district, sc, result)
-    write_plan(district, sc, result, out, force=force, replan=report, explain=analysis)
+                result, report = replan(district, sc, old, progress=progress, source=str(from_plan))
+            else:
+                result = run(district, sc, progress=progress)
+        except InfeasibleError as exc:
+            if diagnosis_file:
+                write_diagnosis(
+                    Path(diagnosis_file),
+                    {"scenario": sc.name, "message": str(exc), **exc.diagnosis},
+                )
+            raise
+        analysis = explain_result(district, sc, result)
+        write_plan(district, sc, result, out, force=force, replan=report, explain=analysis)
     obj.say(result.summary())
     if report is not None:
         obj.say(format_report(report))
@@ -218,20 +230,22 @@ def check(obj: Ctx, scenario) -> None:
 def eligible(obj: Ctx, scenario, out) -> None:
     """Who is eligible, and for each person who is not, why."""
     from .rules.eligibility import eligibility
+    from .safe_text import write_csv
 
     sc, district = load(scenario)
+    if out:
+        from .output.safety import check_output_file
+
+        check_output_file(out, inputs=[scenario], data=data_path(sc), option="--out")
     el = eligibility(district, sc)
     el.index.name = "staff_id"
-    from .output.plan_folder import csv_text
-
-    table = csv_text(el)  # eligible as true/false, as in every other output
     if out:
         from .output.plan_folder import write_file_atomically
 
         enc = sc.output.csv_encoding
-        write_file_atomically(Path(out), lambda p: table.to_csv(p, encoding=enc))
+        write_file_atomically(Path(out), lambda p: write_csv(el, p, encoding=enc))
     else:
-        table.to_csv(sys.stdout)
+        write_csv(el, sys.stdout)
     counts = el.groupby("stream")["eligible"].agg(["sum", "size"])
     obj.say(
         f"{int(el['eligible'].sum())} of {len(el)} staff eligible ("
@@ -253,9 +267,15 @@ def eligible(obj: Ctx, scenario, out) -> None:
     type=click.Path(file_okay=False),
     help="Folder to write: schools.csv and staff.csv, or district.xlsx with --format xlsx.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
-@click.option("--schools", type=int, help="Number of schools [profile default].")
-@click.option("--staff", type=int, help="Number of staff [profile default].")
+@click.option(
+    "--seed", type=click.IntRange(0, 2**31 - 1), default=0, show_default=True, help="Random seed."
+)
+@click.option(
+    "--schools", type=click.IntRange(1, 100_000), help="Number of schools [profile default]."
+)
+@click.option(
+    "--staff", type=click.IntRange(1, 1_000_000), help="Number of staff [profile default]."
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True
 )
@@ -266,18 +286,28 @@ def generate(obj: Ctx, profile, out, seed, schools, staff, fmt, force) -> None:
     """Write a synthetic district (profiles: demo, urban-core, outer-suburb, county-two-way, city)."""
     from .generate import PROFILES, write_generated
     from .output.plan_folder import write_atomically
+    from .output.safety import check_output_dir
 
     if profile not in PROFILES:
         raise InputError(
             f"unknown profile '{profile}'; choose one of {', '.join(PROFILES)}", file="PROFILE"
         )
+    check_output_dir(out, force=force)
     folders: list[Path] = []
 
     def fill(tmp: Path) -> None:
         written = write_generated(profile, tmp, seed=seed, schools=schools, staff=staff, fmt=fmt)
         folders.extend(Path(out) / f.relative_to(tmp) for f in written)
 
-    write_atomically(Path(out), force, fill)
+    try:
+        write_atomically(Path(out), force, fill, marker="district")
+    except InputError as exc:  # the generator names its arguments: name the options
+        raise InputError(
+            [
+                dataclasses.replace(p, file=f"--{p.key}", key=None) if p.file == "generate" else p
+                for p in exc.problems
+            ]
+        ) from None
     # where to point a scenario's `data`: the workbook itself for xlsx
     where = [f / "district.xlsx" for f in folders] if fmt == "xlsx" else folders
     shown = str(where[0]) if len(where) == 1 else f"{out} ({len(where)} districts)"
@@ -374,9 +404,9 @@ def indicators(obj: Ctx, scenario, plan, fmt, which, lang) -> None:
         return
     report = indicator_report(district, where)
     if fmt == "csv":
-        from .output.plan_folder import csv_text
+        from .safe_text import write_csv
 
-        csv_text(report[which]).to_csv(sys.stdout, index=False)
+        write_csv(report[which], sys.stdout, index=False)
         return
     sides = ["before", "after"] if plan else ["before"]
     _print_indicator_tables(sc.name, report, sides, lang or sc.output.lang)
@@ -521,7 +551,10 @@ def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt) -> None:
             )
     status = None
     if (plan / "summary.json").is_file():
-        status = json.loads((plan / "summary.json").read_text(encoding="utf-8")).get("status")
+        from .input.assignments import read_json_file
+
+        info = read_json_file(plan / "summary.json")
+        status = info.get("status") if isinstance(info, dict) else None
     ex = explain_plan(district, sc, a, staff=staff, status=status)
     from .validate import validate_plan
 
@@ -768,9 +801,6 @@ def _compare_main(
     balance_first,
     force,
 ) -> None:
-    from .analysis.compare import compare, is_monotone, pareto, with_objective
-    from .analysis.explain import explain_result
-    from .output.compare_report import markdown_table, pareto_markdown, write_comparison
 
     if not objectives and not pareto_terms:
         raise InputError(
@@ -786,13 +816,24 @@ def _compare_main(
                     message="the trade-off plot needs matplotlib: pip install 'lungang[plot]'",
                 )
             ) from None
+    from .output.safety import check_output_dir
+    from .search.guard import run_guard
+
     sc, district = load(scenario)
     sc = sc.with_solver(time_limit_s=time_limit, workers=workers, seed=seed)
     out = Path(out) if out else Path("results") / f"{_slug(sc.name)}-compare"
-    if out.exists() and any(out.iterdir()) and not force:
-        raise InputError(
-            f"output folder {out} exists and is not empty; use --force to replace it", file=str(out)
-        )
+    check_output_dir(out, inputs=[scenario], data=data_path(sc), force=force)
+    with run_guard(sc):
+        _compare_run(obj, sc, district, objectives, out, pareto_terms, points, balance_first, force)
+
+
+def _compare_run(
+    obj, sc, district, objectives, out, pareto_terms, points, balance_first, force
+) -> None:
+    from .analysis.compare import compare, is_monotone, pareto, with_objective
+    from .analysis.explain import explain_result
+    from .output.compare_report import markdown_table, pareto_markdown, write_comparison
+
     say = obj.say if obj is not None else (lambda m, level=1: None)
 
     def progress(m: str) -> None:

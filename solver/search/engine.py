@@ -36,6 +36,7 @@ from ..model.rotation import OBJ_UNIT, RotationModel
 from ..model.terms import TERMS, evaluate_terms, objective_value
 from ..plan.plan import Plan
 from ..plan.result import Result, SolveStatus
+from .guard import cp_solve
 from .lp import relaxation
 
 ProgressFn = Callable[[str], None]
@@ -124,7 +125,7 @@ def search(
     the values, the CP-SAT status and the seconds taken."""
     solver = new_solver(max(time_limit_s, 0.5), settings, work_limit=work_limit)
     t = time.perf_counter()
-    code = solver.solve(model, Progress(progress, label, divisor) if progress else None)
+    code = cp_solve(solver, model, Progress(progress, label, divisor) if progress else None)
     return solver, code, time.perf_counter() - t
 
 
@@ -140,7 +141,7 @@ def probe(
         model.clear_assumptions()
         model.add_assumptions(list(assumptions))
     solver = new_solver(max(time_limit_s, 0.1), workers=workers)
-    code = solver.solve(model)
+    code = cp_solve(solver, model)
     core: set[int] = set()
     if code == cp_model.INFEASIBLE and assumptions is not None:
         core = set(solver.sufficient_assumptions_for_infeasibility())
@@ -151,7 +152,7 @@ def complete_hint(built: RotationModel, time_limit_s: float = 10.0) -> bool:
     """Extend the plan hinted on ``built`` to every variable (counts, costs) so CP-SAT
     takes it as a complete solution; ``False`` (hint dropped) when the plan breaks a rule."""
     solver = new_solver(time_limit_s, fix_variables_to_their_hinted_value=True)
-    code = solver.solve(built.model)
+    code = cp_solve(solver, built.model)
     built.model.clear_hints()
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return False

@@ -25,6 +25,8 @@ from itertools import chain
 
 import numpy as np
 
+from .guard import watch
+
 #: CP-SAT writes unbounded sides as ±int64 extremes; beyond this they are infinite.
 _INFINITE = 2.0**62
 
@@ -227,7 +229,11 @@ def highs_solve(
         h.cbMipImprovingSolution.subscribe(improving)
     build_seconds = time.perf_counter() - t0
     start[0] = time.perf_counter()
-    h.run()
+    # a watchdog cancels a run that overruns its limit (HiGHS checks it only at some
+    # points of presolve): HandleUserInterrupt lets cancelSolve stop the simplex
+    h.HandleUserInterrupt = True
+    with watch(h.cancelSolve, float(time_limit_s), "HiGHS"):
+        h.run()
     solve_seconds = time.perf_counter() - start[0]
     status = h.modelStatusToString(h.getModelStatus())
     info = h.getInfo()
