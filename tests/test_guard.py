@@ -1,4 +1,4 @@
-"""The run guards of ``solver.guard``: the watchdog that stops an overrunning CP-SAT or
+"""The run guards of ``solver.search.guard``: the watchdog that stops an overrunning CP-SAT or
 HiGHS call, the memory budget (exit 4), and reproducibility of a run that ends by
 ``work_limit``.
 

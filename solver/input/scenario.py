@@ -218,7 +218,7 @@ class SolverSettings(_Section):
     # model would exceed 200,000 candidate moves, then as many as fit (at least 10).
     max_candidates: int | None = Field(None, ge=0, le=100_000)
     # Stop with exit 4 when the process's resident memory exceeds this many GB
-    # (0 = a safe share of the machine, see solver.guard.default_memory_limit_bytes).
+    # (0 = a safe share of the machine, see solver.search.guard.default_memory_limit_bytes).
     memory_limit_gb: float = Field(0.0, ge=0, le=MEMORY_LIMIT_MAX_GB)
 
 

@@ -117,10 +117,10 @@ def write_atomically(
     """Create folder ``out`` by ``fill`` -ing a temporary sibling, then renaming it.
 
     An existing non-empty ``out`` is refused unless ``force``, and with ``force`` unless
-    lungang wrote it (:func:`solver.safety.is_lungang_folder`); a file ``out`` is always
+    lungang wrote it (:func:`solver.output.safety.is_lungang_folder`); a file ``out`` is always
     refused. On any error nothing is left behind; temporary siblings of killed runs are
     removed first. ``marker`` (what the folder holds) is written to the marker file
-    :data:`solver.safety.MARKER`; ``None`` writes none (a plan folder is recognised by
+    :data:`solver.output.safety.MARKER`; ``None`` writes none (a plan folder is recognised by
     its files).
     """
     from .safety import clean_stale_temps, is_lungang_folder, temp_prefix, write_marker
