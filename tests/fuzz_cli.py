@@ -202,7 +202,12 @@ def _table(root: Path, name: str) -> list[list[str]]:
 
 def _write_table(root: Path, name: str, rows: list[list[str]]) -> None:
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
+    # a carriage return in a cell is quoted (the csv module quotes only the line
+    # terminator's characters): else it would end the row, which is another mutation
+    cr = any("\r" in c for r in rows for c in r)
+    csv.writer(
+        buf, lineterminator="\n", quoting=csv.QUOTE_ALL if cr else csv.QUOTE_MINIMAL
+    ).writerows(rows)
     (root / "data" / name).write_text(buf.getvalue(), encoding="utf-8")
 
 
@@ -578,9 +583,7 @@ def random_variant(rng: random.Random, root: Path, solve_share: float = 0.2) -> 
                 ["indicators", "scenario.toml", "--format", "csv"],
             ]
         )
-        return Variant(
-            category, what, cmd, stdout_csv=cmd[0] in ("eligible", "indicators") and len(cmd) < 4
-        )
+        return Variant(category, what, cmd, stdout_csv="--out" not in cmd)
     elif category == "header":
         table = rng.choice(["schools.csv", "staff.csv"])
         what = header_mutation(
