@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 
 #: First characters that make a spreadsheet evaluate a cell.
@@ -88,13 +89,38 @@ def safe_frame(frame: pd.DataFrame, index: bool = True) -> pd.DataFrame:
     return out
 
 
+def flags_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with its true/false columns as ``true`` / ``false`` text.
+
+    Every CSV file lungang writes spells flags this way (``assignments.csv``'s ``moved``
+    too), whatever pandas would print (``True``); a missing flag is an empty cell.
+    """
+    out = frame.copy()
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        flags = col.dropna()
+        if (
+            col.dtype == bool
+            or str(col.dtype) == "boolean"
+            or (
+                col.dtype == object
+                and len(flags)
+                and flags.map(lambda v: isinstance(v, bool | np.bool_)).all()
+            )
+        ):
+            out.isetitem(
+                i, col.map({True: "true", False: "false"}).astype(object).where(col.notna(), "")
+            )
+    return out
+
+
 def write_csv(frame: pd.DataFrame, target: str | Path | IO[str], **kwargs: Any) -> None:
-    """Write ``frame`` as CSV with formula triggers escaped (see the module docstring).
+    """Write ``frame`` as CSV: flags as ``true``/``false``, formula triggers escaped.
 
     ``kwargs`` go to :meth:`pandas.DataFrame.to_csv` (``index``, ``encoding`` ...).
-    Every CSV lungang writes is written here.
+    Every CSV lungang writes is written here (see the module docstring).
     """
-    safe_frame(frame, index=kwargs.get("index", True)).to_csv(target, **kwargs)
+    safe_frame(flags_as_text(frame), index=kwargs.get("index", True)).to_csv(target, **kwargs)
 
 
 def unescape_frame(frame: pd.DataFrame) -> pd.DataFrame:

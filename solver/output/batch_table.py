@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ..rules.indicators import STANDARD_MIN
+from ..safe_text import write_csv
 from .plan_folder import write_file_atomically
 
 LEVELS = ("primary", "junior")
@@ -116,7 +117,7 @@ def batch_frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
 
 def write_batch_csv(path: Path, frame: pd.DataFrame) -> Path:
     """Write ``batch.csv`` (UTF-8) atomically."""
-    return write_file_atomically(Path(path), lambda p: frame.to_csv(p, index=False))
+    return write_file_atomically(Path(path), lambda p: write_csv(frame, p, index=False))
 
 
 def _num(x: Any, digits: int = 3) -> str:

@@ -183,31 +183,6 @@ def write_file_atomically(path: Path, fill: Callable[[Path], None]) -> Path:
     return path
 
 
-def csv_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` with its true/false columns as ``true`` / ``false`` text.
-
-    Every CSV file lungang writes spells flags this way (``assignments.csv``'s ``moved``
-    too), whatever pandas would print (``True``); a missing flag is an empty cell.
-    """
-    out = frame.copy()
-    for name in out.columns:
-        col = out[name]
-        flags = col.dropna()
-        if (
-            col.dtype == bool
-            or str(col.dtype) == "boolean"
-            or (
-                col.dtype == object
-                and len(flags)
-                and flags.map(lambda v: isinstance(v, bool | np.bool_)).all()
-            )
-        ):
-            out[name] = (
-                col.map({True: "true", False: "false"}).astype(object).where(col.notna(), "")
-            )
-    return out
-
-
 def write_plan(
     district: District,
     scenario: Scenario,
