@@ -89,6 +89,37 @@ def test_posts_filled_infeasible(tmp_path):
     assert {"posts_filled", "principal_rotation_min"} <= set(rules)
 
 
+def test_posts_filled_vice_principals_feasible(tmp_path):
+    """A vice principal who must rotate swaps with the far vice principal, not into the near
+    school's held post: vice principal posts stay filled exactly too."""
+    d = make_district(
+        [school("A"), school("B", km=2), school("C", km=6)],
+        [
+            person("VA", "A", role="vice_principal"),
+            person("VB", "B", role="vice_principal", school_start_date=NEW),
+            person("VC", "C", role="vice_principal"),
+        ],
+        tmp_path,
+    )
+    r = solved(d, scenario(quotas={"principal_rotation_min": 0.5}, weights=COMMUTE))
+    assert set(movers(r).index) == {"VA", "VC"}
+    assert (to(r, "VA"), to(r, "VC")) == ("C", "A")
+
+
+def test_posts_filled_vice_principals_infeasible(tmp_path):
+    """A vice principal who must rotate has no post to go to: the other one cannot leave."""
+    d = make_district(
+        [school("A"), school("B", km=2)],
+        [
+            person("VA", "A", role="vice_principal"),
+            person("VB", "B", role="vice_principal", school_start_date=NEW),
+        ],
+        tmp_path,
+    )
+    rules = diagnosis_rules(d, scenario(quotas={"principal_rotation_min": 1.0}))
+    assert {"posts_filled", "principal_rotation_min"} <= set(rules)
+
+
 # ----------------------------------------------------------------------------- subject_staffing
 
 
@@ -133,6 +164,40 @@ def test_subject_staffing_infeasible_no_demand_elsewhere(tmp_path):
     )
     rules = diagnosis_rules(d, scenario(quotas={"teacher_rotation_min": 1.0}))
     assert "subject_staffing" in rules
+
+
+def _full_school_district(tmp_path, with_c: bool = True):
+    # Demand (tolerance 1): A wants no math teacher; B (2 km) wants one and has two, who
+    # cannot leave (a third would be one too many); C (6 km) wants one and has none (so
+    # it may take one, but need not).
+    schools = [school("A"), school("B", km=2)] + ([school("C", km=6)] if with_c else [])
+    staff = [person("T", "A"), *(person(f"B_m{i}", "B", school_start_date=NEW) for i in (1, 2))]
+    demand = [
+        {"school_id": "A", "subject": "math", "required": 0},
+        {"school_id": "B", "subject": "math", "required": 1},
+    ] + ([{"school_id": "C", "subject": "math", "required": 1}] if with_c else [])
+    return make_district(schools, staff, tmp_path, demand_rows=demand)
+
+
+#: The teacher at A must move; tolerance 1; commute decides.
+MUST_MOVE_TOL1 = {
+    "quotas": {"teacher_rotation_min": 1.0},
+    "staffing": {"subject_tolerance": 1},
+    "weights": COMMUTE,
+}
+
+
+def test_subject_staffing_over_staffing_feasible(tmp_path):
+    """A math teacher who must move skips the nearer school that already has one math
+    teacher more than it wants: no school may end above demand + tolerance."""
+    d = _full_school_district(tmp_path)
+    assert to(solved(d, scenario(**MUST_MOVE_TOL1)), "T") == "C"
+
+
+def test_subject_staffing_over_staffing_infeasible(tmp_path):
+    """A math teacher who must move has only a school at demand + tolerance to go to."""
+    d = _full_school_district(tmp_path, with_c=False)
+    assert "subject_staffing" in diagnosis_rules(d, scenario(**MUST_MOVE_TOL1))
 
 
 # ----------------------------------------------------------------------------- teacher_rotation_min

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -200,6 +202,54 @@ def test_vice_principal_is_not_a_principal(district):
     v = validate_plan(district, scenario(), plan(district, {"PA": "B", "PB": "A", "VA": "B"}))
     assert rules(v) == {"posts_filled"} and {x.schools for x in v} == {("A",), ("B",)}
     assert all("vice principal" in x.message for x in v)
+
+
+def test_posts_filled_vice_principals(tmp_path):
+    """Vice principal posts are checked like principal posts: a vice principal who leaves
+    empties a post and doubles another; two who swap keep every post filled."""
+    d = make_district(
+        [school("A"), school("B", km=2), school("C", km=4)],
+        [
+            person("VA", "A", role="vice_principal"),
+            person("VB", "B", role="vice_principal"),
+            person("PC", "C", role="principal"),
+        ],
+        tmp_path,
+    )
+    v = validate_plan(d, scenario(), plan(d, {"VA": "B"}))
+    assert [(x.rule, x.staff, x.schools) for x in v] == [
+        ("posts_filled", ("VA",), ("A",)),
+        ("posts_filled", ("VA",), ("B",)),
+    ]
+    assert "has 0 vice principal(s) after the plan, 1 before" in v[0].message
+    assert "has 2 vice principal(s) after the plan, 1 before" in v[1].message
+    # a vice principal into a school that has only a principal post
+    v = validate_plan(d, scenario(), plan(d, {"VA": "C", "VB": "A"}))
+    assert [(x.rule, x.staff, x.schools) for x in v] == [
+        ("posts_filled", ("VB",), ("B",)),
+        ("posts_filled", ("VA",), ("C",)),
+    ]
+    assert validate_plan(d, scenario(), plan(d, {"VA": "B", "VB": "A"})) == []
+
+
+def test_subject_staffing_over_staffing(district, tmp_path):
+    """A school that ends above demand + tolerance is caught, alone: C1 leaves C (demand 0
+    there) for B, which wants two math teachers and has them (B1, and B3 who is exempt)."""
+    d = make_district(
+        SCHOOLS,
+        STAFF,
+        tmp_path,
+        demand_rows=[
+            {"school_id": "B", "subject": "math", "required": 2},
+            {"school_id": "C", "subject": "math", "required": 0},
+        ],
+    )
+    a = plan(d, {"C1": "B"})
+    any_level = {"scope": {"same_level": False}}
+    v = validate_plan(d, scenario(**any_level), a)
+    assert [(x.rule, x.staff, x.schools) for x in v] == [("subject_staffing", ("C1",), ("B",))]
+    assert "school B has 3 math teacher(s) after the plan (before 2), demand 2 ± 0" in v[0].message
+    assert validate_plan(d, scenario(**any_level, staffing={"subject_tolerance": 1}), a) == []
 
 
 def test_subject_staffing_tolerance(district):
@@ -465,6 +515,31 @@ def test_plan_dir_valid(district, plan_dir):
     """A plan folder written by solve + write_plan validates cleanly."""
     out, sc = plan_dir
     assert validate_plan_dir(out, district, sc) == []
+
+
+def test_validator_loads_no_solver_code(district, plan_dir):
+    """Importing solver.validate and validating a plan folder loads neither the model, the
+    solve nor CP-SAT (a fresh interpreter, so that no other test's imports count)."""
+    out, sc = plan_dir
+    code = f"""
+import sys
+from solver.loaders import load_district
+from solver.scenario import parse_scenario
+from solver.validate import validate_plan_dir
+
+sc = parse_scenario({sc.model_dump(mode="json", exclude_none=True)!r})
+d = load_district({str(district.source)!r}, as_of=sc.as_of)
+assert validate_plan_dir({str(out)!r}, d, sc) == []
+print(" ".join(sorted(m for m in sys.modules if m.startswith(("solver", "ortools", "highspy")))))
+"""
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert r.returncode == 0, r.stderr
+    loaded = set(r.stdout.split())
+    assert "solver.validate" in loaded
+    bad = {m for m in loaded if m.startswith(("ortools", "highspy", "solver.model", "solver.solve"))}
+    assert bad == set(), bad
 
 
 def test_plan_dir_missing_files(district, plan_dir, tmp_path):
