@@ -538,7 +538,9 @@ print(" ".join(sorted(m for m in sys.modules if m.startswith(("solver", "ortools
     assert r.returncode == 0, r.stderr
     loaded = set(r.stdout.split())
     assert "solver.validate" in loaded
-    bad = {m for m in loaded if m.startswith(("ortools", "highspy", "solver.model", "solver.solve"))}
+    bad = {
+        m for m in loaded if m.startswith(("ortools", "highspy", "solver.model", "solver.solve"))
+    }
     assert bad == set(), bad
 
 
