@@ -41,7 +41,25 @@ def _honoured(district, sc, pins) -> set[str]:
     return set()
 
 
-@pytest.mark.parametrize("seed", range(12))
+#: Per seed of the random cases below: whether its pins cannot all hold (a fact of the
+#: instance; the solver must find a plan exactly when it is False).
+PINS_CANNOT_HOLD = {
+    0: False,
+    1: True,
+    2: True,
+    3: True,
+    4: False,
+    5: False,
+    6: True,
+    7: True,
+    8: True,
+    9: False,
+    10: False,
+    11: True,
+}
+
+
+@pytest.mark.parametrize("seed", sorted(PINS_CANNOT_HOLD))
 def test_random_pins_are_honoured_or_named(tmp_path, seed):
     """Random pins (some impossible) on districts where, without pins, everyone may stay:
     either every pin holds in a valid plan or the diagnosis names a pin."""
@@ -57,17 +75,13 @@ def test_random_pins_are_honoured_or_named(tmp_path, seed):
         action = str(rng.choice(["stay", "move", "to"]))
         rows.append((str(sid), action, str(rng.choice(schools)) if action == "to" else ""))
     rules = _honoured(d, sc, _pins(rows))
+    assert bool(rules) is PINS_CANNOT_HOLD[seed], (rows, rules)
     assert not rules or "pin" in rules, (rows, rules)
-    OUTCOMES.append(bool(rules))
 
 
-OUTCOMES: list[bool] = []
-
-
-def test_random_pins_exercised_both_outcomes():
-    """The random cases above include plans that keep their pins and pins that cannot hold."""
-    if len(OUTCOMES) == 12:
-        assert 0 < sum(OUTCOMES) < 12, OUTCOMES
+def test_random_pin_cases_cover_both_outcomes():
+    """The random cases above include pins that hold and pins that cannot."""
+    assert set(PINS_CANNOT_HOLD.values()) == {True, False}
 
 
 def test_pin_to_a_school_beyond_max_km_is_named(tmp_path):

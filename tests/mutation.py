@@ -1,0 +1,181 @@
+"""Mutation testing of the rules: do the rule tests catch a changed rule?
+
+    python tests/mutation.py                  # every rule method of the model and the validator
+    python tests/mutation.py --only model     # the model's rule methods only
+    python tests/mutation.py --children 1 --keep
+
+mutmut (configured in ``pyproject.toml``, ``[tool.mutmut]``) changes one thing at a time
+in ``solver/model.py`` and ``solver/validate.py`` (an operator, a number, a condition, a
+call's argument) and runs the fast rule tests (``tests/test_rules.py`` and
+``tests/test_validate.py``) against each change. A change the tests notice is *killed*;
+one they do not notice *survives*. Every surviving mutant must be either killed by a new
+test or listed in :data:`EQUIVALENT` with the reason it cannot change any outcome.
+
+Only the rule methods are selected (:data:`TARGETS`): ``RotationModel``'s methods named
+after a rule (and ``_direction``, the body of both flow rules) and the validator's rule
+checks. Lines that only word a message (``f"..."``) are not mutated (pyproject.toml):
+the wording is checked by the message tests, not here.
+
+The run takes a while (tens of minutes on 2 cores) and is not part of every CI run. It
+works in a temporary copy of the work tree, so it writes nothing into the repository,
+and runs under ``nice``. It prints a table per method and every surviving mutant that is
+not listed as equivalent; the exit code is 1 when there is one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+MODEL_RULES = (
+    "one_school_each",
+    "posts_filled",
+    "subject_staffing",
+    "teacher_rotation_min",
+    "key_share_of_rotated_min",
+    "principal_rotation_min",
+    "school_outflow_max",
+    "_direction",
+    "urban_to_rural_min",
+    "rural_to_urban_min",
+    "balance_caps",
+    "pins",
+    "pruned_pairs",
+)
+VALIDATE_RULES = (
+    "_eligible_rows",
+    "_posts_filled",
+    "_subject_staffing",
+    "_moves",
+    "_quotas",
+    "_outflow",
+    "_flows",
+    "_balance",
+    "_pins",
+)
+#: mutmut's names for them (``ǁ`` separates class and method).
+TARGETS = {
+    "model": [f"solver.model.xǁRotationModelǁ{m}__mutmut_*" for m in MODEL_RULES],
+    "validate": [f"solver.validate.x_{f}__mutmut_*" for f in VALIDATE_RULES],
+}
+
+#: Surviving mutants that cannot change any outcome, by (function, the mutated line as
+#: mutmut shows it, stripped): the reason.
+EQUIVALENT: dict[tuple[str, str], str] = {}
+
+
+def _copy_tree(dst: Path) -> None:
+    """The work tree's files (tracked and new, not ignored) into ``dst``."""
+    files = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout.split(b"\0")
+    for name in files:
+        if not name:
+            continue
+        src = ROOT / os.fsdecode(name)
+        if src.is_file():
+            (dst / os.fsdecode(name)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst / os.fsdecode(name))
+
+
+def _mutmut() -> list[str]:
+    exe = Path(sys.executable).with_name("mutmut")
+    return [str(exe)] if exe.exists() else ["mutmut"]
+
+
+def _function(mutant: str) -> str:
+    name = mutant.rsplit("__mutmut_", 1)[0]
+    return re.split(r"\.x_?|ǁ", name)[-1]
+
+
+def _mutated_line(diff: str) -> str:
+    """The first added line of a mutant's diff (what the mutant changed the code to)."""
+    for line in diff.splitlines():
+        if line.startswith("+") and not line.startswith("+++"):
+            return line[1:].strip()
+    return ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", choices=sorted(TARGETS), help="mutate one module's rules only")
+    ap.add_argument("--children", type=int, default=2, help="parallel test runs (default 2)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary copy (mutmut show)")
+    ap.add_argument("--nice", type=int, default=10, help="niceness of the run (default 10)")
+    args = ap.parse_args(argv)
+    patterns = TARGETS[args.only] if args.only else [p for v in TARGETS.values() for p in v]
+
+    work = Path(tempfile.mkdtemp(prefix="lungang-mutation-"))
+    try:
+        _copy_tree(work)
+        run = ["nice", "-n", str(args.nice), *_mutmut(), "run", "--max-children"]
+        subprocess.run([*run, str(args.children), *patterns], cwd=work, check=False)
+        listing = subprocess.run(
+            [*_mutmut(), "results", "--all", "true"],
+            cwd=work,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        status: dict[str, str] = {}
+        for line in listing.splitlines():
+            name, _, state = line.strip().rpartition(": ")
+            if any(re.fullmatch(p.replace("*", r"\d+"), name) for p in patterns):
+                status[name] = state
+        survivors, equivalent = [], []
+        for name in sorted(status):
+            if status[name] != "survived":
+                continue
+            diff = subprocess.run(
+                [*_mutmut(), "show", name], cwd=work, check=True, capture_output=True, text=True
+            ).stdout
+            key = (_function(name), _mutated_line(diff))
+            (equivalent if key in EQUIVALENT else survivors).append((name, key, diff))
+        by_fn: dict[str, Counter] = {}
+        for name, state in status.items():
+            by_fn.setdefault(_function(name), Counter())[state] += 1
+        for name, _key, _ in equivalent:
+            by_fn[_function(name)]["equivalent"] += 1
+            by_fn[_function(name)]["survived"] -= 1
+        print(f"\n{'function':32} {'mutants':>7} {'killed':>7} {'equiv.':>7} {'survived':>8} other")
+        total = Counter()
+        for fn, c in by_fn.items():
+            n = sum(v for k, v in c.items() if k != "equivalent")
+            other = {k: v for k, v in c.items() if k not in ("killed", "survived", "equivalent")}
+            other = {k: v for k, v in other.items() if v}
+            print(
+                f"{fn:32} {n:7} {c['killed']:7} {c['equivalent']:7} {c['survived']:8} "
+                f"{other or ''}"
+            )
+            total.update(c)
+        n_all = sum(v for k, v in total.items() if k != "equivalent")
+        judged = n_all - total["equivalent"]
+        print(
+            f"\n{n_all} mutants: {total['killed']} killed, {total['equivalent']} equivalent "
+            f"(listed with reasons), {total['survived']} survived; kill rate "
+            f"{total['killed'] / max(judged, 1):.1%} of the {judged} that are not equivalent"
+        )
+        for name, key, diff in survivors:
+            print(f"\nSURVIVED {name}  ({key[0]}: {key[1]})\n{diff}")
+        if args.keep:
+            print(f"\nthe copy is kept in {work}")
+        return 1 if survivors or total["survived"] else 0
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
