@@ -1,9 +1,20 @@
 """Shared fixtures: the tiny hand-written district of ``tests/data/tiny``."""
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run (derandomised), so that a run's
+# outcome depends on the code only, and have no per-example deadline (a busy machine
+# must not fail them). HYPOTHESIS_PROFILE=explore draws new examples, for a search by hand.
+settings.register_profile(
+    "lungang", derandomize=True, database=None, deadline=None, print_blob=True
+)
+settings.register_profile("explore", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "lungang"))
 
 TINY = Path(__file__).parent / "data" / "tiny"
 TINY_AS_OF = dt.date(2025, 9, 1)

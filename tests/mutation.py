@@ -156,8 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             other = {k: v for k, v in c.items() if k not in ("killed", "survived", "equivalent")}
             other = {k: v for k, v in other.items() if v}
             print(
-                f"{fn:32} {n:7} {c['killed']:7} {c['equivalent']:7} {c['survived']:8} "
-                f"{other or ''}"
+                f"{fn:32} {n:7} {c['killed']:7} {c['equivalent']:7} {c['survived']:8} {other or ''}"
             )
             total.update(c)
         n_all = sum(v for k, v in total.items() if k != "equivalent")

@@ -6,8 +6,10 @@ from benchmarks.run import fit_exponents, main
 
 
 def test_harness_writes_tables_and_marks_every_plan(tmp_path, capsys):
-    """One tiny run writes results.csv and results.md, one row per method, and every
-    plan is explicitly valid or invalid (the bound-only method has no plan)."""
+    """One tiny run writes results.csv and results.md, one row per method; lungang's plan
+    is optimal (the instance is solved long before the time limit) and valid, every other
+    plan is explicitly valid or invalid (the bound-only method has no plan), and nothing
+    is written outside tmp_path (the instance cache included)."""
     out = tmp_path / "results"
     code = main(
         [
@@ -15,25 +17,27 @@ def test_harness_writes_tables_and_marks_every_plan(tmp_path, capsys):
             "--sizes",
             "300",
             "--time-limit",
-            "2",
+            "30",
             "--workers",
             "1",
             "--methods",
             "lungang,rule-based,lp-bound",
             "--out",
             str(out),
+            "--cache",
+            str(tmp_path / "cache"),
             "-q",
         ]
     )
     assert code == 0
-    table = pd.read_csv(out / "results.csv")
-    assert sorted(table["method"]) == ["lp-bound", "lungang", "rule-based"]
-    planned = table[table["method"] != "lp-bound"]
-    assert set(planned["valid"]) <= {"yes", "invalid"}
-    assert table.loc[table["method"] == "lp-bound", "valid"].item() == "no plan"
-    assert (planned["objective"] > 0).all()
+    table = pd.read_csv(out / "results.csv").set_index("method")
+    assert sorted(table.index) == ["lp-bound", "lungang", "rule-based"]
+    assert (table.at["lungang", "status"], table.at["lungang", "valid"]) == ("optimal", "yes")
+    assert table.at["rule-based", "valid"] in {"yes", "invalid"}
+    assert table.at["lp-bound", "valid"] == "no plan"
+    assert table.loc[["lungang", "rule-based"], "objective"].gt(0).all()
     md = (out / "results.md").read_text(encoding="utf-8")
-    assert "## Results" in md and "Time limit 2 s" in md
+    assert "## Results" in md and "Time limit 30 s" in md
     for method in ("lungang", "rule-based", "lp-bound"):
         assert f"| {method} |" in md
     assert "| staff | method |" in capsys.readouterr().out

@@ -19,8 +19,8 @@ from solver.input.assignments import read_assignments
 from solver.input.loaders import load_district
 from solver.input.scenario import load_scenario
 from solver.model.terms import objective_value
-from solver.search.solve import solve
 from solver.plan.result import SolveStatus
+from solver.search.solve import solve
 from solver.validate import validate_plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -283,7 +283,7 @@ def test_broken_rules_agree_with_the_validator_on_tiny_districts(tmp_path, seed)
     """The same agreement under binding quotas, flows, a balance floor and cap, and pins."""
     from builders import random_tiny_district
 
-        rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)
     d = random_tiny_district(seed, tmp_path)
     people = d.staff.index.tolist()
     pins = [{"staff_id": people[int(rng.integers(len(people)))], "action": "stay", "school_id": ""}]

@@ -4,7 +4,6 @@ import csv
 import datetime as dt
 import os
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from benchmarks.loading import write_synthetic_district
 from solver.errors import InputError, Problem
 from solver.input.data import SUBJECTS, District
 from solver.input.loaders import district_tables, load_district, read_table_file, write_district
@@ -628,49 +628,13 @@ def test_district_tables_use_contract_columns(tiny):
 # --------------------------------------------------------------------------- scale
 
 
-def test_twenty_thousand_staff_load_fast(tmp_path):
-    """20,000 staff at 150 schools load in well under 2 seconds."""
-    rng = np.random.default_rng(0)
-    n_s, n = 150, 20_000
-    ids = [f"S{i:03d}" for i in range(n_s)]
-    level = rng.choice(["primary", "junior", "nine_year"], n_s)
-    students = rng.integers(300, 3000, n_s)
-    pd.DataFrame(
-        {
-            "school_id": ids,
-            "name": ids,
-            "zone": rng.choice(list("ABCD"), n_s),
-            "group": "",
-            "level": level,
-            "locality": rng.choice(["urban", "town", "rural"], n_s),
-            "lat": 39.9 + rng.normal(0, 0.1, n_s),
-            "lon": 116.4 + rng.normal(0, 0.1, n_s),
-            "students": students,
-            "junior_students": np.where(level == "nine_year", students // 3, 0),
-        }
-    ).to_csv(tmp_path / "schools.csv", index=False)
-    school = np.r_[np.arange(n_s), rng.integers(0, n_s, n - n_s)]
-    start = pd.Timestamp("2000-01-01") + pd.to_timedelta(rng.integers(0, 9000, n), unit="D")
-    pd.DataFrame(
-        {
-            "staff_id": [f"T{i:05d}" for i in range(n)],
-            "name": "某",
-            "school_id": np.array(ids)[school],
-            "role": np.where(np.arange(n) < n_s, "principal", "teacher"),
-            "subject": rng.choice(SUBJECTS, n),
-            "key_level": rng.choice(["none", "district"], n),
-            "school_start_date": start.strftime("%Y-%m-%d"),
-            "retirement_date": (start + pd.Timedelta(days=9000)).strftime("%Y-%m-%d"),
-            "on_payroll": "true",
-            "rural_years": rng.integers(0, 5, n),
-        }
-    ).to_csv(tmp_path / "staff.csv", index=False)
-    load_district(tmp_path, as_of=AS_OF)  # warm up imports
-    t0 = time.perf_counter()
+def test_twenty_thousand_staff_load(tmp_path):
+    """20,000 staff at 150 schools load, every home filled in (the time it takes is
+    measured by ``python -m benchmarks.loading``, against a baseline, not here)."""
+    write_synthetic_district(tmp_path, n_staff=20_000, n_schools=150)
     d = load_district(tmp_path, as_of=AS_OF)
-    elapsed = time.perf_counter() - t0
-    assert len(d.staff) == n and d.staff["home_lat"].notna().all()
-    assert elapsed < 2.0
+    assert len(d.staff) == 20_000 and len(d.schools) == 150
+    assert d.staff["home_lat"].notna().all()
 
 
 # --------------------------------------------------------------------------- a folder with a workbook
