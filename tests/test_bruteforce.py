@@ -1,6 +1,8 @@
 """The solver against brute force: on random tiny districts, every plan is enumerated, the
-ones the independent validator accepts are scored with solver.model.terms, and the solver's
-optimum must equal the best of them (and be infeasible exactly when none is valid).
+ones the independent validator accepts are scored with the test's own restatement of the
+objective (``balance_measure`` for cv, l1 and minmax, from the README's definitions), and
+the solver's optimum must equal the best of them (and be infeasible exactly when none is
+valid).
 
 How the enumeration stays fast: rules that judge one mover at a time (same_level, scope,
 commute, pins) are asked of the validator once per person and school, which prunes each
@@ -8,7 +10,8 @@ person's choices; the plans left are enumerated as numpy arrays and the plan-wid
 are evaluated on all of them at once (``_plan_rules``, a vectorised restatement of the
 validator's rules). That restatement is checked against ``validate_plan`` on samples of
 plans it accepts and rejects, and the best plan is confirmed by ``validate_plan`` and
-scored again with ``evaluate_terms`` + ``objective_value``.
+scored again with the package's ``evaluate_terms`` + ``objective_value`` (the two scorings
+must agree).
 """
 
 from __future__ import annotations
@@ -271,21 +274,50 @@ def _plan_rules(inst: Instance, dest: np.ndarray) -> np.ndarray:
     return ok
 
 
+def balance_measure(inst: Instance, counts: np.ndarray, kind: str) -> np.ndarray:
+    """The balance term of every plan, restated from its definition in the README ("The
+    objective"), sharing no code with solver.model.terms.
+
+    For each balanced indicator (weight a) and level (primary, junior): the level's schools
+    are those with students of that level; w_i = the school's students of the level over
+    the level's; x_i = 100 · count_i / the school's students; m = Σ w_i x_i before the plan
+    (a level where m = 0 has no coefficient and counts nothing). Then a · 100 · Σ w_i
+    (x_i − m)² / m² (cv), a · 100 · Σ w_i |x_i − m| / m (l1) or a · 100 · (max x − min x)
+    / m (minmax). ``counts``: (plans × schools × indicators) head counts after each plan.
+    """
+    d, bal = inst.district, inst.scenario.balance
+    students = d.schools["students"].to_numpy(dtype=float)
+    now = _counts(
+        inst, inst.home[None, :], indicator_flags(d.staff)[list(bal.indicators)].to_numpy()
+    )[0]
+    total = np.zeros(len(counts))
+    for k, ind in enumerate(bal.indicators):
+        a = float((bal.indicator_weights or {}).get(ind, 1.0))
+        for level in ("primary", "junior"):
+            p_level = d.schools[f"{level}_students"].to_numpy(dtype=float)
+            at = p_level > 0
+            if not at.any():
+                continue
+            w = p_level[at] / p_level[at].sum()
+            m = float(w @ (100.0 * now[at, k] / students[at]))
+            if m == 0:
+                continue
+            x = 100.0 * counts[:, at, k] / students[at][None, :]
+            if kind == "cv":
+                total += a * 100.0 * ((x - m) ** 2 @ w) / m**2
+            elif kind == "l1":
+                total += a * 100.0 * (np.abs(x - m) @ w) / m
+            else:
+                total += a * 100.0 * (x.max(axis=1) - x.min(axis=1)) / m
+    return total
+
+
 def _objective(inst: Instance, dest: np.ndarray) -> np.ndarray:
-    """Σ weight · term for every plan, with the term definitions of solver.model.terms."""
+    """Σ weight · term for every plan: the balance term by :func:`balance_measure`, commute
+    by haversine from home, moves counted."""
     d, sc = inst.district, inst.scenario
-    inds = sc.balance.indicators
-    flags = indicator_flags(d.staff)[list(inds)].to_numpy()
-    counts = _counts(inst, dest, flags)
-    balance = np.zeros(len(dest))
-    kind = sc.balance.objective
-    for part in level_balances(d, sc):
-        c = counts[:, part.schools, inds.index(part.indicator)]
-        if kind == "minmax":
-            x = 100.0 * c / part.students
-            balance += part.weight * 100.0 * (x.max(axis=1) - x.min(axis=1)) / part.mean
-        else:
-            balance += part.school_costs(c, kind).sum(axis=1)
+    flags = indicator_flags(d.staff)[list(sc.balance.indicators)].to_numpy()
+    balance = balance_measure(inst, _counts(inst, dest, flags), sc.balance.objective)
     staff = d.staff.loc[inst.ids]
     sch = d.schools
     dist = haversine_km(
@@ -423,9 +455,14 @@ def test_reported_objective_minmax(tmp_path_factory):
         assert r.result.objective == pytest.approx(r.best, abs=tolerance(r.inst))
 
 
-def test_minmax_objective_exact(tmp_path):
-    """Hand-made: 7 key teachers at A (500 students), none at B (625): the minmax term is
-    100·(1.4 − 0)/(700/1125) = 225 balance points, objective 22500."""
+@pytest.mark.parametrize(
+    ("kind", "expected"), [("minmax", 225.0), ("l1", 1000.0 / 9.0), ("cv", 125.0)]
+)
+def test_balance_terms_exact(tmp_path, kind, expected):
+    """Hand-made: 7 key teachers at A (500 students), none at B (625), nobody can move:
+    x = (1.4, 0), w = (4/9, 5/9), m = 5.6/9; minmax 100·1.4/m = 225, l1
+    100·(4/9·(1.4 − m) + 5/9·m)/m = 1000/9, cv 100·(4/9·(1.4 − m)² + 5/9·m²)/m² = 125:
+    both the solver's term and the test's restatement (balance_measure) give these."""
     from builders import NEW, make_district, person, school
 
     d = make_district(
@@ -433,9 +470,14 @@ def test_minmax_objective_exact(tmp_path):
         [person(f"K{i}", "A", key_level="district", school_start_date=NEW) for i in range(7)],
         tmp_path,
     )
-    result = solve(d, scenario(balance={"objective": "minmax"}))
-    assert result.terms["balance"] == pytest.approx(225.0, abs=1e-6)
-    assert result.objective == pytest.approx(22500.0, abs=1e-3)
+    sc = scenario(balance={"objective": kind})
+    result = solve(d, sc)
+    assert result.terms["balance"] == pytest.approx(expected, abs=1e-6)
+    assert result.objective == pytest.approx(100.0 * expected, abs=1e-3)
+    inst = instance(d, sc)
+    flags = indicator_flags(d.staff)[["key_per_100"]].to_numpy()
+    counts = _counts(inst, inst.home[None, :], flags)
+    assert balance_measure(inst, counts, kind)[0] == pytest.approx(expected, abs=1e-9)
 
 
 def test_brute_force_covers_both_outcomes(tmp_path_factory):

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from solver.cli import main
+from solver.input.geo import haversine_km
 from solver.rules.indicators import difference_coefficient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,12 +61,44 @@ def test_demo_plan_is_complete(demo_plan):
     ]
     s = json.loads((demo_plan / "summary.json").read_text(encoding="utf-8"))
     assert s["status"] == "optimal"
-    assert s["counts"]["moved"] > 0
     assert set(s["terms"]) == {"balance", "commute", "moves"}
-    assert s["objective"] == pytest.approx(
-        sum(t["weight"] * t["value"] for t in s["terms"].values()), abs=1e-6
-    )
     assert s["scenario"]["quotas"]["school_outflow_max"] == 0.15  # resolved scenario echoed
+    # The terms, recomputed from the plan's own files and the district, not from summary.json:
+    a = pd.read_csv(demo_plan / "assignments.csv", dtype={"staff_id": str})
+    movers = a[a["moved"].astype(str).str.lower() == "true"]
+    assert s["counts"]["moved"] == len(movers) > 0
+    staff = pd.read_csv(ROOT / "data" / "demo" / "staff.csv", dtype=str).set_index("staff_id")
+    sch = pd.read_csv(ROOT / "data" / "demo" / "schools.csv", dtype={"school_id": str})
+    sch = sch.set_index("school_id")
+    home = staff.loc[movers["staff_id"]]
+    home_lat = (
+        home["home_lat"]
+        .astype(float)
+        .fillna(sch.loc[home["school_id"], "lat"].set_axis(home.index))
+    )
+    home_lon = (
+        home["home_lon"]
+        .astype(float)
+        .fillna(sch.loc[home["school_id"], "lon"].set_axis(home.index))
+    )
+    to = sch.loc[movers["to_school"]]
+    km = haversine_km(
+        home_lat.to_numpy(), home_lon.to_numpy(), to["lat"].to_numpy(), to["lon"].to_numpy()
+    )
+    # cv (demo.toml): Σ over levels 100·Σ w_i (x_i − m)²/m², m the level's mean before
+    table = pd.read_csv(demo_plan / "schools.csv")
+    balance = 0.0
+    for level in ("primary", "junior"):
+        w = table[f"{level}_students"].to_numpy(dtype=float)
+        w = w / w.sum()
+        m = w @ table["key_per_100_before"].to_numpy(dtype=float)
+        balance += 100.0 * w @ (table["key_per_100_after"].to_numpy(dtype=float) - m) ** 2 / m**2
+    terms = {"balance": balance, "commute": float(km.sum()), "moves": float(len(movers))}
+    weights = {"balance": 100.0, "commute": 1.0, "moves": 0.0}  # demo.toml
+    for name, value in terms.items():
+        assert s["terms"][name]["weight"] == weights[name]
+        assert s["terms"][name]["value"] == pytest.approx(value, abs=1e-3), name
+    assert s["objective"] == pytest.approx(sum(weights[t] * terms[t] for t in terms), abs=1e-3)
 
 
 def test_demo_plan_passes_the_validator(demo_plan):
