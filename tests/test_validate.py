@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 from builders import NEAR, NEW, make_district, person, scenario, school
 
+from solver.input.geo import haversine_km
 from solver.output.plan_folder import write_plan
 from solver.plan.plan import Plan
 from solver.rules.eligibility import eligibility
@@ -490,6 +492,197 @@ def test_pins(district, tmp_path):
     ]
     v = validate_plan(d, sc, plan(d, {"B1": "A", "A3": "C"}))
     assert [(x.rule, x.staff) for x in v] == [("pins", ("A4",))]
+
+
+# ----------------------------------------------------------------- exact reports
+
+
+def report(violations: list[Violation]) -> list[tuple]:
+    """Every field of every violation: what a planner reads."""
+    return [(x.rule, x.message, x.staff, x.schools) for x in violations]
+
+
+def test_missing_columns_are_named(district):
+    """Assignments without the columns the rules need are refused, naming them."""
+    with pytest.raises(ValueError, match="^assignments lack the columns to_school, moved$"):
+        validate_plan(district, scenario(), plan(district)[["from_school"]])
+
+
+def test_eligible_rows_reports_in_full(district):
+    """Each eligible_rows problem names the person, says what is wrong and where."""
+    extra = pd.DataFrame(
+        {"from_school": ["A", "A", "A"], "to_school": ["A", "A", "A"], "moved": [False] * 3},
+        index=["A2", "ZZ9", "A4"],
+    )
+    a = pd.concat([plan(district).drop(index="B1"), extra])
+    a.loc["C1", "moved"] = True
+    assert report(validate_plan(district, scenario(), a)) == [
+        ("eligible_rows", "staff A2 has more than one row", ("A2",), ()),
+        ("eligible_rows", "staff ZZ9 is not in the district", ("ZZ9",), ()),
+        (
+            "eligible_rows",
+            "staff A4 is not eligible (2.0 years at school, needs 6) but has a row",
+            ("A4",),
+            ("A",),
+        ),
+        ("eligible_rows", "eligible staff B1 has no row", ("B1",), ("B",)),
+        ("eligible_rows", "staff C1: moved is True but goes from C to C", ("C1",), ("C",)),
+    ]
+
+
+def test_subject_staffing_names_only_that_subjects_movers(district):
+    """A math and a Chinese teacher leave A for C: each cell names its own subject's mover."""
+    a = plan(district, {"A2": "C", "A3": "C"})
+    assert report(validate_plan(district, scenario(scope={"same_level": False}), a)) == [
+        (
+            "subject_staffing",
+            "school A has 0 chinese teacher(s) after the plan (before 1), demand 1 ± 0",
+            ("A3",),
+            ("A",),
+        ),
+        (
+            "subject_staffing",
+            "school A has 1 math teacher(s) after the plan (before 2), demand 2 ± 0",
+            ("A2",),
+            ("A",),
+        ),
+        (
+            "subject_staffing",
+            "school C has 2 chinese teacher(s) after the plan (before 1), demand 1 ± 0",
+            ("A3",),
+            ("C",),
+        ),
+        (
+            "subject_staffing",
+            "school C has 2 math teacher(s) after the plan (before 1), demand 1 ± 0",
+            ("A2",),
+            ("C",),
+        ),
+    ]
+
+
+def test_key_share_eligible_key_is_a_share_of_the_eligible_key_teachers(district):
+    """Basis eligible_key at share 1: both eligible key teachers must move, one is not
+    enough (1 · 2 = 2 needed), and the report names the one who moved."""
+    sc = loose(quotas={"key_share_of_rotated_min": 1.0, "key_share_basis": "eligible_key"})
+    assert report(validate_plan(district, sc, plan(district, {"B2": "A"}))) == [
+        (
+            "key_share_of_rotated_min",
+            "1 key teacher(s) move, key_share_of_rotated_min 1 of 2 eligible key teachers needs 2",
+            ("B2",),
+            (),
+        )
+    ]
+    assert validate_plan(district, sc, plan(district, {"B2": "A", "A1": "B"})) == []
+
+
+def test_principal_rotation_min_names_the_movers(district):
+    """Half of the 4 eligible cadres: a vice principal's move alone is one too few."""
+    sc = loose(quotas={"principal_rotation_min": 0.5})
+    v = only(validate_plan(district, sc, plan(district, {"VA": "B"})), "principal_rotation_min")
+    assert report(v) == [
+        (
+            "principal_rotation_min",
+            "1 principal(s)/vice principal(s) move, principal_rotation_min 0.5 of 4 eligible "
+            "needs 2",
+            ("VA",),
+            (),
+        )
+    ]
+
+
+def test_pins_without_a_table_or_for_unknown_staff(district):
+    """No pins table at all is no pin; a pin for someone not in the district is reported."""
+    assert validate_plan(dataclasses.replace(district, pins=None), scenario(), plan(district)) == []
+    pins = pd.DataFrame([{"staff_id": "ZZ9", "action": "stay", "school_id": ""}])
+    v = validate_plan(dataclasses.replace(district, pins=pins), scenario(), plan(district))
+    assert report(v) == [("pins", "pin for unknown staff ZZ9", ("ZZ9",), ())]
+
+
+def test_within_group_between_two_schools_without_a_group(tmp_path):
+    """within_group: two schools without a group do not share one."""
+    d = make_district(
+        [school("A"), school("B", km=2)], [person("T", "A"), person("U", "B")], tmp_path
+    )
+    sc = scenario(scope={"teachers": "within_group"}, staffing={"subject_tolerance": 1})
+    assert [(x.rule, x.staff, x.schools) for x in validate_plan(d, sc, plan(d, {"T": "B"}))] == [
+        ("scope", ("T",), ("A", "B"))
+    ]
+
+
+def test_commute_exactly_max_km_is_allowed(district):
+    """A move whose commute is exactly max_km keeps the rule."""
+    st, n = district.staff.loc["A2"], district.schools.loc["N"]
+    km = float(haversine_km(st["home_lat"], st["home_lon"], n["lat"], n["lon"]))
+    assert 29.9 < km < 30.1
+    a = plan(district, {"A2": "N"})
+    assert validate_plan(district, loose(commute={"max_km": km}), a) == []
+    assert rules(validate_plan(district, loose(commute={"max_km": km - 1e-6}), a)) == {"commute"}
+
+
+def _cv_after(district, a) -> dict[str, float]:
+    values = school_indicators(district, Plan.of(district, a).school_of)
+    return {
+        lvl: difference_coefficient(district.schools[f"{lvl}_students"], values["key_per_100"])
+        for lvl in ("primary", "junior")
+    }
+
+
+def test_max_cv_per_indicator_and_per_level(district):
+    """A key teacher leaves primary A for junior C (a non-key teacher goes to B): caps given
+    per indicator, or for the junior level only, are checked; the report names the key
+    mover only, who leaves the primary level and joins the junior one."""
+    a = plan(district, {"A1": "C", "A2": "B"})
+    cv = _cv_after(district, a)
+    assert cv["primary"] > 1.3 and cv["junior"] > 0.85
+    v = validate_plan(district, loose(balance={"max_cv": {"key_per_100": {"primary": 0.5}}}), a)
+    assert report(v) == [
+        (
+            "max_cv",
+            "difference coefficient of key_per_100 (primary) is 1.3416 after the plan, max_cv 0.5",
+            ("A1",),
+            ("A", "B", "N"),
+        )
+    ]
+    v = validate_plan(district, loose(balance={"max_cv": {"junior": 0.5}}), a)
+    assert report(v) == [
+        (
+            "max_cv",
+            "difference coefficient of key_per_100 (junior) is 0.8944 after the plan, max_cv 0.5",
+            ("A1",),
+            ("C", "N"),
+        )
+    ]
+    # a cap on another indicator does not apply to key_per_100
+    other = loose(balance={"max_cv": {"pe_art_per_100": 0.01}})
+    assert validate_plan(district, other, a) == []
+
+
+def test_max_cv_exactly_at_the_cap_is_allowed(district):
+    """A coefficient exactly at the cap keeps it."""
+    a = plan(district, {"A1": "C", "A2": "B"})
+    cv = _cv_after(district, a)
+    assert validate_plan(district, loose(balance={"max_cv": {"primary": cv["primary"]}}), a) == []
+    sc = loose(balance={"max_cv": {"primary": cv["primary"] - 1e-6}})
+    assert rules(validate_plan(district, sc, a)) == {"max_cv"}
+
+
+def test_max_cv_names_every_school_of_the_level(tmp_path):
+    """A nine-year school with a single junior student is a school of the junior level."""
+    d = make_district(
+        [
+            school("N", level="nine_year", students=501, junior_students=1),
+            school("J", km=2, level="junior", students=400),
+        ],
+        [
+            person("K1", "J", key_level="district"),
+            person("K2", "J", key_level="district", school_start_date=NEW),
+        ],
+        tmp_path,
+    )
+    sc = scenario(balance={"max_cv": {"junior": 0.01}})
+    v = validate_plan(d, sc, plan(d, sc=sc))
+    assert [(x.rule, x.schools) for x in v] == [("max_cv", ("N", "J"))]
 
 
 # ----------------------------------------------------------------- plan folder and report
