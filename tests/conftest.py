@@ -32,3 +32,12 @@ def tiny_district():
     from solver.input.loaders import load_district
 
     return load_district(TINY, as_of=TINY_AS_OF)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_outside_the_repository(tmp_path_factory):
+    """Generated districts go to a temporary cache, never to the repository's ``.cache``."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("LUNGANG_CACHE", str(tmp_path_factory.mktemp("lungang-cache")))
+    yield
+    mp.undo()

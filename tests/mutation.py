@@ -70,7 +70,75 @@ TARGETS = {
 
 #: Surviving mutants that cannot change any outcome, by (function, the mutated line as
 #: mutmut shows it, stripped): the reason.
-EQUIVALENT: dict[tuple[str, str], str] = {}
+_LOADER_SUBJECTS = (
+    "every teacher has a known subject code (the loader requires one), so the mask is all true"
+)
+_INDEXED = "demand_matrix() is already indexed by the schools in order and SUBJECTS"
+_STRICT = "np.nonzero returns arrays of equal length: zip's strict changes nothing"
+_BOUNDARY = (
+    "differs only when the value equals the limit plus or minus 1e-9 to the last bit; the "
+    "tolerance is there for float noise, and the other side of it is tested"
+)
+EQUIVALENT: dict[tuple[str, str], str] = {
+    # ---------------------------------------------------------------- validator
+    ("_subject_staffing", "ok = None"): _LOADER_SUBJECTS
+    + " and indexing with None adds an axis that np.add.at broadcasts the same way",
+    (
+        "_subject_staffing",
+        "before = np.zeros((len(ids), len(subjects)), dtype=None)",
+    ): "float head counts are exact for whole numbers and are compared and printed as int",
+    (
+        "_subject_staffing",
+        "before = np.zeros((len(ids), len(subjects)), )",
+    ): "float head counts are exact for whole numbers and are compared and printed as int",
+    ("_subject_staffing", "if (len(district.demand)) or True"): (
+        "without demand rows demand_matrix() is today's teacher count per school and subject, "
+        "which is `before`"
+    ),
+    (
+        "_subject_staffing",
+        "district.demand_matrix().reindex(index=None, columns=subjects).to_numpy()",
+    ): _INDEXED,
+    (
+        "_subject_staffing",
+        "district.demand_matrix().reindex(index=ids, columns=None).to_numpy()",
+    ): _INDEXED,
+    (
+        "_subject_staffing",
+        "district.demand_matrix().reindex(columns=subjects).to_numpy()",
+    ): _INDEXED,
+    ("_subject_staffing", "district.demand_matrix().reindex(index=ids, ).to_numpy()"): _INDEXED,
+    (
+        "_subject_staffing",
+        "cells = set(zip(*np.nonzero(after != before), strict=None))",
+    ): _STRICT,
+    ("_subject_staffing", "cells = set(zip(*np.nonzero(after != before), ))"): _STRICT,
+    (
+        "_subject_staffing",
+        "cells = set(zip(*np.nonzero(after != before), strict=False))",
+    ): _STRICT,
+    ("_subject_staffing", "cells = set(zip(strict=True))"): (
+        "a cell whose count changes is one that a mover of the subject leaves or joins, and "
+        "those are added right after: the first set is contained in the second"
+    ),
+    ("_moves", "if dist[k] >= scenario.commute.max_km + TOL:"): _BOUNDARY,
+    (
+        "_quotas",
+        'eligible = elig["eligible"].reindex(district.staff.index).to_numpy(dtype=None)',
+    ): "the eligible column is boolean already",
+    ("_quotas", 'eligible = elig["eligible"].reindex(None).to_numpy(dtype=bool)'): (
+        "eligibility() is indexed by the staff in the district's order: reindexing is a no-op"
+    ),
+    ("_balance", 'w = sch[f"{lvl}_students"].to_numpy(dtype=None)'): (
+        "integer student counts give the same weights and the same `w > 0` as floats"
+    ),
+    ("_balance", "if not math.isnan(cv) and cv >= cap + TOL:"): _BOUNDARY,
+    ("_balance", "low = after.index[(after[ind] <= bal.min_per_100 - TOL).to_numpy()]"): _BOUNDARY,
+    ("_pins", "for row in pins.itertuples(index=None):"): "index=None is falsy, like False",
+    ("_pins", "for row in pins.itertuples(index=True):"): (
+        "the index becomes an extra first field; the fields are read by name"
+    ),
+}
 
 
 def _copy_tree(dst: Path) -> None:

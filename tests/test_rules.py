@@ -9,7 +9,7 @@ from builders import NEAR, NEW, make_district, person, scenario, school
 
 from solver.errors import InfeasibleError
 from solver.plan.plan import Plan
-from solver.plan.result import Result
+from solver.plan.result import Result, SolveStatus
 from solver.rules.indicators import difference_coefficient, school_indicators
 from solver.search.solve import solve
 from solver.validate import summarize, validate_plan
@@ -21,8 +21,10 @@ FEW_MOVES = {"balance": 0.0, "commute": 0.01, "moves": 10.0}
 
 
 def solved(district, sc) -> Result:
-    """Solve, and check the plan with the independent validator."""
+    """Solve (to proven optimality, not to a time limit), and check the plan with the
+    independent validator."""
     result = solve(district, sc)
+    assert result.status is SolveStatus.OPTIMAL
     v = validate_plan(district, sc, result.assignments)
     assert v == [], summarize(v)
     return result
@@ -89,21 +91,22 @@ def test_posts_filled_infeasible(tmp_path):
     assert {"posts_filled", "principal_rotation_min"} <= set(rules)
 
 
-def test_posts_filled_vice_principals_feasible(tmp_path):
-    """A vice principal who must rotate swaps with the far vice principal, not into the near
-    school's held post: vice principal posts stay filled exactly too."""
+@pytest.mark.parametrize("role", ["principal", "vice_principal"])
+def test_posts_filled_each_role_feasible(tmp_path, role):
+    """A principal (vice principal) who must rotate swaps with the far one of the same role
+    instead of taking the near school's held post: every post of each role stays filled."""
     d = make_district(
         [school("A"), school("B", km=2), school("C", km=6)],
         [
-            person("VA", "A", role="vice_principal"),
-            person("VB", "B", role="vice_principal", school_start_date=NEW),
-            person("VC", "C", role="vice_principal"),
+            person("XA", "A", role=role),
+            person("XB", "B", role=role, school_start_date=NEW),
+            person("XC", "C", role=role),
         ],
         tmp_path,
     )
     r = solved(d, scenario(quotas={"principal_rotation_min": 0.5}, weights=COMMUTE))
-    assert set(movers(r).index) == {"VA", "VC"}
-    assert (to(r, "VA"), to(r, "VC")) == ("C", "A")
+    assert set(movers(r).index) == {"XA", "XC"}
+    assert (to(r, "XA"), to(r, "XC")) == ("C", "A")
 
 
 def test_posts_filled_vice_principals_infeasible(tmp_path):
