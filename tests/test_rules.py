@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from builders import NEAR, NEW, make_district, person, scenario, school
 
+from solver.diagnose import _core, feasible
 from solver.errors import InfeasibleError
 from solver.plan.plan import Plan
 from solver.plan.result import Result, SolveStatus
@@ -31,10 +32,19 @@ def solved(district, sc) -> Result:
 
 
 def diagnosis_rules(district, sc) -> list[str]:
-    """Solve expecting InfeasibleError; the rule families its diagnosis names."""
+    """Solve expecting InfeasibleError; the rule families its diagnosis names.
+
+    Whether or not a counting check proved it, the model itself must be infeasible (no
+    plan at all, objective ignored), and the conflict core of the diagnosis model (one
+    guard per rule instance) must name the same rules, and be minimal."""
     with pytest.raises(InfeasibleError) as exc:
         solve(district, sc)
-    return exc.value.diagnosis["rules"]
+    rules = exc.value.diagnosis["rules"]
+    assert feasible(district, sc, time_limit_s=60) is False
+    core, found, minimal = _core(district, sc, None, 60)
+    assert found and minimal
+    assert {c["rule"] for c in core} == set(rules), (core, rules)
+    return rules
 
 
 def movers(result: Result) -> pd.DataFrame:
