@@ -44,6 +44,9 @@ def diagnosis_rules(district, sc) -> list[str]:
     core, found, minimal = _core(district, sc, None, 60)
     assert found and minimal
     assert {c["rule"] for c in core} == set(rules), (core, rules)
+    # each rule instance of the core names a real school and subject
+    assert {c["school"] for c in core if "school" in c} <= set(district.schools.index), core
+    assert {c["subject"] for c in core if "subject" in c} <= set(district.staff["subject"]), core
     return rules
 
 
@@ -143,6 +146,18 @@ def test_subject_staffing_feasible_swap(tmp_path):
     )
     r = solved(d, scenario(quotas={"teacher_rotation_min": 0.5}, weights=FEW_MOVES))
     assert set(movers(r).index) == {"TA", "TB"}
+
+
+def test_subject_staffing_counts_each_subject_apart(tmp_path):
+    """With tolerance 0 a math teacher swaps with the far math teacher, not with the near
+    Chinese one: head counts are kept per subject, not per school."""
+    d = make_district(
+        [school("A"), school("B", km=2), school("C", km=6)],
+        [person("TA", "A"), person("TB", "B", subject="chinese"), person("TC", "C")],
+        tmp_path,
+    )
+    r = solved(d, scenario(quotas={"teacher_rotation_min": 0.5}, weights=COMMUTE))
+    assert (to(r, "TA"), to(r, "TC"), to(r, "TB")) == ("C", "A", "B")
 
 
 def test_subject_staffing_feasible_tolerance(tmp_path):
