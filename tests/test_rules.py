@@ -151,9 +151,15 @@ def test_subject_staffing_feasible_swap(tmp_path):
 def test_subject_staffing_counts_each_subject_apart(tmp_path):
     """With tolerance 0 a math teacher swaps with the far math teacher, not with the near
     Chinese one: head counts are kept per subject, not per school."""
+    # every school has math and Chinese posts (an ineligible teacher of each subject)
+    posts = [
+        person(f"{s}_{subj}", s, subject=subj, school_start_date=NEW)
+        for s in "ABC"
+        for subj in ("math", "chinese")
+    ]
     d = make_district(
         [school("A"), school("B", km=2), school("C", km=6)],
-        [person("TA", "A"), person("TB", "B", subject="chinese"), person("TC", "C")],
+        [person("TA", "A"), person("TB", "B", subject="chinese"), person("TC", "C"), *posts],
         tmp_path,
     )
     r = solved(d, scenario(quotas={"teacher_rotation_min": 0.5}, weights=COMMUTE))
