@@ -44,6 +44,7 @@ def diagnosis_rules(district, sc) -> list[str]:
     core, found, minimal = _core(district, sc, None, 60)
     assert found and minimal
     assert {c["rule"] for c in core} == set(rules), (core, rules)
+    assert all(c["text"] and "None" not in c["text"] for c in core), core
     # each rule instance of the core names a real school and subject
     assert {c["school"] for c in core if "school" in c} <= set(district.schools.index), core
     assert {c["subject"] for c in core if "subject" in c} <= set(district.staff["subject"]), core
