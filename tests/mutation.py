@@ -2,7 +2,8 @@
 
     python tests/mutation.py                  # every rule method of the model and the validator
     python tests/mutation.py --only model     # the model's rule methods only
-    python tests/mutation.py --children 1 --keep
+    python tests/mutation.py --keep           # keep the copy, to look at mutants or resume
+    python tests/mutation.py --resume DIR     # after adding tests: rerun what was not killed
 
 mutmut (configured in ``pyproject.toml``, ``[tool.mutmut]``) changes one thing at a time
 in ``solver/model.py`` and ``solver/validate.py`` (an operator, a number, a condition, a
@@ -176,32 +177,52 @@ def _mutated_line(diff: str) -> str:
     return ""
 
 
+def _status(work: Path, patterns: list[str]) -> dict[str, str]:
+    """mutmut's verdict on each selected mutant of the copy in ``work``."""
+    listing = subprocess.run(
+        [*_mutmut(), "results", "--all", "true"],
+        cwd=work,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    status: dict[str, str] = {}
+    for line in listing.splitlines():
+        name, _, state = line.strip().rpartition(": ")
+        if any(re.fullmatch(p.replace("*", r"\d+"), name) for p in patterns):
+            status[name] = state
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", choices=sorted(TARGETS), help="mutate one module's rules only")
     ap.add_argument("--children", type=int, default=2, help="parallel test runs (default 2)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary copy (mutmut show)")
     ap.add_argument("--nice", type=int, default=10, help="niceness of the run (default 10)")
+    ap.add_argument(
+        "--resume",
+        metavar="DIR",
+        help="a copy kept by --keep: bring its tests up to date and run again only the "
+        "mutants that were not killed (after adding tests)",
+    )
     args = ap.parse_args(argv)
     patterns = TARGETS[args.only] if args.only else [p for v in TARGETS.values() for p in v]
+    run = ["nice", "-n", str(args.nice), *_mutmut(), "run", "--max-children", str(args.children)]
 
-    work = Path(tempfile.mkdtemp(prefix="lungang-mutation-"))
+    work = Path(args.resume) if args.resume else Path(tempfile.mkdtemp(prefix="lungang-mutation-"))
     try:
-        _copy_tree(work)
-        run = ["nice", "-n", str(args.nice), *_mutmut(), "run", "--max-children"]
-        subprocess.run([*run, str(args.children), *patterns], cwd=work, check=False)
-        listing = subprocess.run(
-            [*_mutmut(), "results", "--all", "true"],
-            cwd=work,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        status: dict[str, str] = {}
-        for line in listing.splitlines():
-            name, _, state = line.strip().rpartition(": ")
-            if any(re.fullmatch(p.replace("*", r"\d+"), name) for p in patterns):
-                status[name] = state
+        if args.resume:
+            for dst in (work / "tests", work / "mutants" / "tests"):
+                shutil.rmtree(dst, ignore_errors=True)
+                shutil.copytree(ROOT / "tests", dst, ignore=shutil.ignore_patterns("__pycache__"))
+            again = [n for n, st in _status(work, patterns).items() if st != "killed"]
+            if again:
+                subprocess.run([*run, *again], cwd=work, check=False)
+        else:
+            _copy_tree(work)
+            subprocess.run([*run, *patterns], cwd=work, check=False)
+        status = _status(work, patterns)
         survivors, equivalent = [], []
         for name in sorted(status):
             if status[name] != "survived":
@@ -236,11 +257,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         for name, key, diff in survivors:
             print(f"\nSURVIVED {name}  ({key[0]}: {key[1]})\n{diff}")
-        if args.keep:
+        if args.keep or args.resume:
             print(f"\nthe copy is kept in {work}")
         return 1 if survivors or total["survived"] else 0
     finally:
-        if not args.keep:
+        if not (args.keep or args.resume):
             shutil.rmtree(work, ignore_errors=True)
 
 

@@ -622,3 +622,16 @@ def test_lp_guided_search_reaches_the_plain_optimum(tmp_path, monkeypatch, seed)
     assert plain.status is guided.status is SolveStatus.OPTIMAL
     assert guided.objective == pytest.approx(plain.objective, abs=1e-6)
     assert guided.best_bound <= guided.objective + 1e-9
+
+
+def test_lp_relaxation_after_one_with_another_thread_count(tmp_path):
+    """HiGHS sizes one thread pool per process: an LP solved with 1 thread after one with
+    2 still finishes (a batch that solves with different worker counts keeps its LP
+    guidance)."""
+    from solver.lp import relaxation
+
+    d = make_district(*one_level_rows(22), tmp_path)
+    built, _ = build(d, make_scenario(staffing={"subject_tolerance": 1}))
+    bounds = [relaxation(built.model.proto, 60.0, threads) for threads in (2, 1, 2)]
+    assert all(b is not None for b in bounds), bounds
+    assert bounds[0][0] == pytest.approx(bounds[1][0]) == pytest.approx(bounds[2][0])

@@ -29,6 +29,9 @@ from .guard import watch
 
 #: CP-SAT writes unbounded sides as ±int64 extremes; beyond this they are infinite.
 _INFINITE = 2.0**62
+#: HiGHS keeps one thread pool per process, sized by the first solve's ``threads``; a
+#: later solve with another count fails unless the pool is reset (see highs_solve).
+_POOL_THREADS: list[int] = []
 
 
 @contextlib.contextmanager
@@ -229,6 +232,10 @@ def highs_solve(
         h.cbMipImprovingSolution.subscribe(improving)
     build_seconds = time.perf_counter() - t0
     start[0] = time.perf_counter()
+    want = int(threads or 0)  # (0: HiGHS's default)
+    if _POOL_THREADS and _POOL_THREADS[0] != want:
+        highspy.Highs.resetGlobalScheduler(True)
+    _POOL_THREADS[:] = [want]
     # a watchdog cancels a run that overruns its limit (HiGHS checks it only at some
     # points of presolve): HandleUserInterrupt lets cancelSolve stop the simplex
     h.HandleUserInterrupt = True
