@@ -303,6 +303,8 @@ def test_key_share_rotated_feasible(tmp_path):
     assert list(movers(solved(d, scenario(**base))).index) == ["O1"]
     base["quotas"]["key_share_of_rotated_min"] = 0.5
     assert list(movers(solved(d, scenario(**base))).index) == ["K1"]
+    base["quotas"]["key_share_of_rotated_min"] = 1.0  # every rotated teacher is key
+    assert list(movers(solved(d, scenario(**base))).index) == ["K1"]
 
 
 def test_key_share_rotated_infeasible(tmp_path):
