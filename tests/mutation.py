@@ -80,7 +80,17 @@ _BOUNDARY = (
     "differs only when the value equals the limit plus or minus 1e-9 to the last bit; the "
     "tolerance is there for float noise, and the other side of it is tested"
 )
+_MASK_UNUSED = (
+    "_count_after ignores its mask: the arrivals and residents passed with it are already "
+    "those of the mask"
+)
+_TRIVIAL = "adds `moved >= 0`, which every plan keeps (and which no minimal conflict core contains)"
 EQUIVALENT: dict[tuple[str, str], str] = {
+    # ---------------------------------------------------------------- model
+    ("posts_filled", "self._count_after(None, s, arr, res) == n_res,"): _MASK_UNUSED,
+    ("subject_staffing", "expr = self._count_after(None, s, arr, res)"): _MASK_UNUSED,
+    ("teacher_rotation_min", "if need >= 0:"): _TRIVIAL,
+    ("principal_rotation_min", "if need >= 0:"): _TRIVIAL,
     # ---------------------------------------------------------------- validator
     ("_subject_staffing", "ok = None"): _LOADER_SUBJECTS
     + " and indexing with None adds an axis that np.add.at broadcasts the same way",

@@ -307,6 +307,29 @@ def test_key_share_rotated_feasible(tmp_path):
     assert list(movers(solved(d, scenario(**base))).index) == ["K1"]
 
 
+def test_key_share_rotated_met_exactly(tmp_path):
+    """Two of four teachers rotate with key share 0.5: one key teacher and one ordinary
+    one (the share met exactly, 1 of 2), not both key teachers, who live farther away."""
+    d = make_district(
+        [school("A"), school("B", km=3)],
+        [
+            person("K1", "A", key_level="district", home_km=0),
+            person("K2", "A", key_level="district", home_km=0),
+            person("O1", "A", home_km=2.9),
+            person("O2", "A", home_km=2.9),
+            *room("B"),
+        ],
+        tmp_path,
+    )
+    sc = scenario(
+        quotas={"teacher_rotation_min": 0.5, "key_share_of_rotated_min": 0.5},
+        staffing={"subject_tolerance": 2},
+        weights=COMMUTE,
+    )
+    moved = set(movers(solved(d, sc)).index)
+    assert len(moved) == 2 and len(moved & {"K1", "K2"}) == 1
+
+
 def test_key_share_rotated_infeasible(tmp_path):
     """A teacher must rotate, but the only key teacher is not eligible."""
     d = _key_district(tmp_path, key_new=True)
