@@ -6,7 +6,7 @@
     python tests/mutation.py --resume DIR     # after adding tests: rerun what was not killed
 
 mutmut (configured in ``pyproject.toml``, ``[tool.mutmut]``) changes one thing at a time
-in ``solver/model.py`` and ``solver/validate.py`` (an operator, a number, a condition, a
+in ``solver/model/rotation.py`` and ``solver/validate.py`` (an operator, a number, a condition, a
 call's argument) and runs the fast rule tests (``tests/test_rules.py`` and
 ``tests/test_validate.py``) against each change. A change the tests notice is *killed*;
 one they do not notice *survives*. Every surviving mutant must be either killed by a new
@@ -65,7 +65,7 @@ VALIDATE_RULES = (
 )
 #: mutmut's names for them (``ǁ`` separates class and method).
 TARGETS = {
-    "model": [f"solver.model.xǁRotationModelǁ{m}__mutmut_*" for m in MODEL_RULES],
+    "model": [f"solver.model.rotation.xǁRotationModelǁ{m}__mutmut_*" for m in MODEL_RULES],
     "validate": [f"solver.validate.x_{f}__mutmut_*" for f in VALIDATE_RULES],
 }
 
@@ -187,6 +187,10 @@ def _mutated_line(diff: str) -> str:
     return ""
 
 
+def _selected(name: str, patterns: list[str]) -> bool:
+    return any(re.fullmatch(p.replace("*", r"\d+"), name) for p in patterns)
+
+
 def _status(work: Path, patterns: list[str]) -> dict[str, str]:
     """mutmut's verdict on each selected mutant of the copy in ``work``."""
     listing = subprocess.run(
@@ -199,7 +203,7 @@ def _status(work: Path, patterns: list[str]) -> dict[str, str]:
     status: dict[str, str] = {}
     for line in listing.splitlines():
         name, _, state = line.strip().rpartition(": ")
-        if any(re.fullmatch(p.replace("*", r"\d+"), name) for p in patterns):
+        if _selected(name, patterns):
             status[name] = state
     return status
 
@@ -216,8 +220,18 @@ def main(argv: list[str] | None = None) -> int:
         help="a copy kept by --keep: bring its tests up to date and run again only the "
         "mutants that were not killed (after adding tests)",
     )
+    ap.add_argument(
+        "mutants",
+        nargs="*",
+        help="run only these mutants (mutmut's names; by default every mutant of the rules)",
+    )
     args = ap.parse_args(argv)
     patterns = TARGETS[args.only] if args.only else [p for v in TARGETS.values() for p in v]
+    if args.mutants:
+        outside = [m for m in args.mutants if not _selected(m, patterns)]
+        if outside:
+            ap.error(f"not mutants of the rule methods: {', '.join(outside)}")
+        patterns = list(args.mutants)
     run = ["nice", "-n", str(args.nice), *_mutmut(), "run", "--max-children", str(args.children)]
 
     work = Path(args.resume) if args.resume else Path(tempfile.mkdtemp(prefix="lungang-mutation-"))

@@ -628,7 +628,7 @@ def test_lp_relaxation_after_one_with_another_thread_count(tmp_path):
     """HiGHS sizes one thread pool per process: an LP solved with 1 thread after one with
     2 still finishes (a batch that solves with different worker counts keeps its LP
     guidance)."""
-    from solver.lp import relaxation
+    from solver.search.lp import relaxation
 
     d = make_district(*one_level_rows(22), tmp_path)
     built, _ = build(d, make_scenario(staffing={"subject_tolerance": 1}))

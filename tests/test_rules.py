@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 from builders import NEAR, NEW, make_district, person, scenario, school
 
-from solver.diagnose import _core, feasible
 from solver.errors import InfeasibleError
 from solver.plan.plan import Plan
 from solver.plan.result import Result, SolveStatus
 from solver.rules.indicators import difference_coefficient, school_indicators
+from solver.search.diagnose import _core, feasible
 from solver.search.solve import solve
 from solver.validate import summarize, validate_plan
 

@@ -716,8 +716,8 @@ def test_validator_loads_no_solver_code(district, plan_dir):
     out, sc = plan_dir
     code = f"""
 import sys
-from solver.loaders import load_district
-from solver.scenario import parse_scenario
+from solver.input.loaders import load_district
+from solver.input.scenario import parse_scenario
 from solver.validate import validate_plan_dir
 
 sc = parse_scenario({sc.model_dump(mode="json", exclude_none=True)!r})
