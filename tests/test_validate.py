@@ -711,8 +711,9 @@ def test_plan_dir_valid(district, plan_dir):
 
 
 def test_validator_loads_no_solver_code(district, plan_dir):
-    """Importing solver.validate and validating a plan folder loads neither the model, the
-    solve nor CP-SAT (a fresh interpreter, so that no other test's imports count)."""
+    """Importing solver.validate and validating a plan folder loads nothing of the model,
+    the search or the plan, nor CP-SAT or HiGHS (a fresh interpreter, so that no other
+    test's imports count)."""
     out, sc = plan_dir
     code = f"""
 import sys
@@ -731,9 +732,8 @@ print(" ".join(sorted(m for m in sys.modules if m.startswith(("solver", "ortools
     assert r.returncode == 0, r.stderr
     loaded = set(r.stdout.split())
     assert "solver.validate" in loaded
-    bad = {
-        m for m in loaded if m.startswith(("ortools", "highspy", "solver.model", "solver.solve"))
-    }
+    forbidden = ("ortools", "highspy", "solver.model", "solver.search", "solver.plan")
+    bad = {m for m in loaded if m.startswith(forbidden)}
     assert bad == set(), bad
 
 
