@@ -187,6 +187,10 @@ def _mutated_line(diff: str) -> str:
     return ""
 
 
+def _all() -> list[str]:
+    return [p for v in TARGETS.values() for p in v]
+
+
 def _selected(name: str, patterns: list[str]) -> bool:
     return any(re.fullmatch(p.replace("*", r"\d+"), name) for p in patterns)
 
@@ -208,6 +212,43 @@ def _status(work: Path, patterns: list[str]) -> dict[str, str]:
     return status
 
 
+def _report(work: Path, status: dict[str, str]) -> int:
+    """Print the table per method and every survivor not listed as equivalent; return how
+    many there are."""
+    survivors, equivalent = [], []
+    for name in sorted(status):
+        if status[name] != "survived":
+            continue
+        diff = subprocess.run(
+            [*_mutmut(), "show", name], cwd=work, check=True, capture_output=True, text=True
+        ).stdout
+        key = (_function(name), _mutated_line(diff))
+        (equivalent if key in EQUIVALENT else survivors).append((name, key, diff))
+    by_fn: dict[str, Counter] = {}
+    for name, state in status.items():
+        by_fn.setdefault(_function(name), Counter())[state] += 1
+    for name, _key, _ in equivalent:
+        by_fn[_function(name)]["equivalent"] += 1
+        by_fn[_function(name)]["survived"] -= 1
+    print(f"\n{'function':32} {'mutants':>7} {'killed':>7} {'equiv.':>7} {'survived':>8} other")
+    total: Counter = Counter()
+    for fn, c in by_fn.items():
+        n = sum(v for k, v in c.items() if k != "equivalent")
+        other = {k: v for k, v in c.items() if k not in ("killed", "survived", "equivalent") and v}
+        print(f"{fn:32} {n:7} {c['killed']:7} {c['equivalent']:7} {c['survived']:8} {other or ''}")
+        total.update(c)
+    n_all = sum(v for k, v in total.items() if k != "equivalent")
+    judged = n_all - total["equivalent"]
+    print(
+        f"\n{n_all} mutants: {total['killed']} killed, {total['equivalent']} equivalent "
+        f"(listed with reasons), {total['survived']} survived; kill rate "
+        f"{total['killed'] / max(judged, 1):.1%} of the {judged} that are not equivalent"
+    )
+    for name, key, diff in survivors:
+        print(f"\nSURVIVED {name}  ({key[0]}: {key[1]})\n{diff}")
+    return len(survivors)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", choices=sorted(TARGETS), help="mutate one module's rules only")
@@ -225,8 +266,18 @@ def main(argv: list[str] | None = None) -> int:
         nargs="*",
         help="run only these mutants (mutmut's names; by default every mutant of the rules)",
     )
+    ap.add_argument(
+        "--equivalents", action="store_true", help="print the equivalent mutants (Markdown)"
+    )
+    ap.add_argument("--report", metavar="DIR", help="only summarise a copy kept by --keep")
     args = ap.parse_args(argv)
-    patterns = TARGETS[args.only] if args.only else [p for v in TARGETS.values() for p in v]
+    if args.equivalents:
+        for (fn, line), why in EQUIVALENT.items():
+            print(f"- `{fn}`: `{line}`: {why}.")
+        return 0
+    if args.report:
+        return 1 if _report(Path(args.report), _status(Path(args.report), _all())) else 0
+    patterns = TARGETS[args.only] if args.only else _all()
     if args.mutants:
         outside = [m for m in args.mutants if not _selected(m, patterns)]
         if outside:
@@ -247,43 +298,10 @@ def main(argv: list[str] | None = None) -> int:
             _copy_tree(work)
             subprocess.run([*run, *patterns], cwd=work, check=False)
         status = _status(work, patterns)
-        survivors, equivalent = [], []
-        for name in sorted(status):
-            if status[name] != "survived":
-                continue
-            diff = subprocess.run(
-                [*_mutmut(), "show", name], cwd=work, check=True, capture_output=True, text=True
-            ).stdout
-            key = (_function(name), _mutated_line(diff))
-            (equivalent if key in EQUIVALENT else survivors).append((name, key, diff))
-        by_fn: dict[str, Counter] = {}
-        for name, state in status.items():
-            by_fn.setdefault(_function(name), Counter())[state] += 1
-        for name, _key, _ in equivalent:
-            by_fn[_function(name)]["equivalent"] += 1
-            by_fn[_function(name)]["survived"] -= 1
-        print(f"\n{'function':32} {'mutants':>7} {'killed':>7} {'equiv.':>7} {'survived':>8} other")
-        total = Counter()
-        for fn, c in by_fn.items():
-            n = sum(v for k, v in c.items() if k != "equivalent")
-            other = {k: v for k, v in c.items() if k not in ("killed", "survived", "equivalent")}
-            other = {k: v for k, v in other.items() if v}
-            print(
-                f"{fn:32} {n:7} {c['killed']:7} {c['equivalent']:7} {c['survived']:8} {other or ''}"
-            )
-            total.update(c)
-        n_all = sum(v for k, v in total.items() if k != "equivalent")
-        judged = n_all - total["equivalent"]
-        print(
-            f"\n{n_all} mutants: {total['killed']} killed, {total['equivalent']} equivalent "
-            f"(listed with reasons), {total['survived']} survived; kill rate "
-            f"{total['killed'] / max(judged, 1):.1%} of the {judged} that are not equivalent"
-        )
-        for name, key, diff in survivors:
-            print(f"\nSURVIVED {name}  ({key[0]}: {key[1]})\n{diff}")
+        left = _report(work, status)
         if args.keep or args.resume:
             print(f"\nthe copy is kept in {work}")
-        return 1 if survivors or total["survived"] else 0
+        return 1 if left else 0
     finally:
         if not (args.keep or args.resume):
             shutil.rmtree(work, ignore_errors=True)
