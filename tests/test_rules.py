@@ -3,6 +3,8 @@ rule binding, and a small infeasible case whose diagnosis names the rule."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 from builders import NEAR, NEW, make_district, person, scenario, school
@@ -741,6 +743,26 @@ def test_min_per_100_feasible(tmp_path):
     assert len(movers(r)) == 1 and movers(r)["to_school"].tolist() == ["B"]
 
 
+def test_min_per_100_rounds_the_head_count_up(tmp_path):
+    """0.201 per 100 of 500 students is 1.005 key teachers: B, with one, needs a second."""
+    d = make_district(
+        [school("A"), school("B", km=2)],
+        [
+            *(person(f"K{i}", "A", key_level="district") for i in range(3)),
+            person("KB", "B", key_level="district", school_start_date=NEW),
+            *room("B"),
+        ],
+        tmp_path,
+    )
+    r = solved(
+        d,
+        scenario(
+            balance={"min_per_100": 0.201}, staffing={"subject_tolerance": 1}, weights=FEW_MOVES
+        ),
+    )
+    assert len(movers(r)) == 1 and movers(r)["to_school"].tolist() == ["B"]
+
+
 def test_min_per_100_infeasible(tmp_path):
     """One key teacher cannot give two schools one each."""
     d = make_district(
@@ -820,6 +842,32 @@ def test_pins_feasible(tmp_path):
     )
     r = solved(d, scenario(staffing={"subject_tolerance": 2}, weights=COMMUTE))
     assert to(r, "T1") == "C" and to(r, "T2") != "A" and to(r, "T3") == "B"
+
+
+@pytest.mark.parametrize(("action", "school_id"), [("stay", ""), ("to", "A")])
+def test_pins_that_keep_someone_home_bind(tmp_path, action, school_id):
+    """One of A's two teachers rotates; commute picks TA1, who lives by B, unless a pin
+    keeps TA1 home (``stay``, or ``to`` their own school): then TA2 goes. A ``stay`` pin on
+    someone who is not eligible (NE) is no constraint at all."""
+    pins = [
+        {"staff_id": "TA1", "action": action, "school_id": school_id},
+        {"staff_id": "NE", "action": "stay", "school_id": ""},
+    ]
+    staff = [
+        person("TA1", "A", home_km=2.9),
+        person("TA2", "A", home_km=0),
+        person("NE", "A", school_start_date=NEW),
+        *room("B"),
+    ]
+    sc = scenario(
+        quotas={"teacher_rotation_min": 0.5}, staffing={"subject_tolerance": 1}, weights=COMMUTE
+    )
+    free = make_district([school("A"), school("B", km=3)], staff, tmp_path / "free")
+    assert list(movers(solved(free, sc)).index) == ["TA1"]
+    d = make_district([school("A"), school("B", km=3)], staff, tmp_path / "pinned", pins_rows=pins)
+    assert list(movers(solved(d, sc)).index) == ["TA2"]
+    # no pins table at all is no pin
+    assert list(movers(solved(dataclasses.replace(free, pins=None), sc)).index) == ["TA1"]
 
 
 def _pin_out_of_scope(tmp_path):
