@@ -527,8 +527,15 @@ def _scope_infeasible(tmp_path, scope: str, b: tuple[str, str]):
 
 @pytest.mark.parametrize("scope, b", SCOPE_INFEASIBLE, ids=[s[0] for s in SCOPE_INFEASIBLE])
 def test_scope_teachers_infeasible(tmp_path, scope, b):
-    """A teacher who must move has no school in scope."""
-    assert "scope" in diagnosis_rules(*_scope_infeasible(tmp_path, scope, b))
+    """A teacher who must move has no school in scope (teachers' scope, in the core)."""
+    d, sc = _scope_infeasible(tmp_path, scope, b)
+    assert "scope" in diagnosis_rules(d, sc)
+    assert _scope_families(d, sc) == {"teachers"}
+
+
+def _scope_families(district, sc) -> set[str]:
+    """The scope families (teachers, principals) in the diagnosis model's conflict core."""
+    return {c["family"] for c in _core(district, sc, None, 60)[0] if c["rule"] == "scope"}
 
 
 def _no_group_infeasible(tmp_path):
@@ -568,7 +575,9 @@ def _principals_infeasible(tmp_path):
 
 def test_scope_principals_infeasible(tmp_path):
     """Principals who must swap inside one zone cannot under cross_zone."""
-    assert "scope" in diagnosis_rules(*_principals_infeasible(tmp_path))
+    d, sc = _principals_infeasible(tmp_path)
+    assert "scope" in diagnosis_rules(d, sc)
+    assert _scope_families(d, sc) == {"principals"}
 
 
 # ----------------------------------------------------------------------------- commute
@@ -610,10 +619,12 @@ def test_commute_infeasible(tmp_path):
 # ----------------------------------------------------------------------------- flows
 
 
-def test_urban_to_rural_min_feasible(tmp_path):
-    """An urban teacher who must move goes to the farther rural school, not the nearer urban one."""
+@pytest.mark.parametrize("home", ["urban", "town"])
+def test_urban_to_rural_min_feasible(tmp_path, home):
+    """An urban (town) teacher who must move goes to the farther rural school, not the
+    nearer urban one."""
     d = make_district(
-        [school("A"), school("B", km=2), school("C", km=6, locality="rural")],
+        [school("A", locality=home), school("B", km=2), school("C", km=6, locality="rural")],
         [person("T", "A"), *room("B", "C")],
         tmp_path,
     )
@@ -631,13 +642,15 @@ def test_urban_to_rural_min_infeasible(tmp_path):
     )
 
 
-def test_rural_to_urban_min_feasible(tmp_path):
-    """A rural teacher who must move goes to the farther town school, not the nearer rural one."""
+@pytest.mark.parametrize("dest", ["town", "urban"])
+def test_rural_to_urban_min_feasible(tmp_path, dest):
+    """A rural teacher who must move goes to the farther town (urban) school, not the
+    nearer rural one."""
     d = make_district(
         [
             school("A", locality="rural"),
             school("B", km=2, locality="rural"),
-            school("C", km=6, locality="town"),
+            school("C", km=6, locality=dest),
         ],
         [person("T", "A"), *room("B", "C")],
         tmp_path,
@@ -664,9 +677,24 @@ def test_rural_to_urban_min_infeasible(tmp_path):
 def _cv_district(tmp_path, eligible: bool = True):
     start = "2010-09-01" if eligible else NEW
     keys = [person(f"K{i}", "A", key_level="district", school_start_date=start) for i in range(3)]
+    # a PE teacher who stays at B, so that pe_art_per_100 has a (balanced, uncapped) part too
+    pe = [person("B_pe", "B", subject="pe", school_start_date=NEW)]
     return make_district(
-        [school("A"), school("B", km=2), school("C", km=4)], keys + room("B", "C"), tmp_path
+        [school("A"), school("B", km=2), school("C", km=4)], keys + room("B", "C") + pe, tmp_path
     )
+
+
+#: The same cap on key_per_100 in the primary level, in each form the scenario accepts;
+#: with pe_art_per_100 balanced first (uncapped) in the last one.
+CAP_FORMS = {
+    "number": ({"max_cv": 0.5}, "key_per_100"),
+    "per_level": ({"max_cv": {"primary": 0.5}}, "key_per_100"),
+    "per_indicator": ({"max_cv": {"key_per_100": 0.5}}, "key_per_100"),
+    "after_an_uncapped_indicator": (
+        {"max_cv": {"key_per_100": {"primary": 0.5}}},
+        ["pe_art_per_100", "key_per_100"],
+    ),
+}
 
 
 def _cv(district, result: Result | None) -> float:
@@ -675,12 +703,14 @@ def _cv(district, result: Result | None) -> float:
     return difference_coefficient(district.schools["primary_students"], values["key_per_100"])
 
 
-def test_max_cv_feasible(tmp_path):
+@pytest.mark.parametrize("form", list(CAP_FORMS))
+def test_max_cv_feasible(tmp_path, form):
     """Three key teachers at one school (CV 1.41): a cap of 0.5 takes exactly two moves."""
     d = _cv_district(tmp_path)
-    r = solved(
-        d, scenario(balance={"max_cv": 0.5}, staffing={"subject_tolerance": 3}, weights=FEW_MOVES)
-    )
+    cap, indicator = CAP_FORMS[form]
+    balance = {**cap, "indicator": indicator}
+    sc = scenario(balance=balance, staffing={"subject_tolerance": 3}, weights=FEW_MOVES)
+    r = solved(d, sc)
     assert _cv(d, None) > 1.4 and _cv(d, r) <= 0.5 and len(movers(r)) == 2
 
 
