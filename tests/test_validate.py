@@ -594,9 +594,26 @@ def test_principal_rotation_min_names_the_movers(district):
 def test_pins_without_a_table_or_for_unknown_staff(district):
     """No pins table at all is no pin; a pin for someone not in the district is reported."""
     assert validate_plan(dataclasses.replace(district, pins=None), scenario(), plan(district)) == []
-    pins = pd.DataFrame([{"staff_id": "ZZ9", "action": "stay", "school_id": ""}])
-    v = validate_plan(dataclasses.replace(district, pins=pins), scenario(), plan(district))
-    assert report(v) == [("pins", "pin for unknown staff ZZ9", ("ZZ9",), ())]
+    pins = pd.DataFrame(
+        [
+            {"staff_id": "ZZ9", "action": "stay", "school_id": ""},
+            {"staff_id": "A2", "action": "move", "school_id": ""},
+            {"staff_id": "A3", "action": "to", "school_id": "C"},
+        ]
+    )
+    v = validate_plan(
+        dataclasses.replace(district, pins=pins), loose(), plan(district, {"A3": "B"})
+    )
+    assert report(v) == [
+        ("pins", "pin for unknown staff ZZ9", ("ZZ9",), ()),
+        ("pins", "staff A2 is pinned to leave A but the plan has them at A", ("A2",), ("A",)),
+        (
+            "pins",
+            "staff A3 is pinned to go to C but the plan has them at B",
+            ("A3",),
+            ("A", "B", "C"),
+        ),
+    ]
 
 
 def test_within_group_between_two_schools_without_a_group(tmp_path):
