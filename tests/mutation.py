@@ -90,6 +90,10 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("posts_filled", "self._count_after(None, s, arr, res) == n_res,"): _MASK_UNUSED,
     ("subject_staffing", "expr = self._count_after(None, s, arr, res)"): _MASK_UNUSED,
     ("teacher_rotation_min", "if need >= 0:"): _TRIVIAL,
+    ("school_outflow_max", "if cap <= len(idx):"): (
+        "adds `leavers <= cap` where cap is everyone: every plan keeps it (and no minimal "
+        "conflict core contains it)"
+    ),
     ("principal_rotation_min", "if need >= 0:"): _TRIVIAL,
     # ---------------------------------------------------------------- validator
     ("_subject_staffing", "ok = None"): _LOADER_SUBJECTS
@@ -291,7 +295,9 @@ def main(argv: list[str] | None = None) -> int:
             for dst in (work / "tests", work / "mutants" / "tests"):
                 shutil.rmtree(dst, ignore_errors=True)
                 shutil.copytree(ROOT / "tests", dst, ignore=shutil.ignore_patterns("__pycache__"))
-            again = [n for n, st in _status(work, patterns).items() if st != "killed"]
+            again = args.mutants or [
+                n for n, st in _status(work, patterns).items() if st != "killed"
+            ]
             if again:
                 subprocess.run([*run, *again], cwd=work, check=False)
         else:
