@@ -149,6 +149,10 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ),
     ("_balance", "if not math.isnan(cv) and cv >= cap + TOL:"): _BOUNDARY,
     ("_balance", "low = after.index[(after[ind] <= bal.min_per_100 - TOL).to_numpy()]"): _BOUNDARY,
+    ("pins", "for row in pins.itertuples(index=None):"): "index=None is falsy, like False",
+    ("pins", "for row in pins.itertuples(index=True):"): (
+        "the index becomes an extra first field; the fields are read by name"
+    ),
     ("_pins", "for row in pins.itertuples(index=None):"): "index=None is falsy, like False",
     ("_pins", "for row in pins.itertuples(index=True):"): (
         "the index becomes an extra first field; the fields are read by name"
