@@ -1,11 +1,15 @@
 """Shared fixtures: the tiny hand-written district of ``tests/data/tiny``."""
 
+import atexit
 import datetime as dt
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 # Property tests draw the same examples on every run (derandomised), so that a run's
 # outcome depends on the code only, and have no per-example deadline (a busy machine
@@ -15,6 +19,10 @@ settings.register_profile(
 )
 settings.register_profile("explore", deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "lungang"))
+# hypothesis keeps caches (constants, examples) in ./.hypothesis: outside the repository
+_HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="lungang-hypothesis-")
+set_hypothesis_home_dir(_HYPOTHESIS_HOME)
+atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, True)
 
 TINY = Path(__file__).parent / "data" / "tiny"
 TINY_AS_OF = dt.date(2025, 9, 1)
