@@ -13,24 +13,112 @@ import functools
 import json
 import re
 import sys
+import time
 from pathlib import Path
 
 import click
 from rich.console import Console
 
 from . import __version__
+from .display import Heartbeat, LiveSink, LogSink, PlainSink
 from .errors import ExitCode, InfeasibleError, InputError, NoPlanError, Problem, help_epilog
 from .load import data_path, load, load_plan_case
+from .progress import Budget, Progress
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class Ctx:
+    """What the commands share: verbosity, the log file, the command's clock and its
+    progress (:mod:`solver.progress` events, shown by :mod:`solver.display`)."""
+
     verbosity = 1
+    log_file: str | None = None
+    #: when the command started (the budget's clock starts here, before loading)
+    started: float = 0.0
+    #: force the plain lines even on a terminal (tests), or the live display (None: auto)
+    live: bool | None = None
+
+    #: set by the console script (``entry``): when the process imported the package
+    process_start: float | None = None
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter() if self.process_start is None else self.process_start
+        self.active: Progress | None = None
+        self._heartbeat: Heartbeat | None = None
 
     def say(self, msg: str, level: int = 1) -> None:
-        if self.verbosity >= level:
+        if self.active is not None:
+            self.active.note(msg, level)
+        elif self.verbosity >= level:
             err.print(msg, markup=False)
+
+    def progress(self) -> Progress:
+        """The command's progress: the live display on a terminal, plain lines
+        otherwise, and the log file when ``--log-file`` was given."""
+        live = err.is_terminal if self.live is None else self.live
+        prog = Progress(clock=time.perf_counter)
+        prog._start = self.started
+        if live and self.verbosity >= 1:
+            prog.sinks.append(LiveSink(err, prog, self.verbosity))
+        else:
+            prog.sinks.append(PlainSink(lambda m: err.print(m, markup=False), self.verbosity))
+        if self.log_file:
+            prog.sinks.append(LogSink(open(self.log_file, "w", encoding="utf-8")))  # noqa: SIM115
+        self.active = prog
+        self._heartbeat = Heartbeat(prog)
+        return prog
+
+    def budget(self, limit_s: float, reserve_s: float = 0.0) -> Budget:
+        """The command's budget: ``limit_s`` from the start of the command."""
+        return Budget(limit_s, start=self.started, reserve_s=reserve_s)
+
+    def finish(self, line: str | None = None) -> None:
+        """Stop the display and print the last line (the only one with ``-q``)."""
+        prog, self.active = self.active, None
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
+            self._heartbeat = None
+        if prog is None:
+            if line is not None:
+                err.print(line, markup=False)
+            return
+        for s in prog.sinks:
+            if isinstance(s, LiveSink):
+                s.close()
+        if line is not None:
+            prog.done(line)
+            if any(isinstance(s, LiveSink) for s in prog.sinks):
+                err.print(line, markup=False)
+        for s in prog.sinks:
+            if not isinstance(s, LiveSink):
+                s.close()
+
+
+def _ctx() -> Ctx | None:
+    c = click.get_current_context(silent=True)
+    return c.find_object(Ctx) if c is not None else None
+
+
+def _fail(lines: list[str], code: int) -> None:
+    """Print why the command failed (all of it, or its first line with ``-q``) and exit."""
+    obj = _ctx()
+    quiet = obj is not None and obj.verbosity <= 0
+    if obj is not None and obj.active is not None:
+        for line in lines[1:]:  # the log file keeps them all
+            for s in obj.active.sinks:
+                if isinstance(s, LogSink):
+                    s.stream.write(line + "\n")
+        obj.finish(
+            lines[0] + (f" (and {len(lines) - 1} more lines)" if quiet and len(lines) > 1 else "")
+        )
+        if not quiet:
+            for line in lines[1:]:
+                err.print(line, markup=False)
+    else:
+        for line in lines[:1] if quiet else lines:
+            err.print(line, markup=False)
+    sys.exit(code)
 
 
 def handle_errors(fn):
@@ -42,19 +130,23 @@ def handle_errors(fn):
             return fn(*args, **kwargs)
         except InputError as exc:
             n = len(exc.problems)
-            err.print(f"error: {n} problem{'s' if n != 1 else ''} in the input:", markup=False)
-            for p in exc.problems:
-                err.print(f"  {p}", markup=False)
-            sys.exit(ExitCode.BAD_INPUT)
+            lines = [f"error: {n} problem{'s' if n != 1 else ''} in the input:"]
+            lines += [f"  {p}" for p in exc.problems]
+            if n == 1 and _ctx() is not None and _ctx().verbosity <= 0:
+                lines = [f"error: {exc.problems[0]}"]
+            _fail(lines, ExitCode.BAD_INPUT)
         except InfeasibleError as exc:
             # the diagnosis in full: rules, schools and subjects, and the relaxations found
-            err.print(f"infeasible: {exc}", markup=False)
+            lines = f"infeasible: {exc}".splitlines()
             if exc.diagnosis and "diagnosis_file" in kwargs and not kwargs["diagnosis_file"]:
-                err.print("(`--diagnosis FILE` writes this diagnosis as JSON)", markup=False)
-            sys.exit(ExitCode.INFEASIBLE)
+                lines.append("(`--diagnosis FILE` writes this diagnosis as JSON)")
+            _fail(lines, ExitCode.INFEASIBLE)
         except NoPlanError as exc:
-            err.print(f"no plan: {exc}", markup=False)
-            sys.exit(ExitCode.NO_PLAN)
+            _fail(f"no plan: {exc}".splitlines(), ExitCode.NO_PLAN)
+        finally:
+            obj = _ctx()
+            if obj is not None and obj.active is not None:
+                obj.finish()
 
     return wrapper
 
@@ -83,9 +175,14 @@ DOCS_HELP = (
 )
 @click.option("-v", "--verbose", count=True, help="More progress on stderr.")
 @click.option("-q", "--quiet", count=True, help="Less progress on stderr.")
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False),
+    help="Also write the full progress stream (every phase, plan and note) to this file.",
+)
 @click.version_option(__version__, prog_name="lungang")
 @click.pass_context
-def main(ctx: click.Context, verbose: int, quiet: int) -> None:
+def main(ctx: click.Context, verbose: int, quiet: int, log_file: str | None) -> None:
     """lungang (轮岗): plan principal and teacher rotation with CP-SAT.
 
     Start with `lungang solve scenarios/demo.toml`: it plans the bundled demo district
@@ -93,6 +190,7 @@ def main(ctx: click.Context, verbose: int, quiet: int) -> None:
     """
     ctx.obj = Ctx()
     ctx.obj.verbosity = 1 + verbose - quiet
+    ctx.obj.log_file = log_file
 
 
 @main.command(
@@ -134,16 +232,23 @@ def main(ctx: click.Context, verbose: int, quiet: int) -> None:
 def solve(
     obj: Ctx, scenario, out, time_limit, workers, seed, force, from_plan, diagnosis_file
 ) -> None:
-    """Plan one year's rotation and write the plan folder."""
-    from .analysis.explain import explain_result
+    """Plan one year's rotation and write the plan folder.
+
+    --time-limit (or [solver] time_limit_s) bounds the whole command, from its start to
+    the plan written: loading, checks, build, search, analysis and writing share it.
+    """
     from .input.assignments import read_assignments
-    from .output.plan_folder import write_diagnosis, write_plan
+    from .output.pipeline import plan_budget, solve_to_folder
+    from .output.plan_folder import write_diagnosis
     from .output.safety import check_output_dir, check_output_file
     from .search.guard import run_guard
-    from .search.solve import solve as run
 
+    progress = obj.progress()
+    progress.phase("loading", str(scenario))
     sc, district = load(scenario)
     sc = sc.with_solver(time_limit_s=time_limit, workers=workers, seed=seed)
+    budget = plan_budget(sc, district, start=obj.started)
+    progress.use(budget)
     out = Path(out) if out else Path("results") / _slug(sc.name)
     # Before any solve: the outputs touch no input, and can be written.
     data = data_path(sc)
@@ -153,18 +258,21 @@ def solve(
             diagnosis_file, inputs=[scenario, from_plan], data=data, option="--diagnosis"
         )
     old = read_assignments(Path(from_plan)) if from_plan else None
-    obj.say(f"solving '{sc.name}': {district.n_schools} schools, {len(district.staff)} staff")
-    progress = (lambda m: obj.say(m, 2)) if obj.verbosity >= 2 else (lambda m: obj.say(m))
+    obj.say(
+        f"solving '{sc.name}': {district.n_schools} schools, {len(district.staff)} staff, "
+        f"{sc.solver.time_limit_s:g} s in all"
+    )
     report = None
     with run_guard(sc):
         try:
             if old is not None:
-                _precheck(district, sc)  # solve() runs the same checks itself
-                from .search.replan import format_report, replan
-
-                result, report = replan(district, sc, old, progress=progress, source=str(from_plan))
+                result, report = _replan(
+                    district, sc, old, str(from_plan), out, force, budget, progress
+                )
             else:
-                result = run(district, sc, progress=progress)
+                result = solve_to_folder(
+                    district, sc, out, budget=budget, progress=progress, force=force
+                ).raise_for_status()
         except InfeasibleError as exc:
             if diagnosis_file:
                 write_diagnosis(
@@ -172,15 +280,32 @@ def solve(
                     {"scenario": sc.name, "message": str(exc), **exc.diagnosis},
                 )
             raise
-        analysis = explain_result(district, sc, result)
-        write_plan(district, sc, result, out, force=force, replan=report, explain=analysis)
     obj.say(result.summary())
     if report is not None:
+        from .search.replan import format_report
+
         obj.say(format_report(report))
-    obj.say(f"plan written to {out}", 0)  # the one line -q keeps
+    obj.finish(
+        f"plan written to {out} ({result.status.value}, objective {result.objective:.4f}, "
+        f"gap {100 * result.gap:.2f}%, {budget.elapsed():.1f} s of {sc.solver.time_limit_s:g} s)"
+    )
 
 
-def _precheck(district, sc) -> None:
+def _replan(district, sc, old, source, out, force, budget, progress):
+    """Re-plan from an earlier plan, explain and write, within ``budget``."""
+    from .analysis.explain import explain_result
+    from .output.plan_folder import write_plan
+    from .search.replan import replan
+
+    _precheck(district, sc, budget)  # replan() runs the same checks itself
+    result, report = replan(district, sc, old, progress=progress, source=source, budget=budget)
+    analysis = explain_result(district, sc, result, budget=budget, progress=progress)
+    progress.phase("writing", str(out))
+    write_plan(district, sc, result, out, force=force, replan=report, explain=analysis)
+    return result, report
+
+
+def _precheck(district, sc, budget=None) -> None:
     """Cheap counting checks before any solve: raise InfeasibleError with the diagnosis."""
     from .rules.eligibility import eligibility
     from .rules.precheck import precheck
@@ -188,7 +313,7 @@ def _precheck(district, sc) -> None:
 
     elig = eligibility(district, sc)
     if precheck(district, sc, elig):
-        raise InfeasibleError(*diagnose(district, sc, elig))
+        raise InfeasibleError(*diagnose(district, sc, elig, budget=budget))
 
 
 @main.command(
@@ -526,11 +651,17 @@ main.add_command(_batch_command)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds for the analysis; people left when they run out are marked not analysed "
+    "[default: 30].",
+)
 @click.pass_obj
 @handle_errors
-def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt) -> None:
+def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt, time_limit) -> None:
     """Why the plan is as it is: terms, rules, schools and people (see explain.json)."""
-    from .analysis.explain import explain_plan, format_explain
+    from .analysis.explain import EXPLAIN_BUDGET_S, explain_plan, format_explain
     from .input.assignments import read_assignments
 
     plan = Path(plan)
@@ -555,7 +686,16 @@ def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt) -> None:
 
         info = read_json_file(plan / "summary.json")
         status = info.get("status") if isinstance(info, dict) else None
-    ex = explain_plan(district, sc, a, staff=staff, status=status)
+    budget_s = EXPLAIN_BUDGET_S if time_limit is None else time_limit
+    n = len(a) if staff is None else len(staff)
+    # (with --format json the budget is in the JSON: budget_s)
+    obj.say(f"explaining {n} decisions (budget {budget_s:g} s)", 1 if fmt == "text" else 2)
+    ex = explain_plan(district, sc, a, staff=staff, status=status, time_budget_s=budget_s)
+    if ex.get("people_not_analysed"):
+        obj.say(
+            f"{ex['people_not_analysed']} of {n} people not analysed within {budget_s:g} s "
+            "(give a larger --time-limit)"
+        )
     from .validate import validate_plan
 
     broken = validate_plan(district, sc, a)
@@ -819,38 +959,48 @@ def _compare_main(
     from .output.safety import check_output_dir
     from .search.guard import run_guard
 
+    progress = obj.progress() if obj is not None else None
+    if progress is not None:
+        progress.phase("loading", str(scenario))
     sc, district = load(scenario)
     sc = sc.with_solver(time_limit_s=time_limit, workers=workers, seed=seed)
     out = Path(out) if out else Path("results") / f"{_slug(sc.name)}-compare"
     check_output_dir(out, inputs=[scenario], data=data_path(sc), force=force)
     with run_guard(sc):
-        _compare_run(obj, sc, district, objectives, out, pareto_terms, points, balance_first, force)
+        _compare_run(
+            obj, sc, district, objectives, out, pareto_terms, points, balance_first, force, progress
+        )
 
 
 def _compare_run(
-    obj, sc, district, objectives, out, pareto_terms, points, balance_first, force
+    obj, sc, district, objectives, out, pareto_terms, points, balance_first, force, progress
 ) -> None:
     from .analysis.compare import compare, is_monotone, pareto, with_objective
     from .analysis.explain import explain_result
     from .output.compare_report import markdown_table, pareto_markdown, write_comparison
 
     say = obj.say if obj is not None else (lambda m, level=1: None)
-
-    def progress(m: str) -> None:
-        say(m, 2)
-
+    n_runs = len(objectives) + ((2 + points) if pareto_terms else 0)
     say(
         f"comparing on '{sc.name}': {district.n_schools} schools, {len(district.staff)} staff, "
-        f"{sc.solver.time_limit_s:g} s each"
+        f"{sc.solver.time_limit_s:g} s for each of {n_runs} runs"
     )
-    table, results = None, {}
+    table, results, explains = None, {}, {}
+
+    def explain_one(name, res, budget) -> None:
+        # within the objective's own budget: the search left time for it
+        explains[name] = explain_result(
+            district, with_objective(sc, name), res, budget=budget, progress=progress
+        )
+
     if objectives:
         table, results = compare(
             district,
             sc,
             objectives,
             balance_first=balance_first,
-            progress=lambda m: say(m, 1 if m.startswith("objective") else 2),
+            progress=progress,
+            on_result=explain_one,
         )
     front = None
     if pareto_terms:
@@ -861,21 +1011,41 @@ def _compare_run(
         if not is_monotone(front, pareto_terms):
             say("warning: the sweep's front is not monotone (a search stopped at its time limit)")
 
-    explains = {
-        name: explain_result(district, with_objective(sc, name), res)
-        for name, res in results.items()
-    }
+    if progress is not None:
+        progress.phase("writing", str(out))
     write_comparison(out, force, district, sc, table, results, explains, front, pareto_terms)
+    if table is not None and "valid" in table and not table["valid"].dropna().astype(bool).all():
+        say("warning: some plans break a rule (a bug): see the 'valid' column")
+    if obj is not None:  # the display ends before the tables go to stdout
+        obj.finish(f"written to {out}")
     if table is not None:
         click.echo(markdown_table(table, sc), nl=False)
     if front is not None:
         click.echo(
             ("\n" if table is not None else "") + pareto_markdown(front, pareto_terms), nl=False
         )
-    say(f"written to {out}", 0)  # the one line -q keeps
-    if table is not None and "valid" in table and not table["valid"].dropna().astype(bool).all():
-        say("warning: some plans break a rule (a bug): see the 'valid' column")
+
+
+def entry() -> None:  # pragma: no cover - the console script; tests call main
+    """The ``lungang`` console script: ``main`` with the clock started at the package's
+    import, and a fast exit once the output is written and flushed (freeing a model of
+    hundreds of thousands of variables takes seconds nobody needs to wait for)."""
+    import os
+
+    from . import STARTED
+
+    Ctx.process_start = STARTED
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    entry()

@@ -36,6 +36,7 @@ from ..input.data import District
 from ..input.scenario import Scenario
 from ..model.terms import TERMS
 from ..plan.result import Result
+from ..progress import Budget, ProgressLike, as_progress, finish_reserve
 from ..search.build import build
 from ..search.engine import StagedModel
 from ..search.lexicographic import solve_lexicographic, stage_failure
@@ -43,7 +44,10 @@ from ..search.solve import solve
 from ..validate import validate_plan
 from .metrics import plan_metrics
 
-ProgressFn = Callable[[str], None]
+ProgressFn = ProgressLike
+#: Called after each objective's solve with its name, result and budget (the caller
+#: explains the plan within what is left of that budget).
+OnResult = Callable[[str, Result, Budget], None]
 
 OBJECTIVES: tuple[str, ...] = ("cv", "minmax", "l1", "lexicographic")
 
@@ -74,6 +78,7 @@ def compare(
     objectives: Sequence[str],
     progress: ProgressFn | None = None,
     balance_first: bool = False,
+    on_result: OnResult | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Result]]:
     """Solve with each objective and measure each plan.
 
@@ -84,6 +89,11 @@ def compare(
     instead optimised first and commute and moves break ties (the lexicographic
     stages of :mod:`solver.search.lexicographic` with that measure): every objective then gets
     the best balance its measure can buy, whatever the weights.
+
+    Each objective gets a budget of ``time_limit_s`` of its own (checks, build, search
+    and what ``on_result`` does with the plan: the search leaves
+    :func:`~solver.progress.finish_reserve` for it); ``progress`` is told which
+    objective runs and how many remain.
 
     Returns the table (one row per objective, after a ``before`` row for the staffing
     as it is) and the results by objective. An objective that finds no plan in time has
@@ -96,7 +106,8 @@ def compare(
     NoPlanError
         No objective found a plan.
     """
-    say = progress or (lambda _m: None)
+    progress = as_progress(progress)
+    say = progress.note
     before = {
         "objective": "before",
         "mode": "",
@@ -105,14 +116,23 @@ def compare(
     }
     rows, results = [before], {}
     last_error: NoPlanError | None = None
-    for obj in objectives:
+    for i, obj in enumerate(objectives, 1):
         sc = with_objective(scenario, obj)
-        say(f"objective {obj}: solving ({sc.solver.time_limit_s:g} s, {sc.solver.workers} workers)")
+        budget = Budget(sc.solver.time_limit_s, reserve_s=finish_reserve(len(district.staff)))
+        progress.use(budget)
+        progress.step(f"objective {obj}", i, len(objectives))
+        progress.problem("objective")
+        say(
+            f"objective {obj}: solving ({sc.solver.time_limit_s:g} s, {sc.solver.workers} workers)",
+            2,
+        )
         try:
             if balance_first and obj != "lexicographic":
-                res = solve_lexicographic(district, sc, progress=progress, measure=obj)
+                res = solve_lexicographic(
+                    district, sc, progress=progress, measure=obj, budget=budget
+                )
             else:
-                res = solve(district, sc, progress=progress)
+                res = solve(district, sc, progress=progress, budget=budget)
         except NoPlanError as exc:
             say(f"objective {obj}: {exc}")
             rows.append(_row(district, sc, obj, None, "no plan"))
@@ -120,6 +140,8 @@ def compare(
             continue
         results[obj] = res
         say(f"objective {obj}: {res.summary()}")
+        if on_result is not None:
+            on_result(obj, res, budget)
         rows.append(_row(district, sc, obj, res, res.status.value))
         rows[-1]["mode"] = (
             "balance_first" if balance_first or obj == "lexicographic" else "weighted"
@@ -154,15 +176,22 @@ def pareto(
         proved optimal), ``valid`` (validator) and ``seconds``.
     """
     first, second = terms
-    say = progress or (lambda _m: None)
+    progress = as_progress(progress)
+    say = progress.note
     built, build_s = build(district, scenario, progress)
     st = StagedModel(built, progress)
     limit = scenario.solver.time_limit_s
     div = st.divisor[first]
     rows = []
+    total = [2 + points]  # the ε points are dropped when the extremes meet
+    done = [0]
 
     def point(kind: str, eps: int | None, share: float) -> None:
         t0 = time.perf_counter()
+        done[0] += 1
+        progress.use(Budget(limit))
+        label = f"pareto {kind}" + ("" if eps is None else f" ε={eps / div:.4f}")
+        progress.step(label, done[0], total[0])
         if eps is not None:
             st.hold(first, eps)
         lead, follow = (second, first) if kind != f"{first}_optimal" else (first, second)
@@ -197,6 +226,9 @@ def pareto(
     hi = st.value(first)
     point(f"{first}_optimal", None, 0.5)
     lo = st.value(first)
+    if hi <= lo:
+        total[0] = 2
+        say(f"pareto: the extremes have the same {first}; no ε points between them")
     if hi > lo:
         for k in range(1, points + 1):
             point("epsilon", lo + (hi - lo) * k // (points + 1), 0.75)

@@ -43,6 +43,7 @@ from ..input.scenario import Scenario
 from ..model.terms import OBJECTIVE_TERMS, TERMS, evaluate_terms, level_balances, objective_value
 from ..plan.plan import Plan
 from ..plan.result import Result
+from ..progress import Budget, ProgressLike, as_progress
 from ..rules.catalogue import REASON_KIND, rule_phrase
 from ..rules.eligibility import eligibility
 from ..rules.indicators import (
@@ -61,8 +62,9 @@ from ..rules.moves import (
     share_fraction,
 )
 
-#: Seconds the per-person analysis of ``explain.json`` may take at solve time (the rest
-#: of the file is always complete; people left are marked "not analysed").
+#: Seconds the analysis of ``explain.json`` may take when no budget is given (the rest
+#: of the file is always complete; people left are marked "not analysed"). Within a
+#: solve it gets what is left of the call's budget instead (:mod:`solver.progress`).
 EXPLAIN_BUDGET_S = 30.0
 #: Differences in the objective below this are ties (the model is exact to ~1e-6 per school).
 EPS = 1e-6
@@ -1070,8 +1072,9 @@ def explain_plan(
     staff
         Explain only these people (default: every eligible person).
     time_budget_s
-        Seconds for the per-person alternatives; people left when it runs out are listed
-        without an alternative (``note`` says so).
+        Seconds for the analysis, counted from its start; the per-person alternatives
+        stop when they run out and the people left are listed without an alternative
+        (``note`` says so, ``people_not_analysed`` counts them, ``budget_s`` is the budget).
     """
     t0 = time.perf_counter()
     st = PlanState(district, scenario, assignments, elig)
@@ -1104,7 +1107,8 @@ def explain_plan(
         pos = pd.Series(np.arange(len(st.m.people)), index=st.m.people.index)
         people_idx = [int(pos[s]) for s in staff if s in pos.index]
     people = []
-    deadline = time.perf_counter() + time_budget_s
+    # one budget for the whole analysis: the sections above count against it too
+    deadline = t0 + time_budget_s
     skipped = 0
     # movers first: their reasons matter most when the budget runs out
     order = sorted(people_idx, key=lambda p: (not st.moved[p], p))
@@ -1124,6 +1128,7 @@ def explain_plan(
             f"{len(missing)} row(s) of the plan are not eligible people under these data and "
             f"rules: {', '.join(map(str, list(missing)[:10]))}"
         ]
+    out["budget_s"] = round(float(time_budget_s), 3)
     out["seconds"] = round(time.perf_counter() - t0, 3)
     return out
 
@@ -1282,14 +1287,36 @@ def _format_people(
             lines.append(f"    {p['note']}")
 
 
-def explain_result(district: District, scenario: Scenario, result: Result) -> dict[str, Any]:
-    """The score analysis of a solve's plan for its plan folder (``explain.json``), the
-    per-person part within :data:`EXPLAIN_BUDGET_S` seconds."""
-    return explain_plan(
+def explain_result(
+    district: District,
+    scenario: Scenario,
+    result: Result,
+    *,
+    budget: Budget | None = None,
+    progress: ProgressLike = None,
+) -> dict[str, Any]:
+    """The score analysis of a solve's plan for its plan folder (``explain.json``).
+
+    With ``budget`` (the call's :class:`~solver.progress.Budget`) it gets what is left
+    minus the time kept for writing, at least :data:`solver.progress.ANALYSIS_FLOOR_S`;
+    without, :data:`EXPLAIN_BUDGET_S`. ``progress`` is told the budget and, when it ran
+    out, how many people were not analysed."""
+    progress = as_progress(progress)
+    seconds = EXPLAIN_BUDGET_S if budget is None else budget.analysis_s(len(district.staff))
+    n = len(result.assignments)
+    progress.phase("analysis", f"explaining {n} decisions (budget {seconds:.1f} s)")
+    out = explain_plan(
         district,
         scenario,
         result.assignments,
         elig=result.eligibility,
         status=result.status.value,
-        time_budget_s=EXPLAIN_BUDGET_S,
+        time_budget_s=seconds,
     )
+    left = out.get("people_not_analysed", 0)
+    if left:
+        progress.note(
+            f"analysis: {left} of {n} people not analysed within {seconds:.1f} s "
+            "(explain.json lists them as not analysed; `lungang explain` analyses them later)"
+        )
+    return out

@@ -37,6 +37,7 @@ from ..input.data import District
 from ..input.scenario import Scenario
 from ..model.rotation import RotationModel
 from ..plan.result import Result, SolveStatus
+from ..progress import Budget, Progress, as_progress
 from ..rules.eligibility import eligibility
 from ..rules.indicators import LEVEL_PARTS, coefficients, school_indicators
 from ..rules.moves import (
@@ -46,6 +47,10 @@ from ..rules.moves import (
 )
 from ..rules.precheck import Counts, precheck, short
 from .engine import probe
+
+#: Seconds the conflict search and the relaxation search of a diagnosis each get at
+#: least, however little of the call's budget is left.
+DIAGNOSIS_FLOOR_S = 5.0
 
 # ============================================================================ core extraction
 
@@ -655,6 +660,9 @@ def diagnose(
     time_limit_s: float = 30.0,
     relax: bool = True,
     relax_time_s: float | None = None,
+    *,
+    budget: Budget | None = None,
+    progress: Progress | None = None,
 ) -> tuple[str, dict]:
     """Find a small set of rules that cannot hold together, and the relaxations that help.
 
@@ -667,8 +675,15 @@ def diagnose(
         ``conflict`` (each rule instance of the core with ``rule``, ``school``,
         ``subject`` where it applies, and a ``text``), ``minimal`` (whether deletion
         finished), and ``relaxations`` (see :func:`suggest_relaxations`).
+
+    With ``budget`` the conflict search gets half of what is left of it and the
+    relaxations the rest, each at least :data:`DIAGNOSIS_FLOOR_S` (``time_limit_s``
+    and ``relax_time_s`` are then ignored); ``progress`` is told each part's budget.
     """
+    progress = as_progress(progress)
     elig = eligibility(district, scenario) if elig is None else elig
+    if budget is not None:
+        time_limit_s = max(DIAGNOSIS_FLOOR_S, 0.5 * budget.left())
     t0 = time.perf_counter()
     findings = precheck(district, scenario, elig)
     conflict: list[dict] = []
@@ -681,6 +696,9 @@ def diagnose(
         staff = list(dict.fromkeys(s for f in findings for s in f.staff))
     else:
         method = "core"
+        progress.phase(
+            "diagnosis", f"isolating the conflicting rules (budget {time_limit_s:.0f} s)"
+        )
         conflict, found, minimal = _core(district, scenario, elig, time_limit_s)
         if not found:
             msg = (
@@ -714,8 +732,14 @@ def diagnose(
         "relaxations": [],
     }
     if relax:
-        budget = relax_time_s if relax_time_s is not None else max(10.0, time_limit_s)
-        diag["relaxations"] = suggest_relaxations(district, scenario, rules, diag, budget, elig)
+        if budget is not None:
+            relax_s = max(DIAGNOSIS_FLOOR_S, budget.left())
+        else:
+            relax_s = relax_time_s if relax_time_s is not None else max(10.0, time_limit_s)
+        progress.phase(
+            "diagnosis", f"the smallest change of each rule that helps (budget {relax_s:.0f} s)"
+        )
+        diag["relaxations"] = suggest_relaxations(district, scenario, rules, diag, relax_s, elig)
     diag["seconds"] = round(time.perf_counter() - t0, 3)
     return format_diagnosis(diag), diag
 
@@ -744,16 +768,30 @@ def format_diagnosis(diag: dict) -> str:
 
 
 def infeasible_result(
-    district: District, scenario: Scenario, elig: pd.DataFrame | None = None
+    district: District,
+    scenario: Scenario,
+    elig: pd.DataFrame | None = None,
+    *,
+    budget: Budget | None = None,
+    progress: Progress | None = None,
 ) -> Result:
-    """The result of a scenario whose rules cannot all hold, with its diagnosis."""
+    """The result of a scenario whose rules cannot all hold, with its diagnosis (within
+    what is left of ``budget``, see :func:`diagnose`)."""
     elig = eligibility(district, scenario) if elig is None else elig
-    message, diagnosis = diagnose(district, scenario, elig)
+    message, diagnosis = diagnose(district, scenario, elig, budget=budget, progress=progress)
     return Result.without_plan(SolveStatus.INFEASIBLE, message, elig, diagnosis=diagnosis)
 
 
-def with_diagnosis(result: Result, built: RotationModel) -> Result:
+def with_diagnosis(
+    result: Result,
+    built: RotationModel,
+    *,
+    budget: Budget | None = None,
+    progress: Progress | None = None,
+) -> Result:
     """``result``, with the diagnosis when it is infeasible and has none yet."""
     if result.status is SolveStatus.INFEASIBLE and result.diagnosis is None:
-        return infeasible_result(built.district, built.scenario, built.elig)
+        return infeasible_result(
+            built.district, built.scenario, built.elig, budget=budget, progress=progress
+        )
     return result

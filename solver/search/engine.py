@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,10 +36,14 @@ from ..model.rotation import OBJ_UNIT, RotationModel
 from ..model.terms import TERMS, evaluate_terms, objective_value
 from ..plan.plan import Plan
 from ..plan.result import Result, SolveStatus
+from ..progress import Budget, Progress, ProgressLike, Quotas, as_progress
+from ..rules.moves import at_least, share_fraction
 from .guard import cp_solve
 from .lp import relaxation
 
-ProgressFn = Callable[[str], None]
+#: What the drivers accept as ``progress``: a :class:`~solver.progress.Progress`, a
+#: callable taking lines, or ``None``.
+ProgressFn = ProgressLike
 #: Models with at least this many candidate moves are searched through their LP
 #: relaxation (small ones solve faster without, and stay bit-for-bit reproducible).
 HINT_MIN_PAIRS = 5000
@@ -94,19 +98,61 @@ def new_solver(
     return solver
 
 
-class Progress(cp_model.CpSolverSolutionCallback):
-    """Reports each improving plan as it is found: ``label`` value and bound, in the
-    model's objective units divided by ``divisor``."""
+class QuotaCounts:
+    """The counts of a plan against the minimum quotas, read in a solution callback."""
 
-    def __init__(self, say: ProgressFn, label: str = "plan", divisor: float = OBJ_UNIT):
+    def __init__(self, built: RotationModel):
+        ppl, stay = built.people, built.stay
+        q = built.scenario.quotas
+
+        def moved(col: str) -> tuple[cp_model.LinearExprT, int]:
+            idx = np.flatnonzero(ppl[col].to_numpy(dtype=bool)) if len(ppl) else []
+            return len(idx) - cp_model.LinearExpr.sum([stay[i] for i in idx]), len(idx)
+
+        self.teachers, n_t = moved("is_teacher")
+        self.key, n_key = moved("is_key")
+        self.cadres, n_c = moved("is_cadre")
+        self.teachers_min = at_least(q.teacher_rotation_min, n_t)
+        self.cadres_min = at_least(q.principal_rotation_min, n_c)
+        self.key_basis = q.key_share_basis == "eligible_key"
+        self.key_share = q.key_share_of_rotated_min
+        self.key_eligible_min = at_least(q.key_share_of_rotated_min, n_key)
+
+    def read(self, cb: cp_model.CpSolverSolutionCallback) -> Quotas:
+        t, k, c = (int(cb.value(e)) for e in (self.teachers, self.key, self.cadres))
+        key_min = (
+            self.key_eligible_min
+            if self.key_basis
+            else math.ceil(share_fraction(self.key_share) * t)
+        )
+        return Quotas(t, self.teachers_min, k, key_min, c, self.cadres_min)
+
+
+class PlanCallback(cp_model.CpSolverSolutionCallback):
+    """Reports each improving plan to ``progress``: its objective (the model's units
+    divided by ``divisor``) and, when ``own_bound`` (the model searched is the whole
+    problem), CP-SAT's bound; a restricted model's bound is not reported. The quota
+    counts are read at most twice a second."""
+
+    def __init__(
+        self,
+        progress: Progress,
+        divisor: float = OBJ_UNIT,
+        own_bound: bool = True,
+        quotas: QuotaCounts | None = None,
+    ):
         super().__init__()
-        self._say, self._label, self._div = say, label, divisor
-        self._start = time.perf_counter()
+        self._progress, self._div, self._own = progress, divisor, own_bound
+        self._quotas, self._last = quotas, -math.inf
 
     def on_solution_callback(self) -> None:
-        self._say(
-            f"{time.perf_counter() - self._start:7.2f} s  {self._label} {self.objective_value / self._div:.4f}"
-            f"  bound {self.best_objective_bound / self._div:.4f}"
+        q = None
+        if self._quotas is not None and time.perf_counter() - self._last >= 0.5:
+            q, self._last = self._quotas.read(self), time.perf_counter()
+        self._progress.plan(
+            self.objective_value / self._div,
+            self.best_objective_bound / self._div if self._own else None,
+            q,
         )
 
 
@@ -119,13 +165,23 @@ def search(
     label: str = "plan",
     divisor: float = OBJ_UNIT,
     work_limit: bool = True,
+    own_bound: bool = True,
+    quotas: QuotaCounts | None = None,
 ) -> tuple[cp_model.CpSolver, int, float]:
     """One CP-SAT search of ``model`` as it stands (objective, holds and hint included),
     for at most ``time_limit_s`` seconds (0.5 at least); returns the solver holding
-    the values, the CP-SAT status and the seconds taken."""
+    the values, the CP-SAT status and the seconds taken.
+
+    Each improving plan goes to ``progress`` (:class:`PlanCallback`); ``own_bound``
+    says whether CP-SAT's bound on ``model`` is a bound of the whole problem (not for
+    a restricted model). ``label`` is kept for callers; the problem's name is the
+    caller's :meth:`~solver.progress.Progress.problem`."""
     solver = new_solver(max(time_limit_s, 0.5), settings, work_limit=work_limit)
     t = time.perf_counter()
-    code = cp_solve(solver, model, Progress(progress, label, divisor) if progress else None)
+    cb = None
+    if progress is not None:
+        cb = PlanCallback(as_progress(progress), divisor, own_bound, quotas)
+    code = cp_solve(solver, model, cb)
     return solver, code, time.perf_counter() - t
 
 
@@ -194,15 +250,13 @@ def no_plan(code: int, built: RotationModel, elig: pd.DataFrame | None = None) -
 # ------------------------------------------------------------------- the LP guide
 
 
-def lp_guide(
-    built: RotationModel, share: float, deadline: float
-) -> tuple[float, np.ndarray] | None:
-    """The LP relaxation of ``built`` as it stands (HiGHS), given ``share`` of the time
-    left: its optimum (model units) and the value of each ``built.x``; ``None`` when
-    highspy is missing or the LP does not finish in time."""
+def lp_guide(built: RotationModel, share: float, budget: Budget) -> tuple[float, np.ndarray] | None:
+    """The LP relaxation of ``built`` as it stands (HiGHS), given ``share`` of the search
+    time left in ``budget``: its optimum (model units) and the value of each
+    ``built.x``; ``None`` when highspy is missing or the LP does not finish in time."""
     lp = relaxation(
         built.model.proto,
-        max(1.0, share * (deadline - time.perf_counter())),
+        max(1.0, share * budget.search_left()),
         built.scenario.solver.workers,
     )
     if lp is None:
@@ -225,26 +279,78 @@ def restricted(built: RotationModel, keys: list[np.ndarray]) -> RotationModel:
 # ------------------------------------------------------------ the weighted objective
 
 
-def _guided(built: RotationModel, say: ProgressFn, progress: ProgressFn | None, deadline: float):
+def _guided(built: RotationModel, progress: Progress, budget: Budget):
     """LP-guided search of the objective: ``(lp_bound, restricted model, solver,
     status)``, or ``None`` when the LP does not finish in time."""
     # The LP is the search's guide and bound: most of the time goes to it (40,000 staff:
     # about 20 s of 60), CP-SAT then needs little on the restricted model.
-    lp = lp_guide(built, LP_SHARE, deadline)
+    progress.phase("LP guide", f"the LP relaxation of {len(built.pairs)} candidate moves")
+    lp = lp_guide(built, LP_SHARE, budget)
     if lp is None:
         return None
     bound, x_values = lp
+    # the LP optimum bounds the whole problem: the bound shown during the restricted search
+    progress.bound(bound / OBJ_UNIT)
     keep = [np.flatnonzero(x_values > 1e-6)]
     if built.warm_choice is not None:
         keep.append(built.warm_choice[built.warm_choice >= 0])
     keys = np.unique(built.pair_keys(np.unique(np.concatenate(keep))))
     small = restricted(built, [keys])
     small.add_hint(small.choice_from(built, x_values > 0.5))
-    say(f"LP bound {bound / OBJ_UNIT:.4f}; searching the {len(small.pairs)} moves the LP uses")
+    progress.phase(
+        "search",
+        f"LP bound {bound / OBJ_UNIT:.4f}; searching the {len(small.pairs)} moves the LP uses",
+    )
     solver, code, _ = search(
-        small.model, built.scenario.solver, deadline - time.perf_counter(), progress and say
+        small.model,
+        built.scenario.solver,
+        budget.search_left(),
+        progress,
+        own_bound=False,  # the restricted model's bound is not the problem's
+        quotas=QuotaCounts(small),
     )
     return bound / OBJ_UNIT, small, solver, code
+
+
+def _around_warm_start(
+    built: RotationModel, progress: Progress, budget: Budget, build_seconds: float, t0: float
+) -> Result | None:
+    """The model restricted to the warm start's moves, searched from it: a plan when the
+    LP guide ran out of time. Its bound is 0 (every term is ≥ 0): the restricted
+    model's own bound is not the problem's."""
+    warm = built.warm_choice
+    small = restricted(built, [built.pair_keys(warm[warm >= 0])])
+    small.add_hint(small.choice_from(built, _chosen(built, warm)))
+    progress.phase(
+        "search", f"the LP did not finish; searching the {len(small.pairs)} moves of the warm start"
+    )
+    solver, code, _ = search(
+        small.model,
+        built.scenario.solver,
+        budget.search_left(),
+        progress,
+        own_bound=False,
+        quotas=QuotaCounts(small),
+    )
+    if not found(code):
+        return None
+    return result_of(
+        small,
+        solver,
+        cp_model.FEASIBLE,
+        built.elig,
+        build_seconds,
+        time.perf_counter() - t0,
+        lp_bound=0.0,
+        own_bound=False,
+    )
+
+
+def _chosen(built: RotationModel, choice: np.ndarray) -> np.ndarray:
+    """A person → pair-index choice (−1: stays) as a mask over ``built.x``."""
+    mask = np.zeros(len(built.pairs), dtype=bool)
+    mask[choice[choice >= 0]] = True
+    return mask
 
 
 def search_objective(
@@ -252,6 +358,7 @@ def search_objective(
     progress: ProgressFn | None = None,
     build_seconds: float = 0.0,
     guided: bool = True,
+    budget: Budget | None = None,
 ) -> Result:
     """Search the weighted objective of a built model with the scenario's settings.
 
@@ -260,16 +367,20 @@ def search_objective(
     Smaller models, or when that fails, are searched whole; so is every model with
     ``guided=False`` (needed when constraints were added to ``built.model``, which the
     restricted model would not have). Without a plan the result's status says why.
+
+    The search ends when ``budget``'s search time is spent (default: a budget of
+    ``[solver] time_limit_s`` from now); improving plans and proven bounds go to
+    ``progress``.
     """
-    say = progress or (lambda _msg: None)
+    progress = as_progress(progress)
     t0 = time.perf_counter()
     settings = built.scenario.solver
-    deadline = t0 + settings.time_limit_s
+    budget = budget if budget is not None else Budget(settings.time_limit_s)
     if guided and len(built.pairs) >= HINT_MIN_PAIRS:
-        got = _guided(built, say, progress, deadline)
+        got = _guided(built, progress, budget)
         if got is not None and found(got[3]):
             lp_bound, small, solver, code = got
-            left = deadline - time.perf_counter()
+            left = budget.search_left()
             if (
                 left > 0.1 * settings.time_limit_s
                 and len(built.pairs) <= FULL_SEARCH_MAX_PAIRS
@@ -277,15 +388,20 @@ def search_objective(
             ):
                 # Time left: the full model, started from the restricted plan, may improve it
                 # and prove a better bound.
-                say(
-                    f"restricted plan {solver.objective_value / OBJ_UNIT:.4f}; searching the full model from it"
+                progress.phase(
+                    "full search",
+                    f"restricted plan {solver.objective_value / OBJ_UNIT:.4f}; searching the full model from it",
                 )
                 built.add_hint(
                     built.choice_from(small, solver.boolean_values(small.x).to_numpy(dtype=bool))
                 )
-                if complete_hint(built):
+                if complete_hint(built, min(10.0, max(0.5, budget.search_left()))):
                     full, full_code, _ = search(
-                        built.model, settings, deadline - time.perf_counter(), progress and say
+                        built.model,
+                        settings,
+                        budget.search_left(),
+                        progress,
+                        quotas=QuotaCounts(built),
                     )
                     if found(full_code):
                         return result_of(
@@ -310,9 +426,16 @@ def search_objective(
                 lp_bound=lp_bound,
                 own_bound=False,
             )
-        say("LP-guided search found no plan; searching the full model")
+        if got is None and built.warm_choice is not None and budget.search_left() > 0:
+            # The LP did not finish in time: rather than the full model (too big to search
+            # well in what is left), search around the warm start, a complete plan.
+            res = _around_warm_start(built, progress, budget, build_seconds, t0)
+            if res is not None:
+                return res
+        progress.note("LP-guided search found no plan; searching the full model")
+    progress.phase("search", f"the full model: {len(built.pairs)} candidate moves")
     solver, code, _ = search(
-        built.model, settings, deadline - time.perf_counter(), progress and say
+        built.model, settings, budget.search_left(), progress, quotas=QuotaCounts(built)
     )
     if not found(code):
         return no_plan(code, built)
@@ -381,7 +504,7 @@ def result_of(
         best_bound=min(
             max(
                 solver.best_objective_bound / OBJ_UNIT if own_bound else -np.inf,
-                lp_bound or -np.inf,
+                -np.inf if lp_bound is None else lp_bound,
             ),
             objective_value(built.scenario, terms),
         ),
@@ -453,8 +576,8 @@ class StagedModel:
 
     def __init__(self, built: RotationModel, progress: ProgressFn | None = None):
         self.built = built
-        self.say = progress or (lambda _m: None)
-        self.verbose = progress is not None
+        self.progress = as_progress(progress)
+        self.say = self.progress.note
         m = built.model
         self.vars: dict[str, cp_model.IntVar] = {}
         self.divisor: dict[str, int] = {}
@@ -513,19 +636,22 @@ class StagedModel:
             self.built.add_hint(self.built.choice_from(other, x))
             complete_hint(self.built)
 
-    def minimize(self, term: str, time_limit_s: float) -> Stage:
+    def minimize(self, term: str, time_limit: float | Budget) -> Stage:
         """Search for the plan with the least ``term`` under the holds, for at most
-        ``time_limit_s`` seconds; the plan found becomes the next search's start."""
+        ``time_limit`` (seconds from now, or a :class:`~solver.progress.Budget`); the
+        plan found becomes the next search's start."""
         t0 = time.perf_counter()
-        deadline = t0 + time_limit_s
+        budget = time_limit if isinstance(time_limit, Budget) else Budget(time_limit)
+        time_limit_s = budget.search_left()
+        self.progress.problem(term)
         self.built.model.minimize(self.vars[term])
         if self.big:
-            stage = self._guided(term, t0, deadline)
+            stage = self._guided(term, t0, budget)
             if stage is None:
                 self.say(f"{term}: LP-guided search found no plan; searching the full model")
             elif (
                 stage.optimal
-                or deadline - time.perf_counter() < 0.1 * time_limit_s
+                or budget.search_left() < 0.1 * time_limit_s
                 or len(self.built.pairs) > FULL_SEARCH_MAX_PAIRS
             ):
                 return stage
@@ -533,12 +659,13 @@ class StagedModel:
                 # Time left and a model small enough (as in search_objective): the full
                 # model, started from the restricted plan, may improve it and prove a
                 # better bound.
-                self.say(
-                    f"{term}: restricted plan {stage.value / stage.divisor:.4f}; searching the full model from it"
+                self.progress.phase(
+                    "full search",
+                    f"{term}: restricted plan {stage.value / stage.divisor:.4f}; searching the full model from it",
                 )
                 restricted = self._plan
                 self._hint_plan()
-                full = self._search(term, t0, deadline, self.say if self.verbose else None)
+                full = self._search(term, t0, budget)
                 if not full.found or full.value > stage.value:  # (the hint was not taken)
                     self._plan = restricted
                     return stage
@@ -550,17 +677,19 @@ class StagedModel:
                     else cp_model.FEASIBLE,
                 )
         self._hint_plan()
-        return self._search(term, t0, deadline, self.say if self.verbose else None)
+        self.progress.phase("search", f"{term}: {len(self.built.pairs)} candidate moves")
+        return self._search(term, t0, budget)
 
-    def _search(self, term: str, t0: float, deadline: float, say: ProgressFn | None) -> Stage:
+    def _search(self, term: str, t0: float, budget: Budget, own_bound: bool = True) -> Stage:
         div = self.divisor[term]
         solver, code, _ = search(
             self.built.model,
             self.built.scenario.solver,
-            deadline - time.perf_counter(),
-            say,
+            budget.search_left(),
+            self.progress,
             label=term,
             divisor=div,
+            own_bound=own_bound,
         )
         value = None
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -576,14 +705,16 @@ class StagedModel:
             time.perf_counter() - t0,
         )
 
-    def _guided(self, term: str, t0: float, deadline: float) -> Stage | None:
+    def _guided(self, term: str, t0: float, budget: Budget) -> Stage | None:
         """The LP relaxation of the search, then CP-SAT on the model restricted to the
         moves the LP uses and the last plan's (or the warm start's). ``None`` when the LP
         does not finish or the restricted search finds nothing."""
         built = self.built
-        lp = lp_guide(built, STAGE_LP_SHARE, deadline)
+        self.progress.phase("LP guide", f"{term}: the LP relaxation under the holds")
+        lp = lp_guide(built, STAGE_LP_SHARE, budget)
         if lp is not None:
             bound, x_lp = lp
+            self.progress.bound(bound / self.divisor[term])
             keys = [built.pair_keys(np.flatnonzero(x_lp > 1e-6))]
             self._support = keys[0]
         elif self._plan is not None and self._support is not None:
@@ -598,7 +729,7 @@ class StagedModel:
             keys.append(other.pair_keys(np.flatnonzero(x)))
         elif warm is not None:
             keys.append(built.pair_keys(warm[warm >= 0]))
-        small = StagedModel(restricted(built, keys))
+        small = StagedModel(restricted(built, keys), self.progress)
         for t, cap in self.caps.items():
             small.hold(t, cap)
         small.built.model.minimize(small.vars[term])
@@ -609,14 +740,17 @@ class StagedModel:
             small.built.add_hint(small.built.choice_from(built, x_lp > 0.5))
         div = self.divisor[term]
         if x_lp is None:
-            self.say(
-                f"{term}: the LP did not finish; searching the {len(small.built.pairs)} moves around the last plan"
+            self.progress.phase(
+                "search",
+                f"{term}: the LP did not finish; searching the {len(small.built.pairs)} moves around the last plan",
             )
         else:
-            self.say(
-                f"{term}: LP bound {bound / div:.4f}; searching the {len(small.built.pairs)} moves the LP uses"
+            self.progress.phase(
+                "search",
+                f"{term}: LP bound {bound / div:.4f}; searching the {len(small.built.pairs)} moves the LP uses",
             )
-        stage = small._search(term, t0, deadline, self.say if self.verbose else None)
+        # the restricted model's own bound is not the stage's
+        stage = small._search(term, t0, budget, own_bound=False)
         if not stage.found:
             return None
         self._plan = small._plan

@@ -43,6 +43,7 @@ from ..input.scenario import Scenario
 from ..model.rotation import RotationModel
 from ..model.terms import TERM
 from ..plan.result import Result, SolveStatus
+from ..progress import Budget, as_progress
 from .build import build
 from .diagnose import with_diagnosis
 from .engine import ProgressFn, Stage, StagedModel, no_plan
@@ -51,9 +52,10 @@ from .engine import ProgressFn, Stage, StagedModel, no_plan
 STAGES: tuple[tuple[str, float], ...] = (("balance", 0.5), ("commute", 0.5), ("moves", 1.0))
 
 
-def stage_failure(stage: Stage, built: RotationModel) -> Result:
-    """The result of a first stage that found no plan (with the diagnosis if infeasible)."""
-    return with_diagnosis(no_plan(stage.code, built), built)
+def stage_failure(stage: Stage, built: RotationModel, budget: Budget | None = None) -> Result:
+    """The result of a first stage that found no plan (with the diagnosis if infeasible,
+    within what is left of ``budget``)."""
+    return with_diagnosis(no_plan(stage.code, built), built, budget=budget)
 
 
 def solve_lexicographic(
@@ -63,6 +65,7 @@ def solve_lexicographic(
     measure: str | None = None,
     *,
     raise_on_failure: bool = True,
+    budget: Budget | None = None,
 ) -> Result:
     """Plan by balance first, then commute, then number of moves (see the module docstring).
 
@@ -72,7 +75,8 @@ def solve_lexicographic(
     ``minmax`` the result's terms and objective are those of that measure.
 
     With ``raise_on_failure=False`` a first stage without a plan gives a result whose
-    status says why (as :func:`solver.search.solve.solve`).
+    status says why (as :func:`solver.search.solve.solve`). The stages share the search
+    time of ``budget`` (default: ``time_limit_s`` from now), as the shares above say.
 
     Raises
     ------
@@ -81,21 +85,25 @@ def solve_lexicographic(
     NoPlanError
         Stage 1 found no plan within its share of the time limit.
     """
-    say = progress or (lambda _m: None)
+    progress = as_progress(progress)
+    say = progress.note
+    budget = budget if budget is not None else Budget(scenario.solver.time_limit_s)
+    if progress.budget is None:
+        progress.use(budget)
     if measure is not None and measure != scenario.balance.kind:
         balance = scenario.balance.model_copy(update={"objective": measure})
         scenario = scenario.model_copy(update={"balance": balance})
-    built, build_seconds = build(district, scenario, progress)
+    built, build_seconds = build(district, scenario, progress, budget=budget)
     staged = StagedModel(built, progress)
     t0 = time.perf_counter()
-    deadline = t0 + scenario.solver.time_limit_s
     stages: list[Stage] = []
-    for term, share in STAGES:
-        limit = share * max(deadline - time.perf_counter(), 0.0)
-        st = staged.minimize(term, limit)
+    for k, (term, share) in enumerate(STAGES, 1):
+        limit = share * max(budget.search_left(), 0.0)
+        progress.note(f"lexicographic stage {k} of {len(STAGES)}: {term} ({limit:.1f} s)", 2)
+        st = staged.minimize(term, budget.part(limit))
         if not st.found:
             if not stages:
-                failed = stage_failure(st, built)
+                failed = stage_failure(st, built, budget)
                 return failed.raise_for_status() if raise_on_failure else failed
             say(
                 f"lexicographic: stage '{term}' found no plan in {limit:.1f} s; keeping the previous stage's plan"

@@ -32,6 +32,7 @@ from ..input.data import District
 from ..input.scenario import Scenario
 from ..model.rotation import RotationModel
 from ..plan.result import Result
+from ..progress import Budget, as_progress
 from ..rules.moves import permitted_moves
 from .build import build
 from .diagnose import infeasible_result, with_diagnosis
@@ -134,6 +135,8 @@ def replan(
     old: pd.DataFrame | str | Path,
     progress: ProgressFn | None = None,
     source: str | None = None,
+    *,
+    budget: Budget | None = None,
 ) -> tuple[Result, dict[str, Any]]:
     """Plan again, changing as few decisions of the earlier plan ``old`` as possible.
 
@@ -153,11 +156,15 @@ def replan(
     InfeasibleError, NoPlanError
         As :func:`solver.search.solve.solve`.
     """
-    say = progress or (lambda _msg: None)
+    progress = as_progress(progress)
+    say = progress.note
+    budget = budget if budget is not None else Budget(scenario.solver.time_limit_s)
+    if progress.budget is None:
+        progress.use(budget)
     if not isinstance(old, pd.DataFrame):
         source = source or str(old)
         old = read_assignments(Path(old))
-    built, build_seconds = build(district, scenario, progress, warm_start=False)
+    built, build_seconds = build(district, scenario, progress, warm_start=False, budget=budget)
     t0 = time.perf_counter()
     same, forced, cancelled = old_decisions(built, old)
     lits = [lit for lit in same if lit is not None]
@@ -167,11 +174,12 @@ def replan(
     # Stage 1: fewest changes, from the earlier plan.
     model.minimize(changes)
     _hint_old(built, same)
-    limit = scenario.solver.time_limit_s
+    limit = max(budget.search_left(), 0.0)
+    progress.phase("search", "re-plan stage 1: the fewest changed decisions")
     # (stage 1 has never had the work limit: it ends by its share of the time)
     solver, code, _ = search(model, scenario.solver, STAGE1_SHARE * limit, work_limit=False)
     if code == cp_model.INFEASIBLE:
-        infeasible_result(district, scenario, built.elig).raise_for_status()
+        infeasible_result(district, scenario, built.elig, budget=budget).raise_for_status()
     stage1_seconds = time.perf_counter() - t0
     minimal = code == cp_model.OPTIMAL
     if found(code):
@@ -192,11 +200,13 @@ def replan(
     model.minimize(weighted_objective(built))
     # Stage 2 searches this model itself: the engine's LP-guided path for big models searches a
     # freshly built restricted model, which would not hold the bound on changes.
-    remaining = max(1.0, limit - (time.perf_counter() - t0))
+    remaining = max(1.0, budget.search_left())
     t2 = time.perf_counter()
+    progress.phase("search", "re-plan stage 2: the objective, changes held")
+    progress.problem("objective")
     solver2, code2, _ = search(model, scenario.solver, remaining, progress)
     if not found(code2):
-        with_diagnosis(no_plan(code2, built), built).raise_for_status()
+        with_diagnosis(no_plan(code2, built), built, budget=budget).raise_for_status()
     result = result_of(
         built, solver2, code2, built.elig, build_seconds, time.perf_counter() - t2 + stage1_seconds
     )

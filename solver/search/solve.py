@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..input.data import District
 from ..input.scenario import Scenario
 from ..plan.result import Result
+from ..progress import Budget, as_progress
 from ..rules.eligibility import eligibility
 from ..rules.moves import permitted_moves
 from ..rules.precheck import precheck
@@ -23,6 +24,7 @@ def solve(
     progress: ProgressFn | None = None,
     *,
     raise_on_failure: bool = True,
+    budget: Budget | None = None,
 ) -> Result:
     """Plan one year of rotation: the counting precheck, :func:`~solver.search.build.build`,
     then the search (:func:`~solver.search.engine.search_objective`, or the stages of
@@ -32,6 +34,12 @@ def solve(
     ``status`` is ``infeasible`` (with the ``diagnosis``) or ``no_plan``, so a batch can
     collect every outcome.
 
+    ``budget`` (:class:`~solver.progress.Budget`, default ``[solver] time_limit_s``
+    from now) bounds the whole call: the checks and the build count against it, the
+    search ends ``budget.reserve_s`` before its end, and so does the diagnosis of an
+    infeasible scenario. ``progress`` gets the events (phases, plans, bounds): a
+    :class:`~solver.progress.Progress`, a callable taking lines, or ``None``.
+
     Raises
     ------
     InfeasibleError
@@ -39,13 +47,27 @@ def solve(
     NoPlanError
         No plan was found within the time limit.
     """
+    budget = budget if budget is not None else Budget(scenario.solver.time_limit_s)
+    progress = as_progress(progress)
+    if progress.budget is None:
+        progress.use(budget)
+    progress.phase("checks", "eligibility, permitted moves, counting checks")
     elig = eligibility(district, scenario)
     moves = permitted_moves(district, scenario, elig)
     if precheck(district, scenario, elig, moves):  # cheap counting proofs, before any solve
-        result = infeasible_result(district, scenario, elig)
+        result = infeasible_result(district, scenario, elig, budget=budget, progress=progress)
     elif scenario.balance.objective == "lexicographic":
-        result = solve_lexicographic(district, scenario, progress=progress, raise_on_failure=False)
+        result = solve_lexicographic(
+            district, scenario, progress=progress, raise_on_failure=False, budget=budget
+        )
     else:
-        built, build_seconds = build(district, scenario, progress, elig=elig, masks=moves)
-        result = with_diagnosis(search_objective(built, progress, build_seconds), built)
+        built, build_seconds = build(
+            district, scenario, progress, elig=elig, masks=moves, budget=budget
+        )
+        result = with_diagnosis(
+            search_objective(built, progress, build_seconds, budget=budget),
+            built,
+            budget=budget,
+            progress=progress,
+        )
     return result.raise_for_status() if raise_on_failure else result

@@ -1,0 +1,62 @@
+"""One year's plan from a loaded case to its plan folder, under one time budget.
+
+:func:`solve_to_folder` is what ``lungang solve`` runs and what a batch runs per
+district: the solve, the analysis and the writing share one
+:class:`~solver.progress.Budget` (split as :mod:`solver.progress` says), so the call
+as a whole keeps to ``[solver] time_limit_s``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..analysis.explain import explain_result
+from ..input.data import District
+from ..input.scenario import Scenario
+from ..plan.result import Result
+from ..progress import Budget, ProgressLike, as_progress, finish_reserve
+from ..search.solve import solve
+from .plan_folder import write_plan
+
+
+def plan_budget(
+    scenario: Scenario, district: District, start: float | None = None, **kwargs
+) -> Budget:
+    """The budget of one plan: ``[solver] time_limit_s`` from ``start`` (default now),
+    the search leaving :func:`~solver.progress.finish_reserve` for the analysis and the
+    writing. ``kwargs`` go to :class:`~solver.progress.Budget` (``clock``)."""
+    return Budget(
+        scenario.solver.time_limit_s,
+        start=start,
+        reserve_s=finish_reserve(len(district.staff)),
+        **kwargs,
+    )
+
+
+def solve_to_folder(
+    district: District,
+    scenario: Scenario,
+    out: Path,
+    *,
+    budget: Budget | None = None,
+    progress: ProgressLike = None,
+    force: bool = False,
+) -> Result:
+    """Solve, explain and write the plan folder ``out`` within ``budget`` (default
+    :func:`plan_budget` from now).
+
+    Returns the result whatever its status; the folder is written only when it has a
+    plan (``result.status.has_plan``), atomically. Nothing raises for a scenario
+    without a plan: the status and ``result.diagnosis`` say why.
+    """
+    budget = budget if budget is not None else plan_budget(scenario, district)
+    progress = as_progress(progress)
+    if progress.budget is None:
+        progress.use(budget)
+    result = solve(district, scenario, progress, raise_on_failure=False, budget=budget)
+    if not result.status.has_plan:
+        return result
+    analysis = explain_result(district, scenario, result, budget=budget, progress=progress)
+    progress.phase("writing", str(out))
+    write_plan(district, scenario, result, Path(out), force=force, explain=analysis)
+    return result
