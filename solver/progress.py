@@ -185,6 +185,8 @@ class State:
     step_total: int = 0
     limit_s: float = math.inf
     elapsed_s: float = 0.0
+    #: when the phase started, in the call's elapsed seconds
+    phase_start_s: float = 0.0
 
     @property
     def gap(self) -> float | None:
@@ -231,8 +233,8 @@ def figures(state: State) -> str:
     parts = [state.phase or "-"]
     if state.step_total:
         parts.append(f"[{state.step_index}/{state.step_total} {state.step}]")
-    if state.objective is None and state.bound is None:
-        return "  ".join(parts)  # nothing found yet: the phase is the news
+    if state.objective is None and state.bound is None:  # nothing found yet: the phase is the news
+        return f"{parts[0]} for {state.elapsed_s - state.phase_start_s:.0f} s"
     parts.append(f"{state.problem} {fmt(state.objective)}")
     parts.append(f"bound {fmt(state.bound)}")
     if state.gap is not None:
@@ -286,8 +288,13 @@ class Progress:
     # -- events
     def phase(self, name: str, detail: str = "") -> None:
         """A new phase starts (:data:`PHASES`)."""
+        with self._lock:
+            now = self._now(self._state).elapsed_s
         self._emit(
-            Event("phase", f"{name}{': ' + detail if detail else ''}"), phase=name, detail=detail
+            Event("phase", f"{name}{': ' + detail if detail else ''}"),
+            phase=name,
+            detail=detail,
+            phase_start_s=now,
         )
 
     def problem(self, label: str = "objective") -> None:
