@@ -77,14 +77,15 @@ def log_figures(log: str) -> dict:
     return {"log_lines": len(lines), "max_silence_s": max(gaps) if gaps else 0.0}
 
 
-def measure(staff: int, limit: float, workers: int, cache: Path, work: Path) -> dict:
-    """One run of ``lungang solve`` on the ``staff``-size district with ``limit``."""
-    data = instance_dir(cache, PROFILE, staff, 0)
-    sc = work / f"wall-{staff}-{limit:g}.toml"
+def measure(staff: int, limit: float, workers: int, cache: Path, work: Path, logs: Path) -> dict:
+    """One run of ``lungang solve`` on the ``staff``-size district with ``limit``; the
+    plan goes to ``work`` (temporary), the scenario and the logs to ``logs``."""
+    data = instance_dir(cache, PROFILE, staff, 0).resolve()
+    sc = logs / f"wall-{staff}-{limit:g}.toml"
     sc.write_text(toml_text(benchmark_scenario(data, limit, workers)), encoding="utf-8")
     out = work / f"plan-{staff}-{limit:g}"
-    log = work / f"wall-{staff}-{limit:g}.log"
-    full = work / f"wall-{staff}-{limit:g}.full.log"
+    log = logs / f"wall-{staff}-{limit:g}.log"
+    full = logs / f"wall-{staff}-{limit:g}.full.log"
     cmd = [*lungang_command(), "--log-file", str(full), "solve", str(sc), "--out", str(out)]
     cmd.append("--force")
     t = time.perf_counter()
@@ -133,10 +134,12 @@ def main(argv: list[str] | None = None) -> int:
     a.out.mkdir(parents=True, exist_ok=True)
     startup = startup_seconds()
     rows = []
+    logs = a.out / "runs"  # scenario, stderr log and full log of each run
+    logs.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lungang-wall-") as tmp:
         for staff in (int(x) for x in a.sizes.split(",")):
             for limit in (float(x) for x in a.limits.split(",")):
-                rows.append(measure(staff, limit, a.workers, a.cache, Path(tmp)))
+                rows.append(measure(staff, limit, a.workers, a.cache, Path(tmp), logs))
                 print(json.dumps(rows[-1]), flush=True)
     load = os.getloadavg()
     md = (

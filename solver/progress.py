@@ -39,9 +39,9 @@ Clock = Callable[[], float]
 
 #: Seconds the analysis of a plan gets at least, however little the search left.
 ANALYSIS_FLOOR_S = 2.0
-#: Seconds kept for writing a plan folder per 1,000 staff (measured: about 0.1 s per
-#: 1,000 staff for the CSV and JSON files, doubled for a loaded machine).
-WRITE_S_PER_1000_STAFF = 0.2
+#: Seconds kept for writing a plan folder per 1,000 staff (measured on a loaded 2-core
+#: machine: 1.2 s for 15,000 staff, the CSV and JSON files).
+WRITE_S_PER_1000_STAFF = 0.1
 #: Seconds kept for writing a plan folder at least.
 WRITE_MIN_S = 0.5
 

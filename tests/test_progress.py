@@ -352,3 +352,21 @@ def test_solve_log_has_each_phase_once_and_the_log_file_all(tmp_path):
         m = re.search(r"bound (-?[\d.]+)", ln)
         assert m is None or float(m.group(1)) <= best + 1e-4
     assert full[-1].endswith(lines[-1])
+
+
+def test_with_no_time_left_for_a_search_the_warm_start_is_the_plan(tmp_path, monkeypatch):
+    """No LP in time and too little time for a search: the warm start itself (checked
+    against every rule when it was completed) is returned, and it is a valid plan."""
+    monkeypatch.setattr(engine, "HINT_MIN_PAIRS", 0)
+    monkeypatch.setattr(build_mod, "HINT_MIN_PAIRS", 0)
+    monkeypatch.setattr(engine, "lp_guide", lambda *a, **k: None)
+    monkeypatch.setattr(engine, "WARM_SEARCH_MIN_S", 1e9)
+    d = make_district(*one_level_rows(22), tmp_path)
+    sc = make_scenario(staffing={"subject_tolerance": 1})
+    said: list[str] = []
+    res = solve(d, sc, progress=said.append)
+    valid(d, sc, res)
+    assert res.status is SolveStatus.FEASIBLE and res.best_bound == 0.0
+    assert res.assignments["moved"].any()
+    assert not any("moves of the warm start" in m for m in said)  # no search was run
+    assert any("the plan is the warm start's" in m for m in said)

@@ -56,6 +56,9 @@ LP_SHARE = 0.7
 #: The same share for one stage of a :class:`StagedModel` (the LP under holds is slower
 #: to pay back; the restricted search needs the rest).
 STAGE_LP_SHARE = 0.4
+#: Seconds of search time the search around the warm start needs at least (when the LP
+#: guide ran out of time); with less, the warm start itself is the plan.
+WARM_SEARCH_MIN_S = 3.0
 #: Upper bound of a term variable when it is not held (far above any term's value).
 FREE = 2**53
 
@@ -346,6 +349,38 @@ def _around_warm_start(
     )
 
 
+class _HintValues:
+    """The complete hint of a model (the warm start, completed by
+    :func:`complete_hint`) read as a solver's values, for :func:`result_of`."""
+
+    def __init__(self, model: cp_model.CpModel):
+        hint = model.proto.solution_hint
+        self._values = np.zeros(len(model.proto.variables), dtype=np.int64)
+        self._values[np.asarray(hint.vars, dtype=np.int64)] = np.asarray(hint.values)
+        self.complete = len(hint.vars) == len(model.proto.variables)
+
+    def boolean_values(self, variables) -> pd.Series:
+        return pd.Series(self._values[[v.index for v in variables]].astype(bool))
+
+
+def _warm_start_result(built: RotationModel, build_seconds: float, t0: float) -> Result | None:
+    """The warm start as the plan (bound 0), when its hint is complete (it was checked
+    against every rule by :func:`complete_hint`); ``None`` otherwise."""
+    values = _HintValues(built.model)
+    if not values.complete:
+        return None
+    return result_of(
+        built,
+        values,  # type: ignore[arg-type]
+        cp_model.FEASIBLE,
+        built.elig,
+        build_seconds,
+        time.perf_counter() - t0,
+        lp_bound=0.0,
+        own_bound=False,
+    )
+
+
 def _chosen(built: RotationModel, choice: np.ndarray) -> np.ndarray:
     """A person → pair-index choice (−1: stays) as a mask over ``built.x``."""
     mask = np.zeros(len(built.pairs), dtype=bool)
@@ -426,11 +461,17 @@ def search_objective(
                 lp_bound=lp_bound,
                 own_bound=False,
             )
-        if got is None and built.warm_choice is not None and budget.search_left() > 0:
+        if got is None and built.warm_choice is not None:
             # The LP did not finish in time: rather than the full model (too big to search
-            # well in what is left), search around the warm start, a complete plan.
-            res = _around_warm_start(built, progress, budget, build_seconds, t0)
+            # well in what is left), search around the warm start, a complete plan, or,
+            # with no time for that, return the warm start itself.
+            res = None
+            if budget.search_left() >= WARM_SEARCH_MIN_S:
+                res = _around_warm_start(built, progress, budget, build_seconds, t0)
+            if res is None:
+                res = _warm_start_result(built, build_seconds, t0)
             if res is not None:
+                progress.note("the LP guide did not finish in time: the plan is the warm start's")
                 return res
         progress.note("LP-guided search found no plan; searching the full model")
     progress.phase("search", f"the full model: {len(built.pairs)} candidate moves")

@@ -177,7 +177,9 @@ def highs_solve(
     proto
         ``CpModel.proto`` (or a ``cp_model_pb2.CpModelProto``).
     time_limit_s
-        HiGHS's time limit for the solve (reading the model is not counted).
+        Seconds for the whole call: converting and loading the model count against
+        it, HiGHS's ``time_limit`` gets the rest (a call's budget holds, at 40,000
+        staff the loading alone takes seconds).
     integral
         Keep integer variables integer (a MIP) instead of the LP relaxation.
     threads
@@ -231,6 +233,7 @@ def highs_solve(
 
         h.cbMipImprovingSolution.subscribe(improving)
     build_seconds = time.perf_counter() - t0
+    h.setOptionValue("time_limit", max(0.1, float(time_limit_s) - build_seconds))
     start[0] = time.perf_counter()
     want = int(threads or 0)  # (0: HiGHS's default)
     if _POOL_THREADS and _POOL_THREADS[0] != want:
