@@ -16,11 +16,13 @@ How a budget of ``L`` seconds is split (what the command line's ``solve`` does):
 1. loading, the counting checks and the model build take what they take (they cannot be
    interrupted; they are counted);
 2. the search (warm start, LP guide, restricted search, full search) runs until
-   ``L - reserve``; ``reserve`` (:func:`finish_reserve`) keeps
-   :data:`ANALYSIS_FLOOR_S` for the analysis and an estimate of the writing time
-   (:data:`WRITE_S_PER_1000_STAFF` per 1,000 staff, at least :data:`WRITE_MIN_S`);
+   ``L - reserve``; ``reserve`` (:func:`finish_reserve`) keeps the analysis floor
+   (:func:`analysis_floor`: :data:`ANALYSIS_FLOOR_S`, or
+   :data:`ANALYSIS_S_PER_1000_STAFF` per 1,000 staff when more) and an estimate of the
+   writing time (:data:`WRITE_S_PER_1000_STAFF` per 1,000 staff, at least
+   :data:`WRITE_MIN_S`);
 3. the analysis (``explain.json``) gets what is left minus the writing estimate, at
-   least :data:`ANALYSIS_FLOOR_S`; people it could not analyse in that time are listed
+   least the analysis floor; people it could not analyse in that time are listed
    as "not analysed";
 4. writing the plan folder takes what it takes.
 
@@ -37,8 +39,11 @@ from dataclasses import dataclass, field, replace
 
 Clock = Callable[[], float]
 
-#: Seconds the analysis of a plan gets at least, however little the search left.
+#: Seconds the analysis of a plan gets at least, however little the search left ...
 ANALYSIS_FLOOR_S = 2.0
+#: ... or this many per 1,000 staff when that is more (the sections of ``explain.json``
+#: before the per-person part took about 3 s at 15,000 staff on a loaded machine).
+ANALYSIS_S_PER_1000_STAFF = 0.2
 #: Seconds kept for writing a plan folder per 1,000 staff (measured on a loaded 2-core
 #: machine: 1.2 s for 15,000 staff, the CSV and JSON files).
 WRITE_S_PER_1000_STAFF = 0.1
@@ -51,9 +56,14 @@ def write_estimate(n_staff: int) -> float:
     return max(WRITE_MIN_S, WRITE_S_PER_1000_STAFF * n_staff / 1000)
 
 
+def analysis_floor(n_staff: int) -> float:
+    """Seconds the analysis of a plan for ``n_staff`` staff gets at least."""
+    return max(ANALYSIS_FLOOR_S, ANALYSIS_S_PER_1000_STAFF * n_staff / 1000)
+
+
 def finish_reserve(n_staff: int) -> float:
     """Seconds a search leaves for the analysis and the writing that follow it."""
-    return ANALYSIS_FLOOR_S + write_estimate(n_staff)
+    return analysis_floor(n_staff) + write_estimate(n_staff)
 
 
 class Budget:
@@ -107,8 +117,8 @@ class Budget:
 
     def analysis_s(self, n_staff: int) -> float:
         """Seconds for the analysis now: what is left minus the writing estimate, at
-        least :data:`ANALYSIS_FLOOR_S`."""
-        return max(ANALYSIS_FLOOR_S, self.left() - write_estimate(n_staff))
+        least :func:`analysis_floor`."""
+        return max(analysis_floor(n_staff), self.left() - write_estimate(n_staff))
 
     def part(self, limit_s: float) -> Budget:
         """A budget of at most ``limit_s`` seconds from now, ending no later than this

@@ -32,6 +32,7 @@ from solver.progress import (
     Progress,
     Sink,
     State,
+    analysis_floor,
     finish_reserve,
     write_estimate,
 )
@@ -85,14 +86,15 @@ def test_budget_counts_from_its_start_and_keeps_the_reserve():
 
 def test_analysis_gets_what_is_left_but_the_writing_at_least_the_floor():
     """The analysis budget is what is left minus the writing estimate, and never under
-    ANALYSIS_FLOOR_S; the search's reserve holds both."""
+    the floor (2 s, more for big districts); the search's reserve holds both."""
+    assert analysis_floor(1_000) == ANALYSIS_FLOOR_S and analysis_floor(40_000) > 2
     clock = FakeClock()
     b = Budget(60, clock=clock, reserve_s=finish_reserve(15_000))
-    assert finish_reserve(15_000) == pytest.approx(ANALYSIS_FLOOR_S + write_estimate(15_000))
+    assert finish_reserve(15_000) == pytest.approx(analysis_floor(15_000) + write_estimate(15_000))
     clock.advance(30)
     assert b.analysis_s(15_000) == pytest.approx(30 - write_estimate(15_000))
     clock.advance(29.5)
-    assert b.analysis_s(15_000) == ANALYSIS_FLOOR_S
+    assert b.analysis_s(15_000) == analysis_floor(15_000)
 
 
 def test_explain_result_takes_its_budget_from_the_call(tmp_path):

@@ -48,7 +48,8 @@ def build(
         choice = swap_plan(built)
         if choice is not None:
             built.add_hint(choice)
-            left = 10.0 if budget is None else min(10.0, max(0.5, budget.search_left()))
+            # (at least 3 s: without its completion there may be no plan at all in time)
+            left = 10.0 if budget is None else min(10.0, max(3.0, budget.search_left()))
             ok = complete_hint(built, left)
             built.warm_choice = choice if ok else None
             say(

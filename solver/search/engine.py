@@ -412,7 +412,9 @@ def search_objective(
     settings = built.scenario.solver
     budget = budget if budget is not None else Budget(settings.time_limit_s)
     if guided and len(built.pairs) >= HINT_MIN_PAIRS:
-        got = _guided(built, progress, budget)
+        # no search time left after the checks, the build and the warm start: no LP
+        spent = budget.search_left() <= 0 and built.warm_choice is not None
+        got = None if spent else _guided(built, progress, budget)
         if got is not None and found(got[3]):
             lp_bound, small, solver, code = got
             left = budget.search_left()
