@@ -258,13 +258,14 @@ class Progress:
     """The progress of a call: events in, state kept, sinks told.
 
     The engine calls it from CP-SAT's solution callbacks (other threads) and renderers
-    read it from theirs, so every change holds a lock. With no sinks it only keeps the
+    read it from theirs, so every change holds a lock (and the sinks another). With no sinks it only keeps the
     state (what a library call gets by default).
     """
 
     def __init__(self, *sinks: Sink, budget: Budget | None = None, clock: Clock | None = None):
         self.sinks: list[Sink] = list(sinks)
         self._lock = threading.RLock()
+        self._sink_lock = threading.RLock()
         self._state = State()
         self.budget = budget
         self.clock = clock or (budget.clock if budget else time.perf_counter)
@@ -292,6 +293,12 @@ class Progress:
             if changes:
                 self._state = replace(self._state, **changes)
             st = self._now(self._state)
+        self._tell(event, st)
+
+    def _tell(self, event: Event, st: State) -> None:
+        # Sinks are told outside the state lock: a live display's refresh thread holds
+        # its own lock while it reads the state, and printing above it takes that lock.
+        with self._sink_lock:
             for s in self.sinks:
                 s.handle(event, st)
 
@@ -319,7 +326,9 @@ class Progress:
             best = value if old is None else max(old, value)
             if self._state.objective is not None:
                 best = min(best, self._state.objective)
-        self._emit(Event("bound", f"bound {fmt(best)}"), bound=best)
+            self._state = replace(self._state, bound=best)
+            st = self._now(self._state)
+        self._tell(Event("bound", f"bound {fmt(best)}"), st)
 
     def plan(
         self, objective: float, bound: float | None = None, quotas: Quotas | None = None
@@ -333,8 +342,10 @@ class Progress:
             if b is not None:
                 b = min(b, objective)  # the bound holds for the optimum, which is ≤ this plan
             q = quotas if quotas is not None else st.quotas
+            self._state = replace(st, objective=objective, bound=b, quotas=q)
+            now = self._now(self._state)
         text = f"{st.problem} {fmt(objective)}  bound {fmt(b)}"
-        self._emit(Event("plan", text, level=2), objective=objective, bound=b, quotas=q)
+        self._tell(Event("plan", text, level=2), now)
 
     def step(self, label: str, index: int, total: int) -> None:
         """Step ``index`` of ``total`` starts (an objective of ``compare``, a point of

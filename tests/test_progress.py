@@ -372,3 +372,24 @@ def test_with_no_time_left_for_a_search_the_warm_start_is_the_plan(tmp_path, mon
     assert res.assignments["moved"].any()
     assert not any("moves of the warm start" in m for m in said)  # no search was run
     assert any("the plan is the warm start's" in m for m in said)
+
+
+def test_a_warm_start_not_completed_in_time_is_the_plan_once_validated(tmp_path, monkeypatch):
+    """The warm start's completion ran out of time and so did the LP: the paired
+    exchanges themselves are returned, since the independent validator passes them."""
+    monkeypatch.setattr(engine, "HINT_MIN_PAIRS", 0)
+    monkeypatch.setattr(build_mod, "HINT_MIN_PAIRS", 0)
+    monkeypatch.setattr(engine, "lp_guide", lambda *a, **k: None)
+
+    def not_in_time(built, *a, **k):
+        built.model.clear_hints()
+        return False
+
+    monkeypatch.setattr(build_mod, "complete_hint", not_in_time)
+    d = make_district(*one_level_rows(22), tmp_path)
+    sc = make_scenario(staffing={"subject_tolerance": 1})
+    said: list[str] = []
+    res = solve(d, sc, progress=said.append)
+    valid(d, sc, res)
+    assert res.status is SolveStatus.FEASIBLE and res.best_bound == 0.0
+    assert any("rejected" in m for m in said) and any("warm start's" in m for m in said)

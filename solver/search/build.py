@@ -42,6 +42,7 @@ def build(
         2,
     )
     built.warm_choice = None
+    built.warm_plan = None
     if warm_start and len(built.pairs) >= HINT_MIN_PAIRS:
         # Big models: start CP-SAT from a feasible plan of paired exchanges.
         progress.phase("warm start", "a plan of paired exchanges")
@@ -52,6 +53,9 @@ def build(
             left = 10.0 if budget is None else min(10.0, max(3.0, budget.search_left()))
             ok = complete_hint(built, left)
             built.warm_choice = choice if ok else None
+            # kept even when its completion did not finish in time: the last resort plan
+            # (checked by the validator before it is used, see engine._warm_start_result)
+            built.warm_plan = choice
             say(
                 f"warm start: {int((choice >= 0).sum())} moves by paired exchange ({'used' if ok else 'rejected'})",
                 2,

@@ -38,6 +38,7 @@ from ..plan.plan import Plan
 from ..plan.result import Result, SolveStatus
 from ..progress import Budget, Progress, ProgressLike, Quotas, as_progress
 from ..rules.moves import at_least, share_fraction
+from ..validate import validate_plan
 from .guard import cp_solve
 from .lp import relaxation
 
@@ -363,13 +364,33 @@ class _HintValues:
         return pd.Series(self._values[[v.index for v in variables]].astype(bool))
 
 
+class _ChoiceValues:
+    """A person → pair-index choice (−1: stays) read as a solver's values."""
+
+    def __init__(self, built: RotationModel, choice: np.ndarray):
+        self._x = _chosen(built, choice)
+        self._stay = choice < 0
+        self._index = {v.index: i for i, v in enumerate(built.x)}
+        self._stay_index = {v.index: i for i, v in enumerate(built.stay)}
+
+    def boolean_values(self, variables) -> pd.Series:
+        if len(variables) and variables[0].index in self._stay_index:
+            return pd.Series(self._stay[[self._stay_index[v.index] for v in variables]])
+        return pd.Series(self._x[[self._index[v.index] for v in variables]])
+
+
 def _warm_start_result(built: RotationModel, build_seconds: float, t0: float) -> Result | None:
-    """The warm start as the plan (bound 0), when its hint is complete (it was checked
-    against every rule by :func:`complete_hint`); ``None`` otherwise."""
+    """The warm start as the plan (bound 0): its complete hint when :func:`complete_hint`
+    checked it against the model, else the paired exchanges themselves when the
+    independent validator finds no rule broken; ``None`` otherwise."""
     values = _HintValues(built.model)
-    if not values.complete:
-        return None
-    return result_of(
+    checked = values.complete and built.warm_choice is not None
+    warm = getattr(built, "warm_plan", None)
+    if not checked:
+        if warm is None:
+            return None
+        values = _ChoiceValues(built, warm)
+    res = result_of(
         built,
         values,  # type: ignore[arg-type]
         cp_model.FEASIBLE,
@@ -379,6 +400,9 @@ def _warm_start_result(built: RotationModel, build_seconds: float, t0: float) ->
         lp_bound=0.0,
         own_bound=False,
     )
+    if not checked and validate_plan(built.district, built.scenario, res.assignments):
+        return None
+    return res
 
 
 def _chosen(built: RotationModel, choice: np.ndarray) -> np.ndarray:
@@ -413,7 +437,7 @@ def search_objective(
     budget = budget if budget is not None else Budget(settings.time_limit_s)
     if guided and len(built.pairs) >= HINT_MIN_PAIRS:
         # no search time left after the checks, the build and the warm start: no LP
-        spent = budget.search_left() <= 0 and built.warm_choice is not None
+        spent = budget.search_left() <= 0 and getattr(built, "warm_plan", None) is not None
         got = None if spent else _guided(built, progress, budget)
         if got is not None and found(got[3]):
             lp_bound, small, solver, code = got
@@ -463,17 +487,20 @@ def search_objective(
                 lp_bound=lp_bound,
                 own_bound=False,
             )
-        if got is None and built.warm_choice is not None:
+        if got is None and getattr(built, "warm_plan", None) is not None:
             # The LP did not finish in time: rather than the full model (too big to search
             # well in what is left), search around the warm start, a complete plan, or,
             # with no time for that, return the warm start itself.
             res = None
-            if budget.search_left() >= WARM_SEARCH_MIN_S:
+            if built.warm_choice is not None and budget.search_left() >= WARM_SEARCH_MIN_S:
                 res = _around_warm_start(built, progress, budget, build_seconds, t0)
             if res is None:
                 res = _warm_start_result(built, build_seconds, t0)
+                if res is not None:
+                    progress.note(
+                        "the LP guide did not finish in time: the plan is the warm start's"
+                    )
             if res is not None:
-                progress.note("the LP guide did not finish in time: the plan is the warm start's")
                 return res
         progress.note("LP-guided search found no plan; searching the full model")
     progress.phase("search", f"the full model: {len(built.pairs)} candidate moves")
