@@ -59,3 +59,19 @@ def test_exponent_of_linear_growth_is_one():
     fit = fit_exponents(rows)
     assert abs(fit.loc[0, "total_exponent"] - 1.0) < 1e-9
     assert abs(fit.loc[0, "build_exponent"] - 1.0) < 1e-9
+
+
+def test_wall_clock_benchmark_writes_a_scenario_lungang_reads_and_reads_its_log(tmp_path):
+    """benchmarks/wall_clock.py: its scenario file parses to the harness's scenario, and
+    the log figures count lines and the longest stretch between timestamps."""
+    from benchmarks.run import benchmark_scenario
+    from benchmarks.wall_clock import log_figures, toml_text
+    from solver.input.scenario import load_scenario
+
+    (tmp_path / "d").mkdir()
+    f = tmp_path / "s.toml"
+    f.write_text(toml_text(benchmark_scenario(tmp_path / "d", 42, 2)), encoding="utf-8")
+    sc = load_scenario(f)
+    assert sc.solver.time_limit_s == 42 and sc.commute.max_km == 12.0
+    log = "[   0.5 s] loading\nsolving\n[   2.0/60 s] checks\n[   9.5/60 s] search  objective 1\n"
+    assert log_figures(log) == {"log_lines": 4, "max_silence_s": 7.5}
