@@ -29,6 +29,7 @@ from ..generate import cached_district_path
 from ..input.data import District
 from ..input.loaders import load_district
 from ..input.scenario import Scenario, parse_scenario
+from ..output.pipeline import plan_budget
 from ..output.plan_folder import (
     write_atomically,
     write_diagnosis,
@@ -226,12 +227,14 @@ def _plan(task: Task, sc: Scenario) -> dict[str, Any]:
     years = getattr(getattr(sc, "horizon", None), "years", 1)
     if years > 1:
         return _plan_horizon(task, sc)
+    start = time.perf_counter()  # the district's budget counts its loading too
     district = _load(sc)
-    result = solve(district, sc, raise_on_failure=False)
+    budget = plan_budget(sc, district, start=start)
+    result = solve(district, sc, raise_on_failure=False, budget=budget)
     out = Path(task.out) / task.slug
     row = counts_row(district, result)
     if result.status.has_plan:
-        analysis = explain_result(district, sc, result)
+        analysis = explain_result(district, sc, result, budget=budget)
 
         def fill(tmp: Path) -> None:
             write_plan(district, sc, result, tmp, force=True, explain=analysis)
