@@ -285,10 +285,8 @@ def solve(
         from .search.replan import format_report
 
         obj.say(format_report(report))
-    obj.finish(
-        f"plan written to {out} ({result.status.value}, objective {result.objective:.4f}, "
-        f"gap {100 * result.gap:.2f}%, {budget.elapsed():.1f} s of {sc.solver.time_limit_s:g} s)"
-    )
+    obj.say(f"{budget.elapsed():.1f} s of {sc.solver.time_limit_s:g} s used")
+    obj.finish(f"plan written to {out}")  # the one line -q keeps
 
 
 def _replan(district, sc, old, source, out, force, budget, progress):
