@@ -100,10 +100,11 @@ def _ctx() -> Ctx | None:
     return c.find_object(Ctx) if c is not None else None
 
 
-def _fail(lines: list[str], code: int) -> None:
-    """Print why the command failed (all of it, or its first line with ``-q``) and exit."""
+def _fail(lines: list[str], code: int, short: bool = True) -> None:
+    """Print why the command failed (all of it, or with ``-q`` and ``short`` its first
+    line) and exit."""
     obj = _ctx()
-    quiet = obj is not None and obj.verbosity <= 0
+    quiet = short and obj is not None and obj.verbosity <= 0
     if obj is not None and obj.active is not None:
         for line in lines[1:]:  # the log file keeps them all
             for s in obj.active.sinks:
@@ -132,9 +133,8 @@ def handle_errors(fn):
             n = len(exc.problems)
             lines = [f"error: {n} problem{'s' if n != 1 else ''} in the input:"]
             lines += [f"  {p}" for p in exc.problems]
-            if n == 1 and _ctx() is not None and _ctx().verbosity <= 0:
-                lines = [f"error: {exc.problems[0]}"]
-            _fail(lines, ExitCode.BAD_INPUT)
+            # every located problem, even with -q: each one is something to fix
+            _fail(lines, ExitCode.BAD_INPUT, short=False)
         except InfeasibleError as exc:
             # the diagnosis in full: rules, schools and subjects, and the relaxations found
             lines = f"infeasible: {exc}".splitlines()
