@@ -3,7 +3,8 @@
 Rules (``docs/policy.md``: Beijing 2021 and 2022; thresholds per role and scenario, Banan 2021):
 years at the current school (or in post, for cadres) ≥ ``min_years_at_school``,
 years to retirement strictly more than ``min_years_to_retirement``, on payroll if
-``payroll_only``, and no listed exemption. Years are days / 365.25.
+``payroll_only``, no listed exemption, and not on a stint (``stint_end`` after the
+date, or serving away from ``post_school_id`` with no end given). Years are days / 365.25.
 """
 
 from __future__ import annotations
@@ -72,7 +73,13 @@ def eligibility(district: District, scenario: Scenario) -> pd.DataFrame:
     ok_retire = to_retire > min_retire
     ok_payroll = on_payroll | ~payroll_only
     ok_exempt = exempt == ""
-    eligible = ok_years & ok_retire & ok_payroll & ok_exempt
+    # On a stint (multi-year plans): serving at another school than the post's until
+    # stint_end; not eligible for a new rotation before it ends (an open-ended stint,
+    # post elsewhere and no end given, never ends).
+    stint_end = staff["stint_end"]
+    away = (staff["post_school_id"] != staff["school_id"]).to_numpy()
+    ok_stint = ~((stint_end > as_of).to_numpy() | (away & stint_end.isna().to_numpy()))
+    eligible = ok_years & ok_retire & ok_payroll & ok_exempt & ok_stint
 
     reasons = []
     for i in np.flatnonzero(~eligible):
@@ -81,6 +88,10 @@ def eligibility(district: District, scenario: Scenario) -> pd.DataFrame:
             parts.append(f"exempt: {exempt[i]}")
         if not ok_payroll[i]:
             parts.append("not on payroll")
+        if not ok_stint[i]:
+            end = stint_end.iat[i]
+            until = f" until {end:%Y-%m-%d}" if not pd.isna(end) else ""
+            parts.append(f"on a stint at {staff['school_id'].iat[i]}{until}")
         if not ok_years[i]:
             unit = "in post" if role.iat[i] != "teacher" else "at school"
             parts.append(f"{years_at[i]:.1f} years {unit}, needs {_fmt(min_years[i])}")
