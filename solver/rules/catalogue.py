@@ -54,6 +54,8 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("school_outflow_max", "school_outflow_max", "quota", "[quotas] school_outflow_max"),
     Rule("urban_to_rural_min", "urban_to_rural_min", "quota", "[flow] urban_to_rural_min"),
     Rule("rural_to_urban_min", "rural_to_urban_min", "quota", "[flow] rural_to_urban_min"),
+    Rule("strong_to_weak_min", "strong_to_weak_min", "quota", "[flow] strong_to_weak_min"),
+    Rule("no_return_years", "no_return_years", "rules", "[horizon] no_return_years"),
     Rule("max_cv", "max_cv", "balance_cap", "[balance] max_cv"),
     Rule("min_per_100", "min_per_100", "balance_cap", "[balance] min_per_100"),
     Rule("pin", "pins", "pin", "pins.csv"),
