@@ -366,9 +366,15 @@ def eligible(obj: Ctx, scenario, out) -> None:
     "--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True
 )
 @click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
+@click.option(
+    "--history",
+    is_flag=True,
+    help="Also write history.csv and the staff columns hire_date, title_applicant "
+    "(multi-year plans; not for city).",
+)
 @click.pass_obj
 @handle_errors
-def generate(obj: Ctx, profile, out, seed, schools, staff, fmt, force) -> None:
+def generate(obj: Ctx, profile, out, seed, schools, staff, fmt, force, history) -> None:
     """Write a synthetic district (profiles: demo, urban-core, outer-suburb, county-two-way, city)."""
     from .generate import PROFILES, write_generated
     from .output.plan_folder import write_atomically
@@ -382,7 +388,9 @@ def generate(obj: Ctx, profile, out, seed, schools, staff, fmt, force) -> None:
     folders: list[Path] = []
 
     def fill(tmp: Path) -> None:
-        written = write_generated(profile, tmp, seed=seed, schools=schools, staff=staff, fmt=fmt)
+        written = write_generated(
+            profile, tmp, seed=seed, schools=schools, staff=staff, fmt=fmt, horizon=history
+        )
         folders.extend(Path(out) / f.relative_to(tmp) for f in written)
 
     try:

@@ -81,6 +81,7 @@ from .rules.indicators import (
     school_counts,
     school_indicators,
 )
+from .rules.obligations import obligations
 
 #: The rules checked, named as in the catalogue (``pins`` is its ``pin``).
 RULES: tuple[str, ...] = ("eligible_rows", *(r.check for r in CATALOGUE))
@@ -163,7 +164,11 @@ class _Plan:
 
 
 def validate_plan(
-    district: District, scenario: Scenario, assignments: pd.DataFrame
+    district: District,
+    scenario: Scenario,
+    assignments: pd.DataFrame,
+    *,
+    within_horizon: bool = False,
 ) -> list[Violation]:
     """Every rule the plan breaks.
 
@@ -179,6 +184,8 @@ def validate_plan(
     -------
     list of Violation
         Empty when the plan keeps every rule (see the module docstring for each rule).
+        With ``within_horizon`` (a year of a multi-year plan) the ``[rules]``
+        obligations are left to :func:`validate_horizon`, which checks them across years.
     """
     elig = eligibility(district, scenario)
     out = _eligible_rows(district, elig, assignments)
@@ -195,6 +202,38 @@ def validate_plan(
         _pins,
     ):
         out += check(district, scenario, plan, elig)
+    if not within_horizon:
+        out += _obligations(district, scenario, plan, obligations(district, scenario), elig)
+    return out
+
+
+def _obligations(
+    district, scenario: Scenario, plan: _Plan, ob: pd.DataFrame, elig
+) -> list[Violation]:
+    """``new_hire_rural``, ``title_rural``: each eligible obliged person goes to a rural
+    (or, for ``title_rural`` with ``title_weak_years``, weak) school."""
+    out = []
+    sch = district.schools
+    for sid, row in ob.iterrows():
+        if not elig.at[sid, "eligible"]:
+            continue
+        to = plan.after[sid]
+        ok = plan.moved[sid] and (
+            (row["to_rural"] and sch.at[to, "locality"] == "rural")
+            or (row["to_weak"] and sch.at[to, "tier"] == "weak")
+        )
+        if not ok:
+            out.append(
+                Violation(
+                    str(row["rule"]),
+                    f"staff {sid} ({row['text']}) must go to a "
+                    f"{'rural' if row['to_rural'] else ''}"
+                    f"{' or ' if row['to_rural'] and row['to_weak'] else ''}"
+                    f"{'weak' if row['to_weak'] else ''} school but is at {to}",
+                    (str(sid),),
+                    (str(to),),
+                )
+            )
     return out
 
 
@@ -800,11 +839,20 @@ def validate_horizon(
     state = district
     eligible_any: set[str] = set()
     moved_in: dict[str, int] = {}
+    owed: dict[str, Violation] = {}  # obliged people not yet sent where their rule says
     for y, a in enumerate(years, start=1):
         sc = year_scenario(scenario, y)
-        for v in validate_plan(state, sc, a):
+        for v in validate_plan(state, sc, a, within_horizon=True):
             out.append(Violation(v.rule, f"year {y}: {v.message}", v.staff, v.schools))
         elig = eligibility(state, sc)
+        ob = obligations(state, sc)
+        broken = {v.staff[0]: v for v in _obligations(state, sc, _Plan(state, a), ob, elig)}
+        for sid in ob.index.astype(str):
+            if sid in broken and elig.at[sid, "eligible"]:
+                owed.setdefault(sid, broken[sid])
+            elif elig.at[sid, "eligible"]:
+                owed.pop(sid, None)
+                owed[sid] = None  # fulfilled this year
         eligible_any |= set(elig.index[elig["eligible"].to_numpy()].astype(str))
         plan = _Plan(state, a)
         for sid in plan.movers.astype(str):
@@ -826,6 +874,9 @@ def validate_horizon(
             year_start(scenario.as_of, y - 1),
             year_start(scenario.as_of, y),
         )
+    for v in owed.values():
+        if v is not None:
+            out.append(Violation(v.rule, f"within the horizon: {v.message}", v.staff, v.schools))
     n = len(eligible_any)
     need = math.ceil(_frac(scenario.horizon.coverage_min) * n)
     covered = len(eligible_any & set(moved_in))

@@ -475,3 +475,130 @@ def test_plan_refuses_a_non_empty_folder(tmp_path):
     assert (out / "keep.txt").is_file()
     assert CliRunner().invoke(main, ["plan", str(f), "--out", str(out), "--force"]).exit_code == 0
     assert not (out / "keep.txt").exists()
+
+
+# ----------------------------------------------------------------------------- [rules]
+
+
+def _rural_case(tmp_path, rural_km: float, extra: dict, history=None):
+    schools = [school("U"), school("R", km=rural_km, locality="rural"), school("V", km=1)]
+    staff = [
+        person("N0", "U", school_start_date="2022-09-01"),
+        person("R0", "R", school_start_date=NEW),
+        person("V0", "V", school_start_date=NEW),
+    ]
+    return _district(tmp_path, schools, staff, extra=extra, history=history)
+
+
+NEW_HIRE = {"rules": {"new_hire_rural_after_years": 2, "new_hire_rural_min_years": 2}}
+RELAXED = {"staffing": {"subject_tolerance": 1}, "commute": {"max_km": 10}}
+
+
+@pytest.mark.parametrize(("rural_km", "feasible"), [(3, True), (40, False)])
+def test_new_hire_rural(tmp_path, rural_km, feasible):
+    """N0, hired 3 years ago at an urban school, must go rural (though only 3 years at the
+    school); with the rural school out of reach the diagnosis names new_hire_rural."""
+    _, d = _rural_case(tmp_path, rural_km, {"hire_date": {"N0": "2022-09-01"}})
+    sc = scenario(**NEW_HIRE, **RELAXED)
+    e = eligibility(d, sc)
+    assert e.at["N0", "eligible"] and not e.at["R0", "eligible"]
+    res = solve(d, sc, raise_on_failure=False)
+    if feasible:
+        assert res.assignments.at["N0", "to_school"] == "R"
+        assert validate_plan(d, sc, res.assignments) == []
+        stay = res.assignments.copy()
+        stay.loc["N0", ["to_school", "moved"]] = ["U", False]
+        assert [v.rule for v in validate_plan(d, sc, stay)] == ["new_hire_rural"]
+    else:
+        assert res.status is SolveStatus.INFEASIBLE
+        assert "new_hire_rural" in json.dumps(res.diagnosis)
+
+
+def test_new_hire_rural_stint_lasts_the_minimum_years(tmp_path):
+    """A new hire sent rural under 1-year stints stays new_hire_rural_min_years (2) years."""
+    _, d = _rural_case(tmp_path, 3, {"hire_date": {"N0": "2022-09-01"}})
+    sc = scenario(**NEW_HIRE, **RELAXED, horizon={"years": 3, "coverage_min": 1.0})
+    r = plan_horizon(d, sc)
+    assert r.years[0].assignments.at["N0", "to_school"] == "R"
+    assert r.states[1].staff.at["N0", "school_id"] == "R"  # still there in year 2
+    assert r.states[2].staff.at["N0", "school_id"] == "U"  # back for year 3
+    assert validate_horizon(d, sc, [y.assignments for y in r.years]) == []
+
+
+def test_new_hire_long_ago_or_with_rural_service_is_not_obliged(tmp_path):
+    """Hired 12 years ago (no longer a new hire), or with 2 rural years in the history: not obliged."""
+    hist = [
+        {"staff_id": "N0", "school_id": "R", "start_date": "2020-09-01", "end_date": "2022-09-01"}
+    ]
+    _, d = _rural_case(tmp_path, 3, {"hire_date": {"N0": "2020-09-01"}}, history=hist)
+    assert not eligibility(d, scenario(**NEW_HIRE)).at["N0", "eligible"]
+    _, d2 = _rural_case(tmp_path / "b", 3, {"hire_date": {"N0": "2013-09-01"}})
+    assert not eligibility(d2, scenario(**NEW_HIRE)).at["N0", "eligible"]
+
+
+@pytest.mark.parametrize(("rural_km", "feasible"), [(3, True), (40, False)])
+def test_title_rural(tmp_path, rural_km, feasible):
+    """A title applicant without rural years goes to the rural school (infeasible out of reach)."""
+    _, d = _rural_case(tmp_path, rural_km, {"title_applicant": {"N0": "true"}})
+    sc = scenario(rules={"title_rural_years": 1}, **RELAXED)
+    res = solve(d, sc, raise_on_failure=False)
+    if feasible:
+        assert res.assignments.at["N0", "to_school"] == "R"
+        assert validate_plan(d, sc, res.assignments) == []
+    else:
+        assert res.status is SolveStatus.INFEASIBLE
+        assert "title_rural" in json.dumps(res.diagnosis)
+
+
+def test_title_weak_years_accept_a_weak_school(tmp_path):
+    """With title_weak_years, a weak school fulfils the rule too (Pucheng); the validator agrees."""
+    schools = [school("U"), school("W", km=2, tier="weak"), school("R", km=40, locality="rural")]
+    staff = [
+        person("N0", "U", school_start_date="2022-09-01"),
+        person("W0", "W", school_start_date=NEW),
+        person("R0", "R", school_start_date=NEW),
+    ]
+    _, d = _district(tmp_path, schools, staff, extra={"title_applicant": {"N0": "true"}})
+    sc = scenario(rules={"title_rural_years": 1, "title_weak_years": 3}, **RELAXED)
+    res = solve(d, sc)
+    assert res.assignments.at["N0", "to_school"] == "W"
+    assert validate_plan(d, sc, res.assignments) == []
+    only_rural = scenario(rules={"title_rural_years": 1}, **RELAXED)
+    assert [v.rule for v in validate_plan(d, only_rural, res.assignments)] == ["title_rural"]
+
+
+def test_obligation_may_wait_for_a_later_year_of_the_horizon(tmp_path):
+    """Within a horizon the obliged person may go in year 2; left home all years is caught."""
+    _, d = _rural_case(tmp_path, 3, {"title_applicant": {"N0": "true"}})
+    sc = scenario(rules={"title_rural_years": 1}, horizon={"years": 2}, **RELAXED)
+    home = pd.DataFrame(
+        {"from_school": ["U"], "to_school": ["U"], "moved": [False]},
+        index=pd.Index(["N0"], name="staff_id"),
+    )
+    go = home.assign(to_school="R", moved=True)
+    assert validate_horizon(d, sc, [home, go]) == []
+    assert [v.rule for v in validate_horizon(d, sc, [home, home])] == ["title_rural"]
+
+
+# ----------------------------------------------------------------------------- generator
+
+
+def test_generated_history_loads_and_a_two_year_plan_on_it_validates(tmp_path):
+    """`generate demo --history`: history.csv and the new columns load; a 2-year plan with
+    no_return_years 6 on it keeps every rule of each year and across years."""
+    from solver.generate import write_generated
+
+    write_generated("demo", tmp_path / "d", seed=0, horizon=True)
+    d = load_district(tmp_path / "d", as_of=AS_OF)
+    assert len(d.history) > 200 and d.history["staff_id"].isin(d.staff.index).all()
+    assert (d.staff["hire_date"] <= d.staff["school_start_date"]).all()
+    assert d.staff["title_applicant"].any()
+    assert (d.staff.loc[d.staff["title_applicant"], "title"] == "intermediate").all()
+    sc = scenario(
+        quotas={"teacher_rotation_min": 0.1, "school_outflow_max": 0.34},
+        horizon={"years": 2, "no_return_years": 6},
+        solver={"work_limit": 20.0, "workers": 1},
+    )
+    r = plan_horizon(d, sc)
+    assert r.status.has_plan
+    assert validate_horizon(d, sc, [y.assignments for y in r.years]) == []

@@ -43,7 +43,7 @@ from ortools.sat.python import cp_model
 from ..input.data import District
 from ..input.scenario import Scenario
 from ..rules.eligibility import eligibility
-from ..rules.horizon import advance, year_scenario, year_start
+from ..rules.horizon import advance, stint_lengths, year_scenario, year_start
 from ..rules.indicators import indicator_matrix
 from ..rules.moves import at_least
 from .rotation import RotationModel
@@ -151,6 +151,18 @@ class HorizonModel:
             for p, j in enumerate(who):
                 stay_of.setdefault(int(j), []).append(rm.stay[p])
             pr = rm.pairs
+            # Each pair's stint: obliged people going where the rule sends them stay longer.
+            lengths = np.full(len(pr), hz.stint_years, dtype=np.int64)
+            if len(rm.obliged):
+                pid = rm.people.index.to_numpy()[pr["p"].to_numpy()]
+                dest = state.schools.index.to_numpy()[pr["s"].to_numpy()]
+                for sid in rm.obliged.index:
+                    sel = np.flatnonzero(pid == sid)
+                    for i in sel:
+                        k = stint_lengths(
+                            state, self.scenario, pd.Series({sid: dest[i]}), starts[y - 1]
+                        )
+                        lengths[i] = int(k.iat[0])
             self._prior.append(
                 (
                     y,
@@ -159,10 +171,11 @@ class HorizonModel:
                     pr["p"].to_numpy(),
                     pr["s"].to_numpy(),
                     rm.x,
-                    rm.stay,
+                    lengths,
                 )
             )
         self._once(stay_of)
+        self._obligations()
         eligible_any = np.zeros(len(staff), dtype=bool)
         for rm in self.years:
             eligible_any[staff.index.get_indexer(rm.people.index)] = True
@@ -185,20 +198,30 @@ class HorizonModel:
         hz = self.scenario.horizon
         off = _Offsets()
         inds = self.scenario.balance.indicators
-        for t, who, home, pair_p, pair_s, xs, stays in self._prior:
-            if hz.return_home and year - t >= hz.stint_years:
-                continue  # back at the post school: where D⁰ has them
-            # +1 at the destination (per pair), −1 at home: −(1 − stay) = −1 + stay.
-            for p, j in enumerate(who):
-                for key in self._groups(int(j), inds):
-                    k = (*key, int(home[p]))
-                    off.add(k, None, -1)
-                    off.add(k, stays[p], 1)
-            for i in range(len(pair_p)):
+        for t, who, home, pair_p, pair_s, xs, lengths in self._prior:
+            # A move of year t still away in `year`: +1 at the destination, −1 at home
+            # (with return_home, back at the post school from year t + stint: where D⁰
+            # has them).
+            away = (year - t < lengths) | (not hz.return_home)
+            for i in np.flatnonzero(away):
                 j = int(who[pair_p[i]])
                 for key in self._groups(j, inds):
                     off.add((*key, int(pair_s[i])), xs[i], 1)
+                    off.add((*key, int(home[pair_p[i]])), xs[i], -1)
         return off
+
+    def _obligations(self) -> None:
+        """``[rules]``: each obliged person goes where their rule sends them in one of the
+        years they are obliged (solver.rules.obligations)."""
+        pairs: dict[str, list] = {}
+        rules: dict[str, str] = {}
+        for rm in self.years:
+            for sid in rm.obliged.index:
+                pairs.setdefault(str(sid), []).extend(rm.x[i] for i in rm.obliged_pairs[str(sid)])
+                rules.setdefault(str(sid), str(rm.obliged.at[sid, "rule"]))
+        self.obliged = rules
+        for xs in pairs.values():
+            self.model.add(cp_model.LinearExpr.sum(xs) >= 1)
 
     def _groups(self, j: int, inds: tuple[str, ...]) -> list[tuple[str, str]]:
         out = [("role", str(self._role[j]))]

@@ -33,6 +33,7 @@ from ..rules.moves import (
     role_counts,
     share_fraction,
 )
+from ..rules.obligations import obligations, target_mask
 from .terms import BALANCE_UNIT, OBJECTIVE_TERMS, TERMS, level_balances
 
 
@@ -123,6 +124,8 @@ class RotationModel:
         "rural_to_urban_min",
         "strong_to_weak_min",
         "no_return_years",
+        "new_hire_rural",
+        "title_rural",
         "balance_caps",
         "pins",
         "pruned_pairs",
@@ -449,6 +452,34 @@ class RotationModel:
         bad = key.isin(pd.MultiIndex.from_frame(served.astype(str)))
         for i in np.flatnonzero(bad):
             self._add(self.x[i] == 0, "no_return_years", str(sid[i]))
+
+    def new_hire_rural(self) -> None:
+        """Urban and town new hires due by ``[rules] new_hire_rural_after_years`` go to a
+        rural school (seed 002, Banan: after 2 years, for at least 2)."""
+        self._obliged("new_hire_rural")
+
+    def title_rural(self) -> None:
+        """A senior-title applicant short of ``[rules] title_rural_years`` of rural service
+        (or ``title_weak_years`` at weak schools) goes to a rural (or weak) school
+        (seeds 002, 004; Pucheng for the weak schools)."""
+        self._obliged("title_rural")
+
+    def _obliged(self, rule: str) -> None:
+        if not hasattr(self, "obliged"):
+            ob = obligations(self.district, self.scenario)
+            self.obliged = ob[ob.index.isin(self.people.index)]
+            self.obliged_pairs: dict[str, np.ndarray] = {}
+            if len(self.obliged):
+                ok = target_mask(self.district, self.obliged)
+                pos = self.people.index.get_indexer(self.obliged.index)
+                for r, (sid, p) in enumerate(zip(self.obliged.index, pos, strict=True)):
+                    idx = self._by_person[p]
+                    good = ok[r, self.pairs["s"].to_numpy()[idx]] if len(idx) else idx
+                    self.obliged_pairs[str(sid)] = idx[good.astype(bool)] if len(idx) else idx
+        if self.links is not None:
+            return  # a multi-year plan states it across the years (solver.model.horizon)
+        for sid in self.obliged.index[self.obliged["rule"] == rule]:
+            self._add(self._sum_x(self.obliged_pairs[str(sid)]) == 1, rule, str(sid))
 
     def balance_caps(self) -> None:
         """Optional hard caps: the difference coefficient of each balanced indicator at most

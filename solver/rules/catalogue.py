@@ -56,6 +56,13 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("rural_to_urban_min", "rural_to_urban_min", "quota", "[flow] rural_to_urban_min"),
     Rule("strong_to_weak_min", "strong_to_weak_min", "quota", "[flow] strong_to_weak_min"),
     Rule("no_return_years", "no_return_years", "rules", "[horizon] no_return_years"),
+    Rule(
+        "new_hire_rural",
+        "new_hire_rural",
+        "rules",
+        "[rules] new_hire_rural_after_years, new_hire_rural_min_years",
+    ),
+    Rule("title_rural", "title_rural", "rules", "[rules] title_rural_years, title_weak_years"),
     Rule("max_cv", "max_cv", "balance_cap", "[balance] max_cv"),
     Rule("min_per_100", "min_per_100", "balance_cap", "[balance] min_per_100"),
     Rule("pin", "pins", "pin", "pins.csv"),

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..input.data import District
 from ..input.scenario import Scenario
+from .obligations import obligations
 
 DAYS_PER_YEAR = 365.25
 STREAMS: tuple[str, ...] = ("principal", "key", "ordinary")
@@ -79,6 +80,10 @@ def eligibility(district: District, scenario: Scenario) -> pd.DataFrame:
     stint_end = staff["stint_end"]
     away = (staff["post_school_id"] != staff["school_id"]).to_numpy()
     ok_stint = ~((stint_end > as_of).to_numpy() | (away & stint_end.isna().to_numpy()))
+    # [rules]: people obliged to serve at a rural (or weak) school are eligible with
+    # fewer years at their school (solver.rules.obligations).
+    obliged = staff.index.isin(obligations(district, scenario).index)
+    ok_years = ok_years | obliged
     eligible = ok_years & ok_retire & ok_payroll & ok_exempt & ok_stint
 
     reasons = []

@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..input.data import District
 from ..input.scenario import Scenario
+from .obligations import obligations, target_mask
 
 DAYS_PER_YEAR = 365.25
 
@@ -140,7 +141,10 @@ def advance(
         history = _posting_change(history, movers, left, since, to, t0)
         staff.loc[movers, "school_id"] = to
         staff.loc[movers, "school_start_date"] = t0
-        staff.loc[movers, "stint_end"] = pd.Timestamp(year_start(start, hz.stint_years))
+        lengths = stint_lengths(district, scenario, moves, start)
+        staff.loc[movers, "stint_end"] = [
+            pd.Timestamp(year_start(start, int(k))) for k in lengths.to_numpy()
+        ]
         if not hz.return_home:
             staff.loc[movers, "post_school_id"] = to
     # Stints that have ended by the next year's start.
@@ -168,6 +172,32 @@ def advance(
     staff.loc[ended, "stint_end"] = pd.NaT
     pins = district.pins.iloc[0:0]
     return replace(district, staff=staff, history=history, pins=pins), returning
+
+
+def at_date(scenario: Scenario, day: dt.date) -> Scenario:
+    """``scenario`` with ``as_of`` set to ``day``."""
+    info = scenario.scenario.model_copy(update={"as_of": day})
+    return scenario.model_copy(update={"scenario": info})
+
+
+def stint_lengths(
+    district: District, scenario: Scenario, moves: pd.Series, start: dt.date
+) -> pd.Series:
+    """Years of the stint each mover of ``moves`` (``staff_id`` → school) begins at
+    ``start``: ``stint_years``, or longer for a person obliged by ``[rules]`` who goes to
+    a school that fulfils the obligation (its ``min_stint``)."""
+    hz = scenario.horizon
+    out = pd.Series(hz.stint_years, index=moves.index, dtype="int64")
+    ob = obligations(district, at_date(scenario, start))
+    ob = ob[ob.index.isin(moves.index)]
+    if not len(ob):
+        return out
+    ok = target_mask(district, ob)
+    dest = district.schools.index.get_indexer(moves.reindex(ob.index).astype(str))
+    fulfils = ok[np.arange(len(ob)), dest]
+    longer = ob.index[fulfils]
+    out.loc[longer] = np.maximum(out.loc[longer], ob.loc[longer, "min_stint"].astype("int64"))
+    return out
 
 
 def check_horizon(scenario: Scenario, years: int) -> str | None:

@@ -69,6 +69,10 @@ def _describe_flow(rule: str, rest: list, sc: Scenario, built: RotationModel) ->
             f"strong_to_weak_min {sc.flow.strong_to_weak_min:g}: that share of moves out of strong "
             f"schools must go to weak schools ({n_weak} in the district)"
         )
+    if rule in ("new_hire_rural", "title_rural"):
+        why = built.obliged.at[rest[0], "text"] if rest[0] in built.obliged.index else ""
+        kind = "a rural school" if rule == "new_hire_rural" else "a rural (or weak) school"
+        return f"[rules] {rule}: {rest[0]} ({why}) must go to {kind}"
     return (
         f"no_return_years {sc.horizon.no_return_years:g}: {rest[0]} may not go back to a school "
         "served within that many years (history.csv)"
@@ -123,6 +127,8 @@ def _describe(key: tuple, sc: Scenario, built: RotationModel) -> str:
         "rural_to_urban_min",
         "strong_to_weak_min",
         "no_return_years",
+        "new_hire_rural",
+        "title_rural",
     ):
         return _describe_flow(rule, rest, sc, built)
     if rule == "max_cv":
