@@ -81,6 +81,7 @@ from .rules.indicators import (
     school_counts,
     school_indicators,
 )
+from .rules.moves import permitted_moves
 from .rules.obligations import obligations
 
 #: The rules checked, named as in the catalogue (``pins`` is its ``pin``).
@@ -840,11 +841,14 @@ def validate_horizon(
     eligible_any: set[str] = set()
     moved_in: dict[str, int] = {}
     owed: dict[str, Violation] = {}  # obliged people not yet sent where their rule says
+    movable: set[str] = set()
     for y, a in enumerate(years, start=1):
         sc = year_scenario(scenario, y)
         for v in validate_plan(state, sc, a, within_horizon=True):
             out.append(Violation(v.rule, f"year {y}: {v.message}", v.staff, v.schools))
         elig = eligibility(state, sc)
+        m = permitted_moves(state, sc, elig)
+        movable |= set(m.people.index[m.ok.any(axis=1)].astype(str))
         ob = obligations(state, sc)
         broken = {v.staff[0]: v for v in _obligations(state, sc, _Plan(state, a), ob, elig)}
         for sid in ob.index.astype(str):
@@ -877,15 +881,18 @@ def validate_horizon(
     for v in owed.values():
         if v is not None:
             out.append(Violation(v.rule, f"within the horizon: {v.message}", v.staff, v.schools))
-    n = len(eligible_any)
+    # The denominator: eligible in some year with a permitted school in such a year
+    # (the rules' own arithmetic of permitted moves, as the eligibility is).
+    counted = eligible_any & movable
+    n = len(counted)
     need = math.ceil(_frac(scenario.horizon.coverage_min) * n)
-    covered = len(eligible_any & set(moved_in))
+    covered = len(counted & set(moved_in))
     if covered < need:
         out.append(
             Violation(
                 "coverage_min",
-                f"{covered} of the {n} people eligible in some year move, coverage_min "
-                f"{scenario.horizon.coverage_min:g} needs {need}",
+                f"{covered} of the {n} people eligible in some year (with a permitted school) "
+                f"move, coverage_min {scenario.horizon.coverage_min:g} needs {need}",
             )
         )
     return out

@@ -298,15 +298,30 @@ def test_coverage_is_reached_jointly_and_validated(tmp_path):
 
 
 def test_coverage_that_cannot_be_reached_is_diagnosed(tmp_path):
-    """A teacher with no school in reach cannot move: coverage_min 1 is infeasible, named so."""
-    schools = [school("A"), school("B", km=2), school("C", km=60)]
-    staff = [person("A0", "A"), person("B0", "B"), person("C0", "C")]
+    """Two math teachers at A, one at B: swaps only, and B0 rotates once, so one of A's
+    cannot move in 2 years; coverage_min 1 is infeasible and named so."""
+    schools = [school("A"), school("B", km=2)]
+    staff = [person("A0", "A"), person("A1", "A"), person("B0", "B")]
     _, d = _district(tmp_path, schools, staff)
-    sc = scenario(horizon={"years": 2, "coverage_min": 1.0}, commute={"max_km": 10})
+    sc = scenario(horizon={"years": 2, "coverage_min": 1.0})
     r = plan_horizon(d, sc, raise_on_failure=False)
     assert r.status is SolveStatus.INFEASIBLE
     assert [c["rule"] for c in r.diagnosis["conflicts"]] == ["coverage_min"]
     assert "coverage_min" in r.message
+    ok = plan_horizon(d, scenario(horizon={"years": 2, "coverage_min": 0.66}))
+    assert ok.coverage["moved"] == 2
+
+
+def test_people_with_no_permitted_school_are_not_in_coverage(tmp_path):
+    """C0 has no school within max_km: coverage counts the other two, and 1.0 is reached."""
+    schools = [school("A"), school("B", km=2), school("C", km=60)]
+    staff = [person("A0", "A"), person("B0", "B"), person("C0", "C")]
+    _, d = _district(tmp_path, schools, staff)
+    sc = scenario(horizon={"years": 2, "coverage_min": 1.0}, commute={"max_km": 10})
+    r = plan_horizon(d, sc)
+    assert r.coverage["eligible"] == 3 and r.coverage["movable"] == 2
+    assert r.coverage["moved_of_movable"] == 2 and r.coverage["reached"]
+    assert validate_horizon(d, sc, [y.assignments for y in r.years]) == []
 
 
 def test_validator_checks_coverage_and_one_rotation(tmp_path):
@@ -440,12 +455,10 @@ def test_plan_validate_fails_on_an_edited_year(tmp_path):
 
 def test_plan_infeasible_exits_3_writes_the_diagnosis_and_no_folder(tmp_path):
     """Unreachable coverage: exit 3, --diagnosis written, no output folder."""
-    schools = [school("A"), school("B", km=2), school("C", km=60)]
-    staff = [person("A0", "A"), person("B0", "B"), person("C0", "C")]
+    schools = [school("A"), school("B", km=2)]
+    staff = [person("A0", "A"), person("A1", "A"), person("B0", "B")]
     _district(tmp_path, schools, staff)
-    f = _scenario_file(
-        tmp_path, "[horizon]\nyears = 2\ncoverage_min = 1.0\n[commute]\nmax_km = 10\n"
-    )
+    f = _scenario_file(tmp_path, "[horizon]\nyears = 2\ncoverage_min = 1.0\n")
     out, diag = tmp_path / "out", tmp_path / "diag.json"
     r = CliRunner().invoke(main, ["plan", str(f), "--out", str(out), "--diagnosis", str(diag)])
     assert r.exit_code == 3

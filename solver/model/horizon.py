@@ -22,8 +22,8 @@ earlier years change is stated by linking constraints, exactly:
   a given demand, the outflow cap (a share of the school's teachers that year), the
   balance indicators and their caps. (Posts and the default demand compare a school
   with itself at the year's start, so the earlier movers cancel there.)
-- **coverage**: of the people eligible in at least one year, at least
-  ``ceil(coverage_min · n)`` move in one of the years.
+- **coverage**: of the people eligible in at least one year and with a permitted
+  school in such a year, at least ``ceil(coverage_min · n)`` move in one of the years.
 
 The objective is the sum over the years of each year's weighted terms, every year
 with weight 1 (a plan's later years are provisional, but a later year's balance is
@@ -108,8 +108,11 @@ class HorizonModel:
         ``D⁰_y``: the district at the start of year ``y`` without the plan's moves.
     scenarios : list of Scenario
         Year ``y``'s scenario (``as_of`` moved on by ``y - 1`` years).
+    eligible_any : pandas.Index
+        The staff eligible in at least one year.
     covered : pandas.Index
-        The staff eligible in at least one year (coverage's denominator).
+        Those of them with a permitted school in a year they are eligible (coverage's
+        denominator).
     """
 
     def __init__(
@@ -177,12 +180,20 @@ class HorizonModel:
         self._once(stay_of)
         self._obligations()
         eligible_any = np.zeros(len(staff), dtype=bool)
+        movable = np.zeros(len(staff), dtype=bool)
         for rm in self.years:
-            eligible_any[staff.index.get_indexer(rm.people.index)] = True
-        self.covered = staff.index[eligible_any]
+            pos = staff.index.get_indexer(rm.people.index)
+            eligible_any[pos] = True
+            has_pair = np.bincount(rm.pairs["p"].to_numpy(), minlength=len(rm.people)) > 0
+            movable[pos[has_pair]] = True
+        self.eligible_any = staff.index[eligible_any]
+        # Coverage counts the people the rules let go somewhere in a year they are
+        # eligible (level, scope, commute, posts and subject demand): like a listed
+        # exemption, having no school to go to keeps a person out of the denominator.
+        self.covered = staff.index[movable]
         self.need_coverage = at_least(hz.coverage_min, len(self.covered))
         if coverage and self.need_coverage > 0:
-            stays = [v for j in np.flatnonzero(eligible_any) for v in stay_of[int(j)]]
+            stays = [v for j in np.flatnonzero(movable) for v in stay_of[int(j)]]
             moved = len(stays) - cp_model.LinearExpr.sum(stays)
             self.model.add(moved >= self.need_coverage)
         self._objective()

@@ -28,6 +28,7 @@ from ..plan.plan import Plan
 from ..plan.result import RESULT_COLUMNS, Result, SolveStatus
 from ..rules.eligibility import eligibility
 from ..rules.horizon import advance, check_horizon, year_scenario, year_start
+from ..rules.moves import at_least, permitted_moves
 from .engine import ProgressFn, found, search
 from .solve import solve
 
@@ -130,16 +131,18 @@ def _walk(
             after1 = state
     hz = scenario.horizon
     n_cov = len(eligible_any)
-    required = math.ceil(
-        __import__("fractions").Fraction(str(hz.coverage_min)).limit_denominator(1_000_000) * n_cov
-    )
+    movable = movable_people(states, [year_scenario(scenario, y) for y in range(1, n + 1)])
+    counted = movable & eligible_any
+    required = at_least(hz.coverage_min, len(counted))
     coverage = {
         "eligible": n_cov,
         "moved": len(moved_any),
         "share": 1.0 if n_cov == 0 else len(moved_any) / n_cov,
+        "movable": len(counted),
+        "moved_of_movable": len(moved_any & counted),
         "coverage_min": hz.coverage_min,
         "required": required,
-        "reached": len(moved_any) >= required,
+        "reached": len(moved_any & counted) >= required,
     }
     return {
         "years": out,
@@ -150,6 +153,16 @@ def _walk(
         "after_year1": after1,
         "coverage": coverage,
     }
+
+
+def movable_people(states: list[District], scenarios: list[Scenario]) -> set[str]:
+    """The staff with a permitted school (level, scope, commute, posts and subject
+    demand) in some year they are eligible: coverage's denominator."""
+    out: set[str] = set()
+    for state, sc in zip(states, scenarios, strict=True):
+        m = permitted_moves(state, sc)
+        out |= set(m.people.index[m.ok.any(axis=1)].astype(str))
+    return out
 
 
 def plan_horizon(
@@ -262,7 +275,8 @@ def _no_plan(
                     "text": (
                         f"[horizon] coverage_min {scenario.horizon.coverage_min:g} needs "
                         f"{hm.need_coverage} of the {len(hm.covered)} people eligible in some "
-                        f"year to move within {hm.n_years} years; the other rules let fewer move"
+                        f"year (with a permitted school) to move within {hm.n_years} years; "
+                        "the other rules let fewer move"
                     ),
                 }
             )
