@@ -271,6 +271,14 @@ class SeedRules(_Section):
     # before junior, key before ordinary).
     priority: list[Literal["teachers", "cadres", "primary", "junior", "key", "ordinary"]] = []
 
+    @field_validator("priority")
+    @classmethod
+    def _priority_not_yet(cls, v: list[str]) -> list[str]:
+        # Refused rather than ignored: a planner who sets it expects it to act.
+        if v:
+            raise ValueError("priority stages are not supported yet; leave priority empty")
+        return v
+
 
 #: Sections a scenario from before multi-year plans does not have: ``resolved()`` leaves
 #: them out while they hold their defaults, so such a scenario's plan is unchanged.
