@@ -300,17 +300,30 @@ def _no_plan(
         )
     rules = []
     if hm.need_coverage > 0:
-        relaxed = HorizonModel(district, scenario, hm.n_years, coverage=False)
-        probe, _code, _ = search(relaxed.model, scenario.solver, scenario.solver.time_limit_s)
-        if found(_code):
+        # Without coverage the years hold if the myopic loop plans every year (its plan
+        # is a plan of the joint model less coverage): then coverage_min is the rule.
+        myopic = plan_myopic(district, scenario, years=hm.n_years)
+        relaxed_ok = len(myopic.years) == hm.n_years
+        if not relaxed_ok:
+            relaxed = HorizonModel(district, scenario, hm.n_years, coverage=False)
+            _p, _code, _ = search(relaxed.model, scenario.solver, scenario.solver.time_limit_s)
+            relaxed_ok = found(_code)
+        if relaxed_ok:
+            reached = (
+                f"; the myopic plan moves {myopic.coverage['moved_of_movable']} of them"
+                if myopic.years
+                else ""
+            )
             rules.append(
                 {
                     "rule": "coverage_min",
+                    "key": "horizon.coverage_min",
+                    "current": scenario.horizon.coverage_min,
                     "text": (
                         f"[horizon] coverage_min {scenario.horizon.coverage_min:g} needs "
                         f"{hm.need_coverage} of the {len(hm.covered)} people eligible in some "
                         f"year (with a permitted school) to move within {hm.n_years} years; "
-                        "the other rules let fewer move"
+                        f"the other rules let fewer move{reached}"
                     ),
                 }
             )
