@@ -29,11 +29,8 @@ from ..plan.result import RESULT_COLUMNS, Result, SolveStatus
 from ..rules.eligibility import eligibility
 from ..rules.horizon import advance, check_horizon, year_scenario, year_start
 from ..rules.moves import at_least, permitted_moves
-from .engine import HINT_MIN_PAIRS, ProgressFn, found, search
+from .engine import ProgressFn, found, search
 from .solve import solve
-
-#: Share of a big horizon's time limit given to the myopic plan that warm-starts it.
-WARM_SHARE = 0.3
 
 
 def _years(scenario: Scenario, years: int | None) -> int:
@@ -198,19 +195,10 @@ def plan_horizon(
         f"coverage needs {hm.need_coverage} of {len(hm.covered)}, built in {build_s:.2f} s"
     )
     settings = scenario.solver
+    # (A warm start from the myopic plan, a hint that breaks coverage, crashed CP-SAT
+    # 9.x with interleaved workers: "Check failed: heuristics.fixed_search != nullptr";
+    # the joint model is searched without a hint.)
     budget = settings.time_limit_s
-    if pairs >= HINT_MIN_PAIRS:
-        # Big horizons: a first plan is hard to find in the joint model, so the myopic
-        # plan (every single-year rule, coverage aside) is its hint; CP-SAT repairs it.
-        t1 = time.perf_counter()
-        warm = plan_myopic(
-            district, scenario.with_solver(time_limit_s=WARM_SHARE * budget), years=n
-        )
-        used = time.perf_counter() - t1
-        budget = max(budget - used, 0.1 * budget)
-        if warm.years:
-            _hint(hm, warm)
-        say(f"warm start: the myopic plan ({warm.status.value}) in {used:.1f} s")
     solver, code, secs = search(hm.model, settings, budget, progress and say)
     if not found(code):
         result = _no_plan(district, scenario, hm, code, build_s, secs)
@@ -244,24 +232,6 @@ def plan_horizon(
         **walk,
     )
     return result
-
-
-def _hint(hm: HorizonModel, warm: HorizonResult) -> None:
-    """Hint ``hm`` with the moves of ``warm`` (a plan of the same years)."""
-    m = hm.model
-    m.clear_hints()
-    for rm, res in zip(hm.years, warm.years, strict=False):
-        a = res.assignments
-        moved = a.loc[a["moved"].to_numpy(dtype=bool), "to_school"].astype(str)
-        pid = rm.people.index.astype(str)
-        dest = rm.district.schools.index.to_numpy()[rm.pairs["s"].to_numpy()].astype(str)
-        who = pid.to_numpy()[rm.pairs["p"].to_numpy()]
-        want = moved.reindex(who).to_numpy()
-        for i, var in enumerate(rm.x):
-            m.add_hint(var, bool(want[i] == dest[i]))
-        went = set(moved.index)
-        for p, var in enumerate(rm.stay):
-            m.add_hint(var, pid[p] not in went)
 
 
 def _no_plan(
