@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..input.assignments import read_plan_csv
 from ..input.loaders import district_tables, write_district
 from ..input.scenario import Scenario
 from ..plan.horizon import HorizonResult
-from ..rules.horizon import year_start
+from ..rules.horizon import stint_lengths, year_start
 from .plan_folder import _clean, schools_table, summary, write_atomically, write_plan
 
 
@@ -68,7 +69,7 @@ def horizon_summary(scenario: Scenario, result: HorizonResult) -> dict:
 def _with_stints(folder: Path, result: HorizonResult, y: int, scenario: Scenario) -> None:
     """Add ``post_school_id`` and ``stint_end`` to year y's ``assignments.csv``."""
     path = folder / "assignments.csv"
-    a = pd.read_csv(path, dtype=str, keep_default_na=False)
+    a = read_plan_csv(path, dtype=str, keep_default_na=False)
     moved = a["moved"] == "true"
     post = result.states[y - 1].staff["post_school_id"].reindex(a["staff_id"]).to_numpy()
     a["post_school_id"] = post
@@ -77,8 +78,10 @@ def _with_stints(folder: Path, result: HorizonResult, y: int, scenario: Scenario
         a.loc[moved, "post_school_id"] = a.loc[moved, "to_school"]
     start = year_start(scenario.as_of, y - 1)
     a["stint_end"] = ""
-    a.loc[moved, "stint_end"] = year_start(start, hz.stint_years).isoformat()
-    a.to_csv(path, index=False)
+    moves = pd.Series(a.loc[moved, "to_school"].to_numpy(), index=a.loc[moved, "staff_id"])
+    lengths = stint_lengths(result.states[y - 1], scenario, moves, start)
+    a.loc[moved, "stint_end"] = [year_start(start, int(k)).isoformat() for k in lengths]
+    a.to_csv(path, index=False, encoding=scenario.output.csv_encoding)
 
 
 def write_horizon(
@@ -107,7 +110,7 @@ def write_horizon(
         history = tables.get(
             "history", pd.DataFrame(columns=["staff_id", "school_id", "start_date", "end_date"])
         )
-        history.to_csv(tmp / "history.csv", index=False)
+        history.to_csv(tmp / "history.csv", index=False, encoding=scenario.output.csv_encoding)
         write_district(after, tmp / "next_year")
 
     return write_atomically(Path(out), force, fill)
