@@ -1093,7 +1093,8 @@ def generate_city_district(
     # the same child generator as generate("city") gives this district
     child = np.random.default_rng(seed).spawn(len(members))[k]
     p, ns, nt = members[k]
-    return _district(p, child, ns, nt)
+    sch, stf = _district(p, child, ns, nt)
+    return sch, stf.drop(columns=[*HORIZON_COLUMNS, *_PRIVATE], errors="ignore")
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
