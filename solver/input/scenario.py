@@ -243,7 +243,7 @@ class Horizon(_Section):
 
     years: int = Field(1, ge=1, le=10)
     # Of the people eligible in at least one year of the horizon, the share who move in
-    # at least one (Dongcheng, seed 001: 100% within three years).
+    # at least one (Dongcheng 2021: 100% within three years).
     coverage_min: float = 0.0
     # Length of a stint in school years (Beijing 2016: 1 to 3).
     stint_years: int = Field(1, ge=1, le=3)
@@ -259,7 +259,7 @@ class Horizon(_Section):
 class SeedRules(_Section):
     """``[rules]``: the seeds' rules on new hires, title applicants and stage order."""
 
-    # Banan (002): urban and town new hires go to a rural school after this many years
+    # Banan 2021: urban and town new hires go to a rural school after this many years
     # (0 = off), for at least ``new_hire_rural_min_years``.
     new_hire_rural_after_years: float = Field(0.0, ge=0, le=40)
     new_hire_rural_min_years: float = Field(2.0, ge=0, le=40)

@@ -429,7 +429,7 @@ class RotationModel:
 
     def strong_to_weak_min(self) -> None:
         """At least ``strong_to_weak_min`` of moves out of strong schools go to weak ones
-        (``tier``; seed 004: 城镇优秀教师、校长向一般学校流动, 优质→薄弱)."""
+        (``tier``; Beijing teachers 2022: 城镇优秀教师、校长向一般学校流动, 优质→薄弱)."""
         self._direction(
             ("strong",),
             ("weak",),
@@ -441,7 +441,7 @@ class RotationModel:
     def no_return_years(self) -> None:
         """No rotation to a school the person served within ``no_return_years``
         (``history.csv``; in a multi-year plan also its earlier years): a rotation
-        sends people somewhere new (seed 001: across schools, zones and levels)."""
+        sends people somewhere new (Dongcheng 2021: across schools, zones and levels)."""
         years = self.scenario.horizon.no_return_years
         served = served_within(self.district, years, self.scenario.as_of)
         if not len(served) or not len(self.pairs):
@@ -455,13 +455,13 @@ class RotationModel:
 
     def new_hire_rural(self) -> None:
         """Urban and town new hires due by ``[rules] new_hire_rural_after_years`` go to a
-        rural school (seed 002, Banan: after 2 years, for at least 2)."""
+        rural school (Banan 2021: after 2 years, for at least 2)."""
         self._obliged("new_hire_rural")
 
     def title_rural(self) -> None:
         """A senior-title applicant short of ``[rules] title_rural_years`` of rural service
         (or ``title_weak_years`` at weak schools) goes to a rural (or weak) school
-        (seeds 002, 004; Pucheng for the weak schools)."""
+        (Banan 2021, Beijing teachers 2022; Pucheng for the weak schools)."""
         self._obliged("title_rural")
 
     def _obliged(self, rule: str) -> None:

@@ -1,12 +1,12 @@
 """People the seeds' ``[rules]`` oblige to serve at a rural (or weak) school.
 
-- ``new_hire_rural`` (Banan, seed 002: 新入职城区教师工作满 2 年后到农村学校任教不少于
+- ``new_hire_rural`` (Banan 2021: 新入职城区教师工作满 2 年后到农村学校任教不少于
   2 年): a teacher at an urban or town school whose first appointment (``hire_date``)
   was at least ``new_hire_rural_after_years`` ago, and less than that plus the role's
   ``min_years_at_school`` ago (still a new hire: after that the general rule takes
   over), with fewer than ``new_hire_rural_min_years`` years of rural service, goes to a
   rural school; the stint there lasts at least ``new_hire_rural_min_years``.
-- ``title_rural`` (Beijing and Banan, seeds 002 and 004; Pucheng for the weak
+- ``title_rural`` (Beijing teachers 2022 and Banan 2021; Pucheng for the weak
   schools): a ``title_applicant`` with fewer than ``title_rural_years`` years of rural
   service (and, when ``title_weak_years`` is set, fewer than that many at weak
   schools) goes to a rural school (or, with ``title_weak_years``, a weak one); the
