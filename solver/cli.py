@@ -233,11 +233,7 @@ def plan_cmd(
     """Plan several school years and write DIR/year1/, DIR/year2/, ..., DIR/horizon.json
     and DIR/history.csv.
 
-    Year 1 is binding, later years provisional. Exit codes: 0 a plan was written, 2 bad
-    input or usage, 3 the rules cannot all hold over the horizon, 4 no plan within the
-    time limit, 1 an unexpected error.
-
-    Example: lungang plan scenarios/dongcheng.toml --years 3 --out results/dongcheng
+    Year 1 is binding, later years provisional (docs/horizon.md).
     """
     from .analysis.explain import explain_result
     from .output.horizon_folder import write_horizon
