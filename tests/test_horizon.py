@@ -478,17 +478,21 @@ def test_plan_bad_years_is_a_usage_error(tmp_path, args):
 
 
 def test_plan_refuses_a_non_empty_folder(tmp_path):
-    """An existing non-empty output folder is refused (exit 2) unless --force."""
+    """An earlier horizon folder is replaced only with --force (exit 2 without); a folder
+    lungang did not write is never replaced."""
     schools, staff = _cycle(2, 1)
     _district(tmp_path, schools, staff)
     f = _scenario_file(tmp_path, "[horizon]\nyears = 2\n")
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "keep.txt").write_text("x")
+    assert CliRunner().invoke(main, ["plan", str(f), "--out", str(out)]).exit_code == 0
     assert CliRunner().invoke(main, ["plan", str(f), "--out", str(out)]).exit_code == 2
-    assert (out / "keep.txt").is_file()
     assert CliRunner().invoke(main, ["plan", str(f), "--out", str(out), "--force"]).exit_code == 0
-    assert not (out / "keep.txt").exists()
+    assert (out / "horizon.json").is_file()
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "keep.txt").write_text("x")
+    r = CliRunner().invoke(main, ["plan", str(f), "--out", str(foreign), "--force"])
+    assert r.exit_code == 2 and (foreign / "keep.txt").is_file()
 
 
 # ----------------------------------------------------------------------------- [rules]
