@@ -315,6 +315,88 @@ def _precheck(district, sc, budget=None) -> None:
 
 
 @main.command(
+    "plan",
+    epilog=help_epilog(
+        "lungang plan scenarios/dongcheng.toml --years 3 --out results/dongcheng",
+        {
+            0: "a plan was written (year folders, horizon.json, history.csv, next_year/)",
+            2: "bad input or usage: nothing written",
+            3: "the rules cannot all hold over the horizon (--diagnosis FILE writes why)",
+            4: "no plan found within the time limit",
+        },
+    ),
+)
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--years", type=click.IntRange(1, 10), help="Override [horizon] years.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Horizon folder [default: results/<scenario name>/].",
+)
+@click.option("--time-limit", type=float, help="Override [solver] time_limit_s (whole horizon).")
+@click.option("--workers", type=int, help="Override [solver] workers.")
+@click.option("--seed", type=int, help="Override [solver] seed.")
+@click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
+@click.option(
+    "--myopic",
+    is_flag=True,
+    help="Solve each year alone, in turn (the baseline), instead of all years jointly.",
+)
+@click.option(
+    "--diagnosis",
+    "diagnosis_file",
+    type=click.Path(dir_okay=False),
+    help="When the rules cannot all hold (exit 3), also write the diagnosis as JSON here.",
+)
+@click.pass_obj
+@handle_errors
+def plan_cmd(
+    obj: Ctx, scenario, years, out, time_limit, workers, seed, force, myopic, diagnosis_file
+) -> None:
+    """Plan several school years and write DIR/year1/, DIR/year2/, ..., DIR/horizon.json
+    and DIR/history.csv.
+
+    Year 1 is binding, later years provisional (docs/horizon.md).
+    """
+    from .analysis.explain import explain_result
+    from .output.horizon_folder import write_horizon
+    from .output.plan_folder import write_diagnosis
+    from .search.horizon import plan_horizon, plan_myopic
+
+    sc, district = load(scenario)
+    sc = sc.with_solver(time_limit_s=time_limit, workers=workers, seed=seed)
+    out = Path(out) if out else Path("results") / _slug(sc.name)
+    if out.exists() and any(out.iterdir()) and not force:
+        raise InputError(
+            f"output folder {out} exists and is not empty; use --force to replace it", file=str(out)
+        )
+    n = years or sc.horizon.years
+    obj.say(
+        f"planning '{sc.name}' over {n} year(s): {district.n_schools} schools, "
+        f"{len(district.staff)} staff"
+    )
+    progress = (lambda m: obj.say(m, 2)) if obj.verbosity >= 2 else (lambda m: obj.say(m))
+    if myopic:
+        result = plan_myopic(district, sc, progress, years=n)
+    else:
+        result = plan_horizon(district, sc, progress, years=n, raise_on_failure=False)
+    if not result.status.has_plan:
+        if result.status.value == "infeasible" and diagnosis_file:
+            write_diagnosis(
+                Path(diagnosis_file),
+                {"scenario": sc.name, "message": result.message, **(result.diagnosis or {})},
+            )
+    result.raise_for_status()
+    analyses = [
+        explain_result(state, ysc, res)
+        for state, ysc, res in zip(result.states, result.scenarios, result.years, strict=True)
+    ]
+    write_horizon(sc, result, out, force=force, explain=analyses)
+    obj.say(result.summary())
+    obj.say(f"horizon plan written to {out}")
+
+
+@main.command(
     epilog=help_epilog(
         "lungang check scenarios/demo.toml",
         {
@@ -403,9 +485,15 @@ def eligible(obj: Ctx, scenario, out) -> None:
     "--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True
 )
 @click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
+@click.option(
+    "--history",
+    is_flag=True,
+    help="Also write history.csv and the staff columns hire_date, title_applicant "
+    "(multi-year plans; not for city).",
+)
 @click.pass_obj
 @handle_errors
-def generate(obj: Ctx, profile, out, seed, schools, staff, fmt, force) -> None:
+def generate(obj: Ctx, profile, out, seed, schools, staff, fmt, force, history) -> None:
     """Write a synthetic district (profiles: demo, urban-core, outer-suburb, county-two-way, city)."""
     from .generate import PROFILES, write_generated
     from .output.plan_folder import write_atomically
@@ -419,7 +507,9 @@ def generate(obj: Ctx, profile, out, seed, schools, staff, fmt, force) -> None:
     folders: list[Path] = []
 
     def fill(tmp: Path) -> None:
-        written = write_generated(profile, tmp, seed=seed, schools=schools, staff=staff, fmt=fmt)
+        written = write_generated(
+            profile, tmp, seed=seed, schools=schools, staff=staff, fmt=fmt, horizon=history
+        )
         folders.extend(Path(out) / f.relative_to(tmp) for f in written)
 
     try:
@@ -449,10 +539,13 @@ def generate(obj: Ctx, profile, out, seed, schools, staff, fmt, force) -> None:
 @handle_errors
 def validate(obj: Ctx, scenario, plan) -> None:
     """Check a plan folder against every rule, independently of the model (exit 3 if broken)."""
-    from .validate import summarize, validate_plan_dir
+    from .validate import summarize, validate_horizon_dir, validate_plan_dir
 
     sc, district = load(scenario)
-    violations = validate_plan_dir(Path(plan), district, sc)
+    if (Path(plan) / "horizon.json").is_file():  # a multi-year plan (`lungang plan`)
+        violations = validate_horizon_dir(Path(plan), district, sc)
+    else:
+        violations = validate_plan_dir(Path(plan), district, sc)
     if violations:
         click.echo(summarize(violations))
         sys.exit(ExitCode.INFEASIBLE)

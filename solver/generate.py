@@ -876,6 +876,18 @@ def _staff(p: Profile, rng: np.random.Generator, sch: pd.DataFrame, s: dict) -> 
     g2 = np.where(rng.random(n) < 0.7, np.array(_GIVEN)[rng.integers(0, len(_GIVEN), n)], "")
     names = np.char.add(np.char.add(sur, g1), g2)
 
+    # Multi-year columns (kept by generate(horizon=True) only), drawn from a generator
+    # of their own so that the tables above stay exactly as they were: the first
+    # appointment (career years before today), senior-title applicants (15% of the
+    # teachers with an intermediate title aged 35-50, who apply within a few years) and
+    # the earlier rural years that came before the current school.
+    side = np.random.default_rng(
+        np.random.SeedSequence(int(rng.bit_generator.state["state"]["state"]), spawn_key=(13,))
+    )
+    hire = np.minimum(_AS_OF - np.round(career * DAYS_PER_YEAR).astype("timedelta64[D]"), start)
+    applicant = (~cadre) & (t_idx == 2) & (age >= 35) & (age <= 50) & (side.random(n) < 0.15)
+    prior_rural = np.minimum(prior, np.maximum(np.floor(career - years), 0)).astype(np.int64)
+
     width = max(3, len(str(n)))
     return pd.DataFrame(
         {
@@ -894,8 +906,45 @@ def _staff(p: Profile, rng: np.random.Generator, sch: pd.DataFrame, s: dict) -> 
             "home_lat": home_lat,
             "home_lon": home_lon,
             "exempt_reason": exempt.astype(str),
+            "hire_date": hire.astype("datetime64[D]").astype(str),
+            "title_applicant": applicant,
+            "_prior_rural": prior_rural,
+            "_side": side.random(n),
         }
     )
+
+
+#: Staff columns of multi-year plans that ``generate(horizon=True)`` adds.
+HORIZON_COLUMNS: tuple[str, ...] = ("hire_date", "title_applicant")
+_PRIVATE = ("_prior_rural", "_side")
+
+
+def _history(sch: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:
+    """Earlier postings: everyone whose first appointment is at least half a year before
+    joining the current school served one other school of the same level from then
+    until joining (a rural one when they have earlier rural years and the district has
+    one)."""
+    level = sch.set_index("school_id")["level"]
+    rural = set(sch.loc[sch["locality"] == "rural", "school_id"])
+    by_level = {lv: g["school_id"].to_numpy() for lv, g in sch.groupby("level")}
+    rows = []
+    hire = pd.to_datetime(staff["hire_date"])
+    start = pd.to_datetime(staff["school_start_date"])
+    u = staff["_side"].to_numpy()
+    for i, (sid, school) in enumerate(zip(staff["staff_id"], staff["school_id"], strict=True)):
+        if (start.iat[i] - hire.iat[i]).days < 183:
+            continue
+        pool = [s for s in by_level[level[school]] if s != school]
+        if staff["_prior_rural"].iat[i] > 0 and rural - {school}:
+            pool = sorted(rural - {school})
+        if not pool:
+            continue
+        prev = pool[int(u[i] * len(pool)) % len(pool)]
+        rows.append((sid, prev, hire.iat[i], start.iat[i]))
+    out = pd.DataFrame(rows, columns=["staff_id", "school_id", "start_date", "end_date"])
+    for c in ("start_date", "end_date"):
+        out[c] = out[c].dt.strftime("%Y-%m-%d")
+    return out
 
 
 # --------------------------------------------------------------------------- public
@@ -927,8 +976,12 @@ def _city_members(schools: int | None, staff: int | None) -> list[tuple[Profile,
 
 
 def generate(
-    profile: str, seed: int = 0, schools: int | None = None, staff: int | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+    profile: str,
+    seed: int = 0,
+    schools: int | None = None,
+    staff: int | None = None,
+    horizon: bool = False,
+) -> tuple[pd.DataFrame, ...]:
     """A synthetic district as the input's ``schools`` and ``staff`` tables.
 
     Parameters
@@ -952,7 +1005,23 @@ def generate(
         ``district`` column to both). Dates are ISO strings ``YYYY-MM-DD``, flags are
         ``bool`` (written as ``true``/``false``), ``junior_students`` is ``Int64``
         and missing except for nine-year schools, empty texts are ``""``.
+        With ``horizon`` (not for ``city``): a third table, the history
+        (``staff_id, school_id, start_date, end_date``: each person's earlier posting,
+        see ``_history``), and ``staff`` gains ``hire_date`` and ``title_applicant``;
+        the contract's columns are the same as without.
     """
+    if horizon:
+        if profile == "city":
+            raise _bad("horizon", True, "a single district's profile (not city)")
+        sch, stf = _generate(profile, seed, schools, staff)
+        return sch, stf.drop(columns=list(_PRIVATE)), _history(sch, stf)
+    sch, stf = _generate(profile, seed, schools, staff)
+    return sch, stf.drop(columns=[*HORIZON_COLUMNS, *_PRIVATE], errors="ignore")
+
+
+def _generate(
+    profile: str, seed: int, schools: int | None, staff: int | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     if profile not in PROFILES:
         raise _bad("profile", profile, " | ".join(PROFILES))
     for key, val in (("schools", schools), ("staff", staff)):
@@ -1024,7 +1093,8 @@ def generate_city_district(
     # the same child generator as generate("city") gives this district
     child = np.random.default_rng(seed).spawn(len(members))[k]
     p, ns, nt = members[k]
-    return _district(p, child, ns, nt)
+    sch, stf = _district(p, child, ns, nt)
+    return sch, stf.drop(columns=[*HORIZON_COLUMNS, *_PRIVATE], errors="ignore")
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -1082,7 +1152,11 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def write_tables(
-    schools: pd.DataFrame, staff: pd.DataFrame, out_dir: str | os.PathLike, fmt: str = "csv"
+    schools: pd.DataFrame,
+    staff: pd.DataFrame,
+    out_dir: str | os.PathLike,
+    fmt: str = "csv",
+    history: pd.DataFrame | None = None,
 ) -> list[Path]:
     """Write one district: ``schools.csv`` + ``staff.csv`` or ``district.xlsx``.
 
@@ -1095,14 +1169,18 @@ def write_tables(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     schools = schools[list(SCHOOL_COLUMNS)]
-    staff = staff[list(STAFF_COLUMNS)]
+    extra = [c for c in HORIZON_COLUMNS if c in staff.columns]
+    staff = staff[[*STAFF_COLUMNS, *extra]]
+    tables = {"schools": schools, "staff": staff}
+    if history is not None:
+        tables["history"] = history
     if fmt == "csv":
-        paths = [out / "schools.csv", out / "staff.csv"]
-        for path, frame in zip(paths, (schools, staff), strict=True):
+        paths = [out / f"{name}.csv" for name in tables]
+        for path, frame in zip(paths, tables.values(), strict=True):
             _write_atomic(path, _csv_bytes(frame))
         return paths
     path = out / "district.xlsx"
-    _write_atomic(path, _xlsx_bytes({"schools": schools, "staff": staff}))
+    _write_atomic(path, _xlsx_bytes(tables))
     return [path]
 
 
@@ -1113,14 +1191,21 @@ def write_generated(
     schools: int | None = None,
     staff: int | None = None,
     fmt: str = "csv",
+    horizon: bool = False,
 ) -> list[Path]:
-    """Generate a district (see :func:`generate`) and write it to ``out_dir``.
+    """Generate a district (see :func:`generate`) and write it to ``out_dir``; with
+    ``horizon`` also ``history.csv`` and the staff columns ``hire_date``,
+    ``title_applicant``.
 
     For ``city`` each district goes to its own folder ``out_dir/<district>/``
     (``dongcheng``, ``miyun``, ...). Returns the folders written.
     """
     if fmt not in FORMATS:
         raise _bad("fmt", fmt, " | ".join(FORMATS))
+    if horizon:
+        sch, stf, hist = generate(profile, seed=seed, schools=schools, staff=staff, horizon=True)
+        write_tables(sch, stf, Path(out_dir), fmt, history=hist)
+        return [Path(out_dir)]
     sch, stf = generate(profile, seed=seed, schools=schools, staff=staff)
     out = Path(out_dir)
     if profile != "city":

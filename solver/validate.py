@@ -35,6 +35,11 @@ involved. Rule names:
 ``urban_to_rural_min``, ``rural_to_urban_min``
     Among moves (all roles) out of urban/town (rural) schools, the share that goes to
     rural (urban/town) schools.
+``strong_to_weak_min``
+    The same on ``tier``: among moves out of strong schools, the share to weak ones.
+``no_return_years``
+    No mover goes to a school they served (``history.csv``) within that many years
+    before ``as_of``.
 ``max_cv``
     Per balanced indicator and level with a cap: the true difference coefficient
     after the plan ≤ cap (+1e-9). (The model is stricter where a plan changes a level's
@@ -52,6 +57,7 @@ involved. Rule names:
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -75,6 +81,8 @@ from .rules.indicators import (
     school_counts,
     school_indicators,
 )
+from .rules.moves import permitted_moves
+from .rules.obligations import obligations
 
 #: The rules checked, named as in the catalogue (``pins`` is its ``pin``).
 RULES: tuple[str, ...] = ("eligible_rows", *(r.check for r in CATALOGUE))
@@ -157,7 +165,11 @@ class _Plan:
 
 
 def validate_plan(
-    district: District, scenario: Scenario, assignments: pd.DataFrame
+    district: District,
+    scenario: Scenario,
+    assignments: pd.DataFrame,
+    *,
+    within_horizon: bool = False,
 ) -> list[Violation]:
     """Every rule the plan breaks.
 
@@ -173,6 +185,8 @@ def validate_plan(
     -------
     list of Violation
         Empty when the plan keeps every rule (see the module docstring for each rule).
+        With ``within_horizon`` (a year of a multi-year plan) the ``[rules]``
+        obligations are left to :func:`validate_horizon`, which checks them across years.
     """
     elig = eligibility(district, scenario)
     out = _eligible_rows(district, elig, assignments)
@@ -184,10 +198,43 @@ def validate_plan(
         _quotas,
         _outflow,
         _flows,
+        _no_return,
         _balance,
         _pins,
     ):
         out += check(district, scenario, plan, elig)
+    if not within_horizon:
+        out += _obligations(district, scenario, plan, obligations(district, scenario), elig)
+    return out
+
+
+def _obligations(
+    district, scenario: Scenario, plan: _Plan, ob: pd.DataFrame, elig
+) -> list[Violation]:
+    """``new_hire_rural``, ``title_rural``: each eligible obliged person goes to a rural
+    (or, for ``title_rural`` with ``title_weak_years``, weak) school."""
+    out = []
+    sch = district.schools
+    for sid, row in ob.iterrows():
+        if not elig.at[sid, "eligible"]:
+            continue
+        to = plan.after[sid]
+        ok = plan.moved[sid] and (
+            (row["to_rural"] and sch.at[to, "locality"] == "rural")
+            or (row["to_weak"] and sch.at[to, "tier"] == "weak")
+        )
+        if not ok:
+            out.append(
+                Violation(
+                    str(row["rule"]),
+                    f"staff {sid} ({row['text']}) must go to a "
+                    f"{'rural' if row['to_rural'] else ''}"
+                    f"{' or ' if row['to_rural'] and row['to_weak'] else ''}"
+                    f"{'weak' if row['to_weak'] else ''} school but is at {to}",
+                    (str(sid),),
+                    (str(to),),
+                )
+            )
     return out
 
 
@@ -468,14 +515,15 @@ def _outflow(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]
 
 def _flows(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]:
     out = []
-    loc = district.schools["locality"]
     movers = plan.movers
-    frm = loc.reindex(plan.before[movers]).to_numpy()
-    to = loc.reindex(plan.after[movers]).to_numpy()
-    for rule, src, dst in (
-        ("urban_to_rural_min", ("urban", "town"), ("rural",)),
-        ("rural_to_urban_min", ("rural",), ("urban", "town")),
+    for rule, src, dst, column in (
+        ("urban_to_rural_min", ("urban", "town"), ("rural",), "locality"),
+        ("rural_to_urban_min", ("rural",), ("urban", "town"), "locality"),
+        ("strong_to_weak_min", ("strong",), ("weak",), "tier"),
     ):
+        kind = district.schools[column]
+        frm = kind.reindex(plan.before[movers]).to_numpy()
+        to = kind.reindex(plan.after[movers]).to_numpy()
         share = _frac(getattr(scenario.flow, rule))
         out_all = np.isin(frm, src)
         out_to = out_all & np.isin(to, dst)
@@ -488,6 +536,34 @@ def _flows(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]:
                     f"{float(share):g} needs {math.ceil(share * int(out_all.sum()))}",
                     _ids(movers[out_all]),
                     _ids(plan.before[movers[out_all]]),
+                )
+            )
+    return out
+
+
+def _no_return(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]:
+    """No mover goes to a school they served (history) within ``no_return_years``."""
+    years = scenario.horizon.no_return_years
+    h = district.history
+    if years <= 0 or not len(h) or not len(plan.movers):
+        return []
+    at = pd.Timestamp(scenario.as_of)
+    since = at - pd.Timedelta(days=years * 365.25)
+    out = []
+    to = plan.after[plan.movers]
+    for row in h[h["staff_id"].astype(str).isin(plan.movers)].itertuples(index=False):
+        sid, school = str(row.staff_id), str(row.school_id)
+        ended = row.end_date if not pd.isna(row.end_date) else at
+        began = row.start_date if not pd.isna(row.start_date) else pd.Timestamp.min
+        if to[sid] == school and ended > since and began < at:
+            out.append(
+                Violation(
+                    "no_return_years",
+                    f"staff {sid} goes to {school}, served until "
+                    f"{'now' if pd.isna(row.end_date) else f'{row.end_date:%Y-%m-%d}'}, within "
+                    f"no_return_years {years:g}",
+                    (sid,),
+                    (school,),
                 )
             )
     return out
@@ -736,3 +812,174 @@ def summarize(violations: list[Violation]) -> str:
         by_rule[v.rule] = by_rule.get(v.rule, 0) + 1
     head = f"{len(violations)} violation(s): " + ", ".join(f"{r} {n}" for r, n in by_rule.items())
     return "\n".join([head, *(f"  - {v}" for v in violations)])
+
+
+# ----------------------------------------------------------------------------- horizon
+
+#: The cross-year rules of a multi-year plan.
+HORIZON_RULES: tuple[str, ...] = ("horizon_files", "rotation_once", "coverage_min", "horizon")
+
+
+def validate_horizon(
+    district: District, scenario: Scenario, years: list[pd.DataFrame]
+) -> list[Violation]:
+    """Every rule a multi-year plan breaks, each year and across years.
+
+    Year y's ``assignments`` (``years[y - 1]``) are checked by :func:`validate_plan` on
+    the district as it stands at the start of year y, once the plan's earlier years are
+    carried out (:func:`solver.rules.horizon.advance`; so ``from_school`` is where each
+    person is at the start of the year, and ``no_return_years`` sees the earlier
+    years' postings), under that year's scenario. Across years: ``rotation_once`` (a
+    person moves in at most one year) and ``coverage_min`` (of the people eligible in
+    at least one year, at least ``ceil(coverage_min · n)`` move). Messages of a year
+    start with ``year y:``.
+    """
+    from .rules.horizon import advance, year_scenario, year_start
+
+    out: list[Violation] = []
+    state = district
+    eligible_any: set[str] = set()
+    moved_in: dict[str, int] = {}
+    owed: dict[str, Violation] = {}  # obliged people not yet sent where their rule says
+    movable: set[str] = set()
+    for y, a in enumerate(years, start=1):
+        sc = year_scenario(scenario, y)
+        for v in validate_plan(state, sc, a, within_horizon=True):
+            out.append(Violation(v.rule, f"year {y}: {v.message}", v.staff, v.schools))
+        elig = eligibility(state, sc)
+        m = permitted_moves(state, sc, elig)
+        movable |= set(m.people.index[m.ok.any(axis=1)].astype(str))
+        ob = obligations(state, sc)
+        broken = {v.staff[0]: v for v in _obligations(state, sc, _Plan(state, a), ob, elig)}
+        for sid in ob.index.astype(str):
+            if sid in broken and elig.at[sid, "eligible"]:
+                owed.setdefault(sid, broken[sid])
+            elif elig.at[sid, "eligible"]:
+                owed.pop(sid, None)
+                owed[sid] = None  # fulfilled this year
+        eligible_any |= set(elig.index[elig["eligible"].to_numpy()].astype(str))
+        plan = _Plan(state, a)
+        for sid in plan.movers.astype(str):
+            if sid in moved_in:
+                out.append(
+                    Violation(
+                        "rotation_once",
+                        f"staff {sid} moves in year {moved_in[sid]} and again in year {y}",
+                        (sid,),
+                    )
+                )
+            else:
+                moved_in[sid] = y
+        moves = plan.after[plan.movers]
+        state, _ = advance(
+            state,
+            scenario,
+            moves,
+            year_start(scenario.as_of, y - 1),
+            year_start(scenario.as_of, y),
+        )
+    for v in owed.values():
+        if v is not None:
+            out.append(Violation(v.rule, f"within the horizon: {v.message}", v.staff, v.schools))
+    # The denominator: eligible in some year with a permitted school in such a year
+    # (the rules' own arithmetic of permitted moves, as the eligibility is).
+    counted = eligible_any & movable
+    n = len(counted)
+    need = math.ceil(_frac(scenario.horizon.coverage_min) * n)
+    covered = len(counted & set(moved_in))
+    if covered < need:
+        out.append(
+            Violation(
+                "coverage_min",
+                f"{covered} of the {n} people eligible in some year (with a permitted school) "
+                f"move, coverage_min {scenario.horizon.coverage_min:g} needs {need}",
+            )
+        )
+    return out
+
+
+def validate_horizon_dir(
+    plan_dir: str | Path, district: District, scenario: Scenario
+) -> list[Violation]:
+    """Validate a multi-year plan folder: ``year1/``, ``year2/``, ... each as a plan folder
+    (:func:`validate_plan_dir`, on its year's district), the cross-year rules of
+    :func:`validate_horizon`, and ``horizon.json`` against the years (``horizon``: its
+    years, and per year the eligible and moved counts and the coverage it reports).
+
+    Raises
+    ------
+    InputError
+        When a year's ``assignments.csv`` is missing or lacks columns.
+    """
+    from .rules.horizon import advance, year_scenario, year_start
+
+    plan_dir = Path(plan_dir)
+    hfile = plan_dir / "horizon.json"
+    out: list[Violation] = []
+    info: dict = {}
+    if hfile.is_file():
+        info = json.loads(hfile.read_text(encoding="utf-8"))
+    else:
+        out.append(Violation("horizon_files", f"{hfile} is missing"))
+    n = int(info.get("years", 0)) or len(sorted(plan_dir.glob("year[0-9]*")))
+    folders = [plan_dir / f"year{y}" for y in range(1, n + 1)]
+    for f in folders:
+        if not f.is_dir():
+            out.append(Violation("horizon_files", f"{f} is missing"))
+    if any(not f.is_dir() for f in folders) or n == 0:
+        return out
+    years = [read_assignments(f) for f in folders]
+    out += validate_horizon(district, scenario, years)
+    # Each year folder against itself, on its year's district.
+    state = district
+    for y, (f, a) in enumerate(zip(folders, years, strict=True), start=1):
+        sc = year_scenario(scenario, y)
+        for v in validate_plan_dir(f, state, sc):
+            if v.rule in PLAN_RULES:
+                out.append(Violation(v.rule, f"year {y}: {v.message}", v.staff, v.schools))
+        plan = _Plan(state, a)
+        state, _ = advance(
+            state,
+            scenario,
+            plan.after[plan.movers],
+            year_start(scenario.as_of, y - 1),
+            year_start(scenario.as_of, y),
+        )
+    out += _horizon_json(info, years)
+    return out
+
+
+def _horizon_json(info: dict, years: list[pd.DataFrame]) -> list[Violation]:
+    out: list[Violation] = []
+    if not info:
+        return out
+    per_year = info.get("per_year", [])
+    if len(per_year) != len(years):
+        out.append(
+            Violation(
+                "horizon", f"horizon.json lists {len(per_year)} years, the folder has {len(years)}"
+            )
+        )
+        return out
+    eligible_any: set[str] = set()
+    moved_any: set[str] = set()
+    for y, (row, a) in enumerate(zip(per_year, years, strict=True), start=1):
+        moved = _as_bool(a["moved"])
+        eligible_any |= set(a.index.astype(str))
+        moved_any |= set(a.index[moved.to_numpy()].astype(str))
+        for key, want in (("eligible", len(a)), ("moved", int(moved.sum()))):
+            if row.get(key) != want:
+                out.append(
+                    Violation(
+                        "horizon",
+                        f"horizon.json year {y} gives {key} {row.get(key)}, assignments.csv {want}",
+                    )
+                )
+    cov = info.get("coverage", {})
+    share = len(moved_any) / len(eligible_any) if eligible_any else 1.0
+    got = cov.get("share")
+    if got is None or abs(float(got) - share) > TOL:
+        out.append(
+            Violation("horizon", f"horizon.json gives coverage.share {got}, the years give {share}")
+        )
+    return out

@@ -52,7 +52,9 @@ class District:
     ``staff`` (index ``staff_id``, in file order) has: ``name, school_id, role,
     subject, key_level, school_start_date, retirement_date, birth_date, gender,
     on_payroll, title, above_standard_qualification, rural_years, home_lat,
-    home_lon, exempt_reason``. Dates are ``datetime64[ns]`` (``NaT`` when absent),
+    home_lon, exempt_reason, post_school_id, stint_end, hire_date, title_applicant``
+    (``post_school_id`` is ``school_id`` unless the person serves a stint away from
+    the school holding their post). Dates are ``datetime64[ns]`` (``NaT`` when absent),
     ``subject`` and ``exempt_reason`` are ``""`` when empty, ``home_lat/lon`` are
     filled with the current school's location when missing, ``gender`` is ``F``,
     ``M`` or ``""``.
@@ -70,6 +72,32 @@ class District:
         default_factory=lambda: pd.DataFrame(columns=["staff_id", "action", "school_id"])
     )
     source: str = ""
+    #: Earlier postings and stints (``staff_id, school_id, start_date, end_date``; an
+    #: empty ``end_date`` is ongoing), from ``history.csv``; may be empty.
+    history: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {
+                "staff_id": pd.Series([], dtype="str"),
+                "school_id": pd.Series([], dtype="str"),
+                "start_date": pd.Series([], dtype="datetime64[ns]"),
+                "end_date": pd.Series([], dtype="datetime64[ns]"),
+            }
+        )
+    )
+
+    def __post_init__(self) -> None:
+        # Districts built in code (the generator, tests) may lack the multi-year columns:
+        # they get their defaults, so every reader can rely on them.
+        st = self.staff
+        missing = {
+            "post_school_id": lambda: st["school_id"].astype("str"),
+            "stint_end": lambda: pd.Series(pd.NaT, index=st.index, dtype="datetime64[ns]"),
+            "hire_date": lambda: pd.Series(pd.NaT, index=st.index, dtype="datetime64[ns]"),
+            "title_applicant": lambda: pd.Series(False, index=st.index, dtype=bool),
+        }
+        add = {c: make() for c, make in missing.items() if c not in st.columns}
+        if add:
+            object.__setattr__(self, "staff", st.assign(**add))
 
     @property
     def n_schools(self) -> int:

@@ -45,6 +45,7 @@ from .data import KEY_LEVELS, LEVELS, LOCALITIES, ROLES, SUBJECTS, TIERS, TITLES
 
 __all__ = [
     "DEMAND_COLUMNS",
+    "HISTORY_COLUMNS",
     "PINS_COLUMNS",
     "SCHOOL_COLUMNS",
     "STAFF_COLUMNS",
@@ -268,6 +269,12 @@ STAFF_COLUMNS: tuple[Col, ...] = (
     Col("home_lat", "float", required=False, aliases=("家庭纬度",), lo=-90, hi=90),
     Col("home_lon", "float", required=False, aliases=("家庭经度",), lo=-180, hi=180),
     Col("exempt_reason", required=False, aliases=("暂缓原因",)),
+    # Multi-year plans: the school holding the post (default: school_id), the end of the
+    # stint served now, the first appointment and a senior-title application.
+    Col("post_school_id", required=False, aliases=("编制学校",)),
+    Col("stint_end", "date", required=False, aliases=("交流期满",)),
+    Col("hire_date", "date", required=False, aliases=("入职日期",)),
+    Col("title_applicant", "bool", required=False, aliases=("拟评高级",), default=False),
 )
 
 DEMAND_COLUMNS: tuple[Col, ...] = (
@@ -296,11 +303,21 @@ PINS_COLUMNS: tuple[Col, ...] = (
     Col("school_id", required=False, aliases=("学校代码",)),
 )
 
+HISTORY_COLUMNS: tuple[Col, ...] = (
+    Col("staff_id", nullable=False, aliases=("工号",)),
+    Col("school_id", nullable=False, aliases=("学校代码",)),
+    Col("start_date", "date", nullable=False, aliases=("开始日期",)),
+    Col("end_date", "date", aliases=("结束日期",)),
+)
+
 SCHOOLS = TableSpec("schools", "schools.csv", ("schools", "学校"), SCHOOL_COLUMNS)
 STAFF = TableSpec("staff", "staff.csv", ("staff", "教职工"), STAFF_COLUMNS)
 DEMAND = TableSpec("demand", "demand.csv", ("demand", "需求"), DEMAND_COLUMNS, required=False)
 PINS = TableSpec("pins", "pins.csv", ("pins", "锁定"), PINS_COLUMNS, required=False)
-TABLES: tuple[TableSpec, ...] = (SCHOOLS, STAFF, DEMAND, PINS)
+HISTORY = TableSpec(
+    "history", "history.csv", ("history", "任职经历"), HISTORY_COLUMNS, required=False
+)
+TABLES: tuple[TableSpec, ...] = (SCHOOLS, STAFF, DEMAND, PINS, HISTORY)
 
 SCHOOL_OUT = (
     "name",
@@ -334,7 +351,14 @@ STAFF_OUT = (
     "home_lat",
     "home_lon",
     "exempt_reason",
+    "post_school_id",
+    "stint_end",
+    "hire_date",
+    "title_applicant",
 )
+#: Staff columns of multi-year plans: written by :func:`district_tables` only when some
+#: row differs from the default, so a district without them writes as before.
+STAFF_HORIZON_OUT = ("post_school_id", "stint_end", "hire_date", "title_applicant")
 
 
 # --------------------------------------------------------------------------- parsing cells
@@ -1173,6 +1197,53 @@ def _check_staff(
         )
 
 
+def _check_post_school(t: _Table, schools: _Table | None, problems: list[Problem]) -> None:
+    """``post_school_id``, when given, names a school of the schools table."""
+    if schools is None or "school_id" in schools.absent or "post_school_id" in t.absent:
+        return
+    f = t.frame
+    given = f["post_school_id"].notna() & (f["post_school_id"] != "")
+    unknown = given & ~f["post_school_id"].isin(schools.frame["school_id"].dropna())
+    for r in f.index[unknown]:
+        problems.append(
+            t.problem(
+                r, "post_school_id", "unknown school", expected=f"a school_id of {schools.file}"
+            )
+        )
+    t.bad["post_school_id"] |= unknown
+
+
+def _check_history(t: _Table, staff: _Table | None, problems: list[Problem]) -> None:
+    """Each posting names a staff member of the staff table and ends after it starts.
+
+    A posting's school need not be in the schools table (a school outside the district
+    or closed since): it then only counts towards nothing."""
+    f = t.frame
+    if staff is not None and "staff_id" not in staff.absent:
+        unknown = (
+            t.good("staff_id")
+            & f["staff_id"].notna()
+            & ~f["staff_id"].isin(staff.frame["staff_id"].dropna())
+        )
+        for r in f.index[unknown]:
+            problems.append(
+                t.problem(
+                    r, "staff_id", "unknown staff member", expected=f"a staff_id of {staff.file}"
+                )
+            )
+    ends = t.good("start_date", "end_date") & f["end_date"].notna()
+    before = ends & (f["end_date"] < f["start_date"])
+    for r in f.index[before]:
+        problems.append(
+            t.problem(
+                r,
+                "end_date",
+                "posting ends before it starts",
+                expected="an end_date on or after start_date, or empty (ongoing)",
+            )
+        )
+
+
 def _check_posts(staff: _Table, schools: _Table, problems: list[Problem]) -> None:
     """No school has more principals (vice principals) than posts."""
     s = schools.frame
@@ -1286,7 +1357,12 @@ def _fill(t: _Table, name: str) -> pd.Series:
 
 
 def _normalise(
-    schools: _Table, staff: _Table, demand: _Table | None, pins: _Table | None, source: str
+    schools: _Table,
+    staff: _Table,
+    demand: _Table | None,
+    pins: _Table | None,
+    source: str,
+    history: _Table | None = None,
 ) -> District:
     s = schools.frame
     level = s["level"]
@@ -1317,6 +1393,9 @@ def _normalise(
             fallback = out_s[name.removeprefix("home_")].to_numpy()[school_pos]
             v = f[name].to_numpy(dtype="float64", na_value=np.nan)
             out_t[name] = np.where(np.isnan(v), fallback, v)
+        elif name == "post_school_id":
+            post = _fill(staff, name).set_axis(out_t.index)
+            out_t[name] = post.where(post != "", out_t["school_id"]).astype("str")
         elif col.kind == "date":
             out_t[name] = f[name].to_numpy(dtype="datetime64[ns]")
         elif col.kind == "float":
@@ -1359,7 +1438,38 @@ def _normalise(
         out_p = pd.DataFrame(
             {c: pd.Series([], dtype="str") for c in ("staff_id", "action", "school_id")}
         )
-    return District(schools=out_s, staff=out_t, demand=out_d, pins=out_p, source=source)
+    if history is not None and len(history.frame):
+        h = history.frame
+        out_h = pd.DataFrame(
+            {
+                "staff_id": h["staff_id"].astype("str").to_numpy(),
+                "school_id": h["school_id"].astype("str").to_numpy(),
+                "start_date": h["start_date"].to_numpy(dtype="datetime64[ns]"),
+                "end_date": h["end_date"].to_numpy(dtype="datetime64[ns]"),
+            }
+        )
+    else:
+        out_h = empty_history()
+    return District(
+        schools=out_s,
+        staff=out_t,
+        demand=out_d,
+        pins=out_p,
+        source=source,
+        history=out_h,
+    )
+
+
+def empty_history() -> pd.DataFrame:
+    """A history table without rows (``staff_id, school_id, start_date, end_date``)."""
+    return pd.DataFrame(
+        {
+            "staff_id": pd.Series([], dtype="str"),
+            "school_id": pd.Series([], dtype="str"),
+            "start_date": pd.Series([], dtype="datetime64[ns]"),
+            "end_date": pd.Series([], dtype="datetime64[ns]"),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- public API
@@ -1451,11 +1561,12 @@ def load_district(path: str | Path, as_of: dt.date | None = None) -> District:
     finally:
         src.close()
 
-    schools, staff, demand, pins = (tables[s.name] for s in TABLES)
+    schools, staff, demand, pins, history = (tables[s.name] for s in TABLES)
     if schools is not None:
         _check_schools(schools, problems)
     if staff is not None:
         _check_staff(staff, schools, as_of, problems)
+        _check_post_school(staff, schools, problems)
         if (
             schools is not None
             and not ({"school_id"} & (schools.absent | staff.absent))
@@ -1466,6 +1577,8 @@ def load_district(path: str | Path, as_of: dt.date | None = None) -> District:
         _check_demand(demand, schools, problems)
     if pins is not None:
         _check_pins(pins, staff, schools, problems)
+    if history is not None:
+        _check_history(history, staff, problems)
     if problems or schools is None or staff is None:
         order = {t: i for i, t in enumerate(tables)}
 
@@ -1474,7 +1587,7 @@ def load_district(path: str | Path, as_of: dt.date | None = None) -> District:
             return order.get(table, -1), p.row or 0
 
         raise InputError(sorted(problems, key=key))
-    return _normalise(schools, staff, demand, pins, source=str(path))
+    return _normalise(schools, staff, demand, pins, source=str(path), history=history)
 
 
 def _dates_text(s: pd.Series) -> pd.Series:
@@ -1509,15 +1622,30 @@ def district_tables(district: District) -> dict[str, pd.DataFrame]:
     schools["vice_principal_posts"] = s["vice_principal_posts"].to_numpy()
 
     staff = district.staff.reset_index()[["staff_id", *STAFF_OUT]].copy()
-    for name in ("school_start_date", "retirement_date", "birth_date"):
-        staff[name] = _dates_text(staff[name])
-    for name in ("on_payroll", "above_standard_qualification"):
-        staff[name] = np.where(staff[name].to_numpy(dtype=bool), "true", "false")
+    st = district.staff
+    unused = {
+        "post_school_id": bool((st["post_school_id"] == st["school_id"]).all()),
+        "stint_end": bool(st["stint_end"].isna().all()),
+        "hire_date": bool(st["hire_date"].isna().all()),
+        "title_applicant": not bool(st["title_applicant"].any()),
+    }
+    staff = staff.drop(columns=[c for c in STAFF_HORIZON_OUT if unused[c]])
+    for name in ("school_start_date", "retirement_date", "birth_date", "stint_end", "hire_date"):
+        if name in staff:
+            staff[name] = _dates_text(staff[name])
+    for name in ("on_payroll", "above_standard_qualification", "title_applicant"):
+        if name in staff:
+            staff[name] = np.where(staff[name].to_numpy(dtype=bool), "true", "false")
     out = {"schools": schools, "staff": staff}
     if len(district.demand):
         out["demand"] = district.demand[["school_id", "subject", "required"]].reset_index(drop=True)
     if len(district.pins):
         out["pins"] = district.pins[["staff_id", "action", "school_id"]].reset_index(drop=True)
+    if len(district.history):
+        h = district.history[["staff_id", "school_id", "start_date", "end_date"]].copy()
+        h["start_date"] = _dates_text(h["start_date"])
+        h["end_date"] = _dates_text(h["end_date"])
+        out["history"] = h.reset_index(drop=True)
     return out
 
 

@@ -197,7 +197,13 @@ class Flow(_Section):
     # of rural schools that must go to urban or town schools. 0 changes nothing.
     rural_to_urban_min: float = 0.0
 
-    _check = field_validator("urban_to_rural_min", "rural_to_urban_min")(_share)
+    # Seed 004 (优质→薄弱): share of moves out of strong schools that must go to weak ones
+    # (``tier``). 0 changes nothing.
+    strong_to_weak_min: float = 0.0
+
+    _check = field_validator("urban_to_rural_min", "rural_to_urban_min", "strong_to_weak_min")(
+        _share
+    )
 
 
 class Weights(_Section):
@@ -231,6 +237,56 @@ class Output(_Section):
     csv_encoding: Literal["utf-8", "utf-8-sig", "gb18030"] = "utf-8"
 
 
+class Horizon(_Section):
+    """``[horizon]``: a plan of several school years (``lungang plan``). Year 1 is binding,
+    later years are provisional. The defaults plan one year, as ``lungang solve``."""
+
+    years: int = Field(1, ge=1, le=10)
+    # Of the people eligible in at least one year of the horizon, the share who move in
+    # at least one (Dongcheng 2021: 100% within three years).
+    coverage_min: float = 0.0
+    # Length of a stint in school years (Beijing 2016: 1 to 3).
+    stint_years: int = Field(1, ge=1, le=3)
+    # 交流: back to the post school at the stint's end; false = 轮岗: the post moves.
+    return_home: bool = True
+    # No rotation to a school the person served within this many years (history.csv and
+    # earlier years of the plan); 0 = off.
+    no_return_years: float = Field(0.0, ge=0, le=50)
+
+    _check = field_validator("coverage_min")(_share)
+
+
+class SeedRules(_Section):
+    """``[rules]``: the seeds' rules on new hires, title applicants and stage order."""
+
+    # Banan 2021: urban and town new hires go to a rural school after this many years
+    # (0 = off), for at least ``new_hire_rural_min_years``.
+    new_hire_rural_after_years: float = Field(0.0, ge=0, le=40)
+    new_hire_rural_min_years: float = Field(2.0, ge=0, le=40)
+    # Beijing / Banan: a senior-title applicant needs this many rural years (0 = off);
+    # Pucheng: or this many years at weak schools (0 = off).
+    title_rural_years: float = Field(0.0, ge=0, le=40)
+    title_weak_years: float = Field(0.0, ge=0, le=40)
+    # Streams in order, as lexicographic stages (Dongcheng: teachers before cadres, primary
+    # before junior, key before ordinary).
+    priority: list[Literal["teachers", "cadres", "primary", "junior", "key", "ordinary"]] = []
+
+    @field_validator("priority")
+    @classmethod
+    def _priority_not_yet(cls, v: list[str]) -> list[str]:
+        # Refused rather than ignored: a planner who sets it expects it to act.
+        if v:
+            raise ValueError("priority stages are not supported yet; leave priority empty")
+        return v
+
+
+#: Sections a scenario from before multi-year plans does not have: ``resolved()`` leaves
+#: them out while they hold their defaults, so such a scenario's plan is unchanged.
+_OPTIONAL_SECTIONS: tuple[str, ...] = ("horizon", "rules")
+#: Keys of older sections likewise left out of ``resolved()`` at their default.
+_OPTIONAL_KEYS: tuple[tuple[str, str], ...] = (("flow", "strong_to_weak_min"),)
+
+
 class Scenario(_Section):
     scenario: ScenarioInfo
     eligibility: Eligibility = Eligibility()
@@ -243,6 +299,8 @@ class Scenario(_Section):
     weights: Weights = Weights()
     solver: SolverSettings = SolverSettings()
     output: Output = Output()
+    horizon: Horizon = Horizon()
+    rules: SeedRules = SeedRules()
 
     # Where the scenario file lives; not a key of the file.
     source: Path | None = Field(None, exclude=True)
@@ -256,8 +314,20 @@ class Scenario(_Section):
         return self.scenario.as_of
 
     def resolved(self) -> dict[str, Any]:
-        """The scenario with every default filled in, as plain JSON-able data."""
-        return self.model_dump(mode="json", exclude={"source"})
+        """The scenario with every default filled in, as plain JSON-able data.
+
+        The multi-year sections (``[horizon]``, ``[rules]``) and ``[flow]
+        strong_to_weak_min`` are left out while at their defaults, so that a scenario
+        that does not use them resolves as it always did."""
+        out = self.model_dump(mode="json", exclude={"source"})
+        for name in _OPTIONAL_SECTIONS:
+            if getattr(self, name) == type(getattr(self, name))():
+                out.pop(name, None)
+        for section, key in _OPTIONAL_KEYS:
+            field = type(getattr(self, section)).model_fields[key]
+            if getattr(getattr(self, section), key) == field.default:
+                out[section].pop(key, None)
+        return out
 
     def with_solver(self, **changes: Any) -> Scenario:
         """A copy with some ``[solver]`` settings changed (``None`` values ignored).

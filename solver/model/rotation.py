@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,7 @@ from ortools.sat.python import cp_model
 from ..input.data import District
 from ..input.scenario import Scenario
 from ..rules.eligibility import eligibility
+from ..rules.horizon import served_within
 from ..rules.indicators import indicator_matrix
 from ..rules.moves import (
     MoveMasks,
@@ -31,7 +33,26 @@ from ..rules.moves import (
     role_counts,
     share_fraction,
 )
+from ..rules.obligations import obligations, target_mask
 from .terms import BALANCE_UNIT, OBJECTIVE_TERMS, TERMS, level_balances
+
+
+class YearLinks(Protocol):
+    """What earlier years' decisions change in one year of a multi-year model
+    (:class:`solver.model.horizon.HorizonModel` provides it)."""
+
+    def offset(self, group: str, key: str, s: int) -> cp_model.LinearExprT | int:
+        """Earlier years' movers' net count of ``group`` ``key`` at school s this year."""
+        ...
+
+    def bounds(self, group: str, key: str, s: int) -> tuple[int, int]:
+        """The least and greatest value of :meth:`offset`."""
+        ...
+
+    def moved_before(self, people: np.ndarray) -> cp_model.LinearExprT | int:
+        """How many of this year's ``people`` (positions) moved in an earlier year."""
+        ...
+
 
 #: Integer resolution of the objective: 1e-8 units (the terms': solver.model.terms).
 OBJ_UNIT = 100_000_000
@@ -64,6 +85,8 @@ class RotationModel:
         elig: pd.DataFrame | None = None,
         restrict: np.ndarray | None = None,
         masks: MoveMasks | None = None,
+        model: cp_model.CpModel | None = None,
+        links: YearLinks | None = None,
     ):
         self.district = district
         self.scenario = scenario
@@ -73,7 +96,10 @@ class RotationModel:
         # The pruning masks, when the caller has them for the same eligibility (the
         # precheck's, or the full model's for a restricted one).
         self.masks = masks
-        self.model = cp_model.CpModel()
+        # A multi-year model builds each year into one CpModel; ``links`` carries what
+        # earlier years' decisions change in this year (solver.model.horizon).
+        self.model = cp_model.CpModel() if model is None else model
+        self.links = links
         self.guards: dict[tuple, cp_model.IntVar] = {}
         self.elig = eligibility(district, scenario) if elig is None else elig
         self._people()
@@ -96,6 +122,10 @@ class RotationModel:
         "school_outflow_max",
         "urban_to_rural_min",
         "rural_to_urban_min",
+        "strong_to_weak_min",
+        "no_return_years",
+        "new_hire_rural",
+        "title_rural",
         "balance_caps",
         "pins",
         "pruned_pairs",
@@ -207,6 +237,30 @@ class RotationModel:
         """Among ``mask`` (eligible people): stayers at school s plus arrivals at s."""
         return self._sum_stay(residents.get(s, _EMPTY)) + self._sum_x(arrivals.get(s, _EMPTY))
 
+    def _offset(self, group: str, key: str, s: int) -> cp_model.LinearExprT | int:
+        """What earlier years of a multi-year plan add to this year's count of ``group``
+        (``role``, ``subject``, ``indicator``) ``key`` at school s (0 in one year)."""
+        if self.links is None:
+            return 0
+        return self.links.offset(group, key, s)
+
+    def _at_least_of_eligible(
+        self, moved: cp_model.LinearExprT, mask: np.ndarray, share: float, rule: str
+    ) -> bool:
+        """In a multi-year plan, ``moved ≥ ceil(share · n)`` where n, this year's eligible
+        among ``mask``, leaves out those who moved in an earlier year: ``True`` when
+        stated so (the caller then adds nothing)."""
+        if self.links is None:
+            return False
+        gone = self.links.moved_before(np.flatnonzero(mask))
+        if isinstance(gone, int):
+            return False
+        frac = share_fraction(share)
+        if frac > 0:
+            n = int(mask.sum())
+            self._add(frac.denominator * moved >= frac.numerator * (n - gone), rule)
+        return True
+
     # ------------------------------------------------------------------ rules
     def one_school_each(self) -> None:
         """Each eligible person stays or moves to exactly one other school."""
@@ -240,6 +294,11 @@ class RotationModel:
         now = self.teacher_now
         demand = self.demand
         teach = ppl["is_teacher"].to_numpy()
+        # With the default demand (today's head count) earlier years' moves change the
+        # demand and the count alike; a given demand stays, so the count carries them.
+        given = set(
+            zip(self.district.demand["school_id"], self.district.demand["subject"], strict=True)
+        )
         for subject in sorted(ppl.loc[teach, "subject"].unique()):
             mask = teach & (ppl["subject"] == subject).to_numpy()
             arr, res = self._arrivals(mask), self._residents(mask)
@@ -248,15 +307,22 @@ class RotationModel:
                 fixed = int(now.at[sid, subject]) - len(res.get(s, _EMPTY))
                 want = int(demand.at[sid, subject])
                 expr = self._count_after(mask, s, arr, res)
+                if (sid, subject) in given:
+                    expr = expr + self._offset("subject", subject, s)
                 self._add(expr >= want - tol - fixed, "subject_staffing", sid, subject)
                 self._add(expr <= want + tol - fixed, "subject_staffing", sid, subject)
 
     def teacher_rotation_min(self) -> None:
         """At least ``teacher_rotation_min`` of eligible teachers rotate, ceil(s·n)
         (2014 national opinion: at least 10% a year)."""
-        moved, n = self._moved(self.people["is_teacher"].to_numpy())
+        mask = self.people["is_teacher"].to_numpy()
+        moved, n = self._moved(mask)
         need = at_least(self.scenario.quotas.teacher_rotation_min, n)
         self.need_teachers = need
+        if self._at_least_of_eligible(
+            moved, mask, self.scenario.quotas.teacher_rotation_min, "teacher_rotation_min"
+        ):
+            return
         if need > 0:
             self._add(moved >= need, "teacher_rotation_min")
 
@@ -268,8 +334,13 @@ class RotationModel:
         share = share_fraction(q.key_share_of_rotated_min)
         if share == 0:
             return
-        moved_key, n_key = self._moved(self.people["is_key"].to_numpy())
+        key_mask = self.people["is_key"].to_numpy()
+        moved_key, n_key = self._moved(key_mask)
         if q.key_share_basis == "eligible_key":
+            if self._at_least_of_eligible(
+                moved_key, key_mask, q.key_share_of_rotated_min, "key_share_of_rotated_min"
+            ):
+                return
             self._add(
                 moved_key >= at_least(q.key_share_of_rotated_min, n_key), "key_share_of_rotated_min"
             )
@@ -283,8 +354,13 @@ class RotationModel:
     def principal_rotation_min(self) -> None:
         """At least ``principal_rotation_min`` of eligible principals and vice principals
         rotate (Dongcheng and Miyun 2021: Miyun rotated 55% of eligible cadres)."""
-        moved, n = self._moved(self.people["is_cadre"].to_numpy())
+        mask = self.people["is_cadre"].to_numpy()
+        moved, n = self._moved(mask)
         need = at_least(self.scenario.quotas.principal_rotation_min, n)
+        if self._at_least_of_eligible(
+            moved, mask, self.scenario.quotas.principal_rotation_min, "principal_rotation_min"
+        ):
+            return
         if need > 0:
             self._add(moved >= need, "principal_rotation_min")
 
@@ -294,20 +370,39 @@ class RotationModel:
         share = self.scenario.quotas.school_outflow_max
         teach = self.people["is_teacher"].to_numpy()
         res = self._residents(teach)
+        frac = share_fraction(share)
         for s, idx in sorted(res.items()):
-            cap = at_most(share, int(self.role_now["teacher"].iat[s]))
+            n_now = int(self.role_now["teacher"].iat[s])
+            off = self._offset("role", "teacher", s)
+            if self.links is not None and not isinstance(off, int):
+                # The school's teachers this year depend on earlier years' moves:
+                # leavers ≤ floor(s·n) ⇔ leavers ≤ s·n, as leavers are whole people.
+                self._add(
+                    frac.denominator * (len(idx) - self._sum_stay(idx))
+                    <= frac.numerator * (n_now + off),
+                    "school_outflow_max",
+                    self._sid(s),
+                )
+                continue
+            cap = at_most(share, n_now)
             if cap < len(idx):
                 self._add(len(idx) - self._sum_stay(idx) <= cap, "school_outflow_max", self._sid(s))
 
     def _direction(
-        self, from_loc: tuple[str, ...], to_loc: tuple[str, ...], share: float, rule: str
+        self,
+        from_loc: tuple[str, ...],
+        to_loc: tuple[str, ...],
+        share: float,
+        rule: str,
+        column: str = "locality",
     ) -> None:
         frac = share_fraction(share)
         if frac == 0:
             return
-        src = np.isin(self.locality[self.people["home"].to_numpy()], from_loc)
+        kind = self.district.schools[column].to_numpy()
+        src = np.isin(kind[self.people["home"].to_numpy()], from_loc)
         out_idx = np.flatnonzero(src[self.pairs["p"].to_numpy()])
-        to_mask = np.isin(self.locality[self.pairs["s"].to_numpy()[out_idx]], to_loc)
+        to_mask = np.isin(kind[self.pairs["s"].to_numpy()[out_idx]], to_loc)
         out_all = self._sum_x(out_idx)
         out_to = self._sum_x(out_idx[to_mask])
         self._add(frac.denominator * out_to >= frac.numerator * out_all, rule)
@@ -331,6 +426,60 @@ class RotationModel:
             self.scenario.flow.rural_to_urban_min,
             "rural_to_urban_min",
         )
+
+    def strong_to_weak_min(self) -> None:
+        """At least ``strong_to_weak_min`` of moves out of strong schools go to weak ones
+        (``tier``; Beijing teachers 2022: 城镇优秀教师、校长向一般学校流动, 优质→薄弱)."""
+        self._direction(
+            ("strong",),
+            ("weak",),
+            self.scenario.flow.strong_to_weak_min,
+            "strong_to_weak_min",
+            column="tier",
+        )
+
+    def no_return_years(self) -> None:
+        """No rotation to a school the person served within ``no_return_years``
+        (``history.csv``; in a multi-year plan also its earlier years): a rotation
+        sends people somewhere new (Dongcheng 2021: across schools, zones and levels)."""
+        years = self.scenario.horizon.no_return_years
+        served = served_within(self.district, years, self.scenario.as_of)
+        if not len(served) or not len(self.pairs):
+            return
+        sid = self.people.index.to_numpy()[self.pairs["p"].to_numpy()]
+        school = self.district.schools.index.to_numpy()[self.pairs["s"].to_numpy()]
+        key = pd.MultiIndex.from_arrays([sid.astype(str), school.astype(str)])
+        bad = key.isin(pd.MultiIndex.from_frame(served.astype(str)))
+        for i in np.flatnonzero(bad):
+            self._add(self.x[i] == 0, "no_return_years", str(sid[i]))
+
+    def new_hire_rural(self) -> None:
+        """Urban and town new hires due by ``[rules] new_hire_rural_after_years`` go to a
+        rural school (Banan 2021: after 2 years, for at least 2)."""
+        self._obliged("new_hire_rural")
+
+    def title_rural(self) -> None:
+        """A senior-title applicant short of ``[rules] title_rural_years`` of rural service
+        (or ``title_weak_years`` at weak schools) goes to a rural (or weak) school
+        (Banan 2021, Beijing teachers 2022; Pucheng for the weak schools)."""
+        self._obliged("title_rural")
+
+    def _obliged(self, rule: str) -> None:
+        if not hasattr(self, "obliged"):
+            ob = obligations(self.district, self.scenario)
+            self.obliged = ob[ob.index.isin(self.people.index)]
+            self.obliged_pairs: dict[str, np.ndarray] = {}
+            if len(self.obliged):
+                ok = target_mask(self.district, self.obliged)
+                pos = self.people.index.get_indexer(self.obliged.index)
+                for r, (sid, p) in enumerate(zip(self.obliged.index, pos, strict=True)):
+                    idx = self._by_person[p]
+                    good = ok[r, self.pairs["s"].to_numpy()[idx]] if len(idx) else idx
+                    self.obliged_pairs[str(sid)] = idx[good.astype(bool)] if len(idx) else idx
+        if self.links is not None:
+            return  # a multi-year plan states it across the years (solver.model.horizon)
+        for sid in self.obliged.index[self.obliged["rule"] == rule]:
+            self._add(self._sum_x(self.obliged_pairs[str(sid)]) == 1, rule, str(sid))
 
     def balance_caps(self) -> None:
         """Optional hard caps: the difference coefficient of each balanced indicator at most
@@ -445,11 +594,15 @@ class RotationModel:
                 a, r = arr.get(s, _EMPTY), res.get(s, _EMPTY)
                 movable = len(r) - sum(1 for p in r if len(self._by_person[p]) == 0)
                 lo, hi = int(fixed[s]) + len(r) - movable, int(fixed[s]) + len(r) + len(a)
+                off = self._offset("indicator", self.indicators[k], s)
+                if not isinstance(off, int):
+                    o_lo, o_hi = self.links.bounds("indicator", self.indicators[k], s)
+                    lo, hi = lo + o_lo, hi + o_hi
                 if lo == hi:
                     row.append(self.model.new_constant(lo))
                     continue
                 t = self.model.new_int_var(lo, hi, "")
-                self.model.add(t == int(fixed[s]) + self._count_after(mask, s, arr, res))
+                self.model.add(t == int(fixed[s]) + self._count_after(mask, s, arr, res) + off)
                 row.append(t)
             self.t_vars.append(row)
 

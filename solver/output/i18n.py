@@ -311,6 +311,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "sheet.in.staff": ("staff", "教职工"),
     "sheet.in.demand": ("demand", "需求"),
     "sheet.in.pins": ("pins", "锁定"),
+    "sheet.in.history": ("history", "任职经历"),
     "sheet.notes": ("notes", "填写说明"),
     "sheet.codes": ("codes", "代码表"),
     # summary sheet and report

@@ -83,6 +83,21 @@ MEANING: dict[str, tuple[str, str]] = {
         "a listed exemption keeps the person in place; empty when none",
         "暂缓交流原因，无则留空",
     ),
+    "post_school_id": (
+        "the school holding the post (编制); empty: the current school",
+        "编制所在学校，空则为当前学校",
+    ),
+    "stint_end": (
+        "end of the current stint; not eligible before it",
+        "本次交流期满日期，期满前不参加交流",
+    ),
+    "hire_date": ("first appointment as a teacher (new-hire rule)", "入职日期（新教师规则）"),
+    "title_applicant": (
+        "applies for a senior title within the plan's years",
+        "是否拟申报高级职称",
+    ),
+    "start_date": ("start of an earlier posting", "任职开始日期"),
+    "end_date": ("end of that posting; empty: ongoing", "任职结束日期，空则至今"),
     "required": ("head count wanted after rotation", "交流后需要的人数"),
     "action": ("stay, move, or to (a given school)", "留任、交流或指定学校"),
 }

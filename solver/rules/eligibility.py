@@ -3,7 +3,8 @@
 Rules (``docs/policy.md``: Beijing 2021 and 2022; thresholds per role and scenario, Banan 2021):
 years at the current school (or in post, for cadres) ≥ ``min_years_at_school``,
 years to retirement strictly more than ``min_years_to_retirement``, on payroll if
-``payroll_only``, and no listed exemption. Years are days / 365.25.
+``payroll_only``, no listed exemption, and not on a stint (``stint_end`` after the
+date, or serving away from ``post_school_id`` with no end given). Years are days / 365.25.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pandas as pd
 
 from ..input.data import District
 from ..input.scenario import Scenario
+from .obligations import obligations
 
 DAYS_PER_YEAR = 365.25
 STREAMS: tuple[str, ...] = ("principal", "key", "ordinary")
@@ -72,7 +74,17 @@ def eligibility(district: District, scenario: Scenario) -> pd.DataFrame:
     ok_retire = to_retire > min_retire
     ok_payroll = on_payroll | ~payroll_only
     ok_exempt = exempt == ""
-    eligible = ok_years & ok_retire & ok_payroll & ok_exempt
+    # On a stint (multi-year plans): serving at another school than the post's until
+    # stint_end; not eligible for a new rotation before it ends (an open-ended stint,
+    # post elsewhere and no end given, never ends).
+    stint_end = staff["stint_end"]
+    away = (staff["post_school_id"] != staff["school_id"]).to_numpy()
+    ok_stint = ~((stint_end > as_of).to_numpy() | (away & stint_end.isna().to_numpy()))
+    # [rules]: people obliged to serve at a rural (or weak) school are eligible with
+    # fewer years at their school (solver.rules.obligations).
+    obliged = staff.index.isin(obligations(district, scenario).index)
+    ok_years = ok_years | obliged
+    eligible = ok_years & ok_retire & ok_payroll & ok_exempt & ok_stint
 
     reasons = []
     for i in np.flatnonzero(~eligible):
@@ -81,6 +93,10 @@ def eligibility(district: District, scenario: Scenario) -> pd.DataFrame:
             parts.append(f"exempt: {exempt[i]}")
         if not ok_payroll[i]:
             parts.append("not on payroll")
+        if not ok_stint[i]:
+            end = stint_end.iat[i]
+            until = f" until {end:%Y-%m-%d}" if not pd.isna(end) else ""
+            parts.append(f"on a stint at {staff['school_id'].iat[i]}{until}")
         if not ok_years[i]:
             unit = "in post" if role.iat[i] != "teacher" else "at school"
             parts.append(f"{years_at[i]:.1f} years {unit}, needs {_fmt(min_years[i])}")

@@ -55,6 +55,35 @@ DIAGNOSIS_FLOOR_S = 5.0
 # ============================================================================ core extraction
 
 
+def _describe_flow(rule: str, rest: list, sc: Scenario, built: RotationModel) -> str:
+    """The flow rules and ``no_return_years``, in words."""
+    if rule in ("urban_to_rural_min", "rural_to_urban_min"):
+        src, dst = (
+            ("urban/town", "rural") if rule == "urban_to_rural_min" else ("rural", "urban/town")
+        )
+        n_dst = int(
+            np.isin(built.locality, ["rural"] if dst == "rural" else ["urban", "town"]).sum()
+        )
+        return (
+            f"{rule} {getattr(sc.flow, rule):g}: that share of moves out of {src} schools must go to "
+            f"{dst} schools ({n_dst} in the district)"
+        )
+    if rule == "strong_to_weak_min":
+        n_weak = int((built.district.schools["tier"] == "weak").sum())
+        return (
+            f"strong_to_weak_min {sc.flow.strong_to_weak_min:g}: that share of moves out of strong "
+            f"schools must go to weak schools ({n_weak} in the district)"
+        )
+    if rule in ("new_hire_rural", "title_rural"):
+        why = built.obliged.at[rest[0], "text"] if rest[0] in built.obliged.index else ""
+        kind = "a rural school" if rule == "new_hire_rural" else "a rural (or weak) school"
+        return f"[rules] {rule}: {rest[0]} ({why}) must go to {kind}"
+    return (
+        f"no_return_years {sc.horizon.no_return_years:g}: {rest[0]} may not go back to a school "
+        "served within that many years (history.csv)"
+    )
+
+
 def _describe(key: tuple, sc: Scenario, built: RotationModel) -> str:
     rule, *rest = key
     q = sc.quotas
@@ -98,17 +127,15 @@ def _describe(key: tuple, sc: Scenario, built: RotationModel) -> str:
             f"school_outflow_max {q.school_outflow_max:g} lets at most {at_most(q.school_outflow_max, n)} of "
             f"the {n} teachers of school {rest[0]} leave"
         )
-    if rule in ("urban_to_rural_min", "rural_to_urban_min"):
-        src, dst = (
-            ("urban/town", "rural") if rule == "urban_to_rural_min" else ("rural", "urban/town")
-        )
-        n_dst = int(
-            np.isin(built.locality, ["rural"] if dst == "rural" else ["urban", "town"]).sum()
-        )
-        return (
-            f"{rule} {getattr(sc.flow, rule):g}: that share of moves out of {src} schools must go to "
-            f"{dst} schools ({n_dst} in the district)"
-        )
+    if rule in (
+        "urban_to_rural_min",
+        "rural_to_urban_min",
+        "strong_to_weak_min",
+        "no_return_years",
+        "new_hire_rural",
+        "title_rural",
+    ):
+        return _describe_flow(rule, rest, sc, built)
     if rule == "max_cv":
         ind, lvl = rest
         cap = sc.balance.max_cv_for(lvl, ind)
@@ -342,7 +369,7 @@ class _Relaxations:
             return self.share_down("quotas", rule, q.key_share_of_rotated_min)
         if rule == "school_outflow_max":
             return self.share_search("quotas", rule, q.school_outflow_max, 100, upward=True)
-        if rule in ("urban_to_rural_min", "rural_to_urban_min"):
+        if rule in ("urban_to_rural_min", "rural_to_urban_min", "strong_to_weak_min"):
             return self.share_down("flow", rule, getattr(scenario.flow, rule))
         if rule == "subject_staffing":
             return self.subject_tolerance(rule)
