@@ -1,7 +1,7 @@
 """The search engine: every CP-SAT search of lungang runs here.
 
 This is the only module that creates and configures a CP-SAT solver
-(:func:`new_solver`). On a built :class:`~solver.model.rotation.rotation.RotationModel` it runs
+(:func:`new_solver`). On a built :class:`~solver.model.rotation.RotationModel` it runs
 
 - the search of the weighted objective (:func:`search_objective`, what ``solve`` does),
   through the LP-guided path when the model is big;
