@@ -143,7 +143,7 @@ class Term:
 
     def expression(self, built: Any) -> cp_model.LinearExprT:
         """The term in the model's integer units, on a built
-        :class:`~solver.model.rotation.rotation.RotationModel`."""
+        :class:`~solver.model.rotation.RotationModel`."""
         raise NotImplementedError
 
     def evaluate(self, scenario: Scenario, plan: Plan) -> float:

@@ -8,7 +8,7 @@ Three steps, cheapest first:
    S must have 3 math teachers but only 1 eligible math teacher may go there").
 2. **Core extraction**, when no counting check fails: every rule instance of the model
    (per rule, school, subject, ...) is guarded by a literal in diagnosis mode
-   (:class:`solver.model.rotation.rotation.RotationModel`); CP-SAT solves under the assumption that all
+   (:class:`solver.model.rotation.RotationModel`); CP-SAT solves under the assumption that all
    guards hold and returns a sufficient subset of them; deletion shrinks it towards a
    minimal set.
 3. **Relaxations** (:func:`suggest_relaxations`): for each rule named, the smallest
