@@ -1106,21 +1106,35 @@ def _check_schools(t: _Table, problems: list[Problem]) -> None:
     f["junior_students"] = value.where(~(missing | not_int | out)).astype("Int64")
 
 
+def _unknown_refs(
+    t: _Table,
+    col: str,
+    rows: pd.Series,
+    ref: _Table | None,
+    ref_col: str,
+    noun: str,
+    problems: list[Problem],
+) -> pd.Series:
+    """Report the ``rows`` of ``t`` whose ``col`` is not a ``ref_col`` of table ``ref``.
+
+    Returns the mask of those rows (all false when ``ref`` or its column is missing)."""
+    if ref is None or ref_col in ref.absent:
+        return pd.Series(False, index=t.frame.index)
+    unknown = rows & ~t.frame[col].isin(ref.frame[ref_col].dropna())
+    for r in t.frame.index[unknown]:
+        problems.append(t.problem(r, col, f"unknown {noun}", expected=f"a {ref_col} of {ref.file}"))
+    return unknown
+
+
 def _check_staff(
     t: _Table, schools: _Table | None, as_of: dt.date, problems: list[Problem]
 ) -> None:
     f = t.frame
     _duplicates(t, ["staff_id"], "staff_id", problems)
-    if schools is not None and "school_id" not in schools.absent:
-        known = schools.frame["school_id"].dropna()
-        unknown = t.good("school_id") & f["school_id"].notna() & ~f["school_id"].isin(known)
-        for r in f.index[unknown]:
-            problems.append(
-                t.problem(
-                    r, "school_id", "unknown school", expected=f"a school_id of {schools.file}"
-                )
-            )
-        t.bad["school_id"] |= unknown
+    rows = t.good("school_id") & f["school_id"].notna()
+    t.bad["school_id"] |= _unknown_refs(
+        t, "school_id", rows, schools, "school_id", "school", problems
+    )
 
     if "subject" not in t.absent:
         no_subject = t.good("role") & (f["role"] == "teacher") & (t.raw["subject"] == "")
@@ -1199,18 +1213,13 @@ def _check_staff(
 
 def _check_post_school(t: _Table, schools: _Table | None, problems: list[Problem]) -> None:
     """``post_school_id``, when given, names a school of the schools table."""
-    if schools is None or "school_id" in schools.absent or "post_school_id" in t.absent:
+    if "post_school_id" in t.absent:
         return
     f = t.frame
     given = f["post_school_id"].notna() & (f["post_school_id"] != "")
-    unknown = given & ~f["post_school_id"].isin(schools.frame["school_id"].dropna())
-    for r in f.index[unknown]:
-        problems.append(
-            t.problem(
-                r, "post_school_id", "unknown school", expected=f"a school_id of {schools.file}"
-            )
-        )
-    t.bad["post_school_id"] |= unknown
+    t.bad["post_school_id"] |= _unknown_refs(
+        t, "post_school_id", given, schools, "school_id", "school", problems
+    )
 
 
 def _check_history(t: _Table, staff: _Table | None, problems: list[Problem]) -> None:
@@ -1219,18 +1228,8 @@ def _check_history(t: _Table, staff: _Table | None, problems: list[Problem]) -> 
     A posting's school need not be in the schools table (a school outside the district
     or closed since): it then only counts towards nothing."""
     f = t.frame
-    if staff is not None and "staff_id" not in staff.absent:
-        unknown = (
-            t.good("staff_id")
-            & f["staff_id"].notna()
-            & ~f["staff_id"].isin(staff.frame["staff_id"].dropna())
-        )
-        for r in f.index[unknown]:
-            problems.append(
-                t.problem(
-                    r, "staff_id", "unknown staff member", expected=f"a staff_id of {staff.file}"
-                )
-            )
+    rows = t.good("staff_id") & f["staff_id"].notna()
+    _unknown_refs(t, "staff_id", rows, staff, "staff_id", "staff member", problems)
     ends = t.good("start_date", "end_date") & f["end_date"].notna()
     before = ends & (f["end_date"] < f["start_date"])
     for r in f.index[before]:
@@ -1284,18 +1283,8 @@ def _check_posts(staff: _Table, schools: _Table, problems: list[Problem]) -> Non
 
 def _check_demand(t: _Table, schools: _Table | None, problems: list[Problem]) -> None:
     f = t.frame
-    if schools is not None and "school_id" not in schools.absent:
-        unknown = (
-            t.good("school_id")
-            & f["school_id"].notna()
-            & ~f["school_id"].isin(schools.frame["school_id"].dropna())
-        )
-        for r in f.index[unknown]:
-            problems.append(
-                t.problem(
-                    r, "school_id", "unknown school", expected=f"a school_id of {schools.file}"
-                )
-            )
+    rows = t.good("school_id") & f["school_id"].notna()
+    _unknown_refs(t, "school_id", rows, schools, "school_id", "school", problems)
     _duplicates(t, ["school_id", "subject"], "school_id and subject", problems)
 
 
@@ -1303,18 +1292,8 @@ def _check_pins(
     t: _Table, staff: _Table | None, schools: _Table | None, problems: list[Problem]
 ) -> None:
     f = t.frame
-    if staff is not None and "staff_id" not in staff.absent:
-        unknown = (
-            t.good("staff_id")
-            & f["staff_id"].notna()
-            & ~f["staff_id"].isin(staff.frame["staff_id"].dropna())
-        )
-        for r in f.index[unknown]:
-            problems.append(
-                t.problem(
-                    r, "staff_id", "unknown staff member", expected=f"a staff_id of {staff.file}"
-                )
-            )
+    rows = t.good("staff_id") & f["staff_id"].notna()
+    _unknown_refs(t, "staff_id", rows, staff, "staff_id", "staff member", problems)
     _duplicates(t, ["staff_id"], "pin for staff_id", problems)
     to = t.good("action") & (f["action"] == "to")
     no_school = to & (f["school_id"].isna() | (f["school_id"] == ""))
@@ -1328,14 +1307,7 @@ def _check_pins(
                 value="",
             )
         )
-    if schools is not None and "school_id" not in schools.absent:
-        unknown = to & ~no_school & ~f["school_id"].isin(schools.frame["school_id"].dropna())
-        for r in f.index[unknown]:
-            problems.append(
-                t.problem(
-                    r, "school_id", "unknown school", expected=f"a school_id of {schools.file}"
-                )
-            )
+    _unknown_refs(t, "school_id", to & ~no_school, schools, "school_id", "school", problems)
 
 
 # --------------------------------------------------------------------------- normalising
