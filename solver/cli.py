@@ -1004,34 +1004,6 @@ def compare_command(
     Writes compare.csv, compare.md and each plan (plans/<objective>/) to the output
     folder, and with --pareto pareto.csv, pareto.md and pareto.png; prints the table.
     """
-    _compare_main(
-        obj,
-        scenario,
-        objectives,
-        out,
-        time_limit,
-        workers,
-        seed,
-        pareto_terms,
-        points,
-        balance_first,
-        force,
-    )
-
-
-def _compare_main(
-    obj,
-    scenario,
-    objectives,
-    out,
-    time_limit,
-    workers,
-    seed,
-    pareto_terms,
-    points,
-    balance_first,
-    force,
-) -> None:
 
     if not objectives and not pareto_terms:
         raise InputError(
