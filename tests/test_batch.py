@@ -5,6 +5,7 @@ by proving optimality or by `[solver] work_limit`."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -14,13 +15,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from solver.batch.run import run_batch
+from solver.batch.run import run_batch, slug
 from solver.batch.task import CRASH_HOOK, STAMP
 from solver.cli import main
 from solver.load import load
@@ -222,78 +224,22 @@ def _wait_for(predicate, seconds: float) -> None:
     raise AssertionError("timed out waiting for the Dask processes")
 
 
-def test_external_scheduler_and_worker_processes(districts, tmp_path):
-    """`dask scheduler` and `dask worker` as their own processes on 127.0.0.1:
-    `lungang batch --scheduler` plans both districts on that worker, as alone."""
+@contextlib.contextmanager
+def external_cluster(log_path: Path) -> Iterator[str]:
+    """`dask scheduler` and one single-thread `dask worker` as their own processes on
+    127.0.0.1, stopped on exit; yields the scheduler's address."""
     bin_dir = Path(sys.executable).parent
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
-    log = (tmp_path / "dask.log").open("w")
-    procs = [
-        subprocess.Popen(
-            [
-                bin_dir / "dask",
-                "scheduler",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-dashboard",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    ]
+    log = log_path.open("w")
+    scheduler_cmd = ["scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"]
+    worker_cmd = ["worker", address, "--nthreads", "1", "--nworkers", "1", "--host", "127.0.0.1"]
+    worker_cmd += ["--no-dashboard", "--resources", "threads=1", "--death-timeout", "30"]
+    procs = [subprocess.Popen([bin_dir / "dask", *scheduler_cmd], stdout=log, stderr=log)]
     try:
         _wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, 30)
-        procs.append(
-            subprocess.Popen(
-                [
-                    bin_dir / "dask",
-                    "worker",
-                    address,
-                    "--nthreads",
-                    "1",
-                    "--nworkers",
-                    "1",
-                    "--host",
-                    "127.0.0.1",
-                    "--no-dashboard",
-                    "--resources",
-                    "threads=1",
-                    "--death-timeout",
-                    "30",
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        )
-        out = tmp_path / "out"
-        res = subprocess.run(
-            [
-                bin_dir / "lungang",
-                "-q",
-                "batch",
-                str(districts["A"]),
-                str(districts["B"]),
-                "--out",
-                str(out),
-                "--scheduler",
-                address,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert res.returncode == 0, res.stderr
-        assert "all 2 districts have a plan" in res.stderr
-        rows = rows_of(out)
-        assert rows["A"]["worker"] == rows["B"]["worker"]
-        assert rows["A"]["worker"].startswith("tcp://127.0.0.1:")
-        for k in "AB":
-            obj, to = planned(out, districts[k])
-            obj_alone, to_alone = alone(districts[k])
-            assert obj == pytest.approx(obj_alone, abs=1e-9) and to.equals(to_alone)
+        procs.append(subprocess.Popen([bin_dir / "dask", *worker_cmd], stdout=log, stderr=log))
+        yield address
     finally:
         for p in reversed(procs):
             p.terminate()
@@ -304,6 +250,68 @@ def test_external_scheduler_and_worker_processes(districts, tmp_path):
                 p.kill()
                 p.wait()
         log.close()
+
+
+def lungang_batch(*args: str) -> subprocess.CompletedProcess:
+    """The `lungang` console script of this environment, quiet, in a subprocess."""
+    exe = Path(sys.executable).parent / "lungang"
+    return subprocess.run([exe, "-q", "batch", *args], capture_output=True, text=True, timeout=180)
+
+
+def test_external_scheduler_and_worker_processes(districts, tmp_path):
+    """`dask scheduler` and `dask worker` as their own processes on 127.0.0.1:
+    `lungang batch --scheduler` plans both districts on that worker, as alone."""
+    with external_cluster(tmp_path / "dask.log") as address:
+        out = tmp_path / "out"
+        res = lungang_batch(str(districts["A"]), str(districts["B"]), "--out", str(out),
+                            "--scheduler", address)  # fmt: skip
+        assert res.returncode == 0, res.stderr
+        assert "all 2 districts have a plan" in res.stderr
+        rows = rows_of(out)
+        assert rows["A"]["worker"] == rows["B"]["worker"]
+        assert rows["A"]["worker"].startswith("tcp://127.0.0.1:")
+        for k in "AB":
+            obj, to = planned(out, districts[k])
+            obj_alone, to_alone = alone(districts[k])
+            assert obj == pytest.approx(obj_alone, abs=1e-9) and to.equals(to_alone)
+
+
+#: Hand-written districts (not made by the generator), each with its scenario file.
+HAND_WRITTEN = [
+    Path(__file__).parent / "data" / f"{n}.toml" for n in ("tiny", "hill", "river", "lake")
+]
+
+
+def test_hand_written_districts_embedded_external_and_resumed(tmp_path):
+    """Acceptance of the batch: four districts we did not generate give valid plans, one
+    row each, on the embedded cluster and on an external scheduler + worker, with the
+    same plans; a `--resume` run re-solves nothing."""
+    paths = [str(p) for p in HAND_WRITTEN]
+    embedded = tmp_path / "embedded"
+    res = lungang_batch(*paths, "--out", str(embedded), "--workers", "2")
+    assert res.returncode == 0, res.stderr
+    assert "all 4 districts have a plan" in res.stderr
+    with external_cluster(tmp_path / "dask.log") as address:
+        external = tmp_path / "external"
+        res = lungang_batch(*paths, "--out", str(external), "--scheduler", address)
+        assert res.returncode == 0, res.stderr
+    names = [load(p)[0].name for p in HAND_WRITTEN]
+    for out in (embedded, external):
+        rows = rows_of(out)
+        assert list(rows) == [*names, CITY]
+        assert {rows[n]["status"] for n in names} == {"optimal"}
+    for p in HAND_WRITTEN:
+        sc, district = load(p)
+        folders = [out / slug(sc.name) for out in (embedded, external)]
+        for folder in folders:
+            assert validate_plan_dir(folder, district, sc) == []
+        same = [(f / "assignments.csv").read_bytes() for f in folders]
+        assert same[0] == same[1]
+    stamps = {p: p.stat().st_mtime_ns for p in embedded.glob(f"*/{STAMP}")}
+    assert len(stamps) == 4
+    again = run_batch(paths, embedded, scheduler="tcp://127.0.0.1:9", resume=True, progress=False)
+    assert again.submitted == 0 and [r.get("resumed") for r in again.rows] == [True] * 4
+    assert {p: p.stat().st_mtime_ns for p in embedded.glob(f"*/{STAMP}")} == stamps
 
 
 def test_dry_run_prints_the_plan_and_writes_nothing(districts, tmp_path, monkeypatch):
