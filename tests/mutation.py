@@ -272,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "mutants",
         nargs="*",
-        help="run only these mutants (mutmut's names; by default every mutant of the rules)",
+        help="run only these mutants (mutmut's names, or a method's pattern ending in __mutmut_*; by default every mutant of the rules)",
     )
     ap.add_argument(
         "--equivalents", action="store_true", help="print the equivalent mutants (Markdown)"
@@ -287,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if _report(Path(args.report), _status(Path(args.report), _all())) else 0
     patterns = TARGETS[args.only] if args.only else _all()
     if args.mutants:
-        outside = [m for m in args.mutants if not _selected(m, patterns)]
+        outside = [m for m in args.mutants if m not in patterns and not _selected(m, patterns)]
         if outside:
             ap.error(f"not mutants of the rule methods: {', '.join(outside)}")
         patterns = list(args.mutants)
