@@ -40,6 +40,10 @@ involved. Rule names:
 ``no_return_years``
     No mover goes to a school they served (``history.csv``) within that many years
     before ``as_of``.
+``never_worse``
+    With ``[placement] never_worse``: no mover with wishes (``preferences.csv``) goes
+    to a school they rank below staying: the new school is listed, with a smaller rank
+    than the home school's when the home school is listed.
 ``max_cv``
     Per balanced indicator and level with a cap: the true difference coefficient
     after the plan ≤ cap (+1e-9). (The model is stricter where a plan changes a level's
@@ -199,6 +203,7 @@ def validate_plan(
         _outflow,
         _flows,
         _no_return,
+        _never_worse,
         _balance,
         _pins,
     ):
@@ -564,6 +569,33 @@ def _no_return(district, scenario: Scenario, plan: _Plan, elig) -> list[Violatio
                     f"no_return_years {years:g}",
                     (sid,),
                     (school,),
+                )
+            )
+    return out
+
+
+def _never_worse(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]:
+    """With ``never_worse``: each mover with wishes goes to a school ranked above staying."""
+    w = district.preferences
+    if not scenario.placement.never_worse or not len(w) or not len(plan.movers):
+        return []
+    rank = {(str(r.staff_id), str(r.school_id)): int(r.rank) for r in w.itertuples(index=False)}
+    wishers = set(w["staff_id"].astype(str))
+    out = []
+    for sid in plan.movers.astype(str):
+        if sid not in wishers:
+            continue
+        home, to = plan.before[sid], plan.after[sid]
+        got, stay = rank.get((sid, to)), rank.get((sid, home))
+        if got is None or (stay is not None and got >= stay):
+            where = "not on their wishes" if got is None else f"their wish {got}"
+            below = "" if stay is None else f", below staying (wish {stay})"
+            out.append(
+                Violation(
+                    "never_worse",
+                    f"staff {sid} goes to {to}, {where}{below}",
+                    (sid,),
+                    (to,),
                 )
             )
     return out

@@ -61,6 +61,7 @@ from ..rules.moves import (
     permitted_moves,
     share_fraction,
 )
+from ..rules.placement import never_worse_allowed, wish_costs
 
 #: Seconds the analysis of ``explain.json`` may take when no budget is given (the rest
 #: of the file is always complete; people left are marked "not analysed"). Within a
@@ -88,6 +89,7 @@ class _Change:
     dmc: int = 0
     d_km: float = 0.0
     d_moves: int = 0
+    d_wish: float = 0.0
 
 
 class PlanState:
@@ -208,6 +210,15 @@ class PlanState:
         self.caps = [scenario.balance.max_cv_for(pt.level, pt.indicator) for pt in self.parts]
         self.floor = scenario.balance.min_per_100
         self.dist = m.dist
+        # [placement]: each person's wish cost per school (0 at home) and never_worse
+        self.wish = wish_costs(district, ppl.index)
+        if len(ppl):
+            self.wish[np.arange(len(ppl)), self.home] = 0
+        self.never_worse_ok = (
+            never_worse_allowed(district, ppl.index, self.home)
+            if scenario.placement.never_worse
+            else None
+        )
         self.weights = {t.name: t.weight(scenario) for t in OBJECTIVE_TERMS}
 
     # ------------------------------------------------------------------ plan
@@ -246,7 +257,8 @@ class PlanState:
         self._staffing_breaks(c, broken)
         self._quota_breaks(c, broken)
         d_bal = self._balance_delta(c, broken)
-        return {"balance": d_bal, "commute": c.d_km, "moves": float(c.d_moves)}, broken
+        delta = {"balance": d_bal, "commute": c.d_km, "moves": float(c.d_moves), "wish": c.d_wish}
+        return delta, broken
 
     def _change_person(self, c: _Change, p: int, new: int, broken: list[dict]) -> None:
         """Add person p's move to ``new`` to the change ``c`` (and the rules it breaks alone)."""
@@ -261,6 +273,17 @@ class PlanState:
                     "rule": rules[0] if rules else "rules",
                     "rules": rules,
                     "text": f"{self.staff_id(p)} may not go to {self.sid(new)}: {forbidden_text(m, p, new, rules)}",
+                    "schools": [self.sid(new)],
+                    "subjects": [],
+                }
+            )
+        nw = self.never_worse_ok
+        if nw is not None and new != h and not nw[p, new]:
+            broken.append(
+                {
+                    "rule": "never_worse",
+                    "rules": ["never_worse"],
+                    "text": f"{self.staff_id(p)} ranks {self.sid(new)} below staying (never_worse)",
                     "schools": [self.sid(new)],
                     "subjects": [],
                 }
@@ -287,6 +310,7 @@ class PlanState:
         dm = int(now) - int(was)
         c.d_moves += dm
         c.d_km += self.km(p, new) - self.km(p, old)
+        c.d_wish += float(self.wish[p, new] - self.wish[p, old])
         if self.is_t[p]:
             j = self.subj[p]
             if j >= 0:

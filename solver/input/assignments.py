@@ -25,6 +25,10 @@ ASSIGNMENT_COLUMNS = [
     "distance_km",
 ]
 
+#: Columns placement adds (``[placement]``, ``preferences.csv``): points, the lottery's
+#: rank (ordinary teachers) and the rank of the new school in the person's wishes.
+PLACEMENT_COLUMNS = ["points", "lottery_rank", "wish_rank"]
+
 
 def read_plan_csv(path: Path, **kwargs) -> pd.DataFrame:
     """Read a CSV of a plan folder in any ``[output] csv_encoding`` (UTF-8 with or without

@@ -85,6 +85,18 @@ class District:
         )
     )
 
+    #: Wishes (``staff_id, rank, school_id``; rank 1 = first wish), from
+    #: ``preferences.csv``; may be empty (``[placement]``, ``docs/placement.md``).
+    preferences: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {
+                "staff_id": pd.Series([], dtype="str"),
+                "rank": pd.Series([], dtype="int64"),
+                "school_id": pd.Series([], dtype="str"),
+            }
+        )
+    )
+
     def __post_init__(self) -> None:
         # Districts built in code (the generator, tests) may lack the multi-year columns:
         # they get their defaults, so every reader can rely on them.

@@ -46,6 +46,7 @@ from .data import KEY_LEVELS, LEVELS, LOCALITIES, ROLES, SUBJECTS, TIERS, TITLES
 __all__ = [
     "DEMAND_COLUMNS",
     "HISTORY_COLUMNS",
+    "PREFERENCES_COLUMNS",
     "PINS_COLUMNS",
     "SCHOOL_COLUMNS",
     "STAFF_COLUMNS",
@@ -310,6 +311,15 @@ HISTORY_COLUMNS: tuple[Col, ...] = (
     Col("end_date", "date", aliases=("结束日期",)),
 )
 
+#: Upper bound of a wish's rank: far above any district's list of wishes.
+MAX_RANK = 1000
+
+PREFERENCES_COLUMNS: tuple[Col, ...] = (
+    Col("staff_id", nullable=False, aliases=("工号",)),
+    Col("rank", "int", nullable=False, aliases=("志愿序号", "志愿"), lo=1, hi=MAX_RANK),
+    Col("school_id", nullable=False, aliases=("学校代码", "志愿学校")),
+)
+
 SCHOOLS = TableSpec("schools", "schools.csv", ("schools", "学校"), SCHOOL_COLUMNS)
 STAFF = TableSpec("staff", "staff.csv", ("staff", "教职工"), STAFF_COLUMNS)
 DEMAND = TableSpec("demand", "demand.csv", ("demand", "需求"), DEMAND_COLUMNS, required=False)
@@ -317,7 +327,14 @@ PINS = TableSpec("pins", "pins.csv", ("pins", "锁定"), PINS_COLUMNS, required=
 HISTORY = TableSpec(
     "history", "history.csv", ("history", "任职经历"), HISTORY_COLUMNS, required=False
 )
-TABLES: tuple[TableSpec, ...] = (SCHOOLS, STAFF, DEMAND, PINS, HISTORY)
+PREFERENCES = TableSpec(
+    "preferences",
+    "preferences.csv",
+    ("preferences", "志愿"),
+    PREFERENCES_COLUMNS,
+    required=False,
+)
+TABLES: tuple[TableSpec, ...] = (SCHOOLS, STAFF, DEMAND, PINS, HISTORY, PREFERENCES)
 
 SCHOOL_OUT = (
     "name",
@@ -1243,6 +1260,24 @@ def _check_history(t: _Table, staff: _Table | None, problems: list[Problem]) -> 
         )
 
 
+def _check_preferences(
+    t: _Table, staff: _Table | None, schools: _Table | None, problems: list[Problem]
+) -> None:
+    """Each wish names a staff member and a school of the district, once per person, and
+    each person's ranks are distinct (they need not be consecutive: the order counts)."""
+    f = t.frame
+    rows = t.good("staff_id") & f["staff_id"].notna()
+    t.bad["staff_id"] |= _unknown_refs(
+        t, "staff_id", rows, staff, "staff_id", "staff member", problems
+    )
+    rows = t.good("school_id") & f["school_id"].notna()
+    t.bad["school_id"] |= _unknown_refs(
+        t, "school_id", rows, schools, "school_id", "school", problems
+    )
+    _duplicates(t, ["staff_id", "rank"], "staff_id and rank", problems)
+    _duplicates(t, ["staff_id", "school_id"], "staff_id and school_id", problems)
+
+
 def _check_posts(staff: _Table, schools: _Table, problems: list[Problem]) -> None:
     """No school has more principals (vice principals) than posts."""
     s = schools.frame
@@ -1335,6 +1370,7 @@ def _normalise(
     pins: _Table | None,
     source: str,
     history: _Table | None = None,
+    preferences: _Table | None = None,
 ) -> District:
     s = schools.frame
     level = s["level"]
@@ -1422,6 +1458,20 @@ def _normalise(
         )
     else:
         out_h = empty_history()
+    out_w = District.__dataclass_fields__["preferences"].default_factory()
+    if preferences is not None and len(preferences.frame):
+        w = preferences.frame
+        out_w = (
+            pd.DataFrame(
+                {
+                    "staff_id": w["staff_id"].astype("str").to_numpy(),
+                    "rank": w["rank"].to_numpy(dtype="int64"),
+                    "school_id": w["school_id"].astype("str").to_numpy(),
+                }
+            )
+            .sort_values(["staff_id", "rank"], kind="stable")
+            .reset_index(drop=True)
+        )
     return District(
         schools=out_s,
         staff=out_t,
@@ -1429,6 +1479,7 @@ def _normalise(
         pins=out_p,
         source=source,
         history=out_h,
+        preferences=out_w,
     )
 
 
@@ -1533,7 +1584,7 @@ def load_district(path: str | Path, as_of: dt.date | None = None) -> District:
     finally:
         src.close()
 
-    schools, staff, demand, pins, history = (tables[s.name] for s in TABLES)
+    schools, staff, demand, pins, history, preferences = (tables[s.name] for s in TABLES)
     if schools is not None:
         _check_schools(schools, problems)
     if staff is not None:
@@ -1551,6 +1602,8 @@ def load_district(path: str | Path, as_of: dt.date | None = None) -> District:
         _check_pins(pins, staff, schools, problems)
     if history is not None:
         _check_history(history, staff, problems)
+    if preferences is not None:
+        _check_preferences(preferences, staff, schools, problems)
     if problems or schools is None or staff is None:
         order = {t: i for i, t in enumerate(tables)}
 
@@ -1559,7 +1612,15 @@ def load_district(path: str | Path, as_of: dt.date | None = None) -> District:
             return order.get(table, -1), p.row or 0
 
         raise InputError(sorted(problems, key=key))
-    return _normalise(schools, staff, demand, pins, source=str(path), history=history)
+    return _normalise(
+        schools,
+        staff,
+        demand,
+        pins,
+        source=str(path),
+        history=history,
+        preferences=preferences,
+    )
 
 
 def _dates_text(s: pd.Series) -> pd.Series:
@@ -1618,6 +1679,10 @@ def district_tables(district: District) -> dict[str, pd.DataFrame]:
         h["start_date"] = _dates_text(h["start_date"])
         h["end_date"] = _dates_text(h["end_date"])
         out["history"] = h.reset_index(drop=True)
+    if len(district.preferences):
+        out["preferences"] = district.preferences[["staff_id", "rank", "school_id"]].reset_index(
+            drop=True
+        )
     return out
 
 

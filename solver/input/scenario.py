@@ -280,9 +280,45 @@ class SeedRules(_Section):
         return v
 
 
+class Points(_Section):
+    """``[placement] points``: points per unit of each measure (``docs/placement.md``);
+    a person's points are Σ points · value, each value and the total rounded to 0.01."""
+
+    # years at the current school (as eligibility counts them, days / 365.25)
+    years_at_school: float = Field(0.0, ge=-1000, le=1000)
+    years_to_retirement: float = Field(0.0, ge=-1000, le=1000)
+    # years at rural (weak) schools: from history.csv, else the staff's rural_years
+    rural_years: float = Field(0.0, ge=-1000, le=1000)
+    weak_years: float = Field(0.0, ge=-1000, le=1000)
+    # 1 for a teacher with above_standard_qualification, 0 otherwise
+    above_standard_qualification: float = Field(0.0, ge=-1000, le=1000)
+
+
+class Placement(_Section):
+    """``[placement]``: how ordinary teachers are placed (派位): by the objective, or by a
+    mechanism over the slots the optimisation opens (``docs/placement.md``)."""
+
+    mechanism: Literal["optimize", "serial_dictatorship", "deferred_acceptance"] = "optimize"
+    points: Points = Points()
+    # Published before the draw; ties in points are broken by SHA-256 of "seed:staff_id".
+    lottery_seed: str = Field("", max_length=200)
+    # Weight of the wish term of the objective (wish ranks; used by every mechanism's
+    # optimisation, which decides who moves).
+    wish_weight: float = Field(0.0, ge=0, le=WEIGHT_MAX)
+    # Nobody is sent to a school they rank below staying (individual rationality).
+    never_worse: bool = False
+
+    @field_validator("lottery_seed")
+    @classmethod
+    def _seed_printable(cls, v: str) -> str:
+        if any(not c.isprintable() for c in v):
+            raise ValueError("must not hold control characters")
+        return v
+
+
 #: Sections a scenario from before multi-year plans does not have: ``resolved()`` leaves
 #: them out while they hold their defaults, so such a scenario's plan is unchanged.
-_OPTIONAL_SECTIONS: tuple[str, ...] = ("horizon", "rules")
+_OPTIONAL_SECTIONS: tuple[str, ...] = ("horizon", "rules", "placement")
 #: Keys of older sections likewise left out of ``resolved()`` at their default.
 _OPTIONAL_KEYS: tuple[tuple[str, str], ...] = (("flow", "strong_to_weak_min"),)
 
@@ -301,6 +337,7 @@ class Scenario(_Section):
     output: Output = Output()
     horizon: Horizon = Horizon()
     rules: SeedRules = SeedRules()
+    placement: Placement = Placement()
 
     # Where the scenario file lives; not a key of the file.
     source: Path | None = Field(None, exclude=True)
@@ -316,7 +353,7 @@ class Scenario(_Section):
     def resolved(self) -> dict[str, Any]:
         """The scenario with every default filled in, as plain JSON-able data.
 
-        The multi-year sections (``[horizon]``, ``[rules]``) and ``[flow]
+        The multi-year sections (``[horizon]``, ``[rules]``), ``[placement]`` and ``[flow]
         strong_to_weak_min`` are left out while at their defaults, so that a scenario
         that does not use them resolves as it always did."""
         out = self.model_dump(mode="json", exclude={"source"})

@@ -34,6 +34,7 @@ from ..rules.moves import (
     share_fraction,
 )
 from ..rules.obligations import obligations, target_mask
+from ..rules.placement import never_worse_allowed
 from .terms import BALANCE_UNIT, OBJECTIVE_TERMS, TERMS, level_balances
 
 
@@ -124,6 +125,7 @@ class RotationModel:
         "rural_to_urban_min",
         "strong_to_weak_min",
         "no_return_years",
+        "never_worse",
         "new_hire_rural",
         "title_rural",
         "balance_caps",
@@ -453,6 +455,20 @@ class RotationModel:
         for i in np.flatnonzero(bad):
             self._add(self.x[i] == 0, "no_return_years", str(sid[i]))
 
+    def never_worse(self) -> None:
+        """With ``[placement] never_worse``, nobody with wishes is sent to a school they
+        rank below staying (individual rationality; France's mouvement: never moved below
+        a wish already held); ``solver.rules.placement`` says how staying ranks."""
+        if not self.scenario.placement.never_worse or not len(self.pairs):
+            return
+        if not len(self.district.preferences):
+            return
+        ok = never_worse_allowed(self.district, self.people.index, self.people["home"].to_numpy())
+        bad = ~ok[self.pairs["p"].to_numpy(), self.pairs["s"].to_numpy()]
+        sid = self.people.index.to_numpy()[self.pairs["p"].to_numpy()]
+        for i in np.flatnonzero(bad):
+            self._add(self.x[i] == 0, "never_worse", str(sid[i]))
+
     def new_hire_rural(self) -> None:
         """Urban and town new hires due by ``[rules] new_hire_rural_after_years`` go to a
         rural school (Banan 2021: after 2 years, for at least 2)."""
@@ -645,8 +661,7 @@ class RotationModel:
         # term name -> (expression, divisor to the term's unit)
         self.terms = {t.name: (t.expression(self), t.divisor) for t in OBJECTIVE_TERMS}
         self.obj_coef = {
-            t.name: round(getattr(self.scenario.weights, t.name) * OBJ_UNIT / t.divisor)
-            for t in OBJECTIVE_TERMS
+            t.name: round(t.weight(self.scenario) * OBJ_UNIT / t.divisor) for t in OBJECTIVE_TERMS
         }
         self.model.minimize(
             cp_model.LinearExpr.sum([self.obj_coef[t] * self.terms[t][0] for t in TERMS])

@@ -13,6 +13,9 @@ Terms (each reported with its weight and value in ``summary.json``):
 
 - ``commute``: km from home to the new school, summed over movers.
 - ``moves``: number of people who move.
+- ``wish``: Σ over movers with wishes of the rank of their new school minus 1, an
+  unranked school counting as the largest rank in ``preferences.csv``
+  (:mod:`solver.rules.placement`); weighted by ``[placement] wish_weight``.
 
 The objective is Σ weight · term. Model and evaluator share these definitions; the
 model is exact at integer counts up to 1e-6 per school and 1 m per mover.
@@ -32,12 +35,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from ortools.sat.python import cp_model
 
 from ..input.data import District
 from ..input.scenario import Scenario
 from ..plan.plan import Plan
 from ..rules.indicators import LEVEL_PARTS, counts_by_school
+from ..rules.placement import unranked_cost, wish_costs
 
 #: Integer resolution of the model: balance in 1e-6, commute in metres.
 BALANCE_UNIT = 1_000_000
@@ -195,11 +200,51 @@ class _Moves(Term):
         return f"moves {delta:+.0f}" if abs(delta) > 0 and weight else None
 
 
+class _Wish(Term):
+    def weight(self, scenario: Scenario) -> float:
+        return float(scenario.placement.wish_weight)
+
+    def expression(self, built: Any) -> cp_model.LinearExprT:
+        d = built.district
+        if not len(d.preferences) or not len(built.x):
+            return 0
+        cost = wish_costs(d, built.people.index)
+        pc = cost[built.pairs["p"].to_numpy(), built.pairs["s"].to_numpy()]
+        nz = np.flatnonzero(pc)
+        if not len(nz):
+            return 0
+        return cp_model.LinearExpr.weighted_sum([built.x[i] for i in nz], pc[nz].tolist())
+
+    def evaluate(self, scenario: Scenario, plan: Plan) -> float:
+        d = plan.district
+        w = d.preferences
+        if not len(w):
+            return 0.0
+        moved = np.asarray(plan.moved, dtype=bool)
+        ids = d.staff.index[moved].astype(str)
+        to = d.schools.index.to_numpy()[plan.school_pos[moved]].astype(str)
+        has = ids.isin(w["staff_id"].astype(str))
+        if not has.any():
+            return 0.0
+        ranks = pd.Series(
+            w["rank"].to_numpy(dtype=float),
+            index=pd.MultiIndex.from_arrays(
+                [w["staff_id"].astype(str), w["school_id"].astype(str)]
+            ),
+        )
+        got = ranks.reindex(pd.MultiIndex.from_arrays([ids[has], to[has]])).to_numpy()
+        return float(np.where(np.isnan(got), unranked_cost(d), got - 1).sum())
+
+    def delta_text(self, delta: float, weight: float) -> str | None:
+        return f"wish {delta:+.0f}" if abs(delta) > 0 and weight else None
+
+
 #: The objective's terms, in the order the model builds them and reports them.
 OBJECTIVE_TERMS: tuple[Term, ...] = (
     _Balance("balance", "balance points", BALANCE_UNIT, "balance"),
     _Commute("commute", "km", METRE, "commute (km)"),
     _Moves("moves", "moves", 1, "moves"),
+    _Wish("wish", "wish ranks", 1, "wish (ranks)"),
 )
 #: Their names.
 TERMS: tuple[str, ...] = tuple(t.name for t in OBJECTIVE_TERMS)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
-from ..input.assignments import ASSIGNMENT_COLUMNS
+from ..input.assignments import ASSIGNMENT_COLUMNS, PLACEMENT_COLUMNS
 from ..input.data import District
 from ..input.scenario import Scenario
 from ..plan.plan import Plan
@@ -80,8 +80,13 @@ def summary(district: District, scenario: Scenario, result: Result, schools: pd.
     moved = a["moved"].astype(bool)
     before = coefficients(district, side(schools, "before"))
     after = coefficients(district, side(schools, "after"))
-    w = scenario.weights
-    return _clean(
+    from ..model.terms import TERM
+    from ..rules.placement import uses_placement
+
+    used = uses_placement(district, scenario)
+    # The wish term is reported where placement is used: other plans read as before.
+    shown = {t: v for t, v in result.terms.items() if t != "wish" or used}
+    out = _clean(
         {
             "status": result.status.value,
             "objective": result.objective,
@@ -104,11 +109,17 @@ def summary(district: District, scenario: Scenario, result: Result, schools: pd.
                 }
                 for ind in before
             },
-            "terms": {t: {"weight": getattr(w, t), "value": v} for t, v in result.terms.items()},
+            "terms": {
+                t: {"weight": TERM[t].weight(scenario) if t in TERM else 0.0, "value": v}
+                for t, v in shown.items()
+            },
             "stats": result.stats,
             "scenario": scenario.resolved(),
         }
     )
+    if result.placement is not None:
+        out["placement"] = _clean(result.placement)
+    return out
 
 
 def write_atomically(
@@ -212,7 +223,8 @@ def write_plan(
     def fill(tmp: Path) -> None:
         a = result.assignments.copy()
         a.index.name = "staff_id"
-        a = a.reset_index()[ASSIGNMENT_COLUMNS]
+        extra = [c for c in PLACEMENT_COLUMNS if c in a.columns]
+        a = a.reset_index()[ASSIGNMENT_COLUMNS + extra]
         a["moved"] = a["moved"].map({True: "true", False: "false"})
         write_csv(a, tmp / "assignments.csv", index=False, encoding=enc)
         write_csv(schools, tmp / "schools.csv", encoding=enc)

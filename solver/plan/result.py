@@ -68,6 +68,9 @@ class Result:
     stats: dict[str, float] = field(default_factory=dict)
     message: str = ""
     diagnosis: dict | None = None
+    #: The placement's record and fairness report (``[placement]``;
+    #: :func:`solver.search.placement.place`), None when placement is not used.
+    placement: dict | None = None
 
     def __post_init__(self) -> None:
         if self.status.has_plan and math.isnan(self.objective):

@@ -56,6 +56,7 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("rural_to_urban_min", "rural_to_urban_min", "quota", "[flow] rural_to_urban_min"),
     Rule("strong_to_weak_min", "strong_to_weak_min", "quota", "[flow] strong_to_weak_min"),
     Rule("no_return_years", "no_return_years", "rules", "[horizon] no_return_years"),
+    Rule("never_worse", "never_worse", "rules", "[placement] never_worse"),
     Rule(
         "new_hire_rural",
         "new_hire_rural",

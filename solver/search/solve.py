@@ -16,6 +16,7 @@ from .build import build
 from .diagnose import infeasible_result, with_diagnosis
 from .engine import ProgressFn, search_objective
 from .lexicographic import solve_lexicographic
+from .placement import place
 
 
 def solve(
@@ -28,7 +29,9 @@ def solve(
 ) -> Result:
     """Plan one year of rotation: the counting precheck, :func:`~solver.search.build.build`,
     then the search (:func:`~solver.search.engine.search_objective`, or the stages of
-    :func:`~solver.search.lexicographic.solve_lexicographic`).
+    :func:`~solver.search.lexicographic.solve_lexicographic`), then the placement of
+    ordinary teachers by ``[placement] mechanism``
+    (:func:`~solver.search.placement.place`).
 
     With ``raise_on_failure=False`` a run without a plan returns a result whose
     ``status`` is ``infeasible`` (with the ``diagnosis``) or ``no_plan``, so a batch can
@@ -70,4 +73,7 @@ def solve(
             budget=budget,
             progress=progress,
         )
+    if result.status.has_plan:
+        # [placement]: the ordinary movers placed by the mechanism, points and wish ranks
+        result = place(district, scenario, result, moves)
     return result.raise_for_status() if raise_on_failure else result
