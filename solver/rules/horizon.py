@@ -208,6 +208,12 @@ def check_horizon(scenario: Scenario, years: int) -> str | None:
     more than ``years - 1``."""
     if years <= 1:
         return None
+    if scenario.placement.mechanism != "optimize":
+        # Refused rather than ignored: a planner who sets it expects it to act.
+        return (
+            f'[placement] mechanism = "{scenario.placement.mechanism}" places one year: plan '
+            'several years with mechanism = "optimize" (wish_weight works in every year)'
+        )
     el = scenario.eligibility
     low = min(
         el.teacher.min_years_at_school,

@@ -82,8 +82,9 @@ def serial_dictatorship(
     -------
     (assignment, forced)
         The school of each mover, and the (mover, school) pairs where a mover gave up a
-        school they prefer to their own because taking it would have left a later
-        mover without a permitted slot.
+        school they prefer to their own that still had a slot, because taking it would
+        have left a later mover without a permitted slot (a school whose slots earlier
+        movers hold is full, not forced).
     """
     cur = list(initial)
     at: dict[int, set[int]] = {}
@@ -99,7 +100,9 @@ def serial_dictatorship(
             if path is not None:
                 _apply(i, s, path, cur, at)
                 break
-            forced.append((i, s))
+            if any(not fixed[j] and j != i for j in at.get(s, ())):
+                # a slot was open, but taking it would leave a later mover without one
+                forced.append((i, s))
         fixed[i] = True
     return cur, forced
 
