@@ -61,7 +61,8 @@ from ..rules.moves import (
     permitted_moves,
     share_fraction,
 )
-from ..rules.placement import never_worse_allowed, wish_costs
+from ..rules.placement import never_worse_allowed, uses_placement, wish_costs
+from ..search.placement import fairness
 
 #: Seconds the analysis of ``explain.json`` may take when no budget is given (the rest
 #: of the file is always complete; people left are marked "not analysed"). Within a
@@ -820,6 +821,14 @@ def _terms_section(st: PlanState, terms: dict[str, float]) -> dict[str, Any]:
         "weighted": w["moves"] * terms["moves"],
         "by_stream": dict(Counter(str(s) for s in streams[moved])),
     }
+    if uses_placement(st.district, st.scenario) or w["wish"]:
+        wishers = (st.wish > 0).any(axis=1) if len(st.wish) else np.zeros(0, bool)
+        out["wish"] = {
+            "weight": w["wish"],
+            "value": terms["wish"],
+            "weighted": w["wish"] * terms["wish"],
+            "movers_with_wishes": int((st.moved & wishers).sum()),
+        }
     return out
 
 
@@ -1126,6 +1135,13 @@ def explain_plan(
         }
         for ind in coef_b
     }
+    if uses_placement(district, scenario):
+        pl = scenario.placement
+        out["placement"] = {
+            "mechanism": pl.mechanism,
+            "lottery_seed": pl.lottery_seed,
+            **fairness(district, scenario, assignments, elig=st.elig, moves=st.m),
+        }
     people_idx = range(len(st.m.people))
     if staff is not None:
         pos = pd.Series(np.arange(len(st.m.people)), index=st.m.people.index)
@@ -1194,9 +1210,30 @@ def format_explain(
     _format_rules(lines, ex["rules"])
     _format_schools(lines, ex["schools"], school)
     _format_people(lines, ex["people"], staff, school)
+    _format_placement(lines, ex.get("placement"))
     for w in ex.get("warnings", []):
         lines.append(f"warning: {w}")
     return "\n".join(lines)
+
+
+def _format_placement(lines: list[str], pl: dict[str, Any] | None) -> None:
+    if not pl:
+        return
+    hist = ", ".join(f"{k}: {v}" for k, v in pl["wish_rank_histogram"].items())
+    lines.append(
+        f"placement ({pl['mechanism']}, lottery seed {pl['lottery_seed']!r}): "
+        f"{pl['ordinary_movers']} ordinary movers; wish ranks {hist}"
+    )
+    lines.append(
+        f"  justified envy {pl['justified_envy']} (forced {pl['forced_envy']}), "
+        f"blocking pairs {pl['blocking_pairs']}"
+    )
+    for p in pl["envy_pairs"][:10]:
+        forced = " (forced)" if p["forced"] else ""
+        lines.append(f"    {p['staff_id']} envies {p['envies']} at {p['school_id']}{forced}")
+    if pl["never_worse_kept"]:
+        lines.append(f"  kept in place by never_worse: {', '.join(pl['never_worse_kept'])}")
+    lines.append("")
 
 
 def _format_terms(lines: list[str], t: dict[str, Any]) -> None:
@@ -1237,6 +1274,12 @@ def _format_terms(lines: list[str], t: dict[str, Any]) -> None:
         + ", ".join(f"{k} {v}" for k, v in sorted(m["by_stream"].items()))
         + ")"
     )
+    if "wish" in t:
+        wt = t["wish"]
+        lines.append(
+            f"  wish {wt['weighted']:.4f} = {wt['weight']:g} × {wt['value']:g} "
+            f"({wt['movers_with_wishes']} movers with wishes)"
+        )
 
 
 def _format_rules(lines: list[str], rules: list[dict[str, Any]]) -> None:

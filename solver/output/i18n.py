@@ -84,6 +84,18 @@ _COLUMNS_ZH: dict[str, str] = {
     "count": "人数",
     "before": "交流前",
     "after": "交流后",
+    # placement (派位): assignments.csv's columns and the public notice (公示名单)
+    "points": "积分",
+    "lottery_rank": "抽签序号",
+    "wish_rank": "志愿序次",
+    "notice_school": "调入学校代码",
+    "notice_name": "姓名",
+    "notice_subject": "学科",
+    "notice_from": "原学校",
+    "notice_to": "新学校",
+    "notice_stint_years": "交流年限",
+    "notice_points": "积分",
+    "notice_wish_rank": "志愿序次",
 }
 
 _SIDE = {"before": {"en": "before", "zh": "交流前"}, "after": {"en": "after", "zh": "交流后"}}
@@ -306,12 +318,14 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "sheet.rules": ("rules", "规则"),
     "sheet.people": ("people", "人员说明"),
     "sheet.diagnosis": ("diagnosis", "诊断"),
+    "sheet.notice": ("notice", "公示名单"),
     # template sheets: the input sheet names the loaders accept
     "sheet.in.schools": ("schools", "学校"),
     "sheet.in.staff": ("staff", "教职工"),
     "sheet.in.demand": ("demand", "需求"),
     "sheet.in.pins": ("pins", "锁定"),
     "sheet.in.history": ("history", "任职经历"),
+    "sheet.in.preferences": ("preferences", "志愿"),
     "sheet.notes": ("notes", "填写说明"),
     "sheet.codes": ("codes", "代码表"),
     # summary sheet and report
@@ -341,6 +355,16 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "stays": ("stays", "留任"),
     "moves_to": ("moves to {school}", "交流至 {school}"),
     "not_analysed": ("not analysed", "未分析"),
+    # placement (派位)
+    "placement.mechanism": ("Placement mechanism", "派位方式"),
+    "placement.lottery_seed": ("Lottery seed", "抽签种子"),
+    "placement.justified_envy": ("Justified-envy pairs", "合理嫉妒对数"),
+    "placement.blocking_pairs": ("Blocking pairs", "阻塞对数"),
+    "placement.first_wish": ("Ordinary movers given their first wish", "获第一志愿的普通教师"),
+    "placement.notice_title": (
+        "Public notice of the placement (公示)",
+        "交流轮岗派位公示名单",
+    ),
     # report
     "report.title": ("Rotation plan", "交流轮岗方案"),
     "report.generated": ("Made by lungang {version}", "由 lungang {version} 生成"),

@@ -22,6 +22,7 @@ import pandas as pd
 from .. import __version__
 from ..rules.indicators import MAX_CV, STANDARD_MIN
 from .i18n import code, label, text
+from .notice import has_notice, notice_table
 from .plan_view import PlanView
 from .workbook import coefficient_rows, diagnosis_rows
 
@@ -620,6 +621,35 @@ def _rules(view: PlanView, lang: str) -> str:
     )
 
 
+def _placement(view: PlanView, lang: str) -> str:
+    """The placement's fairness figures and its public notice (公示名单)."""
+    pl = view.summary.get("placement")
+    if not pl or not has_notice(view):
+        return ""
+    mech = pl.get("mechanism", "")
+    hist = pl.get("wish_rank_histogram", {})
+    facts = [
+        (text("placement.mechanism", lang), mech),
+        (text("placement.lottery_seed", lang), repr(pl.get("lottery_seed", ""))),
+        (
+            text("placement.first_wish", lang),
+            f"{hist.get('1', 0)} / {pl.get('ordinary_movers', 0)}",
+        ),
+        (
+            text("placement.justified_envy", lang),
+            f"{pl.get('justified_envy', 0)} (+{pl.get('forced_envy', 0)} forced)",
+        ),
+        (text("placement.blocking_pairs", lang), pl.get("blocking_pairs", 0)),
+    ]
+    items = "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>" for k, v in facts)
+    table = notice_table(view, lang)
+    rows = [[_td(None if v is pd.NA else v) for v in r] for r in table.itertuples(index=False)]
+    return (
+        f'<section id="placement"><h2>{esc(text("placement.notice_title", lang))}</h2>'
+        f"<ul>{items}</ul>{_table([esc(c) for c in table.columns], rows)}</section>"
+    )
+
+
 def _diagnosis(view: PlanView, lang: str) -> str:
     d = view.diagnosis
     if not d:
@@ -662,6 +692,7 @@ def render_report(view: PlanView, lang: str = "en") -> str:
             _school_table(view, lang),
             _moves_table(view, lang),
             _rules(view, lang),
+            _placement(view, lang),
         ]
     parts.append(_diagnosis(view, lang))
     title = f"{text('report.title', lang)}: {view.name}"

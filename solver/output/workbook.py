@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 
 from ..rules.indicators import MAX_CV, STANDARD_MIN
 from .i18n import code, column, sheet, text
+from .notice import has_notice, notice_table
 from .plan_view import PlanView
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -423,14 +424,23 @@ def _diagnosis_sheet(wb: Workbook, view: PlanView, lang: str) -> None:
     sh.close()
 
 
+def _notice_sheet(wb: Workbook, view: PlanView, lang: str) -> None:
+    """The public notice (公示名单) of a placed plan (:mod:`solver.output.notice`)."""
+    table = notice_table(view, lang)
+    sh = _Sheet(wb, sheet("notice", lang), list(table.columns))
+    for row in table.itertuples(index=False):
+        sh.add([None if v is pd.NA else v for v in row])
+    sh.close()
+
+
 def write_workbook(view: PlanView, path: Path, lang: str = "en") -> Path:
     """Write ``plan.xlsx`` of ``view`` to ``path``.
 
     Sheets: summary, assignments (school names on both sides), schools (before and
     after, the three indicators and the student-teacher ratio; cells under the national
     standard value filled red), coefficients (per indicator and level, against 0.50 /
-    0.45), terms, rules and people (from ``explain.json``), and diagnosis when the rules
-    cannot all hold. Sheet names and headers follow ``lang``.
+    0.45), terms, rules and people (from ``explain.json``), notice (公示名单) for plans that
+    use placement, and diagnosis when the rules cannot all hold. Sheet names and headers follow ``lang``.
 
     Parameters
     ----------
@@ -450,6 +460,8 @@ def write_workbook(view: PlanView, path: Path, lang: str = "en") -> Path:
         _terms_sheet(wb, view, lang)
         _rules_sheet(wb, view, lang)
         _people_sheet(wb, view, lang)
+    if has_notice(view):
+        _notice_sheet(wb, view, lang)
     if view.diagnosis is not None:
         _diagnosis_sheet(wb, view, lang)
     wb.save(path)

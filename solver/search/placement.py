@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,7 @@ from ..input.scenario import Scenario
 from ..model.terms import evaluate_terms, objective_value
 from ..plan.plan import Plan
 from ..plan.result import Result, SolveStatus
+from ..rules.eligibility import eligibility
 from ..rules.horizon import served_within
 from ..rules.indicators import indicator_matrix
 from ..rules.moves import Moves, permitted_moves
@@ -54,6 +55,10 @@ from ..rules.placement import (
     uses_placement,
     wish_ranks,
 )
+
+#: How the lottery is drawn, as ``summary.json`` records it.
+LOTTERY_TEXT = "sha256(f'{lottery_seed}:{staff_id}') hex digests, smallest first"
+
 
 # ------------------------------------------------------------------ the mechanisms
 
@@ -335,6 +340,107 @@ def _envy(
     return pairs, blocking
 
 
+@dataclass
+class _Setup:
+    """What placement and its fairness report read of a plan's eligible people."""
+
+    moves: Moves
+    home: np.ndarray
+    allowed: np.ndarray
+    ranks: np.ndarray
+    ordinary: np.ndarray
+    points: pd.Series
+    lottery: pd.Series
+    prio: np.ndarray
+
+    @classmethod
+    def of(
+        cls, district: District, scenario: Scenario, elig: pd.DataFrame, moves: Moves | None
+    ) -> _Setup:
+        moves = permitted_moves(district, scenario, elig) if moves is None else moves
+        ppl = moves.people
+        ordinary = (ppl["stream"] == "ordinary").to_numpy()
+        pts = points(district, scenario, elig)
+        lottery = lottery_ranks(scenario.placement.lottery_seed, ppl.index[ordinary])
+        prio = np.full(len(ppl), len(ppl), dtype=np.int64)
+        prio[ppl.index.get_indexer(priority(pts, lottery))] = np.arange(len(lottery))
+        return cls(
+            moves,
+            ppl["home"].to_numpy(),
+            _permitted(district, scenario, moves),
+            wish_ranks(district, ppl.index),
+            ordinary,
+            pts,
+            lottery,
+            prio,
+        )
+
+    def groups(self, district: District, scenario: Scenario, dest: np.ndarray) -> list:
+        """The ordinary movers (positions) not pinned to a school, by slot kind."""
+        pinned_to = (self.moves.people["pin"] == "to").to_numpy()
+        movers = np.flatnonzero(self.ordinary & (dest != self.home) & ~pinned_to)
+        ids = self.moves.people.index[movers]
+        kinds = _kinds(district, scenario, ids) if len(movers) else np.array([])
+        return [movers[kinds == k] for k in sorted(set(kinds))]
+
+
+def fairness(
+    district: District,
+    scenario: Scenario,
+    assignments: pd.DataFrame,
+    *,
+    elig: pd.DataFrame | None = None,
+    moves: Moves | None = None,
+    forced: frozenset[tuple[int, int]] | set[tuple[int, int]] = frozenset(),
+    setup: _Setup | None = None,
+) -> dict:
+    """The fairness report of any plan (``docs/placement.md``): the wish ranks ordinary
+    movers got, justified-envy and blocking pairs among them (against priority by points
+    and the lottery), and whom ``never_worse`` keeps in place.
+
+    ``assignments`` (index ``staff_id``, ``to_school``) has a row per eligible person;
+    ``forced`` are (person position, school) pairs the mechanism had to give up (their
+    envy is counted as forced)."""
+    if setup is None:
+        elig = eligibility(district, scenario) if elig is None else elig
+        setup = _Setup.of(district, scenario, elig, moves)
+    su = setup
+    ppl = su.moves.people
+    sids = district.schools.index
+    to = assignments["to_school"].reindex(ppl.index).astype(str)
+    dest = sids.get_indexer(to)
+    dest = np.where(dest < 0, su.home, dest)
+    groups = su.groups(district, scenario, dest)
+    pairs, blocking = _envy(
+        groups, dest, su.ranks, su.allowed, su.prio, ppl.index.to_numpy(), set(forced), sids
+    )
+    n = len(dest)
+    moved = dest != su.home
+    has = (su.ranks > 0).any(axis=1) if n else np.zeros(0, bool)
+    got = su.ranks[np.arange(n), dest] if n else np.zeros(0, np.int64)
+    sel = su.ordinary & moved
+    hist: dict[str, int] = {}
+    for r in sorted(set(got[sel & has & (got > 0)].tolist())):
+        hist[str(r)] = int(((got == r) & sel & has).sum())
+    hist["unranked"] = int((sel & has & (got == 0)).sum())
+    hist["without_wishes"] = int((sel & ~has).sum())
+    kept: list[str] = []
+    if scenario.placement.never_worse and len(district.preferences):
+        ok = su.moves.ok
+        nw = never_worse_allowed(district, ppl.index, su.home)
+        blocked = has & ok.any(axis=1) & ~(ok & nw).any(axis=1)
+        kept = [str(x) for x in ppl.index[blocked]]
+    return {
+        "ordinary_movers": int(sel.sum()),
+        "wish_rank_histogram": hist,
+        "justified_envy": sum(not p["forced"] for p in pairs),
+        "forced_envy": sum(p["forced"] for p in pairs),
+        "envy_pairs": pairs[:100],
+        "blocking_pairs": blocking,
+        "never_worse_kept": kept,
+    }
+
+
 def place(
     district: District,
     scenario: Scenario,
@@ -349,62 +455,50 @@ def place(
     if not result.status.has_plan or not uses_placement(district, scenario):
         return result
     pl = scenario.placement
-    elig = result.eligibility
-    moves = permitted_moves(district, scenario, elig) if moves is None else moves
-    ppl = moves.people
-    a = result.assignments.loc[ppl.index].copy()
+    su = _Setup.of(district, scenario, result.eligibility, moves)
+    ppl = su.moves.people
     sids = district.schools.index
-    home = ppl["home"].to_numpy()
+    a = result.assignments.loc[ppl.index].copy()
     dest = sids.get_indexer(a["to_school"].astype(str))
-    allowed = _permitted(district, scenario, moves)
-    ranks = wish_ranks(district, ppl.index)
-    ordinary = (ppl["stream"] == "ordinary").to_numpy()
-    pts_all = points(district, scenario, elig)
-    lottery = lottery_ranks(pl.lottery_seed, ppl.index[ordinary])
-    order_ids = priority(pts_all, lottery)
-    prio = np.full(len(ppl), len(ppl), dtype=np.int64)
-    prio[ppl.index.get_indexer(order_ids)] = np.arange(len(order_ids))
-
-    pinned_to = (ppl["pin"] == "to").to_numpy()
-    movers = np.flatnonzero(ordinary & (dest != home) & ~pinned_to)
-    kinds = _kinds(district, scenario, ppl.index[movers]) if len(movers) else np.array([])
-    groups = [movers[kinds == k] for k in sorted(set(kinds))]
     forced: set[tuple[int, int]] = set()
     if pl.mechanism != "optimize":
-        for g in groups:
-            new, fz = _place_group(pl.mechanism, g, dest, allowed, ranks, moves.dist, prio)
+        for g in su.groups(district, scenario, dest):
+            new, fz = _place_group(
+                pl.mechanism, g, dest, su.allowed, su.ranks, su.moves.dist, su.prio
+            )
             dest[g] = new
             forced |= fz
 
+    home = su.home
     out = a.copy()
     out["to_school"] = sids[dest].to_numpy()
     out["moved"] = dest != home
-    km = moves.dist[np.arange(len(ppl)), dest] if len(ppl) else np.zeros(0)
+    km = su.moves.dist[np.arange(len(ppl)), dest] if len(ppl) else np.zeros(0)
     km = np.where(dest != home, km, 0.0)
     out["distance_km"] = np.round(km, 3)
-    out["points"] = pts_all.reindex(ppl.index).to_numpy(dtype=float)
-    out["lottery_rank"] = lottery.reindex(ppl.index).astype("Int64")
-    got = ranks[np.arange(len(ppl)), dest] if len(ppl) else np.zeros(0, np.int64)
+    out["points"] = su.points.reindex(ppl.index).to_numpy(dtype=float)
+    out["lottery_rank"] = su.lottery.reindex(ppl.index).astype("Int64")
+    got = su.ranks[np.arange(len(ppl)), dest] if len(ppl) else np.zeros(0, np.int64)
     out["wish_rank"] = pd.Series(got, index=ppl.index).where(got > 0).astype("Int64")
 
     who = district.staff.index.get_indexer(ppl.index)
     plan = Plan.of_people(district, who, dest, km)
     terms = evaluate_terms(district, scenario, plan.school_pos, plan.distance_km, plan.moved)
     objective = objective_value(scenario, terms)
-    pairs, blocking = _envy(groups, dest, ranks, allowed, prio, ppl.index.to_numpy(), forced, sids)
-    report = _report(
-        district, scenario, result, terms, objective, dest, home, ranks, ordinary, moves
-    )
-    report.update(
-        {
-            "justified_envy": sum(not p["forced"] for p in pairs),
-            "forced_envy": sum(p["forced"] for p in pairs),
-            "envy_pairs": pairs[:100],
-            "blocking_pairs": blocking,
-            "forced_skips": len(forced),
-            "priority": [str(x) for x in order_ids],
-        }
-    )
+    report = {
+        "mechanism": pl.mechanism,
+        "lottery_seed": pl.lottery_seed,
+        "lottery": LOTTERY_TEXT,
+        "points": pl.points.model_dump(),
+        **fairness(district, scenario, out, forced=forced, setup=su),
+        "forced_skips": len(forced),
+        "cost_of_fairness": {
+            "objective_optimized": result.objective,
+            "objective_placed": objective,
+            "objective": objective - result.objective,
+            **{t: terms[t] - result.terms.get(t, 0.0) for t in terms},
+        },
+    }
     # The mechanism's plan is optimal only when it is as good as the optimisation's.
     tol = 1e-9 * max(1.0, abs(result.objective))
     status = result.status
@@ -458,50 +552,3 @@ def _place_group(
                 break
             fz.add((int(g[i]), s))
     return np.asarray(new), fz
-
-
-def _report(
-    district: District,
-    scenario: Scenario,
-    result: Result,
-    terms: dict[str, float],
-    objective: float,
-    dest: np.ndarray,
-    home: np.ndarray,
-    ranks: np.ndarray,
-    ordinary: np.ndarray,
-    moves: Moves,
-) -> dict:
-    """The fairness report's counts (``docs/placement.md``)."""
-    pl = scenario.placement
-    n = len(dest)
-    moved = dest != home
-    has = (ranks > 0).any(axis=1) if n else np.zeros(0, bool)
-    got = ranks[np.arange(n), dest] if n else np.zeros(0, np.int64)
-    sel = ordinary & moved
-    hist: dict[str, int] = {}
-    for r in sorted(set(got[sel & has & (got > 0)].tolist())):
-        hist[str(r)] = int(((got == r) & sel & has).sum())
-    hist["unranked"] = int((sel & has & (got == 0)).sum())
-    hist["without_wishes"] = int((sel & ~has).sum())
-    kept: list[str] = []
-    if pl.never_worse and len(district.preferences):
-        nw = never_worse_allowed(district, moves.people.index, home)
-        blocked = has & moves.ok.any(axis=1) & ~(moves.ok & nw).any(axis=1)
-        kept = [str(x) for x in moves.people.index[blocked]]
-    before = result.terms
-    return {
-        "mechanism": pl.mechanism,
-        "lottery_seed": pl.lottery_seed,
-        "lottery": "sha256(f'{lottery_seed}:{staff_id}'), smallest first",
-        "points": pl.points.model_dump(),
-        "ordinary_movers": int(sel.sum()),
-        "wish_rank_histogram": hist,
-        "never_worse_kept": kept,
-        "cost_of_fairness": {
-            "objective_optimized": result.objective,
-            "objective_placed": objective,
-            "objective": objective - result.objective,
-            **{t: terms[t] - before.get(t, 0.0) for t in terms},
-        },
-    }
