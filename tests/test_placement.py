@@ -285,6 +285,10 @@ def test_county_deferred_acceptance_is_valid_and_stable(tmp_path):
     assert res.placement["justified_envy"] == 0
     assert res.placement["blocking_pairs"] == res.placement["forced_envy"] == 0
     assert envy_pairs(d, sc, res.assignments) == set()
+    # every school ranks by the same points: with nothing forced it is serial dictatorship
+    sd = solve(d, load_scenario(SCENARIO))
+    assert res.placement["forced_skips"] == sd.placement["forced_skips"] == 0
+    assert res.assignments["to_school"].equals(sd.assignments["to_school"])
 
 
 def test_wish_weight_trades_commute_for_wishes(tmp_path):
