@@ -75,3 +75,22 @@ def test_wall_clock_benchmark_writes_a_scenario_lungang_reads_and_reads_its_log(
     assert sc.solver.time_limit_s == 42 and sc.commute.max_km == 12.0
     log = "[   0.5 s] loading\nsolving\n[   2.0/60 s] checks\n[   9.5/60 s] search  objective 1\n"
     assert log_figures(log) == {"log_lines": 4, "max_silence_s": 7.5}
+
+
+def test_placement_benchmark_runs_and_places_without_envy(tmp_path, capsys):
+    """The placement benchmark on a tiny district writes its table: four runs, and the
+    serial dictatorship's plan has no justified envy."""
+    from benchmarks.placement import main as placement_main
+
+    out = tmp_path / "out"
+    args = ["--staff", "300", "--time-limit", "30", "--workers", "1"]
+    assert placement_main([*args, "--out", str(out), "--cache", str(tmp_path / "c")]) == 0
+    table = pd.read_csv(out / "placement.csv").set_index("run")
+    assert list(table.index) == [
+        "optimize",
+        "serial_dictatorship",
+        "placement step alone",
+        "optimize, wish_weight 1",
+    ]
+    assert table.at["serial_dictatorship", "justified_envy"] == 0
+    assert "placement benchmark" in (out / "placement.md").read_text(encoding="utf-8")

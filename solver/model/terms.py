@@ -274,5 +274,6 @@ def evaluate_terms(
 
 
 def objective_value(scenario: Scenario, terms: dict[str, float]) -> float:
-    """Σ weight · term."""
-    return sum(t.weight(scenario) * terms[t.name] for t in OBJECTIVE_TERMS)
+    """Σ weight · term (a term missing from ``terms``, as ``wish`` from a plan written
+    without placement, counts 0)."""
+    return sum(t.weight(scenario) * terms.get(t.name, 0.0) for t in OBJECTIVE_TERMS)

@@ -37,6 +37,7 @@ from ..rules.moves import permitted_moves
 from .build import build
 from .diagnose import infeasible_result, with_diagnosis
 from .engine import ProgressFn, found, hint_solution, no_plan, result_of, search, weighted_objective
+from .placement import place
 
 #: Share of the time limit that stage 1 (fewest changes) may use.
 STAGE1_SHARE = 0.5
@@ -213,6 +214,10 @@ def replan(
     report = _report(
         built, result, old, same, forced, cancelled, fewest, minimal, source, stage1_seconds
     )
+    # [placement]: points, lottery and wish ranks and the fairness report; a mechanism would
+    # undo the fewest changes, so the re-planned decisions stay as they are
+    keep = scenario.placement.model_copy(update={"mechanism": "optimize"})
+    result = place(district, scenario.model_copy(update={"placement": keep}), result)
     return result, report
 
 
