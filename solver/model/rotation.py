@@ -175,6 +175,9 @@ class RotationModel:
             masked = np.where(keep, dist, np.inf)
             cut = np.partition(masked, k - 1, axis=1)[:, k - 1 : k]
             keep &= (masked <= cut) | ~is_t[:, None]
+        if not self.diagnose and sc.placement.never_worse and len(d.preferences):
+            # never_worse prunes like commute (in diagnosis its method forbids, and names, them)
+            keep &= never_worse_allowed(d, ppl.index, ppl["home"].to_numpy())
         if self.restrict is not None:
             allowed = np.zeros(n_p * n_s, dtype=bool)
             allowed[self.restrict] = True
@@ -458,9 +461,10 @@ class RotationModel:
     def never_worse(self) -> None:
         """With ``[placement] never_worse``, nobody with wishes is sent to a school they
         rank below staying (individual rationality; France's mouvement: never moved below
-        a wish already held); ``solver.rules.placement`` says how staying ranks."""
-        if not self.scenario.placement.never_worse or not len(self.pairs):
-            return
+        a wish already held); ``solver.rules.placement`` says how staying ranks. The
+        forbidden moves are pruned in a normal solve and forbidden here in diagnosis."""
+        if not self.diagnose or not self.scenario.placement.never_worse or not len(self.pairs):
+            return  # a normal solve prunes these pairs (_pairs)
         if not len(self.district.preferences):
             return
         ok = never_worse_allowed(self.district, self.people.index, self.people["home"].to_numpy())

@@ -25,6 +25,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..input.assignments import PLACEMENT_COLUMNS
 from ..rules.indicators import MAX_CV, STANDARD_MIN
 from .i18n import code, column, sheet, text
 from .notice import has_notice, notice_table
@@ -190,11 +191,16 @@ def _assignments_sheet(wb: Workbook, view: PlanView, lang: str) -> None:
     a["from_name"] = names.reindex(a["from_school"].astype(str)).fillna("").to_numpy()
     a["to_name"] = names.reindex(a["to_school"].astype(str)).fillna("").to_numpy()
     a["moved"] = a["moved"].astype(bool)
-    heads = [column(c, lang, "staff") for c in ASSIGNMENT_SHEET_COLUMNS]
+    # placement's points, lottery and wish ranks, when the plan has them
+    names_ = ASSIGNMENT_SHEET_COLUMNS + [c for c in PLACEMENT_COLUMNS if c in a.columns]
+    for c in PLACEMENT_COLUMNS:
+        if c in a.columns:
+            a[c] = [None if v is pd.NA or v != v else v for v in a[c].tolist()]
+    heads = [column(c, lang, "staff") for c in names_]
     sh = _Sheet(wb, sheet("assignments", lang), heads)
-    cols = [a[c].tolist() for c in ASSIGNMENT_SHEET_COLUMNS]
-    kinds = [CODE_COLUMNS.get(c) for c in ASSIGNMENT_SHEET_COLUMNS]
-    moved_j = ASSIGNMENT_SHEET_COLUMNS.index("moved")
+    cols = [a[c].tolist() for c in names_]
+    kinds = [CODE_COLUMNS.get(c) for c in names_]
+    moved_j = names_.index("moved")
     for row in zip(*cols, strict=True):
         out = list(row)
         if lang == "zh":
