@@ -466,3 +466,35 @@ def test_county_optimize_has_envy_the_report_counts(tmp_path):
     pairs = {(p["staff_id"], p["envies"]) for p in res.placement["envy_pairs"]}
     assert res.placement["justified_envy"] == len(pairs) > 0
     assert envy_pairs(d, sc, res.assignments) == pairs
+
+
+def test_public_notice_in_chinese_without_private_columns(county_plan, tmp_path):
+    """lungang report --lang zh rewrites notice.csv and the notice sheet in Chinese: one
+    row per mover, by receiving school, with no staff id, home or distance."""
+    import openpyxl
+
+    plan = tmp_path / "plan"
+    shutil.copytree(county_plan, plan)
+    r = CliRunner().invoke(main, ["-q", "report", str(plan), "--lang", "zh"])
+    assert r.exit_code == 0, r.output
+    notice = pd.read_csv(plan / "notice.csv", dtype=str)
+    assert list(notice.columns) == [
+        "调入学校代码",
+        "姓名",
+        "学科",
+        "原学校",
+        "新学校",
+        "交流年限",
+        "积分",
+        "志愿序次",
+    ]
+    a = pd.read_csv(plan / "assignments.csv", dtype={"staff_id": str})
+    movers = a[a["moved"]]
+    assert sorted(notice["姓名"]) == sorted(movers["name"])
+    assert list(notice["调入学校代码"]) == sorted(notice["调入学校代码"])
+    text = (plan / "notice.csv").read_text(encoding="utf-8")
+    assert not any(sid in text for sid in movers["staff_id"])
+    wb = openpyxl.load_workbook(plan / "plan.xlsx")
+    ws = wb["公示名单"]
+    assert [c.value for c in ws[1]] == list(notice.columns)
+    assert ws.max_row == len(movers) + 1
