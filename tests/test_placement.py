@@ -336,8 +336,9 @@ def test_validator_names_a_never_worse_breach(tmp_path):
     a.loc["1002", ["to_school", "moved"]] = ["P5", True]
     a.loc["5002", ["to_school", "moved"]] = ["P1", True]
     bad = [v for v in validate_plan(d, sc, a) if v.rule == "never_worse"]
-    assert [v.staff for v in bad] == [("1002",)]
-    assert "P5, not on their wishes" in bad[0].message
+    assert [(v.message, v.staff, v.schools) for v in bad] == [
+        ("staff 1002 goes to P5, not on their wishes", ("1002",), ("P5",))
+    ]
 
 
 def test_never_worse_can_make_the_quota_impossible(tmp_path):

@@ -946,3 +946,37 @@ def test_pruned_rule_cases_are_infeasible(tmp_path, case):
     d, sc = PRUNED_CASES[case](tmp_path)
     with pytest.raises(InfeasibleError):
         solve(d, sc)
+
+
+# ----------------------------------------------------------------------------- never_worse
+
+
+def _wishes_district(tmp_path, wishes: list[tuple[str, int, str]]):
+    """Three schools 3 km apart, one math teacher each, and ``preferences.csv``."""
+    from solver.input.loaders import load_district
+
+    make_district(
+        [school("A"), school("B", km=3), school("C", km=6)],
+        [person("a1", "A"), person("b1", "B", home_km=3), person("c1", "C", home_km=6)],
+        tmp_path,
+    )
+    rows = ["staff_id,rank,school_id", *(f"{s},{r},{k}" for s, r, k in wishes)]
+    (tmp_path / "preferences.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return load_district(tmp_path, as_of=scenario().as_of)
+
+
+def test_never_worse_feasible(tmp_path):
+    """a1 wishes only C: with never_worse a1 goes there (6 km), though the shortest
+    commute would send a1 to B."""
+    d = _wishes_district(tmp_path, [("a1", 1, "C")])
+    free = solved(d, scenario(**must_move()))
+    assert to(free, "a1") == "B"
+    r = solved(d, scenario(**must_move(placement={"never_worse": True})))
+    assert to(r, "a1") == "C"
+
+
+def test_never_worse_infeasible(tmp_path):
+    """a1 ranks staying first: with never_worse a1 may go nowhere, and everyone must move."""
+    d = _wishes_district(tmp_path, [("a1", 1, "A"), ("a1", 2, "C")])
+    rules = diagnosis_rules(d, scenario(**must_move(placement={"never_worse": True})))
+    assert "never_worse" in rules
