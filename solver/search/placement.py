@@ -23,6 +23,12 @@ it. Permitted means every pruning rule (level, scope, commute, subject demand), 
 return (``no_return_years``), the ``[rules]`` obligations and ``never_worse``; people
 pinned ``to`` a school keep it.
 
+The two mechanisms are written here, not taken from the ``matching`` library (the
+tests' reference for deferred acceptance): serial dictatorship here must keep a complete
+placement possible under each person's permitted schools (an augmenting-path check the
+library does not have), deferred acceptance needs the same repair, and both run inside
+every solve, where a runtime dependency for thirty lines is not worth it.
+
 :func:`place` returns the placed :class:`~solver.plan.result.Result`, with each
 eligible person's ``points``, ``lottery_rank`` (ordinary teachers) and ``wish_rank``
 and the fairness report in ``Result.placement``.
