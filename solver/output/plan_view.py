@@ -143,7 +143,8 @@ def read_plan_view(plan_dir: Path, district: District | None) -> PlanView:
     s = s.set_index("school_id")
     for col in ("name", "group", "zone"):
         if col in s:
-            s[col] = s[col].fillna("").astype(str)
+            # an all-empty column is read as float: fill as text, not into float64
+            s[col] = s[col].astype(object).where(s[col].notna(), "").astype(str)
     name = str(summary.get("scenario", {}).get("scenario", {}).get("name", plan_dir.name))
     return PlanView(
         name=name,
