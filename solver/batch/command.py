@@ -36,7 +36,14 @@ EPILOG = help_epilog(
     type=click.Path(file_okay=False),
     default="results/batch",
     show_default=True,
-    help="Batch folder: <scenario name>/ per district, batch.csv, batch.md.",
+    help="Batch folder: <scenario name>/ per district, batch.csv, batch.md, batch.xlsx, "
+    "batch.html.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    help="Language of batch.xlsx and batch.html [default: the scenarios' [output] lang "
+    "when they agree, else en].",
 )
 @click.option("--scheduler", help="An existing Dask scheduler, tcp://HOST:PORT.")
 @click.option(
@@ -99,6 +106,7 @@ def batch(
     slurm_walltime,
     slurm_queue,
     quiet,
+    lang,
 ) -> None:
     """Plan many districts (a city's) on Dask: one row each in batch.csv.
 
@@ -123,6 +131,7 @@ def batch(
             slurm,
             (slurm_cores, slurm_memory, slurm_walltime, slurm_queue),
             verbosity,
+            lang,
         )
     except InputError as exc:
         n = len(exc.problems)
@@ -146,6 +155,7 @@ def _batch(
     slurm,
     slurm_job,
     verbosity,
+    lang=None,
 ) -> ExitCode:
     from .run import ClusterPlan, default_workers, prepare, run_batch
 
@@ -179,12 +189,14 @@ def _batch(
         resume=resume,
         force=force,
         progress=verbosity >= 1,
+        lang=lang,
     )
     if verbosity >= 1:
         kept = sum(bool(r.get("resumed")) for r in outcome.rows)
         _err.print(
             f"{outcome.submitted} district(s) planned, {kept} kept from an earlier run, "
-            f"in {outcome.seconds:.1f} s; tables in {Path(out) / 'batch.csv'} and batch.md",
+            f"in {outcome.seconds:.1f} s; tables in {Path(out) / 'batch.csv'}, batch.md, "
+            "batch.xlsx and batch.html",
             markup=False,
         )
     _err.print(outcome.verdict, markup=False)

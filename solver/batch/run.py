@@ -25,7 +25,9 @@ from typing import Any
 from ..errors import ExitCode, InputError, Problem
 from ..generate import profile_staff
 from ..input.scenario import Scenario, load_scenario
+from ..output.batch_handoff import write_batch_report, write_batch_workbook
 from ..output.batch_table import batch_frame, write_batch_csv, write_batch_md
+from ..output.safety import check_batch_dir
 from .task import FINAL, RUNNING, STATUSES, Task, base_row, input_key, read_stamp, run_task
 
 #: Exit codes from the most to the least severe: the batch exits with the first found.
@@ -78,40 +80,29 @@ class Prepared:
     rows: dict[int, dict[str, Any]]  # position -> row (bad scenario files, resumed districts)
     order: list[int]  # position of each task
     n: int
-
-
-def _inside(a: Path, b: Path) -> bool:
-    return a == b or b in a.parents
+    #: the ``[output] lang`` of every scenario read (the city files' language when they agree)
+    langs: list[str] = field(default_factory=list)
 
 
 def check_out(out: Path, scenarios: Sequence[tuple[Path, Scenario]], slugs: Sequence[str]) -> None:
     """Refuse an output folder that would write over an input.
 
-    ``out`` must not be a file, and no district folder ``out/<slug>`` may be, hold or
-    lie inside a scenario file or data folder of the batch.
+    ``out`` must not be a file, no district folder ``out/<slug>`` may be, hold or lie
+    inside a scenario file or data folder of the batch, and the tables (``batch.csv``,
+    ``batch.xlsx``, ...) must not be an input nor lie in a data folder
+    (:func:`solver.output.safety.check_batch_dir`).
 
     Raises
     ------
     InputError
         Naming the output folder and the input it would overwrite.
     """
-    out = Path(out).resolve()
-    if out.exists() and not out.is_dir():
-        raise InputError(Problem(file=str(out), message="--out names a file, not a folder"))
-    for s in slugs:
-        target = out / s
-        for path, sc in scenarios:
-            inputs = [Path(path).resolve()]
-            if sc.scenario.data is not None:
-                inputs.append(Path(sc.scenario.data).resolve())
-            for inp in inputs:
-                if _inside(inp, target) or _inside(target, inp):
-                    raise InputError(
-                        Problem(
-                            file=str(out),
-                            message=f"the district folder {target} would overwrite the input {inp}",
-                        )
-                    )
+    inputs: list[Path] = []
+    for path, sc in scenarios:
+        inputs.append(Path(path))
+        if sc.scenario.data is not None:
+            inputs.append(Path(sc.scenario.data))
+    check_batch_dir(out, inputs, slugs)
 
 
 def prepare(
@@ -201,7 +192,8 @@ def prepare(
                 continue
         tasks.append(task)
         order.append(i)
-    return Prepared(tasks=tasks, rows=rows, order=order, n=len(paths))
+    langs = [sc.output.lang for _, _, sc in read]
+    return Prepared(tasks=tasks, rows=rows, order=order, n=len(paths), langs=langs)
 
 
 # --------------------------------------------------------------------- the cluster
@@ -464,8 +456,10 @@ def run_batch(
     force: bool = False,
     progress: bool = True,
     client: Any = None,
+    lang: str | None = None,
 ) -> BatchOutcome:
-    """Plan every scenario of ``paths`` and write ``out/<name>/``, ``batch.csv``, ``batch.md``.
+    """Plan every scenario of ``paths`` and write ``out/<name>/``, ``batch.csv``, ``batch.md``,
+    the city workbook ``batch.xlsx`` and the city report ``batch.html``.
 
     Parameters
     ----------
@@ -490,6 +484,9 @@ def run_batch(
         Show the progress bar on stderr.
     client : distributed.Client, optional
         Use this client instead of connecting (library use, tests).
+    lang : str, optional
+        Language of ``batch.xlsx`` and ``batch.html`` (default: the scenarios'
+        ``[output] lang`` when they all agree, else English).
 
     Returns
     -------
@@ -533,6 +530,10 @@ def run_batch(
     frame = batch_frame(ordered)
     write_batch_csv(out / "batch.csv", frame)
     write_batch_md(out / "batch.md", frame, title=f"Batch of {prep.n} districts")
+    if lang is None:
+        lang = prep.langs[0] if prep.langs and len(set(prep.langs)) == 1 else "en"
+    write_batch_workbook(out / "batch.xlsx", frame, lang=lang)
+    write_batch_report(out / "batch.html", frame, lang=lang)
     code, text = verdict(ordered)
     return BatchOutcome(
         rows=ordered,

@@ -37,6 +37,7 @@ from ..output.plan_folder import (
     write_json,
     write_plan,
 )
+from ..output.safety import is_lungang_folder
 from ..plan.result import Result
 from ..rules.indicators import coefficients, school_indicators
 from ..search.solve import solve
@@ -213,7 +214,9 @@ def run_task(task: Task) -> dict[str, Any]:
     if row["status"] in FINAL:
         _stamp(task, row)
     else:  # no folder for this outcome: drop one left by an earlier run of other inputs
-        shutil.rmtree(Path(task.out) / task.slug, ignore_errors=True)
+        old = Path(task.out) / task.slug
+        if old.is_dir() and is_lungang_folder(old):  # never a folder lungang did not write
+            shutil.rmtree(old, ignore_errors=True)
     (Path(task.out) / RUNNING / f"{task.slug}.worker").unlink(missing_ok=True)
     return row
 

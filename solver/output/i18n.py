@@ -460,3 +460,83 @@ def check_lang(lang: str) -> str:
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
     return lang
+
+
+# ---------------------------------------------------------------------------------------
+# Outputs block R: the batch's city workbook and report (batch.xlsx, batch.html).
+
+#: Chinese headers of the columns of ``batch.csv`` (the coefficient columns are composed).
+_BATCH_COLUMNS_ZH: dict[str, str] = {
+    "scenario": "方案",
+    "status": "求解状态",
+    "schools": "学校数",
+    "staff": "教职工人数",
+    "eligible": "应交流人数",
+    "moved": "交流人数",
+    "moved_principal": "交流干部数",
+    "moved_key": "交流骨干教师数",
+    "moved_ordinary": "交流普通教师数",
+    "objective": "目标值",
+    "bound": "最优下界",
+    "gap": "最优性差距",
+    "build_seconds": "建模用时（秒）",
+    "search_seconds": "搜索用时（秒）",
+    "task_seconds": "任务用时（秒）",
+    "peak_memory_mb": "内存峰值（MB）",
+    "worker": "工作进程",
+    "retried_from": "重试前的工作进程",
+    "resumed": "沿用上次结果",
+    "folder": "文件夹",
+    "file": "方案文件",
+    "message": "说明",
+}
+
+_BATCH_STATUS_ZH: dict[str, str] = {
+    "bad_input": "输入有误",
+    "crashed": "进程崩溃",
+    "error": "意外错误",
+}
+
+
+def batch_column(name: str, lang: str = "en") -> str:
+    """The header of ``batch.csv`` column ``name`` in ``lang`` (English: the name itself;
+    ``cv_key_per_100_primary_after`` -> ``差异系数：骨干教师（小学，交流后）``)."""
+    if lang != "zh":
+        return name
+    if name in _BATCH_COLUMNS_ZH:
+        return _BATCH_COLUMNS_ZH[name]
+    if name.startswith("cv_"):
+        body, side = name[3:].rsplit("_", 1)
+        ind, lvl = body.rsplit("_", 1)
+        ind_zh, lvl_zh = code("indicator", ind, lang), code("level", lvl, lang)
+        return f"差异系数：{ind_zh}（{lvl_zh}，{_SIDE[side]['zh']}）"
+    return column(name, lang)
+
+
+def batch_status(status: object, lang: str = "en") -> str:
+    """A batch row's status as people read it (``lang="en"``: the code itself)."""
+    s = "" if status is None else str(status)
+    if lang != "zh":
+        return s
+    return _BATCH_STATUS_ZH.get(s, code("status", s, lang))
+
+
+_TEXTS.update(
+    {
+        "sheet.batch": ("batch", "全市汇总"),
+        "batch.city": ("city (total)", "全市合计"),
+        "batch.planned_of": ("{planned} of {n} planned", "{n} 个区中 {planned} 个有方案"),
+        "batch.title": ("Batch of {n} districts", "{n} 个区的批量方案"),
+        "batch.kpis": ("The city", "全市"),
+        "batch.districts": ("Districts", "各区"),
+        "batch.districts_note": (
+            "click a header to sort; a district's name opens its own report",
+            "点击表头排序；点击区名打开该区的报告",
+        ),
+        "batch.planned": ("Districts with a plan", "有方案的区"),
+        "batch.without": ("Without a plan", "无方案的区"),
+        "batch.report": ("report", "报告"),
+        "batch.diagnosis": ("diagnosis", "诊断"),
+        "batch.link": ("open", "打开"),
+    }
+)

@@ -261,3 +261,53 @@ def _check_output_file(target: Path, inputs, data, where: str) -> None:
     if target.exists() and not os.access(target, os.W_OK):
         raise _refuse(where, "cannot be written: permission denied")
     _probe(target, where, folder=False)
+
+
+#: The tables a batch writes at the top of its folder.
+BATCH_FILES = ("batch.csv", "batch.md", "batch.xlsx", "batch.html")
+
+
+def check_batch_dir(
+    out: str | Path,
+    inputs: Iterable[str | Path | None],
+    folders: Iterable[str],
+    files: Iterable[str] = BATCH_FILES,
+) -> None:
+    """Refuse (exit 2) a batch folder whose writes would touch an input.
+
+    A batch writes into ``out`` rather than replacing it (``--resume`` keeps what is
+    there), so ``out`` itself may exist and hold other files; what is checked is each
+    thing it writes: no district folder ``out/<folder>`` may be, hold or lie inside an
+    input (a scenario file, a data folder or workbook), nor hold the current folder, and
+    each table (``batch.csv``, ...) is checked as an output file
+    (:func:`check_output_file`: never an input, never inside an input folder, writable).
+
+    Parameters
+    ----------
+    out
+        The batch folder (``--out``).
+    inputs
+        Every scenario file and every district's data of the batch.
+    folders
+        The district folders' names.
+    files
+        The tables' names.
+    """
+    where = f"--out {out}"
+    _check_names(Path(out), where)
+    target = _resolve(out)
+    if target.exists() and not target.is_dir():
+        raise _refuse(str(target), "--out names a file, not a folder")
+    ins = [(item, _resolve(item)) for item in inputs if item is not None]
+    cwd = _resolve(Path.cwd())
+    for name in folders:
+        folder = target / name
+        for _item, p in ins:
+            if _inside(p, folder) or _inside(folder, p):
+                raise _refuse(
+                    str(target), f"the district folder {folder} would overwrite the input {p}"
+                )
+        if _inside(cwd, folder):
+            raise _refuse(str(target), f"the district folder {folder} contains the current folder")
+    for name in files:
+        check_output_file(target / name, inputs=[i for i, _ in ins], option="--out")
