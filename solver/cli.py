@@ -46,11 +46,29 @@ class Ctx:
         self.started = time.perf_counter() if self.process_start is None else self.process_start
         self.active: Progress | None = None
         self._heartbeat: Heartbeat | None = None
+        self._log_opened = False
+
+    def log_stream(self):
+        """The ``--log-file`` stream, or None: created on first use, appended to after."""
+        if not self.log_file:
+            return None
+        mode = "a" if self._log_opened else "w"
+        self._log_opened = True
+        return open(self.log_file, mode, encoding="utf-8")  # noqa: SIM115
+
+    def log(self, msg: str) -> None:
+        """Keep ``msg`` in the log file (commands that show no progress display)."""
+        stream = self.log_stream()
+        if stream is not None:
+            with stream:
+                stream.write(f"[{time.perf_counter() - self.started:6.1f} s] note    {msg}\n")
 
     def say(self, msg: str, level: int = 1) -> None:
         if self.active is not None:
             self.active.note(msg, level)
-        elif self.verbosity >= level:
+            return
+        self.log(msg)
+        if self.verbosity >= level:
             err.print(msg, markup=False)
 
     def progress(self) -> Progress:
@@ -64,7 +82,7 @@ class Ctx:
         else:
             prog.sinks.append(PlainSink(lambda m: err.print(m, markup=False), self.verbosity))
         if self.log_file:
-            prog.sinks.append(LogSink(open(self.log_file, "w", encoding="utf-8")))  # noqa: SIM115
+            prog.sinks.append(LogSink(self.log_stream()))
         self.active = prog
         self._heartbeat = Heartbeat(prog)
         return prog
@@ -117,6 +135,9 @@ def _fail(lines: list[str], code: int, short: bool = True) -> None:
             for line in lines[1:]:
                 err.print(line, markup=False)
     else:
+        if obj is not None:
+            for line in lines:
+                obj.log(line)
         for line in lines[:1] if quiet else lines:
             err.print(line, markup=False)
     sys.exit(code)
@@ -1087,6 +1108,53 @@ def _compare_run(
         click.echo(
             ("\n" if table is not None else "") + pareto_markdown(front, pareto_terms), nl=False
         )
+
+
+# -v, -q and --log-file also after a command's name (`lungang solve -v ...`), as before it
+# (`lungang -v solve ...`): the same options on every command, adding to the group's.
+
+
+def _more(ctx: click.Context, _param, value: int) -> None:
+    if value:
+        ctx.find_object(Ctx).verbosity += value
+
+
+def _less(ctx: click.Context, _param, value: int) -> None:
+    if value:
+        ctx.find_object(Ctx).verbosity -= value
+
+
+def _log_to(ctx: click.Context, _param, value: str | None) -> None:
+    if value:
+        ctx.find_object(Ctx).log_file = value
+
+
+def _add_output_options(cmd: click.Command) -> None:
+    """Give ``cmd`` the group's -v, -q and --log-file (those it does not define itself)."""
+    have = {o for p in cmd.params for o in getattr(p, "opts", [])}
+    options = [
+        (
+            ["-v", "--verbose"],
+            {"count": True, "callback": _more, "help": "More progress on stderr."},
+        ),
+        (["-q", "--quiet"], {"count": True, "callback": _less, "help": "Less progress on stderr."}),
+        (
+            ["--log-file"],
+            {
+                "type": click.Path(dir_okay=False),
+                "callback": _log_to,
+                "help": "Also write the full progress stream (every phase, plan and note) "
+                "to this file.",
+            },
+        ),
+    ]
+    for opts, kw in options:
+        if not have & set(opts):
+            cmd.params.append(click.Option(opts, expose_value=False, **kw))
+
+
+for _cmd in main.commands.values():
+    _add_output_options(_cmd)
 
 
 def entry() -> None:  # pragma: no cover - the console script; tests call main

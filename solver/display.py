@@ -62,7 +62,7 @@ class PlainSink(Sink):
         elif event.kind == "note":
             if event.level <= self.verbosity:
                 self.write(event.text)
-        elif event.kind == "plan" and self.verbosity >= 2:
+        elif (event.kind == "plan" and self.verbosity >= 2) or event.kind == "final":
             self.write(f"{stamp(state)} {figures(state)}")
         elif event.kind in ("plan", "bound", "tick") and self.throttle():
             self.write(f"{stamp(state)} {figures(state)}")
@@ -77,7 +77,7 @@ class LogSink(Sink):
     def handle(self, event: Event, state: State) -> None:
         if event.kind == "tick":
             return
-        text = figures(state) if event.kind in ("plan", "bound") else event.text
+        text = figures(state) if event.kind in ("plan", "bound", "final") else event.text
         self.stream.write(f"{stamp(state)} {event.kind:7} {text}\n")
         self.stream.flush()
 

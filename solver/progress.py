@@ -350,6 +350,18 @@ class Progress:
         text = f"{st.problem} {fmt(objective)}  bound {fmt(b)}"
         self._tell(Event("plan", text, level=2), now)
 
+    def final(self, objective: float, bound: float | None = None) -> None:
+        """The plan's exact objective and bound once the search is over: the plan's
+        terms recomputed from the plan, where the searches reported the model's scaled
+        integer objective (which rounds each school's cost). Replaces the figures even
+        when it is above the last plan's, and is always shown."""
+        with self._lock:
+            st = self._state
+            b = st.bound if bound is None else bound
+            self._state = replace(st, problem="objective", objective=objective, bound=b)
+            now = self._now(self._state)
+        self._tell(Event("final", f"objective {fmt(objective)}  bound {fmt(b)}"), now)
+
     def step(self, label: str, index: int, total: int) -> None:
         """Step ``index`` of ``total`` starts (an objective of ``compare``, a point of
         the sweep)."""

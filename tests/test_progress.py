@@ -393,3 +393,43 @@ def test_a_warm_start_not_completed_in_time_is_the_plan_once_validated(tmp_path,
     valid(d, sc, res)
     assert res.status is SolveStatus.FEASIBLE and res.best_bound == 0.0
     assert any("rejected" in m for m in said) and any("warm start's" in m for m in said)
+
+
+def test_output_options_work_after_the_command_too(tmp_path):
+    """-q, -v and --log-file after the command's name do what they do before it: one
+    line with -q; -v adds every plan; the log file keeps the full stream; `-q ... -v`
+    cancel out (the phases are back)."""
+    out, log = tmp_path / "plan", tmp_path / "run.log"
+    r = run("solve", str(DEMO), "--out", str(out), "-q", "--log-file", str(log))
+    assert r.exit_code == 0
+    assert r.stderr.splitlines() == [f"plan written to {out}"]
+    full = log.read_text(encoding="utf-8").splitlines()
+    assert sum(bool(re.search(r"\] phase ", ln)) for ln in full) == 6
+    assert full[-1].endswith(f"done    plan written to {out}")
+    r = run("-q", "solve", str(DEMO), "--out", str(tmp_path / "p2"), "-v", "-v")
+    assert r.exit_code == 0
+    lines = r.stderr.splitlines()
+    assert any(re.match(r"^\[[^]]*\] search: ", ln) for ln in lines)  # a phase line
+    quiet_plans = len([ln for ln in lines if re.search(r"\] search  objective ", ln)])
+    r = run("solve", str(DEMO), "--out", str(tmp_path / "p3"))
+    plain = len([ln for ln in r.stderr.splitlines() if re.search(r"\] search  objective ", ln)])
+    assert quiet_plans > plain  # net -v: every improving plan
+    log2 = tmp_path / "check.log"
+    r = run("check", str(DEMO), "--log-file", str(log2), "-q")
+    assert r.exit_code == 0 and r.stderr == ""
+    assert "ok: 'Demo district, 2025-26'" in log2.read_text(encoding="utf-8")
+
+
+def test_last_search_line_shows_the_exact_objective(tmp_path):
+    """The plain log's last objective line is the plan's exact objective (as in
+    summary.json and the summary line), not the model's scaled integer one."""
+    out = tmp_path / "plan"
+    r = run("solve", str(DEMO), "--out", str(out))
+    assert r.exit_code == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    figures_lines = [ln for ln in r.stderr.splitlines() if re.search(r"\] search  objective ", ln)]
+    last = re.search(r"objective (-?[\d.]+)\s+bound (-?[\d.]+)", figures_lines[-1])
+    assert last.group(1) == f"{summary['objective']:.4f}"
+    assert float(last.group(2)) == pytest.approx(summary["best_bound"], abs=1e-4)
+    # and the summary line says the same
+    assert f"objective {summary['objective']:.4f}," in r.stderr

@@ -117,6 +117,13 @@ def batch(
     retried once on another worker, then the district is `crashed`.
     """
     verbosity = getattr(ctx.obj, "verbosity", 1) - int(quiet)
+    log = getattr(ctx.obj, "log", None)  # the command line's --log-file
+
+    def say(line: str) -> None:
+        _err.print(line, markup=False)
+        if log is not None:
+            log(line)
+
     try:
         code = _batch(
             scenarios,
@@ -132,12 +139,13 @@ def batch(
             (slurm_cores, slurm_memory, slurm_walltime, slurm_queue),
             verbosity,
             lang,
+            say,
         )
     except InputError as exc:
         n = len(exc.problems)
-        _err.print(f"error: {n} problem{'s' if n != 1 else ''} in the input:", markup=False)
+        say(f"error: {n} problem{'s' if n != 1 else ''} in the input:")
         for p in exc.problems:
-            _err.print(f"  {p}", markup=False)
+            say(f"  {p}")
         code = ExitCode.BAD_INPUT
     sys.exit(int(code))
 
@@ -156,6 +164,7 @@ def _batch(
     slurm_job,
     verbosity,
     lang=None,
+    say=None,
 ) -> ExitCode:
     from .run import ClusterPlan, default_workers, prepare, run_batch
 
@@ -191,13 +200,13 @@ def _batch(
         progress=verbosity >= 1,
         lang=lang,
     )
+    say = say or (lambda line: _err.print(line, markup=False))
     if verbosity >= 1:
         kept = sum(bool(r.get("resumed")) for r in outcome.rows)
-        _err.print(
+        say(
             f"{outcome.submitted} district(s) planned, {kept} kept from an earlier run, "
             f"in {outcome.seconds:.1f} s; tables in {Path(out) / 'batch.csv'}, batch.md, "
-            "batch.xlsx and batch.html",
-            markup=False,
+            "batch.xlsx and batch.html"
         )
-    _err.print(outcome.verdict, markup=False)
+    say(outcome.verdict)
     return outcome.exit_code

@@ -76,4 +76,7 @@ def solve(
     if result.status.has_plan:
         # [placement]: the ordinary movers placed by the mechanism, points and wish ranks
         result = place(district, scenario, result, moves)
+    if result.status.has_plan and result.objective is not None:
+        # the exact objective (terms recomputed from the plan), not the model's scaled one
+        progress.final(result.objective, result.best_bound)
     return result.raise_for_status() if raise_on_failure else result
