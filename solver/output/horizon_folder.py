@@ -6,7 +6,9 @@ the start of that year, whose ``assignments.csv`` also has ``post_school_id`` an
 ``stint_end``; ``DIR/horizon.json`` holds the horizon's figures; ``DIR/history.csv`` is
 the input history extended by year 1 (the binding year: later years are re-planned
 next year), and ``DIR/next_year/`` the district as it stands at the start of year 2
-(schools, staff with their stints, demand and history), ready to be next year's data.
+(schools, staff with their stints, demand and history), ready to be next year's data;
+``DIR/plan.xlsx`` and ``DIR/report.html`` show the whole horizon
+(:mod:`solver.output.horizon_handoff`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ..input.loaders import district_tables, write_district
 from ..input.scenario import Scenario
 from ..plan.horizon import HorizonResult
 from ..rules.horizon import stint_lengths, year_start
+from .horizon_handoff import write_horizon_handoff
 from .plan_folder import _clean, schools_table, summary, write_atomically, write_plan
 
 
@@ -112,5 +115,6 @@ def write_horizon(
         )
         history.to_csv(tmp / "history.csv", index=False, encoding=scenario.output.csv_encoding)
         write_district(after, tmp / "next_year")
+        write_horizon_handoff(tmp, info, result, scenario.output.lang)
 
     return write_atomically(Path(out), force, fill)

@@ -540,3 +540,44 @@ _TEXTS.update(
         "batch.link": ("open", "打开"),
     }
 )
+
+# Outputs block R: the top-level plan.xlsx and report.html of a multi-year plan.
+_TEXTS.update(
+    {
+        "sheet.years": ("years", "各学年"),
+        "sheet.assignments_year": ("assignments year {year}", "交流名单（第{year}学年）"),
+        "hz.title": ("Multi-year rotation plan", "多学年交流轮岗方案"),
+        "hz.method": ("Method", "求解方式"),
+        "hz.method.joint": ("all years in one model", "各学年联合求解"),
+        "hz.method.myopic": ("each year alone, in turn", "逐学年依次求解"),
+        "hz.years": ("Years", "学年数"),
+        "hz.year": ("Year {year}", "第{year}学年"),
+        "hz.binding": ("binding", "确定执行"),
+        "hz.provisional": ("provisional", "预安排"),
+        "hz.year_report": ("this year's full report", "本学年完整报告"),
+        "hz.select": ("Year by year", "分学年查看"),
+        "hz.movable": ("People the coverage counts", "覆盖率统计人数"),
+        "hz.covered": ("Of them, moved within the horizon", "其中规划期内交流人数"),
+        "hz.required": ("required", "要求人数"),
+        "hz.coverage_min": ("Coverage target", "覆盖率要求"),
+        "hz.reached": ("reached", "是否达到"),
+        "hz.coverage": ("Coverage per year", "各学年覆盖率"),
+        "hz.coverage_note": (
+            "share of the {movable} people the coverage rule counts who have moved by the "
+            "end of each year; the dashed line is the target ({coverage_min}: {required} "
+            "people by the last year)",
+            "规则统计的 {movable} 人中到各学年末已交流的比例；虚线为覆盖率要求"
+            "（{coverage_min}：到最后一学年 {required} 人）",
+        ),
+        "hz.col.year": ("year", "学年"),
+        "hz.col.as_of": ("as of", "基准日期"),
+        "hz.col.binding": ("binding", "确定执行"),
+        "hz.col.eligible": ("eligible", "应交流人数"),
+        "hz.col.moved": ("moved", "交流人数"),
+        "hz.col.returns": ("returns", "期满返回人数"),
+        "hz.col.covered_so_far": ("covered so far", "累计已交流人数"),
+        "hz.col.movable": ("counted", "统计人数"),
+        "hz.col.coverage_so_far": ("coverage so far", "累计覆盖率"),
+        "hz.col.required": ("required by the end", "期末要求人数"),
+    }
+)

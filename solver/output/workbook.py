@@ -185,19 +185,26 @@ def _summary_sheet(wb: Workbook, view: PlanView, lang: str) -> None:
     sh.close()
 
 
-def _assignments_sheet(wb: Workbook, view: PlanView, lang: str) -> None:
+#: Columns a multi-year plan's assignments add (``lungang plan``), shown when present.
+STINT_COLUMNS = ["post_school_id", "stint_end"]
+
+
+def _assignments_sheet(wb: Workbook, view: PlanView, lang: str, title: str | None = None) -> None:
     a = view.assignments.reset_index()
     names = view.school_names
     a["from_name"] = names.reindex(a["from_school"].astype(str)).fillna("").to_numpy()
     a["to_name"] = names.reindex(a["to_school"].astype(str)).fillna("").to_numpy()
     a["moved"] = a["moved"].astype(bool)
-    # placement's points, lottery and wish ranks, when the plan has them
-    names_ = ASSIGNMENT_SHEET_COLUMNS + [c for c in PLACEMENT_COLUMNS if c in a.columns]
+    # placement's points, lottery and wish ranks; a multi-year plan's post and stint end
+    extra = [c for c in PLACEMENT_COLUMNS if c in a.columns]
+    names_ = ASSIGNMENT_SHEET_COLUMNS + extra + [c for c in STINT_COLUMNS if c in a.columns]
     for c in PLACEMENT_COLUMNS:
         if c in a.columns:
             a[c] = [None if v is pd.NA or v != v else v for v in a[c].tolist()]
+    if "stint_end" in a.columns:  # a date cell, empty for those who stay
+        a["stint_end"] = [_date_or_none(v) for v in a["stint_end"]]
     heads = [column(c, lang, "staff") for c in names_]
-    sh = _Sheet(wb, sheet("assignments", lang), heads)
+    sh = _Sheet(wb, title or sheet("assignments", lang), heads)
     cols = [a[c].tolist() for c in names_]
     kinds = [CODE_COLUMNS.get(c) for c in names_]
     moved_j = names_.index("moved")
@@ -208,6 +215,15 @@ def _assignments_sheet(wb: Workbook, view: PlanView, lang: str) -> None:
             out[moved_j] = code("bool", row[moved_j], lang)
         sh.add(out)
     sh.close({ASSIGNMENT_SHEET_COLUMNS.index("distance_km"): "0.00"})
+
+
+def _date_or_none(v: Any) -> dt.date | None:
+    try:
+        return (
+            dt.date.fromisoformat(str(v)) if v is not None and str(v) not in ("", "nan") else None
+        )
+    except ValueError:
+        return None
 
 
 def school_sheet_columns(schools: pd.DataFrame) -> list[str]:
