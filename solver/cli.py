@@ -41,12 +41,42 @@ class Ctx:
 
     #: set by the console script (``entry``): when the process imported the package
     process_start: float | None = None
+    #: the language of messages, progress lines and text tables: --lang, else the
+    #: scenario's [output] lang (read ahead of the command, so that its errors follow it)
+    lang: str | None = None
+    scenario_lang: str = "en"
 
     def __init__(self) -> None:
         self.started = time.perf_counter() if self.process_start is None else self.process_start
         self.active: Progress | None = None
         self._heartbeat: Heartbeat | None = None
         self._log_opened = False
+
+    @property
+    def language(self) -> str:
+        """``--lang`` when given, else the scenario's ``[output] lang``, else English."""
+        return self.lang or self.scenario_lang
+
+    def peek_lang(self, scenario: str | Path | None) -> None:
+        """Read ``[output] lang`` from a scenario file before the command loads it (any
+        trouble with the file is the loader's to report; here it only means English)."""
+        import tomllib
+
+        try:
+            data = tomllib.loads(Path(scenario).read_text(encoding="utf-8"))
+            lang = data.get("output", {}).get("lang")
+        except (OSError, ValueError, AttributeError, TypeError, UnicodeDecodeError):
+            return
+        if lang in ("en", "zh"):
+            self.scenario_lang = lang
+
+    def tr(self, msg: str) -> str:
+        """``msg`` in the command's language (:func:`solver.output.i18n.message`)."""
+        if self.language == "en":
+            return msg
+        from .output.i18n import message
+
+        return message(msg, self.language)
 
     def log_stream(self):
         """The ``--log-file`` stream, or None: created on first use, appended to after."""
@@ -69,7 +99,7 @@ class Ctx:
             return
         self.log(msg)
         if self.verbosity >= level:
-            err.print(msg, markup=False)
+            err.print(self.tr(msg), markup=False)
 
     def progress(self) -> Progress:
         """The command's progress: the live display on a terminal, plain lines
@@ -77,12 +107,14 @@ class Ctx:
         live = err.is_terminal if self.live is None else self.live
         prog = Progress(clock=time.perf_counter)
         prog._start = self.started
+        lang = self.language
         if live and self.verbosity >= 1:
-            prog.sinks.append(LiveSink(err, prog, self.verbosity))
+            prog.sinks.append(LiveSink(err, prog, self.verbosity, lang=lang))
         else:
-            prog.sinks.append(PlainSink(lambda m: err.print(m, markup=False), self.verbosity))
+            write = lambda m: err.print(m, markup=False)  # noqa: E731
+            prog.sinks.append(PlainSink(write, self.verbosity, lang=lang))
         if self.log_file:
-            prog.sinks.append(LogSink(self.log_stream()))
+            prog.sinks.append(LogSink(self.log_stream(), lang=lang))
         self.active = prog
         self._heartbeat = Heartbeat(prog)
         return prog
@@ -99,7 +131,7 @@ class Ctx:
             self._heartbeat = None
         if prog is None:
             if line is not None:
-                err.print(line, markup=False)
+                err.print(self.tr(line), markup=False)
             return
         for s in prog.sinks:
             if isinstance(s, LiveSink):
@@ -107,7 +139,7 @@ class Ctx:
         if line is not None:
             prog.done(line)
             if any(isinstance(s, LiveSink) for s in prog.sinks):
-                err.print(line, markup=False)
+                err.print(self.tr(line), markup=False)
         for s in prog.sinks:
             if not isinstance(s, LiveSink):
                 s.close()
@@ -133,7 +165,7 @@ def _fail(lines: list[str], code: int, short: bool = True) -> None:
         )
         if not quiet:
             for line in lines[1:]:
-                err.print(line, markup=False)
+                err.print(line, markup=False)  # already in the command's language
     else:
         if obj is not None:
             for line in lines:
@@ -148,28 +180,72 @@ def handle_errors(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        obj = _ctx()
+        if obj is not None:
+            if kwargs.get("lang"):  # a command's own --lang (indicators, report, template)
+                obj.lang = kwargs["lang"]
+            if kwargs.get("scenario") and not obj.lang:
+                obj.peek_lang(kwargs["scenario"])
+        lang = obj.language if obj is not None else "en"
         try:
             return fn(*args, **kwargs)
         except InputError as exc:
-            n = len(exc.problems)
-            lines = [f"error: {n} problem{'s' if n != 1 else ''} in the input:"]
-            lines += [f"  {p}" for p in exc.problems]
             # every located problem, even with -q: each one is something to fix
-            _fail(lines, ExitCode.BAD_INPUT, short=False)
+            _fail(input_error_lines(exc, lang), ExitCode.BAD_INPUT, short=False)
         except InfeasibleError as exc:
             # the diagnosis in full: rules, schools and subjects, and the relaxations found
-            lines = f"infeasible: {exc}".splitlines()
-            if exc.diagnosis and "diagnosis_file" in kwargs and not kwargs["diagnosis_file"]:
-                lines.append("(`--diagnosis FILE` writes this diagnosis as JSON)")
-            _fail(lines, ExitCode.INFEASIBLE)
+            hint = bool(
+                exc.diagnosis and "diagnosis_file" in kwargs and not kwargs["diagnosis_file"]
+            )
+            _fail(infeasible_lines(exc, lang, hint), ExitCode.INFEASIBLE)
         except NoPlanError as exc:
-            _fail(f"no plan: {exc}".splitlines(), ExitCode.NO_PLAN)
+            _fail(no_plan_lines(exc, lang), ExitCode.NO_PLAN)
         finally:
             obj = _ctx()
             if obj is not None and obj.active is not None:
                 obj.finish()
 
     return wrapper
+
+
+def input_error_lines(exc: InputError, lang: str = "en") -> list[str]:
+    """What a bad input prints: the count, then each located problem (in ``lang``)."""
+    n = len(exc.problems)
+    if lang == "en":
+        return [f"error: {n} problem{'s' if n != 1 else ''} in the input:"] + [
+            f"  {p}" for p in exc.problems
+        ]
+    from .output.i18n import problem_text, text
+
+    return [text("err.problems", lang, n=n, s="")] + [
+        f"  {problem_text(p, lang)}" for p in exc.problems
+    ]
+
+
+def infeasible_lines(exc: InfeasibleError, lang: str = "en", hint: bool = False) -> list[str]:
+    """What an infeasible scenario prints: the diagnosis (in ``lang``)."""
+    if lang == "en":
+        lines = f"infeasible: {exc}".splitlines()
+        if hint:
+            lines.append("(`--diagnosis FILE` writes this diagnosis as JSON)")
+        return lines
+    from .output.i18n import message, text
+    from .output.text_tables import diagnosis_text
+
+    body = diagnosis_text(exc.diagnosis, lang) if exc.diagnosis.get("rules") is not None else None
+    lines = text("err.infeasible", lang, text=body or message(str(exc), lang)).splitlines()
+    if hint:
+        lines.append(text("err.diagnosis_hint", lang))
+    return lines
+
+
+def no_plan_lines(exc: NoPlanError, lang: str = "en") -> list[str]:
+    """What a run without a plan in time prints (in ``lang``)."""
+    if lang == "en":
+        return f"no plan: {exc}".splitlines()
+    from .output.i18n import message, text
+
+    return text("err.no_plan", lang, text=message(str(exc), lang)).splitlines()
 
 
 #: Longest default folder name made from a scenario's name (file systems take 255 bytes).
@@ -201,9 +277,17 @@ DOCS_HELP = (
     type=click.Path(dir_okay=False),
     help="Also write the full progress stream (every phase, plan and note) to this file.",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    help="Language of messages, progress lines and text tables [default: the scenario's "
+    "[output] lang, else en].",
+)
 @click.version_option(__version__, prog_name="lungang")
 @click.pass_context
-def main(ctx: click.Context, verbose: int, quiet: int, log_file: str | None) -> None:
+def main(
+    ctx: click.Context, verbose: int, quiet: int, log_file: str | None, lang: str | None
+) -> None:
     """lungang (轮岗): plan principal and teacher rotation with CP-SAT.
 
     Start with `lungang solve scenarios/demo.toml`: it plans the bundled demo district
@@ -212,6 +296,7 @@ def main(ctx: click.Context, verbose: int, quiet: int, log_file: str | None) -> 
     ctx.obj = Ctx()
     ctx.obj.verbosity = 1 + verbose - quiet
     ctx.obj.log_file = log_file
+    ctx.obj.lang = lang
 
 
 @main.command(
@@ -646,7 +731,7 @@ def indicators(obj: Ctx, scenario, plan, fmt, which, lang) -> None:
         write_csv(report[which], sys.stdout, index=False)
         return
     sides = ["before", "after"] if plan else ["before"]
-    _print_indicator_tables(sc.name, report, sides, lang or sc.output.lang)
+    _print_indicator_tables(sc.name, report, sides, lang or obj.lang or sc.output.lang)
 
 
 def _print_indicator_tables(name, report, sides, lang: str = "en") -> None:
@@ -773,11 +858,14 @@ main.add_command(_batch_command)
 @handle_errors
 def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt, time_limit) -> None:
     """Why the plan is as it is: terms, rules, schools and people (see explain.json)."""
-    from .analysis.explain import EXPLAIN_BUDGET_S, explain_plan, format_explain
+    from .analysis.explain import EXPLAIN_BUDGET_S, explain_plan
     from .input.assignments import read_assignments
+    from .output.text_tables import explain_text
 
     plan = Path(plan)
     sc, district = load_plan_case(plan, scenario_path)
+    if not obj.lang:  # the plan's scenario decides, as for its report
+        obj.scenario_lang = sc.output.lang
     a = read_assignments(plan)
     staff = list(staff_ids) or None
     if school_ids:
@@ -820,7 +908,14 @@ def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt, time_limi
             ex["schools"] = [s for s in ex["schools"] if s["school_id"] in school_ids]
         click.echo(_json(ex))
         return
-    click.echo(format_explain(ex, staff=list(staff_ids) or None, school=list(school_ids) or None))
+    click.echo(
+        explain_text(
+            ex,
+            staff=list(staff_ids) or None,
+            school=list(school_ids) or None,
+            lang=obj.language,
+        )
+    )
 
 
 @main.command(
@@ -837,10 +932,12 @@ def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt, time_limi
 @handle_errors
 def diff(plan_a, plan_b, fmt) -> None:
     """Who moves differently in PLAN_B than in PLAN_A, and how indicators, terms and counts differ."""
-    from .analysis.diff import diff_plans, format_diff
+    from .analysis.diff import diff_plans
+    from .output.text_tables import diff_text
 
     d = diff_plans(plan_a, plan_b)
-    click.echo(_json(d) if fmt == "json" else format_diff(d))
+    obj = _ctx()
+    click.echo(_json(d) if fmt == "json" else diff_text(d, obj.language if obj else "en"))
 
 
 # ------------------------------------------------------------ report, template
@@ -1129,8 +1226,14 @@ def _log_to(ctx: click.Context, _param, value: str | None) -> None:
         ctx.find_object(Ctx).log_file = value
 
 
+def _lang_to(ctx: click.Context, _param, value: str | None) -> None:
+    if value:
+        ctx.find_object(Ctx).lang = value
+
+
 def _add_output_options(cmd: click.Command) -> None:
-    """Give ``cmd`` the group's -v, -q and --log-file (those it does not define itself)."""
+    """Give ``cmd`` the group's -v, -q, --log-file and --lang (those it does not define
+    itself)."""
     have = {o for p in cmd.params for o in getattr(p, "opts", [])}
     options = [
         (
@@ -1145,6 +1248,15 @@ def _add_output_options(cmd: click.Command) -> None:
                 "callback": _log_to,
                 "help": "Also write the full progress stream (every phase, plan and note) "
                 "to this file.",
+            },
+        ),
+        (
+            ["--lang"],
+            {
+                "type": click.Choice(["en", "zh"]),
+                "callback": _lang_to,
+                "help": "Language of messages and progress lines [default: the scenario's "
+                "[output] lang, else en].",
             },
         ),
     ]

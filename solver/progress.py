@@ -350,7 +350,9 @@ class Progress:
         text = f"{st.problem} {fmt(objective)}  bound {fmt(b)}"
         self._tell(Event("plan", text, level=2), now)
 
-    def final(self, objective: float, bound: float | None = None) -> None:
+    def final(
+        self, objective: float, bound: float | None = None, quotas: Quotas | None = None
+    ) -> None:
         """The plan's exact objective and bound once the search is over: the plan's
         terms recomputed from the plan, where the searches reported the model's scaled
         integer objective (which rounds each school's cost). Replaces the figures even
@@ -358,7 +360,8 @@ class Progress:
         with self._lock:
             st = self._state
             b = st.bound if bound is None else bound
-            self._state = replace(st, problem="objective", objective=objective, bound=b)
+            q = quotas if quotas is not None else st.quotas
+            self._state = replace(st, problem="objective", objective=objective, bound=b, quotas=q)
             now = self._now(self._state)
         self._tell(Event("final", f"objective {fmt(objective)}  bound {fmt(b)}"), now)
 

@@ -433,3 +433,16 @@ def test_last_search_line_shows_the_exact_objective(tmp_path):
     assert float(last.group(2)) == pytest.approx(summary["best_bound"], abs=1e-4)
     # and the summary line says the same
     assert f"objective {summary['objective']:.4f}," in r.stderr
+    # the quotas are the plan's own (the search reads them at most twice a second)
+    rules = {
+        x["rule"]: x
+        for x in json.loads((out / "explain.json").read_text(encoding="utf-8"))["rules"]
+    }
+    t, k, c = (
+        rules[n]
+        for n in ("teacher_rotation_min", "key_share_of_rotated_min", "principal_rotation_min")
+    )
+    assert figures_lines[-1].endswith(
+        f"quotas met 3/3 (teachers {t['achieved']}/{t['required']}, key {k['achieved']}/"
+        f"{k['required']}, cadres {c['achieved']}/{c['required']})"
+    )

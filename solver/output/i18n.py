@@ -18,6 +18,7 @@ because scripts, ``validate``, ``diff`` and ``--from`` read them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from ..input.data import KEY_LEVELS, LEVELS, LOCALITIES, ROLES, SUBJECTS, TIERS, TITLES
@@ -579,5 +580,486 @@ _TEXTS.update(
         "hz.col.movable": ("counted", "统计人数"),
         "hz.col.coverage_so_far": ("coverage so far", "累计覆盖率"),
         "hz.col.required": ("required by the end", "期末要求人数"),
+    }
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Outputs block R: messages (progress lines, notes, error messages) in Chinese.
+#
+# Messages are made in English where they arise (the loaders, the scenario's checks, the
+# search), in lower layers that know nothing of languages; the command line shows them
+# through :func:`message`, which matches a message against the English templates below
+# and fills the Chinese one. A placeholder ``{name}`` takes the text as it is,
+# ``{name:col}`` translates a column name (:func:`column`), ``{name:msg}`` translates the
+# text again (a message inside a message). A message no template matches is shown in
+# English: a new message reads as before until its template is added here.
+
+_MESSAGES: list[tuple[str, str]] = [
+    # --- the loaders: cells, columns, files
+    ("missing value", "缺少取值"),
+    ("missing value: required for nine_year schools", "缺少取值：九年一贯制学校必填"),
+    ("out of range", "超出范围"),
+    ("not an integer", "不是整数"),
+    ("not a number", "不是数字"),
+    ("not a true/false value", "不是“是/否”值"),
+    ("not a date", "不是日期"),
+    ("bad value", "取值有误"),
+    ("required column '{col}' (or {aliases}) is missing", "缺少必填列“{col}”（或 {aliases}）"),
+    ("required column '{col}' is missing", "缺少必填列“{col}”"),
+    ("failed check {check}", "未通过检查 {check}"),
+    ("duplicate {what:col} {label}: on rows {rows}", "重复的{what} {label}：见第 {rows} 行"),
+    (
+        "column {a} '{h}' repeats column {b} '{first}' (the same header): keep one",
+        "第 {a} 列“{h}”与第 {b} 列“{first}”重复（表头相同）：只保留一列",
+    ),
+    (
+        "column {a} '{h}' repeats column {b} '{first}' (both mean '{name}'): keep one",
+        "第 {a} 列“{h}”与第 {b} 列“{first}”重复（都表示“{name}”）：只保留一列",
+    ),
+    ("unknown {what:col}", "未知的{what}"),
+    ("{n} cells, more than the header's {w}", "{n} 个单元格，多于表头的 {w} 个"),
+    ("cannot open workbook: {why}", "无法打开工作簿：{why}"),
+    ("cannot read: {why}", "无法读取：{why}"),
+    ("empty: no header row", "空文件：没有表头行"),
+    ("no {table} rows", "没有{table}数据行"),
+    ("required {what} not found", "未找到必需的{what}"),
+    (
+        "expected a folder of CSV files or an .xlsx workbook",
+        "应为 CSV 文件所在的文件夹或 .xlsx 工作簿",
+    ),
+    ("not a valid CSV file: {why}", "不是有效的 CSV 文件：{why}"),
+    # --- what a cell should hold
+    ("one of {choices}", "以下之一：{choices}"),
+    ("true or false (also 1/0, yes/no, 是/否)", "true 或 false（也可填 1/0、yes/no、是/否）"),
+    ("a date YYYY-MM-DD", "日期，格式 YYYY-MM-DD"),
+    ("an integer between {lo} and {hi}", "{lo} 到 {hi} 之间的整数"),
+    ("a number between {lo} and {hi}", "{lo} 到 {hi} 之间的数"),
+    ("an integer >= {lo}", "不小于 {lo} 的整数"),
+    ("an integer > {lo}", "大于 {lo} 的整数"),
+    ("a number >= {lo}", "不小于 {lo} 的数"),
+    ("a number > {lo}", "大于 {lo} 的数"),
+    ("an integer", "整数"),
+    ("a number", "数字"),
+    ("a value", "一个取值"),
+    ("a unique {what:col}", "唯一的{what}"),
+    ("a {col:col} of {file}", "{file} 中已有的{col}"),
+    ("a date on or before {date}", "不晚于 {date} 的日期"),
+    ("retirement_date, or both birth_date and gender", "退休日期，或同时填写出生日期和性别"),
+    ("both home_lat and home_lon, or neither", "住址纬度和经度都填或都不填"),
+    (
+        "an end_date on or after start_date, or empty (ongoing)",
+        "不早于开始日期的结束日期，或留空（仍在任）",
+    ),
+    ("at most {n} cells, as in the header", "最多 {n} 个单元格，与表头一致"),
+    ("the school_id the person must go to", "该人员必须去的学校代码"),
+    (
+        "an integer with 0 < junior_students < students (nine_year schools)",
+        "整数，且 0 < 初中在校生数 < 在校生数（九年一贯制学校）",
+    ),
+    # --- the scenario file
+    ("scenario file not found", "找不到方案文件"),
+    ("not valid TOML: {why}", "不是有效的 TOML：{why}"),
+    (
+        "not UTF-8 text (a TOML file must be UTF-8): save it as UTF-8",
+        "不是 UTF-8 文本（TOML 文件必须为 UTF-8）：请另存为 UTF-8",
+    ),
+    ("{n} bytes: too large for a scenario file", "{n} 字节：方案文件过大"),
+    ("unknown key; did you mean '{key}'?", "未知的键；是否应为“{key}”？"),
+    ("unknown key", "未知的键"),
+    ("{a:msg}; or {b:msg}", "{a}；或{b}"),
+    ("Input should be greater than or equal to {n}", "应大于或等于 {n}"),
+    ("Input should be less than or equal to {n}", "应小于或等于 {n}"),
+    ("Input should be greater than {n}", "应大于 {n}"),
+    ("Input should be less than {n}", "应小于 {n}"),
+    ("Input should be a finite number", "应为有限的数"),
+    (
+        "Input should be a valid number, unable to parse string as a number",
+        "应为数字，无法把文本解析为数字",
+    ),
+    ("Input should be a valid number", "应为数字"),
+    (
+        "Input should be a valid integer, unable to parse string as an integer",
+        "应为整数，无法把文本解析为整数",
+    ),
+    (
+        "Input should be a valid integer, got a number with a fractional part",
+        "应为整数，不能有小数",
+    ),
+    ("Input should be a valid integer", "应为整数"),
+    ("Input should be a valid boolean", "应为 true 或 false"),
+    ("Input should be a valid string", "应为文本"),
+    ("Input should be a valid date", "应为日期"),
+    ("Input should be a valid array", "应为数组"),
+    ("Input should be a valid dictionary", "应为表"),
+    ("Input should be '{choices}'", "应为 '{choices}'"),
+    ("Field required", "必填"),
+    ("Value error, {why:msg}", "{why}"),
+    # --- outputs that would touch an input (solver/output/safety.py)
+    ("exists and is not empty; use --force to replace it", "已存在且不为空；用 --force 替换"),
+    ("exists and is not a folder", "已存在且不是文件夹"),
+    ("is a folder: give a file name", "是文件夹：请给出文件名"),
+    ("is the input {item}: an output never replaces an input", "就是输入 {item}：输出从不替换输入"),
+    (
+        "lies inside the input folder {item}: choose a file outside it",
+        "位于输入文件夹 {item} 中：请选择其外的文件",
+    ),
+    ("contains the input {item}: it would be replaced", "包含输入 {item}：它会被替换"),
+    (
+        "lies inside the data folder {item}: choose a folder outside it",
+        "位于数据文件夹 {item} 中：请选择其外的文件夹",
+    ),
+    ("is the district's data: an output never replaces an input", "就是本区数据：输出从不替换输入"),
+    (
+        "contains the current folder: choose a new folder for the output",
+        "包含当前文件夹：请为输出选择新文件夹",
+    ),
+    (
+        "the district folder {folder} would overwrite the input {item}",
+        "区文件夹 {folder} 会覆盖输入 {item}",
+    ),
+    ("--out names a file, not a folder", "--out 指向文件而非文件夹"),
+    # --- the search and the diagnosis
+    (
+        "no plan found within the time limit ({s} s): raise [solver] time_limit_s",
+        "在时间限制（{s} 秒）内未找到方案：请调高 [solver] time_limit_s",
+    ),
+    # --- phases and notes of the progress lines
+    ("eligibility, permitted moves, counting checks", "应交流人员、可去学校、计数检查"),
+    ("a plan of paired exchanges", "成对互换的初始方案"),
+    ("the LP relaxation of {n} candidate moves", "{n} 个候选交流的线性松弛"),
+    (
+        "LP bound {b}; searching the {n} moves the LP uses",
+        "线性松弛下界 {b}；在其用到的 {n} 个交流中搜索",
+    ),
+    (
+        "the LP did not finish; searching the {n} moves of the warm start",
+        "线性松弛未完成；在初始方案的 {n} 个交流中搜索",
+    ),
+    (
+        "the LP did not finish; searching the {n} moves around the last plan",
+        "线性松弛未完成；在上一方案附近的 {n} 个交流中搜索",
+    ),
+    ("restricted plan {v}; searching the full model from it", "受限方案 {v}；由此搜索全模型"),
+    ("the full model: {n} candidate moves", "全模型：{n} 个候选交流"),
+    ("{n} candidate moves", "{n} 个候选交流"),
+    ("the LP relaxation under the holds", "保持已定项下的线性松弛"),
+    ("isolating the conflicting rules (budget {s} s)", "查找相互冲突的规则（限时 {s} 秒）"),
+    (
+        "the smallest change of each rule that helps (budget {s} s)",
+        "每条规则能使方案可行的最小调整（限时 {s} 秒）",
+    ),
+    ("explaining {n} decisions (budget {s} s)", "解释 {n} 项决定（限时 {s} 秒）"),
+    ("re-plan stage 1: the fewest changed decisions", "重新规划第 1 阶段：改动最少的决定"),
+    ("re-plan stage 2: the objective, changes held", "重新规划第 2 阶段：目标值，保持改动"),
+    (
+        "LP-guided search found no plan; searching the full model",
+        "线性松弛引导的搜索未找到方案；搜索全模型",
+    ),
+    (
+        "the LP guide did not finish in time: the plan is the warm start's",
+        "线性松弛未按时完成：方案为初始方案",
+    ),
+    (
+        "solving '{name}': {n} schools, {m} staff, {s} s in all",
+        "求解“{name}”：{n} 所学校，{m} 名教职工，共 {s} 秒",
+    ),
+    (
+        "{status:msg}: objective {o}, bound {b}, gap {g}, {moved} of {n} eligible move, {s} s",
+        "{status}：目标值 {o}，下界 {b}，差距 {g}，{n} 名应交流人员中 {moved} 人交流，用时 {s} 秒",
+    ),
+    ("{a} s of {b} s used", "已用 {a} 秒（共 {b} 秒）"),
+    ("plan written to {out}", "方案已写入 {out}"),
+    ("horizon plan written to {out}", "多学年方案已写入 {out}"),
+    ("written to {out}", "已写入 {out}"),
+    ("written: {files}", "已写入：{files}"),
+    ("template written to {out}", "模板已写入 {out}"),
+    (
+        "ok: '{name}': {n} schools, {m} staff, {e} eligible",
+        "通过：“{name}”：{n} 所学校，{m} 名教职工，{e} 名应交流",
+    ),
+    (
+        "planning '{name}' over {n} year(s): {s} schools, {m} staff",
+        "规划“{name}”，共 {n} 个学年：{s} 所学校，{m} 名教职工",
+    ),
+    (
+        "analysis: {a} of {n} people not analysed within {s} s (explain.json lists them as not "
+        "analysed; `lungang explain` analyses them later)",
+        "分析：{n} 人中有 {a} 人未在 {s} 秒内分析（explain.json 中标为未分析；可稍后用 "
+        "`lungang explain` 分析）",
+    ),
+    (
+        "{a} of {n} people not analysed within {s} s (give a larger --time-limit)",
+        "{n} 人中有 {a} 人未在 {s} 秒内分析（请加大 --time-limit）",
+    ),
+    (
+        "the plan breaks {n} rule instance(s) under these data and rules (lungang validate lists them)",
+        "在当前数据和规则下，方案违反 {n} 处规则（lungang validate 列出它们）",
+    ),
+    # --- the rules' summaries of `explain` (solver/analysis/explain.py)
+    (
+        "{a} of {n} eligible teachers move; at least {m} required",
+        "{n} 名应交流教师中 {a} 人交流；至少需要 {m} 人",
+    ),
+    (
+        "{a} key teachers move; at least {m} required ({s} of {n} eligible key teachers)",
+        "{a} 名骨干教师交流；至少需要 {m} 人（{n} 名应交流骨干教师的 {s}）",
+    ),
+    (
+        "{a} key teachers move; at least {m} required ({s} of the {n} moved teachers)",
+        "{a} 名骨干教师交流；至少需要 {m} 人（{n} 名交流教师的 {s}）",
+    ),
+    (
+        "{a} of {n} eligible principals and vice principals move; at least {m} required",
+        "{n} 名应交流校长、副校长中 {a} 人交流；至少需要 {m} 人",
+    ),
+    ("{n} school(s) lose as many teachers as the cap allows", "{n} 所学校的调出人数达到上限"),
+    (
+        "{n} (school, subject) head counts touched by moves, {m} at the edge of demand ± {s}",
+        "交流涉及 {n} 个（学校，学科）人数，其中 {m} 个处于需求 ± {s} 的边界",
+    ),
+    (
+        "{n} principal / vice principal moves, every post filled exactly (moves form exchanges)",
+        "{n} 名校长、副校长交流，每个职位恰好有人（交流互换）",
+    ),
+    (
+        "longest commute {a} km of max_km {m}; {n} mover(s) within 10% of it",
+        "最远通勤 {a} 公里（上限 {m} 公里）；{n} 名交流人员在上限的 10% 以内",
+    ),
+    ("{n} eligible people have no school they may go to", "{n} 名应交流人员没有可去的学校"),
+    (
+        "{n} eligible people have no school they may go to ({why})",
+        "{n} 名应交流人员没有可去的学校（{why}）",
+    ),
+    (
+        "{a} of {n} moves out of urban/town schools go to rural ones; at least {m} required",
+        "城镇学校调出的 {n} 人中 {a} 人去乡村学校；至少需要 {m} 人",
+    ),
+    (
+        "{a} of {n} moves out of rural schools go to urban/town ones; at least {m} required",
+        "乡村学校调出的 {n} 人中 {a} 人去城镇学校；至少需要 {m} 人",
+    ),
+    ("no pins", "没有锁定"),
+    ("{text:msg} (and {n} more lines)", "{text}（另有 {n} 行）"),
+    ("optimal", "最优"),
+    ("feasible", "可行"),
+    ("infeasible", "无可行方案"),
+    ("no_plan", "未找到方案"),
+    ("{term}: {rest:msg}", "{term}：{rest}"),
+    ("{label:msg} ({i} of {n}, {r} after it)", "{label}（第 {i} 个，共 {n} 个，其后还有 {r} 个）"),
+    ("objective {name}", "目标 {name}"),
+]
+
+#: The phases of the progress lines (solver/progress.py PHASES) in Chinese.
+_PHASES_ZH: dict[str, str] = {
+    "loading": "读取数据",
+    "checks": "检查",
+    "build": "建模",
+    "warm start": "初始方案",
+    "LP guide": "线性松弛引导",
+    "search": "搜索",
+    "full search": "全模型搜索",
+    "diagnosis": "诊断",
+    "analysis": "分析",
+    "writing": "写出",
+    "starting": "开始",
+}
+
+_TEXTS.update(
+    {
+        # the frame of error messages (solver/errors.py Problem, the CLI's first lines)
+        "err.problems": (
+            "error: {n} problem{s} in the input:",
+            "错误：输入中有 {n} 个问题：",
+        ),
+        "err.row": (", row {row}", "，第 {row} 行"),
+        "err.column": (", column '{column}'", "，列“{column}”"),
+        "err.key": (", key '{key}'", "，键“{key}”"),
+        "err.got_expected": (
+            " (got {value}, expected {expected})",
+            "（实际为 {value}，应为 {expected}）",
+        ),
+        "err.got": (" (got {value})", "（实际为 {value}）"),
+        "err.expected": (" (expected {expected})", "（应为 {expected}）"),
+        "err.infeasible": ("infeasible: {text}", "无可行方案：{text}"),
+        "err.no_plan": ("no plan: {text}", "未找到方案：{text}"),
+        "err.diagnosis_hint": (
+            "(`--diagnosis FILE` writes this diagnosis as JSON)",
+            "（`--diagnosis FILE` 可把此诊断另存为 JSON）",
+        ),
+        # progress figures (solver/display.py)
+        "pg.objective": ("objective", "目标值"),
+        "pg.bound": ("bound", "下界"),
+        "pg.gap": ("gap", "差距"),
+        "pg.for": ("{phase} for {s} s", "{phase}已进行 {s} 秒"),
+        "pg.quotas": (
+            "quotas met {met}/3 (teachers {t}/{tm}, key {k}/{km}, cadres {c}/{cm})",
+            "比例要求达成 {met}/3（教师 {t}/{tm}，骨干 {k}/{km}，干部 {c}/{cm}）",
+        ),
+    }
+)
+
+_COMPILED: list[tuple[re.Pattern[str], dict[str, str], str]] | None = None
+
+#: Placeholders that stand for a number (a count, seconds, a value, a share).
+_NUMBERS = {"n", "m", "s", "b", "v", "o", "g", "lo", "hi", "w", "moved", "e", "a"}
+
+
+def _compile(template: str) -> tuple[re.Pattern[str], dict[str, str]]:
+    kinds: dict[str, str] = {}
+    out, pos = [], 0
+    for m in re.finditer(r"\{(\w+)(?::(\w+))?\}", template):
+        name, kind = m.group(1), m.group(2) or ""
+        out.append(re.escape(template[pos : m.start()]))
+        if not kind and name in _NUMBERS:
+            out.append(f"(?P<{name}>-?[\\d.,]+%?)")
+        elif name == "term":
+            out.append(f"(?P<{name}>\\w+)")
+        else:
+            out.append(f"(?P<{name}>.+?)")
+        kinds[name] = kind
+        pos = m.end()
+    out.append(re.escape(template[pos:]))
+    return re.compile("".join(out), re.S), kinds
+
+
+def _literal(template: str) -> int:
+    return len(re.sub(r"\{\w+(?::\w+)?\}", "", template))
+
+
+def message(msg: str, lang: str = "en") -> str:
+    """A message made in English (a progress line's detail, a note, an error) in ``lang``.
+
+    ``lang="en"`` returns it unchanged; in Chinese, the first template of the
+    catalogue it matches gives the text, and a message no template matches stays as it
+    is."""
+    if lang != "zh" or not msg:
+        return msg
+    global _COMPILED
+    if _COMPILED is None:
+        # the most specific template first: "unknown key; did you mean ..." before "unknown {what}"
+        ordered = sorted(_MESSAGES, key=lambda t: -_literal(t[0]))
+        _COMPILED = [(*_compile(en), zh) for en, zh in ordered]
+    for pattern, kinds, zh in _COMPILED:
+        m = pattern.fullmatch(msg)
+        if m is None:
+            continue
+        values = {}
+        for name, value in m.groupdict().items():
+            kind = kinds[name]
+            values[name] = (
+                column(value, lang)
+                if kind == "col"
+                else message(value, lang)
+                if kind == "msg"
+                else value
+            )
+        return re.sub(r"\{(\w+)\}", lambda g, v=values: v[g.group(1)], zh)
+    return msg
+
+
+def phase(name: str, lang: str = "en") -> str:
+    """A phase of the progress lines (``search``, ``LP guide``, ...) in ``lang``."""
+    return _PHASES_ZH.get(name, name) if lang == "zh" else name
+
+
+def problem_text(p: object, lang: str = "en") -> str:
+    """A located input problem (:class:`solver.errors.Problem`) as a line in ``lang``
+    (English: exactly ``str(p)``)."""
+    if lang != "zh":
+        return str(p)
+    where = str(p.file)
+    if p.row is not None:
+        where += text("err.row", lang, row=p.row)
+    if p.column:
+        where += text("err.column", lang, column=p.column)
+    if p.key:
+        where += text("err.key", lang, key=p.key)
+    out = f"{where}：{message(p.message, lang)}"
+    expected = message(p.expected, lang) if p.expected else None
+    if p.value is not None and str(p.value) != "":
+        if expected:
+            out += text("err.got_expected", lang, value=repr(p.value), expected=expected)
+        else:
+            out += text("err.got", lang, value=repr(p.value))
+    elif expected:
+        out += text("err.expected", lang, expected=expected)
+    return out
+
+
+# Outputs block R: the text tables of `explain`, `diff` and the diagnosis (text_tables.py).
+_CODES_ZH["reason"] = {
+    "rules": "规则",
+    "quota": "比例",
+    "staffing": "编制",
+    "pin": "锁定",
+    "balance": "均衡",
+    "commute": "通勤",
+    "tie": "同分",
+    "eligibility": "资格",
+}
+_TEXTS.update(
+    {
+        "tt.objective": ("objective", "目标值"),
+        "tt.warning": ("warning", "警告"),
+        "tt.terms": ("terms", "目标项"),
+        "tt.was": ("was", "原为"),
+        "tt.cv": ("coefficient", "差异系数"),
+        "tt.largest_costs": ("largest school costs", "代价最大的学校"),
+        "tt.commute": (
+            "{km} km over {movers} movers (mean {mean}, max {max} km)",
+            "{km} 公里，共 {movers} 名交流人员（平均 {mean}，最远 {max} 公里）",
+        ),
+        "tt.longest": ("longest", "最远"),
+        "tt.km": ("km", "公里"),
+        "tt.rules": ("rules (binding ones marked *)", "规则（* 为紧约束）"),
+        "tt.at_cap": ("at the cap", "已达上限"),
+        "tt.schools": ("schools", "学校"),
+        "tt.with_moves": (" (those with moves)", "（有交流的学校）"),
+        "tt.in": ("in", "调入"),
+        "tt.out": ("out", "调出"),
+        "tt.teachers": ("teachers", "教师"),
+        "tt.key": ("key", "骨干"),
+        "tt.key100": ("key/100", "骨干/百生"),
+        "tt.cost": ("cost", "均衡代价"),
+        "tt.gained": ("gained", "调入"),
+        "tt.lost": ("lost", "调出"),
+        "tt.people": ("people", "人员"),
+        "tt.stays_at": ("stays at {school}", "留任 {school}"),
+        "tt.alternative": ("best alternative", "最优替代方案"),
+        "tt.diff.other_scenario": (
+            "(the plans were made under different scenarios)",
+            "（两个方案在不同的方案设置下生成）",
+        ),
+        "tt.diff.term": ("term", "目标项"),
+        "tt.diff.count": ("count", "人数"),
+        "tt.diff.people": ("{n} people decided differently", "{n} 人的决定不同"),
+        "tt.diff.staff_id": ("staff_id", "工号"),
+        "tt.diff.stream": ("stream", "类别"),
+        "tt.diff.subject": ("subject", "学科"),
+        "tt.diff.from": ("from", "原学校"),
+        "tt.diff.absent": ("(absent)", "（不在方案中）"),
+        "tt.diff.more": (
+            "... and {n} more (--format json lists all)",
+            "……另有 {n} 项（--format json 列出全部）",
+        ),
+        "tt.diff.more_short": ("... and {n} more", "……另有 {n} 项"),
+        "tt.diff.schools": ("{n} schools end differently", "{n} 所学校的结果不同"),
+        "tt.diff.in_a": ("in A", "A 调入"),
+        "tt.diff.in_b": ("in B", "B 调入"),
+        "tt.diff.out_a": ("out A", "A 调出"),
+        "tt.diff.out_b": ("out B", "B 调出"),
+        "tt.diff.key_a": ("key/100 A", "A 骨干/百生"),
+        "tt.diff.key_b": ("key/100 B", "B 骨干/百生"),
+        "tt.diag.head": (
+            "the rules cannot all hold together ({rules}):",
+            "以下规则无法同时满足（{rules}）：",
+        ),
+        "tt.diag.schools": ("schools", "学校"),
+        "tt.diag.subjects": ("subjects", "学科"),
+        "tt.diag.relax": (
+            "each of these changes alone makes the rules feasible:",
+            "以下任一调整即可使规则可行：",
+        ),
     }
 )

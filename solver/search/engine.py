@@ -132,6 +132,30 @@ class QuotaCounts:
         return Quotas(t, self.teachers_min, k, key_min, c, self.cadres_min)
 
 
+def plan_quotas(assignments: pd.DataFrame, quotas_settings) -> Quotas:
+    """The quotas a finished plan meets, counted as :class:`QuotaCounts` counts them in
+    the search (the callback reads them at most twice a second, so the last plan's may
+    not have been read)."""
+    a = assignments
+    moved = a["moved"].to_numpy(dtype=bool)
+    teacher = (a["role"] == "teacher").to_numpy()
+    key = teacher & (a["key_level"] != "none").to_numpy()
+    q = quotas_settings
+    t = int((moved & teacher).sum())
+    if q.key_share_basis == "eligible_key":
+        key_min = at_least(q.key_share_of_rotated_min, int(key.sum()))
+    else:
+        key_min = math.ceil(share_fraction(q.key_share_of_rotated_min) * t)
+    return Quotas(
+        t,
+        at_least(q.teacher_rotation_min, int(teacher.sum())),
+        int((moved & key).sum()),
+        key_min,
+        int((moved & ~teacher).sum()),
+        at_least(q.principal_rotation_min, int((~teacher).sum())),
+    )
+
+
 class PlanCallback(cp_model.CpSolverSolutionCallback):
     """Reports each improving plan to ``progress``: its objective (the model's units
     divided by ``divisor``) and, when ``own_bound`` (the model searched is the whole

@@ -14,7 +14,7 @@ from ..rules.moves import permitted_moves
 from ..rules.precheck import precheck
 from .build import build
 from .diagnose import infeasible_result, with_diagnosis
-from .engine import ProgressFn, search_objective
+from .engine import ProgressFn, plan_quotas, search_objective
 from .lexicographic import solve_lexicographic
 from .placement import place
 
@@ -78,5 +78,6 @@ def solve(
         result = place(district, scenario, result, moves)
     if result.status.has_plan and result.objective is not None:
         # the exact objective (terms recomputed from the plan), not the model's scaled one
-        progress.final(result.objective, result.best_bound)
+        quotas = plan_quotas(result.assignments, scenario.quotas)
+        progress.final(result.objective, result.best_bound, quotas)
     return result.raise_for_status() if raise_on_failure else result
