@@ -7,13 +7,21 @@ here, not a hunt through the code. What is translated (``lang="zh"``):
   input template (``lungang template``); column headers use the Chinese names the
   loaders accept, so a Chinese workbook reads back;
 - code values shown to people (``primary`` -> 小学, ``key`` -> 骨干教师, ...);
-- the titles, headers and code values of the text tables of ``lungang indicators``.
+- the titles, headers and code values of the text tables of ``lungang indicators``,
+  ``explain``, ``diff`` and of an infeasible scenario's diagnosis
+  (:mod:`solver.output.text_tables`);
+- the batch's city workbook and report, a multi-year plan's top-level workbook and
+  report;
+- messages (:func:`message`): progress lines (phases, details, figures, quotas), the
+  notes of the commands, and error messages (:func:`problem_text` for a located input
+  problem: the loaders', the scenario checks', the output checks'), matched against
+  the English templates of the catalogue.
 
-What is not (yet): the sentences of ``explain.json`` (reasons and rule texts are
-generated in English and shown as they are), the text tables of ``explain`` and
-``diff``, progress lines and error messages, and
-the column names of the plan's CSV files, which stay the contract's English names
-because scripts, ``validate``, ``diff`` and ``--from`` read them.
+What is not (yet): the sentences of ``explain.json`` (a person's reasons, and the
+findings of a diagnosis, are generated in English and shown as they are unless a
+template matches), and the column names of the plan's CSV files, which stay the
+contract's English names because scripts, ``validate``, ``diff`` and ``--from`` read
+them.
 """
 
 from __future__ import annotations
@@ -694,6 +702,17 @@ _MESSAGES: list[tuple[str, str]] = [
     ("Input should be a valid dictionary", "应为表"),
     ("Input should be '{choices}'", "应为 '{choices}'"),
     ("Field required", "必填"),
+    ("must be a share between 0 and 1", "应为 0 到 1 之间的比例"),
+    ("must be a date in the years {lo} to {hi}", "应为 {lo} 至 {hi} 年之间的日期"),
+    ("must not hold control characters", "不能包含控制字符"),
+    (
+        "give `data` (a district folder or workbook) or `profile`",
+        "请给出 `data`（区数据文件夹或工作簿）或 `profile`",
+    ),
+    (
+        '`profile_district` names one district of profile = "city", and the city profile needs it',
+        '`profile_district` 指定 profile = "city" 中的一个区，city 必须给出它',
+    ),
     ("Value error, {why:msg}", "{why}"),
     # --- outputs that would touch an input (solver/output/safety.py)
     ("exists and is not empty; use --force to replace it", "已存在且不为空；用 --force 替换"),
@@ -874,7 +893,7 @@ _TEXTS.update(
         ),
         "err.row": (", row {row}", "，第 {row} 行"),
         "err.column": (", column '{column}'", "，列“{column}”"),
-        "err.key": (", key '{key}'", "，键“{key}”"),
+        "err.key": (", key '{name}'", "，键“{name}”"),
         "err.got_expected": (
             " (got {value}, expected {expected})",
             "（实际为 {value}，应为 {expected}）",
@@ -974,7 +993,7 @@ def problem_text(p: object, lang: str = "en") -> str:
     if p.column:
         where += text("err.column", lang, column=p.column)
     if p.key:
-        where += text("err.key", lang, key=p.key)
+        where += text("err.key", lang, name=p.key)
     out = f"{where}：{message(p.message, lang)}"
     expected = message(p.expected, lang) if p.expected else None
     if p.value is not None and str(p.value) != "":
