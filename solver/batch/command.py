@@ -143,9 +143,17 @@ def batch(
         )
     except InputError as exc:
         n = len(exc.problems)
-        say(f"error: {n} problem{'s' if n != 1 else ''} in the input:")
-        for p in exc.problems:
-            say(f"  {p}")
+        words = lang or getattr(ctx.obj, "lang", None) or "en"
+        if words == "en":
+            say(f"error: {n} problem{'s' if n != 1 else ''} in the input:")
+            for p in exc.problems:
+                say(f"  {p}")
+        else:
+            from ..output.i18n import problem_text, text
+
+            say(text("err.problems", words, n=n, s=""))
+            for p in exc.problems:
+                say(f"  {problem_text(p, words)}")
         code = ExitCode.BAD_INPUT
     sys.exit(int(code))
 
