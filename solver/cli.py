@@ -59,16 +59,24 @@ class Ctx:
 
     def peek_lang(self, scenario: str | Path | None) -> None:
         """Read ``[output] lang`` from a scenario file before the command loads it (any
-        trouble with the file is the loader's to report; here it only means English)."""
-        import tomllib
+        trouble with the file is the loader's to report; here it only means English).
 
+        A line scan of the first megabyte, not a TOML parse: a hostile file (nested
+        thousands deep, huge) must reach the loader's own checks, not fail here."""
         try:
-            data = tomllib.loads(Path(scenario).read_text(encoding="utf-8"))
-            lang = data.get("output", {}).get("lang")
-        except (OSError, ValueError, AttributeError, TypeError, UnicodeDecodeError):
+            with open(scenario, "rb") as f:
+                head = f.read(1 << 20).decode("utf-8", errors="replace")
+        except OSError:
             return
-        if lang in ("en", "zh"):
-            self.scenario_lang = lang
+        table = ""
+        for line in head.splitlines():
+            s = line.split("#", 1)[0].strip()
+            if s.startswith("["):
+                table = s.strip("[] \t")
+            elif table == "output":
+                m = re.fullmatch(r"lang\s*=\s*[\"'](en|zh)[\"']", s)
+                if m:
+                    self.scenario_lang = m.group(1)
 
     def tr(self, msg: str) -> str:
         """``msg`` in the command's language (:func:`solver.output.i18n.message`)."""
