@@ -54,6 +54,20 @@ involved. Rule names:
     (−1e-9), as in the model: all schools, not only those the plan touches.
 ``pins``
     ``pins.csv``: ``stay``, ``move`` or ``to`` a school.
+``coverage_subjects``
+    ``[forms]``: every school has at least ``coverage_min`` teacher-equivalents (head
+    count after the plan, plus part-time shares received, less shares given) of each
+    of ``coverage_subjects`` (−1e-9).
+``part_time``
+    ``[forms]``: every share of ``part_time.csv`` is a whole number of tenths, of a form
+    that is switched on, by someone who may serve in it (teachers of
+    ``part_time_subjects`` or key teachers, on payroll, not exempt) and who stays at
+    their school, to another existing school of a compatible level within
+    ``max_km`` of their home; guidance only to a rural or weak school, in a weak
+    subject there, of ``guidance_share``; per teacher at most ``part_time_max_share`` in
+    all and ``part_time_max_schools`` schools. With shares, ``max_cv`` and
+    ``min_per_100`` are checked on teacher-equivalents; with ``post_filling`` the
+    rotation quotas leave post-filling moves out.
 
 :func:`validate_plan_dir` also checks a plan folder against itself (``plan_files``,
 ``schools_table``, ``summary``).
@@ -78,6 +92,15 @@ from .input.geo import haversine_km
 from .input.scenario import Scenario
 from .rules.catalogue import CATALOGUE
 from .rules.eligibility import eligibility
+from .rules.forms import (
+    SHARE_FORMS,
+    TENTHS,
+    count_deltas,
+    may_serve,
+    post_filling_mask,
+    subject_equivalents,
+    weak_subjects,
+)
 from .rules.indicators import (
     LEVEL_PARTS,
     difference_coefficient,
@@ -140,7 +163,13 @@ class _Plan:
     ``staff_id`` is ignored and a repeated row counts once (the first).
     """
 
-    def __init__(self, district: District, assignments: pd.DataFrame):
+    def __init__(
+        self,
+        district: District,
+        assignments: pd.DataFrame,
+        shares: pd.DataFrame | None = None,
+        scenario: Scenario | None = None,
+    ):
         staff = district.staff
         self.district = district
         self.before = staff["school_id"].astype(str)
@@ -158,6 +187,20 @@ class _Plan:
         self.is_teacher = self.role == "teacher"
         self.is_key = self.is_teacher & (staff["key_level"] != "none")
         self.is_cadre = self.role.isin(CADRE_ROLES)
+        # Part-time and guidance shares (part_time.csv), and the post-filling moves.
+        self.shares = shares if shares is not None and len(shares) else None
+        self.pos_after = district.schools.index.get_indexer(self.after)
+        self.post_fill = pd.Series(False, index=staff.index)
+        if scenario is not None and scenario.forms.post_filling and len(self.movers):
+            self.post_fill[self.movers] = post_filling_mask(
+                district, self.movers, self.before[self.movers], self.after[self.movers], scenario
+            )
+
+    def delta(self) -> pd.DataFrame | None:
+        """What the shares change in the per-school counts (None without shares)."""
+        if self.shares is None:
+            return None
+        return count_deltas(self.district, self.pos_after, self.shares)
 
     def movers_where(self, mask: pd.Series) -> pd.Index:
         return self.district.staff.index[(self.moved & mask).to_numpy()]
@@ -174,6 +217,7 @@ def validate_plan(
     assignments: pd.DataFrame,
     *,
     within_horizon: bool = False,
+    part_time: pd.DataFrame | None = None,
 ) -> list[Violation]:
     """Every rule the plan breaks.
 
@@ -191,10 +235,13 @@ def validate_plan(
         Empty when the plan keeps every rule (see the module docstring for each rule).
         With ``within_horizon`` (a year of a multi-year plan) the ``[rules]``
         obligations are left to :func:`validate_horizon`, which checks them across years.
+    part_time : pandas.DataFrame, optional
+        The plan's part-time and guidance shares (``part_time.csv``: ``staff_id,
+        home_school, to_school, share, form``); none when not given.
     """
     elig = eligibility(district, scenario)
     out = _eligible_rows(district, elig, assignments)
-    plan = _Plan(district, assignments)
+    plan = _Plan(district, assignments, part_time, scenario)
     for check in (
         _posts_filled,
         _subject_staffing,
@@ -206,6 +253,8 @@ def validate_plan(
         _never_worse,
         _balance,
         _pins,
+        _coverage,
+        _part_time,
     ):
         out += check(district, scenario, plan, elig)
     if not within_horizon:
@@ -445,8 +494,9 @@ def _quotas(district, scenario: Scenario, plan: _Plan, elig: pd.DataFrame) -> li
     n_teachers = int((plan.is_teacher.to_numpy() & eligible).sum())
     n_key = int((plan.is_key.to_numpy() & eligible).sum())
     n_cadres = int((plan.is_cadre.to_numpy() & eligible).sum())
-    moved_t = plan.movers_where(plan.is_teacher)
-    moved_k = plan.movers_where(plan.is_key)
+    # post-filling moves are a staffing measure, not a rotation ([forms] post_filling)
+    moved_t = plan.movers_where(plan.is_teacher & ~plan.post_fill)
+    moved_k = plan.movers_where(plan.is_key & ~plan.post_fill)
     moved_c = plan.movers_where(plan.is_cadre)
 
     need = math.ceil(_frac(q.teacher_rotation_min) * n_teachers)
@@ -607,7 +657,7 @@ def _balance(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]
     caps = {(ind, lvl): bal.max_cv_for(lvl, ind) for ind in bal.indicators for lvl in LEVEL_PARTS}
     if all(c is None for c in caps.values()) and bal.min_per_100 is None:
         return out
-    after = school_indicators(district, plan.after)
+    after = school_indicators(district, plan.after, plan.delta())
     flags = indicator_flags(district.staff)
     sch = district.schools
     for ind in bal.indicators:
@@ -676,6 +726,140 @@ def _pins(district, scenario, plan: _Plan, elig) -> list[Violation]:
     return out
 
 
+def _coverage(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]:
+    f = scenario.forms
+    out: list[Violation] = []
+    if not f.coverage_subjects:
+        return out
+    have = subject_equivalents(district, plan.pos_after, plan.shares)
+    teach = plan.is_teacher
+    for subj in dict.fromkeys(f.coverage_subjects):
+        low = have.index[(have[subj] < f.coverage_min - TOL).to_numpy()]
+        for s in low:
+            out.append(
+                Violation(
+                    "coverage_subjects",
+                    f"school {s} has {have.at[s, subj]:.1f} teacher-equivalents of {subj} after "
+                    f"the plan, coverage_min {f.coverage_min:g}",
+                    plan.touching(teach & (district.staff["subject"] == subj), s),
+                    (str(s),),
+                )
+            )
+    return out
+
+
+def _part_time(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]:
+    """Each share of part_time.csv, then the totals per teacher."""
+    out: list[Violation] = []
+    rows = plan.shares
+    if rows is None:
+        return out
+    f = scenario.forms
+    ctx = _ShareContext(district, scenario, plan)
+    total: dict[str, Fraction] = {}
+    schools: dict[str, set[str]] = {}
+    for r in rows.itertuples(index=False):
+        sid, to = str(r.staff_id), str(r.to_school)
+        problems, tenths_ = ctx.problems(r)
+        out += [Violation("part_time", f"staff {sid} → {to}: {m}", (sid,), (to,)) for m in problems]
+        if tenths_ is not None:
+            total[sid] = total.get(sid, Fraction(0)) + Fraction(tenths_, TENTHS)
+            schools.setdefault(sid, set()).add(to)
+    for sid, t in total.items():
+        if t > _frac(f.part_time_max_share):
+            out.append(
+                Violation(
+                    "part_time",
+                    f"staff {sid} gives away {float(t):g} of their week, part_time_max_share "
+                    f"{f.part_time_max_share:g}",
+                    (sid,),
+                    _ids(sorted(schools[sid])),
+                )
+            )
+        if len(schools[sid]) > f.part_time_max_schools:
+            out.append(
+                Violation(
+                    "part_time",
+                    f"staff {sid} serves {len(schools[sid])} other schools, "
+                    f"part_time_max_schools {f.part_time_max_schools}",
+                    (sid,),
+                    _ids(sorted(schools[sid])),
+                )
+            )
+    return out
+
+
+class _ShareContext:
+    """What the check of one part_time.csv row needs, computed once."""
+
+    def __init__(self, district: District, scenario: Scenario, plan: _Plan):
+        self.district, self.scenario, self.plan = district, scenario, plan
+        f = scenario.forms
+        self.on = {"part_time": f.part_time, "guidance": f.guidance}
+        staff = district.staff
+        self.serve = {
+            form: pd.Series(may_serve(district, form, scenario), index=staff.index)
+            for form in SHARE_FORMS
+        }
+        self.weak = weak_subjects(district)
+        sch = district.schools
+        self.rural_or_weak = (sch["locality"] == "rural") | (sch["tier"] == "weak")
+
+    def problems(self, r) -> tuple[list[str], int | None]:
+        """What is wrong with row ``r``, and its tenths (None: the row counts for nothing)."""
+        d, sc, plan = self.district, self.scenario, self.plan
+        staff, sch = d.staff, d.schools
+        sid, to, form = str(r.staff_id), str(r.to_school), str(r.form)
+        if sid not in staff.index:
+            return ["not in the district"], None
+        if to not in sch.index:
+            return ["not a school of the district"], None
+        if form not in SHARE_FORMS or not self.on[form]:
+            return [f"form {form!r} is not switched on in [forms]"], None
+        share = pd.to_numeric(pd.Series([r.share]), errors="coerce").iat[0]
+        if not share == share or share <= 0 or abs(share * TENTHS - round(share * TENTHS)) > 1e-6:
+            return [f"share {r.share} is not a positive whole number of tenths"], None
+        out = []
+        if not self.serve[form][sid]:
+            who = "a teacher of part_time_subjects" if form == "part_time" else "a key teacher"
+            out.append(f"may not serve ({form}: {who}, on payroll, not exempt)")
+        here = plan.after[sid]
+        if plan.moved[sid]:
+            out.append(f"moves full time to {here} and serves part time too")
+        if hasattr(r, "home_school") and str(r.home_school) != plan.before[sid]:
+            out.append(f"home_school {r.home_school} but works at {plan.before[sid]}")
+        if to == here:
+            out.append("is their own school")
+        km = float(
+            haversine_km(
+                staff.at[sid, "home_lat"],
+                staff.at[sid, "home_lon"],
+                sch.at[to, "lat"],
+                sch.at[to, "lon"],
+            )
+        )
+        if km > sc.commute.max_km + TOL:
+            out.append(f"{km:.1f} km from home, beyond max_km {sc.commute.max_km:g}")
+        la, lb = sch.at[here, "level"], sch.at[to, "level"]
+        if sc.scope.same_level and not (la == lb or "nine_year" in (la, lb)):
+            out.append(f"a {lb} school and they work at a {la} one (same_level)")
+        if form == "guidance":
+            out += self._guidance(sid, to, share)
+        return out, int(round(share * TENTHS))
+
+    def _guidance(self, sid: str, to: str, share: float) -> list[str]:
+        out = []
+        g = self.scenario.forms.guidance_share
+        if not self.rural_or_weak[to]:
+            out.append("guidance goes to rural or weak schools only")
+        subj = self.district.staff.at[sid, "subject"]
+        if subj not in self.weak.columns or not self.weak.at[to, subj]:
+            out.append(f"{subj} is not a weak subject of {to}")
+        if abs(share - g) > 1e-6:
+            out.append(f"guidance share {share:g}, guidance_share is {g:g}")
+        return out
+
+
 # ----------------------------------------------------------------------------- plan folder
 
 
@@ -700,8 +884,17 @@ def validate_plan_dir(
     """
     plan_dir = Path(plan_dir)
     a = read_assignments(plan_dir)
-    out = validate_plan(district, scenario, a)
-    plan = _Plan(district, a)
+    files: list[Violation] = []
+    shares = None
+    if (plan_dir / "part_time.csv").is_file():
+        shares = read_plan_csv(
+            plan_dir / "part_time.csv",
+            dtype={"staff_id": str, "home_school": str, "to_school": str, "form": str},
+        )
+    elif scenario.forms.shares:
+        files.append(Violation("plan_files", f"{plan_dir / 'part_time.csv'} is missing ([forms])"))
+    out = files + validate_plan(district, scenario, a, part_time=shares)
+    plan = _Plan(district, a, shares, scenario)
     missing = [f for f in ("schools.csv", "summary.json") if not (plan_dir / f).is_file()]
     for f in missing:
         out.append(Violation("plan_files", f"{plan_dir / f} is missing"))
@@ -737,10 +930,14 @@ def _schools_table(district: District, plan: _Plan, table: pd.DataFrame) -> list
             )
         )
     table = table.reindex(ids)
-    counts = {"before": school_counts(district), "after": school_counts(district, plan.after)}
+    delta = plan.delta()
+    counts = {
+        "before": school_counts(district),
+        "after": school_counts(district, plan.after, delta),
+    }
     values = {
         "before": school_indicators(district),
-        "after": school_indicators(district, plan.after),
+        "after": school_indicators(district, plan.after, delta),
     }
     for side in ("before", "after"):
         for m in ("principals", "vice_principals", "teachers", "key_teachers"):
@@ -749,7 +946,7 @@ def _schools_table(district: District, plan: _Plan, table: pd.DataFrame) -> list
                 out.append(Violation("schools_table", f"schools.csv has no column {col}"))
                 continue
             got = pd.to_numeric(table[col], errors="coerce")
-            bad = ids[(got != counts[side][m]).to_numpy()]
+            bad = ids[~np.isclose(got.to_numpy(dtype=float), counts[side][m], rtol=0, atol=1e-6)]
             for s in bad:
                 out.append(
                     Violation(

@@ -316,9 +316,82 @@ class Placement(_Section):
         return v
 
 
+Subject = Literal[
+    "chinese",
+    "math",
+    "english",
+    "science",
+    "physics",
+    "chemistry",
+    "biology",
+    "history",
+    "geography",
+    "morality",
+    "pe",
+    "music",
+    "art",
+    "it",
+    "psychology",
+    "other",
+]
+
+
+class Forms(_Section):
+    """``[forms]``: forms of rotation besides a full-time move (``docs/forms.md``).
+
+    The defaults switch every form off: a scenario without ``[forms]`` plans as before."""
+
+    # 兼职: teachers of these subjects keep their post and give shares of their week
+    # (steps of 0.1) to other schools within [commute] max_km.
+    part_time: bool = False
+    part_time_subjects: list[Subject] = ["pe", "music", "art"]
+    part_time_max_share: float = 0.4
+    part_time_max_schools: int = Field(2, ge=1, le=10)
+    # 全学科: every school gets at least coverage_min teacher-equivalents of each subject.
+    coverage_subjects: list[Subject] = []
+    coverage_min: float = 0.2
+    # 学科指导: key teachers give guidance_share of their week to a weak subject of a
+    # rural or weak school.
+    guidance: bool = False
+    guidance_share: float = 0.2
+    # 顶岗: moves from schools over their demand to schools under it count apart from
+    # the rotation quotas.
+    post_filling: bool = False
+    # Young teachers sent to the lead schools of their group: not supported yet (refused).
+    training_to_lead: int = Field(0, ge=0, le=100_000)
+
+    _check = field_validator("part_time_max_share", "coverage_min", "guidance_share")(_share)
+
+    @field_validator("part_time_max_share", "coverage_min", "guidance_share")
+    @classmethod
+    def _tenths(cls, v: float) -> float:
+        # Shares are whole tenths of a teacher's week (the model's integer steps).
+        if abs(round(v * 10) - v * 10) > 1e-9:
+            raise ValueError("must be a multiple of 0.1 (shares are whole tenths of a week)")
+        return v
+
+    @field_validator("training_to_lead")
+    @classmethod
+    def _training_not_yet(cls, v: int) -> int:
+        # Refused rather than ignored: a planner who sets it expects it to act.
+        if v:
+            raise ValueError("training_to_lead is not supported yet; leave it 0 (docs/forms.md)")
+        return v
+
+    @property
+    def shares(self) -> bool:
+        """Whether a plan may hold part-time or guidance shares."""
+        return self.part_time or self.guidance
+
+    @property
+    def active(self) -> bool:
+        """Whether any form is switched on (the plan folder then reports the forms)."""
+        return self.shares or bool(self.coverage_subjects) or self.post_filling
+
+
 #: Sections a scenario from before multi-year plans does not have: ``resolved()`` leaves
 #: them out while they hold their defaults, so such a scenario's plan is unchanged.
-_OPTIONAL_SECTIONS: tuple[str, ...] = ("horizon", "rules", "placement")
+_OPTIONAL_SECTIONS: tuple[str, ...] = ("horizon", "rules", "placement", "forms")
 #: Keys of older sections likewise left out of ``resolved()`` at their default.
 _OPTIONAL_KEYS: tuple[tuple[str, str], ...] = (("flow", "strong_to_weak_min"),)
 
@@ -338,6 +411,7 @@ class Scenario(_Section):
     horizon: Horizon = Horizon()
     rules: SeedRules = SeedRules()
     placement: Placement = Placement()
+    forms: Forms = Forms()
 
     # Where the scenario file lives; not a key of the file.
     source: Path | None = Field(None, exclude=True)

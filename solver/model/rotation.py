@@ -23,6 +23,7 @@ from ortools.sat.python import cp_model
 from ..input.data import District
 from ..input.scenario import Scenario
 from ..rules.eligibility import eligibility
+from ..rules.forms import TENTHS, post_filling_mask
 from ..rules.horizon import served_within
 from ..rules.indicators import indicator_matrix
 from ..rules.moves import (
@@ -35,6 +36,7 @@ from ..rules.moves import (
 )
 from ..rules.obligations import obligations, target_mask
 from ..rules.placement import never_worse_allowed
+from .forms import ServiceVars, coverage_subjects_rule
 from .terms import BALANCE_UNIT, OBJECTIVE_TERMS, TERMS, level_balances
 
 
@@ -106,6 +108,7 @@ class RotationModel:
         self._people()
         self._pairs()
         self._variables()
+        self._forms()
         self.parts = level_balances(district, scenario)
         self._build_counts()
         self.terms: dict[str, tuple] = {}
@@ -131,6 +134,7 @@ class RotationModel:
         "balance_caps",
         "pins",
         "pruned_pairs",
+        "coverage_subjects",
     )
 
     # ------------------------------------------------------------------ data
@@ -197,6 +201,41 @@ class RotationModel:
         self.x = [m.new_bool_var("") for _ in range(len(self.pairs))]
         # Pairs grouped per person, per destination: index arrays into self.x.
         self._by_person = _group_index(self.pairs["p"].to_numpy(), n_p)
+
+    def _forms(self) -> None:
+        """The share variables of part-time service and guidance (``[forms]``), and the
+        post-filling moves; none without ``[forms]`` (a one-year plan only)."""
+        sc = self.scenario
+        self.forms: ServiceVars | None = None
+        if sc.forms.shares and self.links is None:
+            forms = ServiceVars(self)
+            self.forms = forms if len(forms.pairs) else None
+        # Indicator counts are in tenths of a teacher while shares exist.
+        self.unit = TENTHS if self.forms is not None else 1
+        self.post_fill = np.zeros(len(self.pairs), dtype=bool)
+        if sc.forms.post_filling and len(self.pairs):
+            pr = self.pairs
+            self.post_fill = post_filling_mask(
+                self.district,
+                self.people.index[pr["p"].to_numpy()],
+                self.people["school_id"].to_numpy()[pr["p"].to_numpy()],
+                self.district.schools.index[pr["s"].to_numpy()],
+                sc,
+            )
+
+    def _rotated(self, mask: np.ndarray) -> tuple[cp_model.LinearExprT, int]:
+        """As :meth:`_moved`, less post-filling moves (``[forms] post_filling``: a staffing
+        measure, not a rotation)."""
+        moved, n = self._moved(mask)
+        if not self.post_fill.any():
+            return moved, n
+        idx = np.flatnonzero(self.post_fill & mask[self.pairs["p"].to_numpy()])
+        return (moved - self._sum_x(idx) if len(idx) else moved), n
+
+    def coverage_subjects(self) -> None:
+        """Every school has at least ``coverage_min`` teacher-equivalents of each of
+        ``coverage_subjects`` (Dongcheng 2021: 全覆盖、全学科)."""
+        coverage_subjects_rule(self)
 
     # ------------------------------------------------------------- helpers
     def guard(self, *key: Hashable) -> cp_model.IntVar | None:
@@ -321,7 +360,7 @@ class RotationModel:
         """At least ``teacher_rotation_min`` of eligible teachers rotate, ceil(s·n)
         (2014 national opinion: at least 10% a year)."""
         mask = self.people["is_teacher"].to_numpy()
-        moved, n = self._moved(mask)
+        moved, n = self._rotated(mask)
         need = at_least(self.scenario.quotas.teacher_rotation_min, n)
         self.need_teachers = need
         if self._at_least_of_eligible(
@@ -340,7 +379,7 @@ class RotationModel:
         if share == 0:
             return
         key_mask = self.people["is_key"].to_numpy()
-        moved_key, n_key = self._moved(key_mask)
+        moved_key, n_key = self._rotated(key_mask)
         if q.key_share_basis == "eligible_key":
             if self._at_least_of_eligible(
                 moved_key, key_mask, q.key_share_of_rotated_min, "key_share_of_rotated_min"
@@ -350,7 +389,7 @@ class RotationModel:
                 moved_key >= at_least(q.key_share_of_rotated_min, n_key), "key_share_of_rotated_min"
             )
             return
-        moved_t, _ = self._moved(self.people["is_teacher"].to_numpy())
+        moved_t, _ = self._rotated(self.people["is_teacher"].to_numpy())
         # moved_key ≥ s·moved_t  ⇔  moved_key ≥ ceil(s·moved_t), since moved_key is an integer
         self._add(
             share.denominator * moved_key >= share.numerator * moved_t, "key_share_of_rotated_min"
@@ -520,7 +559,7 @@ class RotationModel:
             self._add(cp_model.LinearExpr.sum(qs) <= bound, "max_cv", part.indicator, part.level)
             coefs = np.round(part.share / part.students * 1e9).astype(np.int64)
             t_vars = [self.t_vars[k][i] for i in part.schools]
-            before = float(coefs @ self.t_before[part.schools, k])
+            before = float(coefs @ self.t_before[part.schools, k]) * self.unit
             self._add(
                 cp_model.LinearExpr.weighted_sum(t_vars, coefs.tolist())
                 >= math.ceil(before - 1e-6),
@@ -529,7 +568,7 @@ class RotationModel:
                 part.level,
             )
         if bal.min_per_100 is not None:
-            need = np.ceil(bal.min_per_100 * students / 100.0 - 1e-9).astype(int)
+            need = np.ceil(bal.min_per_100 * students * self.unit / 100.0 - 1e-9).astype(int)
             for k, ind in enumerate(self.indicators):
                 for s in range(self.district.n_schools):
                     self._add(self.t_vars[k][s] >= int(need[s]), "min_per_100", self._sid(s), ind)
@@ -618,11 +657,17 @@ class RotationModel:
                 if not isinstance(off, int):
                     o_lo, o_hi = self.links.bounds("indicator", self.indicators[k], s)
                     lo, hi = lo + o_lo, hi + o_hi
+                expr = int(fixed[s]) + self._count_after(mask, s, arr, res) + off
+                if self.unit != 1:
+                    # teacher-equivalents in tenths: shares received less shares given
+                    flow, f_lo, f_hi = self.forms.flow(self.indicators, k, s, pos_all)
+                    lo, hi = self.unit * lo + f_lo, self.unit * hi + f_hi
+                    expr = self.unit * expr + flow
                 if lo == hi:
                     row.append(self.model.new_constant(lo))
                     continue
                 t = self.model.new_int_var(lo, hi, "")
-                self.model.add(t == int(fixed[s]) + self._count_after(mask, s, arr, res) + off)
+                self.model.add(t == expr)
                 row.append(t)
             self.t_vars.append(row)
 
@@ -633,7 +678,7 @@ class RotationModel:
         t = self.t_vars[k][part.schools[j]]
         lo, hi = self._bounds(t)
         v = np.arange(lo, hi + 1)
-        f = np.round(part.school_costs(v, kind, j) * BALANCE_UNIT).astype(np.int64)
+        f = np.round(part.school_costs(v / self.unit, kind, j) * BALANCE_UNIT).astype(np.int64)
         if lo == hi:
             return self.model.new_constant(int(f[0]))
         q = self.model.new_int_var(int(f.min()), int(f.max()), "")
@@ -678,14 +723,19 @@ class RotationModel:
             k = self._ind_index(part.indicator)
             t = [self.t_vars[k][i] for i in part.schools]
             ub = (
-                int(100 * MINMAX_UNIT * max(self._bounds(v)[1] for v in t) / part.students.min())
+                int(
+                    100
+                    * MINMAX_UNIT
+                    * max(self._bounds(v)[1] for v in t)
+                    / (self.unit * part.students.min())
+                )
                 + 1
             )
             hi = self.model.new_int_var(0, ub, "")
             lo = self.model.new_int_var(0, ub, "")
             for tv, p_i in zip(t, part.students.astype(np.int64), strict=True):
-                self.model.add(int(p_i) * hi >= 100 * MINMAX_UNIT * tv)
-                self.model.add(int(p_i) * lo <= 100 * MINMAX_UNIT * tv)
+                self.model.add(self.unit * int(p_i) * hi >= 100 * MINMAX_UNIT * tv)
+                self.model.add(self.unit * int(p_i) * lo <= 100 * MINMAX_UNIT * tv)
             c = round(part.weight * 100.0 * BALANCE_UNIT / (MINMAX_UNIT * part.mean))
             exprs += [hi, lo]
             coefs += [c, -c]

@@ -263,14 +263,16 @@ def evaluate_terms(
     school_pos: np.ndarray,
     distance_km: np.ndarray,
     moved: np.ndarray,
+    shares: Any = None,
 ) -> dict[str, float]:
     """The objective's terms for a plan given as each staff member's school position.
 
     ``distance_km`` and ``moved`` are per staff member (distance counts for movers only;
-    ``moved`` must be the staff whose ``school_pos`` is not their school now).
+    ``moved`` must be the staff whose ``school_pos`` is not their school now);
+    ``shares`` the plan's part-time and guidance shares (``part_time.csv`` rows).
     """
     km = np.where(np.asarray(moved, dtype=bool), np.asarray(distance_km, dtype=float), 0.0)
-    return evaluate_plan(scenario, Plan(district, np.asarray(school_pos), km))
+    return evaluate_plan(scenario, Plan(district, np.asarray(school_pos), km, shares))
 
 
 def objective_value(scenario: Scenario, terms: dict[str, float]) -> float:

@@ -19,6 +19,7 @@ from ..input.data import District
 from ..input.scenario import Scenario
 from ..plan.plan import Plan
 from ..plan.result import Result
+from ..rules.forms import PART_TIME_COLUMNS, count_deltas, head_deltas
 from ..rules.indicators import STANDARD_MIN, coefficients, school_indicators
 from ..safe_text import write_csv
 from .handoff import write_handoff
@@ -27,11 +28,18 @@ from .plan_view import view_of
 METRICS = ["principals", "vice_principals", "teachers", "key_teachers", *STANDARD_MIN]
 
 
-def schools_table(district: District, assignments: pd.DataFrame) -> pd.DataFrame:
-    """Per school, before and after: head counts, key teachers, indicators, flows."""
+def schools_table(
+    district: District, assignments: pd.DataFrame, shares: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Per school, before and after: head counts, key teachers, indicators, flows.
+
+    With ``shares`` (``[forms]`` part-time and guidance, even none) the after columns
+    count teacher-equivalents and ``shares_in`` / ``shares_out`` are added."""
     sch = district.schools
     before = school_indicators(district)
-    after = school_indicators(district, Plan.of(district, assignments).school_of)
+    plan = Plan.of(district, assignments)
+    delta = None if shares is None else count_deltas(district, plan.school_pos, shares)
+    after = school_indicators(district, plan.school_of, delta)
     out = pd.DataFrame(index=sch.index)
     for col in (
         "name",
@@ -51,6 +59,10 @@ def schools_table(district: District, assignments: pd.DataFrame) -> pd.DataFrame
     moved = assignments[assignments["moved"].astype(bool)]
     out["inflow"] = moved.groupby("to_school").size().reindex(sch.index, fill_value=0)
     out["outflow"] = moved.groupby("from_school").size().reindex(sch.index, fill_value=0)
+    if shares is not None:
+        heads = head_deltas(district, plan.school_pos, shares)
+        out["shares_in"] = heads["shares_in"].round(6)
+        out["shares_out"] = heads["shares_out"].round(6)
     out.index.name = "school_id"
     return out
 
@@ -109,6 +121,7 @@ def summary(district: District, scenario: Scenario, result: Result, schools: pd.
                 }
                 for ind in before
             },
+            **_forms_counts(scenario, result),
             "terms": {
                 t: {"weight": TERM[t].weight(scenario) if t in TERM else 0.0, "value": v}
                 for t, v in shown.items()
@@ -120,6 +133,29 @@ def summary(district: District, scenario: Scenario, result: Result, schools: pd.
     if result.placement is not None:
         out["placement"] = _clean(result.placement)
     return out
+
+
+def _forms_counts(scenario: Scenario, result: Result) -> dict:
+    """``summary.json``'s ``forms`` (only with ``[forms]`` on): part-time and guidance
+    teachers, shares and schools served, post-filling moves (apart from the rotation)."""
+    f = scenario.forms
+    if not f.active:
+        return {}
+    pt = result.part_time
+    out: dict = {}
+    for form in ("part_time", "guidance"):
+        rows = pt[pt["form"] == form]
+        out[form] = {
+            "teachers": int(rows["staff_id"].nunique()),
+            "schools_served": int(rows["to_school"].nunique()),
+            "teacher_equivalents": round(float(rows["share"].sum()), 6),
+        }
+    a = result.assignments
+    pf = a["post_filling"].astype(bool) if "post_filling" in a else pd.Series(False, index=a.index)
+    moved = a["moved"].astype(bool)
+    out["post_filling"] = int((pf & moved).sum())
+    out["rotated"] = int((moved & ~pf).sum())
+    return {"forms": out}
 
 
 def write_atomically(
@@ -213,7 +249,8 @@ def write_plan(
     ``plan.xlsx`` and ``report.html`` (:mod:`solver.output.handoff`), in the scenario's
     ``[output] lang``, inside the same atomic folder write; CSVs in its
     ``[output] csv_encoding``."""
-    schools = schools_table(district, result.assignments)
+    shares = result.part_time if scenario.forms.shares else None
+    schools = schools_table(district, result.assignments, shares)
     info = summary(district, scenario, result, schools)
     if replan is not None:
         info["replan"] = _clean(replan)
@@ -224,9 +261,16 @@ def write_plan(
         a = result.assignments.copy()
         a.index.name = "staff_id"
         extra = [c for c in PLACEMENT_COLUMNS if c in a.columns]
+        extra += ["post_filling"] if "post_filling" in a.columns else []
         a = a.reset_index()[ASSIGNMENT_COLUMNS + extra]
         a["moved"] = a["moved"].map({True: "true", False: "false"})
+        if "post_filling" in a.columns:
+            a["post_filling"] = a["post_filling"].astype(bool).map({True: "true", False: "false"})
         write_csv(a, tmp / "assignments.csv", index=False, encoding=enc)
+        if shares is not None:
+            write_csv(
+                shares[list(PART_TIME_COLUMNS)], tmp / "part_time.csv", index=False, encoding=enc
+            )
         write_csv(schools, tmp / "schools.csv", encoding=enc)
         (tmp / "summary.json").write_text(
             json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"

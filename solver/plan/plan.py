@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..input.data import District
 from ..input.geo import haversine_km
+from ..rules.forms import equivalents
 from ..rules.indicators import counts_by_school
 
 
@@ -29,6 +30,8 @@ class Plan:
     district: District
     school_pos: np.ndarray
     distance_km: np.ndarray
+    #: Part-time and guidance shares (``part_time.csv`` rows), or ``None``.
+    shares: pd.DataFrame | None = None
 
     @classmethod
     def of(cls, district: District, assignments: pd.DataFrame | None) -> Plan:
@@ -74,7 +77,7 @@ class Plan:
             d.schools["lat"].to_numpy()[self.school_pos],
             d.schools["lon"].to_numpy()[self.school_pos],
         )
-        return Plan(d, self.school_pos, np.where(self.moved, km, 0.0))
+        return Plan(d, self.school_pos, np.where(self.moved, km, 0.0), self.shares)
 
     @cached_property
     def moved(self) -> np.ndarray:
@@ -94,5 +97,7 @@ class Plan:
 
     def counts(self, indicators: tuple[str, ...]) -> np.ndarray:
         """(school × indicator) head counts after the plan of those who count towards
-        each indicator."""
+        each indicator; teacher-equivalents (floats) when the plan holds shares."""
+        if self.shares is not None and len(self.shares):
+            return equivalents(self.district, self.school_pos, indicators, self.shares)
         return counts_by_school(self.district, self.school_pos, indicators)

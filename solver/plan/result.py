@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..errors import InfeasibleError, NoPlanError
+from ..rules.forms import empty_shares
 
 
 class SolveStatus(enum.StrEnum):
@@ -71,6 +72,9 @@ class Result:
     #: The placement's record and fairness report (``[placement]``;
     #: :func:`solver.search.placement.place`), None when placement is not used.
     placement: dict | None = None
+    #: Part-time and guidance shares (``part_time.csv``: staff_id, name, subject,
+    #: home_school, to_school, share, form, distance_km); empty without ``[forms]``.
+    part_time: pd.DataFrame = field(default_factory=empty_shares)
 
     def __post_init__(self) -> None:
         if self.status.has_plan and math.isnan(self.objective):

@@ -67,6 +67,19 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("max_cv", "max_cv", "balance_cap", "[balance] max_cv"),
     Rule("min_per_100", "min_per_100", "balance_cap", "[balance] min_per_100"),
     Rule("pin", "pins", "pin", "pins.csv"),
+    Rule(
+        "coverage_subjects",
+        "coverage_subjects",
+        "staffing",
+        "[forms] coverage_subjects: at least coverage_min teacher-equivalents per school",
+    ),
+    Rule(
+        "part_time",
+        "part_time",
+        "rules",
+        "[forms] part_time / guidance: who serves where, part_time_max_share, "
+        "part_time_max_schools, max_km",
+    ),
 )
 
 #: What each rule family means, for messages.

@@ -70,11 +70,15 @@ def indicator_flags(staff: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def school_counts(district: District, school_of: pd.Series | None = None) -> pd.DataFrame:
+def school_counts(
+    district: District, school_of: pd.Series | None = None, delta: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Indicator counts and head counts per school.
 
     ``school_of`` maps staff_id to school_id (default: their current school), so the
-    same function gives the before and the after of a plan.
+    same function gives the before and the after of a plan. ``delta`` (per school, some
+    of the columns) is added: the teacher-equivalents that part-time and guidance
+    shares move (:func:`solver.rules.forms.count_deltas`).
     """
     staff = district.staff
     where = (
@@ -90,12 +94,19 @@ def school_counts(district: District, school_of: pd.Series | None = None) -> pd.
     frame["key_teachers"] = frame["key_per_100"]
     counts = frame.groupby(where.to_numpy()).sum().reindex(district.schools.index, fill_value=0)
     counts.index.name = "school_id"
+    if delta is not None:
+        counts = counts.astype(float)
+        for col in delta.columns:
+            counts[col] = counts[col] + delta[col].reindex(counts.index, fill_value=0.0)
     return counts
 
 
-def school_indicators(district: District, school_of: pd.Series | None = None) -> pd.DataFrame:
-    """Per school: head counts and the three indicators per 100 students."""
-    c = school_counts(district, school_of)
+def school_indicators(
+    district: District, school_of: pd.Series | None = None, delta: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Per school: head counts and the three indicators per 100 students (``delta``: see
+    :func:`school_counts`)."""
+    c = school_counts(district, school_of, delta)
     students = district.schools["students"].astype(float)
     out = pd.DataFrame(index=c.index)
     out["teachers"] = c["teachers"]

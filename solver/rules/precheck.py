@@ -19,6 +19,7 @@ import pandas as pd
 from ..input.data import District
 from ..input.scenario import Scenario
 from .catalogue import rule_phrase
+from .forms import TENTHS, nearest_teachers, service_pairs, tenths
 from .indicators import indicator_matrix
 from .moves import Moves, at_least, at_most, forbidden_text, permitted_moves
 
@@ -213,6 +214,7 @@ def precheck(
     out += _principal_checks(m)
     out += _cell_checks(m, c)
     out += _floor_checks(m)
+    out += _coverage_checks(m)
     return out
 
 
@@ -643,4 +645,57 @@ def _floor_checks(m: Moves) -> list[Finding]:
                         (m.sid(s),),
                     )
                 )
+    return out
+
+
+def _coverage_checks(m: Moves) -> list[Finding]:
+    """``[forms] coverage_subjects``: per school and subject, the most teacher-equivalents
+    it can have (its own teachers, those who may move there, the part-time shares that
+    may reach it) is at least ``coverage_min``."""
+    sc, d = m.scenario, m.district
+    f = sc.forms
+    if not f.coverage_subjects:
+        return []
+    need = tenths(f.coverage_min)
+    now = d.teacher_counts()
+    ppl = m.people
+    pairs = service_pairs(d, sc)
+    pairs = pairs[pairs["form"] == "part_time"]
+    subj_of = d.staff["subject"].to_numpy()
+    cap = tenths(f.part_time_max_share)
+    out = []
+    for subj in dict.fromkeys(f.coverage_subjects):
+        movers = (ppl["is_teacher"] & (ppl["subject"] == subj)).to_numpy()
+        pt = pairs[subj_of[pairs["j"].to_numpy()] == subj]
+        for s in range(d.n_schools):
+            reach = int(m.ok[movers, s].sum())
+            shares = int(np.minimum(pt.loc[pt["s"] == s, "max_tenths"], cap).sum())
+            most = TENTHS * (int(now.iat[s, now.columns.get_loc(subj)]) + reach) + shares
+            if most >= need:
+                continue
+            near = nearest_teachers(d, s, subj, sc)
+            named = ", ".join(f"{sid} at {home} ({km:.1f} km)" for sid, home, km in near)
+            how = (
+                f"part-time shares may reach it from {len(pt[pt['s'] == s])} teacher(s) within "
+                f"max_km {sc.commute.max_km:g}"
+                if f.part_time
+                else "part_time is off"
+            )
+            out.append(
+                Finding(
+                    "coverage_subjects",
+                    (
+                        "coverage_subjects",
+                        "subject_staffing",
+                        *(("commute",) if f.part_time else ()),
+                    ),
+                    f"school {m.sid(s)} must have at least {f.coverage_min:g} teacher-equivalents "
+                    f"of {subj} (coverage_subjects) but has {int(now.iat[s, now.columns.get_loc(subj)])} "
+                    f"{subj} teacher(s), {reach} may move there and {how}; the nearest {subj} "
+                    f"teachers who could serve it: {named or 'none in the district'}",
+                    (m.sid(s),),
+                    (subj,),
+                    tuple(sid for sid, _, _ in near),
+                )
+            )
     return out

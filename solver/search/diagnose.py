@@ -39,6 +39,7 @@ from ..model.rotation import RotationModel
 from ..plan.result import Result, SolveStatus
 from ..progress import Budget, Progress, as_progress
 from ..rules.eligibility import eligibility
+from ..rules.forms import nearest_teachers
 from ..rules.indicators import LEVEL_PARTS, coefficients, school_indicators
 from ..rules.moves import (
     at_least,
@@ -56,7 +57,8 @@ DIAGNOSIS_FLOOR_S = 5.0
 
 
 def _describe_flow(rule: str, rest: list, sc: Scenario, built: RotationModel) -> str:
-    """The flow rules and ``no_return_years``, in words."""
+    """The flow rules, ``no_return_years``, the ``[rules]`` obligations and
+    ``coverage_subjects``, in words."""
     if rule in ("urban_to_rural_min", "rural_to_urban_min"):
         src, dst = (
             ("urban/town", "rural") if rule == "urban_to_rural_min" else ("rural", "urban/town")
@@ -73,6 +75,15 @@ def _describe_flow(rule: str, rest: list, sc: Scenario, built: RotationModel) ->
         return (
             f"strong_to_weak_min {sc.flow.strong_to_weak_min:g}: that share of moves out of strong "
             f"schools must go to weak schools ({n_weak} in the district)"
+        )
+    if rule == "coverage_subjects":
+        s, subj = rest
+        pos = built.district.schools.index.get_loc(s)
+        near = nearest_teachers(built.district, pos, subj, sc)
+        named = ", ".join(f"{sid} at {home} ({km:.1f} km)" for sid, home, km in near)
+        return (
+            f"school {s} has at least {sc.forms.coverage_min:g} teacher-equivalents of {subj} "
+            f"(coverage_subjects); the nearest {subj} teachers who could serve it: {named or 'none'}"
         )
     if rule in ("new_hire_rural", "title_rural"):
         why = built.obliged.at[rest[0], "text"] if rest[0] in built.obliged.index else ""
@@ -134,6 +145,7 @@ def _describe(key: tuple, sc: Scenario, built: RotationModel) -> str:
         "no_return_years",
         "new_hire_rural",
         "title_rural",
+        "coverage_subjects",
     ):
         return _describe_flow(rule, rest, sc, built)
     if rule == "max_cv":
@@ -208,9 +220,10 @@ def _core(
             "school_outflow_max",
             "min_per_100",
             "commute",
+            "coverage_subjects",
         ):
             item["school"] = key[1]
-        if key[0] == "subject_staffing":
+        if key[0] in ("subject_staffing", "coverage_subjects"):
             item["subject"] = key[2]
         if key[0] == "min_per_100":
             item["indicator"] = key[2]
@@ -383,6 +396,8 @@ class _Relaxations:
             return _max_cv(district, scenario, ok, diagnosis)
         if rule == "pin":
             return _pins(district, scenario, ok, diagnosis)
+        if rule == "coverage_subjects":
+            return _coverage(scenario, ok, diagnosis)
         if rule == "posts_filled":
             return _none(
                 rule,
@@ -528,6 +543,37 @@ class _Relaxations:
 
 def _none(rule: str, current, text: str) -> dict:
     return {"rule": rule, "key": None, "current": current, "suggested": None, "text": text}
+
+
+def _coverage(scenario: Scenario, ok, diagnosis: dict) -> dict:
+    """Part-time service switched on, else the uncovered subjects left out of
+    ``coverage_subjects``."""
+    f = scenario.forms
+    if not f.part_time and ok(_with(scenario, "forms", part_time=True)) is True:
+        return {
+            "rule": "coverage_subjects",
+            "key": "forms.part_time",
+            "current": False,
+            "suggested": True,
+            "text": "[forms] part_time = true (teachers share their week with the uncovered "
+            "schools) is feasible",
+        }
+    named = set(diagnosis.get("subjects") or [])
+    rest = [c for c in f.coverage_subjects if c not in named]
+    if named and ok(_with(scenario, "forms", coverage_subjects=rest)) is True:
+        return {
+            "rule": "coverage_subjects",
+            "key": "forms.coverage_subjects",
+            "current": list(f.coverage_subjects),
+            "suggested": rest,
+            "text": f"[forms] coverage_subjects = {rest} (without {sorted(named)}) is feasible",
+        }
+    return _none(
+        "coverage_subjects",
+        list(f.coverage_subjects),
+        "[forms] coverage_subjects: neither part-time service nor dropping the uncovered "
+        "subjects alone makes the rules feasible",
+    )
 
 
 def _commute(district: District, scenario: Scenario, ok) -> dict:

@@ -26,6 +26,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,7 @@ from ..model.terms import TERMS, evaluate_terms, objective_value
 from ..plan.plan import Plan
 from ..plan.result import Result, SolveStatus
 from ..progress import Budget, Progress, ProgressLike, Quotas, as_progress
+from ..rules.forms import empty_shares, post_filling_mask
 from ..rules.moves import at_least, share_fraction
 from ..validate import validate_plan
 from .guard import cp_solve
@@ -387,6 +389,9 @@ class _HintValues:
     def boolean_values(self, variables) -> pd.Series:
         return pd.Series(self._values[[v.index for v in variables]].astype(bool))
 
+    def values(self, variables) -> pd.Series:
+        return pd.Series(self._values[[v.index for v in variables]])
+
 
 class _ChoiceValues:
     """A person → pair-index choice (−1: stays) read as a solver's values."""
@@ -424,7 +429,9 @@ def _warm_start_result(built: RotationModel, build_seconds: float, t0: float) ->
         lp_bound=0.0,
         own_bound=False,
     )
-    if not checked and validate_plan(built.district, built.scenario, res.assignments):
+    if not checked and validate_plan(
+        built.district, built.scenario, res.assignments, part_time=res.part_time
+    ):
         return None
     return res
 
@@ -544,6 +551,16 @@ def weighted_objective(built: RotationModel) -> cp_model.LinearExprT:
 # ----------------------------------------------------------------- the result
 
 
+def _shares_of(built: RotationModel, solver: Any) -> pd.DataFrame:
+    """The part-time and guidance shares a solution holds (none without ``[forms]``, or
+    when the values are a warm start's choice, which gives no shares)."""
+    forms = getattr(built, "forms", None)
+    values = getattr(solver, "values", None)
+    if forms is None or values is None:
+        return empty_shares()
+    return forms.read(values)
+
+
 def result_of(
     built: RotationModel,
     solver: cp_model.CpSolver,
@@ -585,11 +602,16 @@ def result_of(
         },
         index=ppl.index,
     )
+    if built.scenario.forms.post_filling:
+        assignments["post_filling"] = post_filling_mask(
+            built.district, ppl.index, ppl["school_id"], assignments["to_school"], built.scenario
+        )
+    shares = _shares_of(built, solver)
     # Terms from the plan itself (exact), not from the model's integer scaling.
     who = built.district.staff.index.get_indexer(ppl.index)
     plan = Plan.of_people(built.district, who, dest, dist)
     terms = evaluate_terms(
-        built.district, built.scenario, plan.school_pos, plan.distance_km, plan.moved
+        built.district, built.scenario, plan.school_pos, plan.distance_km, plan.moved, shares
     )
     return Result(
         status=SolveStatus.OPTIMAL if code == cp_model.OPTIMAL else SolveStatus.FEASIBLE,
@@ -607,6 +629,7 @@ def result_of(
         assignments=assignments,
         terms=terms,
         eligibility=elig,
+        part_time=shares,
         stats={
             "candidate_moves": float(len(pairs)),
             # 0: every permitted school; k: each teacher's k nearest (the bound holds for those)
