@@ -710,16 +710,23 @@ def indicators(obj: Ctx, scenario, plan, fmt, which, lang) -> None:
     (primary) / 0.45 (junior). With --plan, before and after side by side (CSV columns
     get the suffixes _before and _after, as in a plan's schools.csv).
     """
-    from .input.assignments import read_assignments
+    from .input.assignments import read_assignments, read_part_time
     from .plan.plan import Plan
+    from .rules.forms import count_deltas
     from .rules.indicators import coefficient_table, indicator_report, level_rows, school_indicators
 
     sc, district = load(scenario)
-    where = Plan.of(district, read_assignments(Path(plan))).school_of if plan else None
+    where = delta = None
+    if plan:
+        after = Plan.of(district, read_assignments(Path(plan)))
+        where = after.school_of
+        shares = read_part_time(Path(plan))
+        # [forms]: the after side counts teacher-equivalents
+        delta = None if shares is None else count_deltas(district, after.school_pos, shares)
     if fmt == "json":
         sides = {"before": school_indicators(district)}
         if where is not None:
-            sides["after"] = school_indicators(district, where)
+            sides["after"] = school_indicators(district, where, delta)
         click.echo(
             _json(
                 {
@@ -732,7 +739,7 @@ def indicators(obj: Ctx, scenario, plan, fmt, which, lang) -> None:
             )
         )
         return
-    report = indicator_report(district, where)
+    report = indicator_report(district, where, delta)
     if fmt == "csv":
         from .safe_text import write_csv
 
@@ -867,7 +874,7 @@ main.add_command(_batch_command)
 def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt, time_limit) -> None:
     """Why the plan is as it is: terms, rules, schools and people (see explain.json)."""
     from .analysis.explain import EXPLAIN_BUDGET_S, explain_plan
-    from .input.assignments import read_assignments
+    from .input.assignments import read_assignments, read_part_time
     from .output.text_tables import explain_text
 
     plan = Path(plan)
@@ -875,6 +882,7 @@ def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt, time_limi
     if not obj.lang:  # the plan's scenario decides, as for its report
         obj.scenario_lang = sc.output.lang
     a = read_assignments(plan)
+    shares = read_part_time(plan)
     staff = list(staff_ids) or None
     if school_ids:
         unknown = [s for s in school_ids if s not in district.schools.index]
@@ -898,7 +906,9 @@ def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt, time_limi
     n = len(a) if staff is None else len(staff)
     # (with --format json the budget is in the JSON: budget_s)
     obj.say(f"explaining {n} decisions (budget {budget_s:g} s)", 1 if fmt == "text" else 2)
-    ex = explain_plan(district, sc, a, staff=staff, status=status, time_budget_s=budget_s)
+    ex = explain_plan(
+        district, sc, a, staff=staff, status=status, time_budget_s=budget_s, part_time=shares
+    )
     if ex.get("people_not_analysed"):
         obj.say(
             f"{ex['people_not_analysed']} of {n} people not analysed within {budget_s:g} s "
@@ -906,7 +916,7 @@ def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt, time_limi
         )
     from .validate import validate_plan
 
-    broken = validate_plan(district, sc, a)
+    broken = validate_plan(district, sc, a, part_time=shares)
     if broken:
         ex.setdefault("warnings", []).append(
             f"the plan breaks {len(broken)} rule instance(s) under these data and rules (lungang validate lists them)"

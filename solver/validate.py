@@ -86,7 +86,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, Problem
-from .input.assignments import read_assignments, read_json_file, read_plan_csv
+from .input.assignments import read_assignments, read_json_file, read_part_time, read_plan_csv
 from .input.data import CADRE_ROLES, SUBJECTS, District
 from .input.geo import haversine_km
 from .input.scenario import Scenario
@@ -885,13 +885,8 @@ def validate_plan_dir(
     plan_dir = Path(plan_dir)
     a = read_assignments(plan_dir)
     files: list[Violation] = []
-    shares = None
-    if (plan_dir / "part_time.csv").is_file():
-        shares = read_plan_csv(
-            plan_dir / "part_time.csv",
-            dtype={"staff_id": str, "home_school": str, "to_school": str, "form": str},
-        )
-    elif scenario.forms.shares:
+    shares = read_part_time(plan_dir)
+    if shares is None and scenario.forms.shares:
         files.append(Violation("plan_files", f"{plan_dir / 'part_time.csv'} is missing ([forms])"))
     out = files + validate_plan(district, scenario, a, part_time=shares)
     plan = _Plan(district, a, shares, scenario)

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError, Problem
-from ..input.assignments import read_assignments, read_json_file, read_plan_csv
+from ..input.assignments import read_assignments, read_json_file, read_part_time, read_plan_csv
 
 INDICATORS = ("key_per_100", "pe_art_per_100", "qualified_per_100")
 
@@ -154,6 +154,44 @@ def diff_plans(plan_a: str | Path, plan_b: str | Path) -> dict[str, Any]:
         "coefficients": coefs,
         "schools": schools,
         "same_scenario": sa.get("scenario") == sb.get("scenario"),
+        **_forms_diff(plan_a, plan_b, sa, sb),
+    }
+
+
+def _share_keys(plan: Path) -> set[tuple[str, str, str, float]] | None:
+    pt = read_part_time(plan)
+    if pt is None:
+        return None
+    return {
+        (str(r.staff_id), str(r.to_school), str(r.form), round(float(r.share), 1))
+        for r in pt.itertuples(index=False)
+    }
+
+
+def _forms_diff(plan_a: Path, plan_b: Path, sa: dict, sb: dict) -> dict[str, Any]:
+    """``[forms]``: the shares of ``part_time.csv`` in one plan only, and the forms'
+    counts of ``summary.json`` (nothing when neither plan has forms)."""
+    ka, kb = _share_keys(plan_a), _share_keys(plan_b)
+    fa, fb = sa.get("forms"), sb.get("forms")
+    if ka is None and kb is None and fa is None and fb is None:
+        return {}
+    ka, kb = ka or set(), kb or set()
+
+    def rows(keys) -> list[dict[str, Any]]:
+        return [
+            {"staff_id": s, "to_school": t, "form": f, "share": v} for s, t, f, v in sorted(keys)
+        ]
+
+    return {
+        "forms": {
+            "shares": {"a": len(ka), "b": len(kb)},
+            "only_a": rows(ka - kb),
+            "only_b": rows(kb - ka),
+            "post_filling": {
+                "a": (fa or {}).get("post_filling"),
+                "b": (fb or {}).get("post_filling"),
+            },
+        }
     }
 
 
@@ -211,6 +249,20 @@ def format_diff(d: dict[str, Any], limit: int = 50) -> str:
             )
         if len(d["people"]) > limit:
             lines.append(f"  ... and {len(d['people']) - limit} more (--format json lists all)")
+    if "forms" in d:
+        fm = d["forms"]
+        lines.append("")
+        lines.append(
+            f"part-time and guidance shares: A {fm['shares']['a']}  B {fm['shares']['b']}; "
+            f"{len(fm['only_a'])} only in A, {len(fm['only_b'])} only in B; post filling: "
+            f"A {_f(fm['post_filling']['a'])}  B {_f(fm['post_filling']['b'])}"
+        )
+        for side in ("only_a", "only_b"):
+            for r in fm[side][:limit]:
+                lines.append(
+                    f"  {side[-1].upper()}: {r['staff_id']} → {r['to_school']} {r['share']:g} "
+                    f"({r['form']})"
+                )
     if d["schools"]:
         lines.append("")
         lines.append(f"{len(d['schools'])} schools end differently")

@@ -46,6 +46,7 @@ from ..plan.result import Result
 from ..progress import Budget, ProgressLike, as_progress
 from ..rules.catalogue import REASON_KIND, rule_phrase
 from ..rules.eligibility import eligibility
+from ..rules.forms import count_deltas, share_deltas, subject_equivalents
 from ..rules.indicators import (
     LEVEL_PARTS,
     STANDARD_MIN,
@@ -104,8 +105,11 @@ class PlanState:
         assignments: pd.DataFrame,
         elig: pd.DataFrame | None = None,
         moves: Moves | None = None,
+        shares: pd.DataFrame | None = None,
     ):
         self.district, self.scenario = district, scenario
+        # [forms] part-time and guidance shares: held as they are in every alternative
+        self.shares = shares if shares is not None and len(shares) else None
         self.elig = eligibility(district, scenario) if elig is None else elig
         m = self.m = moves or permitted_moves(district, scenario, self.elig)
         ppl = m.people
@@ -194,7 +198,12 @@ class PlanState:
         self.T = np.zeros((self.n_s, len(self.indicators)), dtype=np.int64)
         for k in range(len(self.indicators)):
             self.T[:, k] = np.bincount(self.school_pos_after[flags_all[:, k]], minlength=self.n_s)
-        self.T_before = np.zeros_like(self.T)
+        if self.shares is not None:
+            # teacher-equivalents: the shares received, less those given away
+            self.T = self.T + share_deltas(
+                district, self.school_pos_after, self.indicators, self.shares
+            )
+        self.T_before = np.zeros((self.n_s, len(self.indicators)), dtype=np.int64)
         for k in range(len(self.indicators)):
             self.T_before[:, k] = np.bincount(
                 district.staff_school_pos()[flags_all[:, k]], minlength=self.n_s
@@ -241,7 +250,7 @@ class PlanState:
         km = np.where(mv, self.dist[np.arange(len(dest)), dest] if len(dest) else 0.0, 0.0)
         plan = Plan.of_people(self.district, self.staff_pos, dest, km)
         return evaluate_terms(
-            self.district, self.scenario, plan.school_pos, plan.distance_km, plan.moved
+            self.district, self.scenario, plan.school_pos, plan.distance_km, plan.moved, self.shares
         )
 
     # ------------------------------------------------------------- changes
@@ -1094,6 +1103,7 @@ def explain_plan(
     staff: list[str] | None = None,
     time_budget_s: float = 30.0,
     status: str | None = None,
+    part_time: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The score analysis of a plan (see the module docstring).
 
@@ -1108,9 +1118,13 @@ def explain_plan(
         Seconds for the analysis, counted from its start; the per-person alternatives
         stop when they run out and the people left are listed without an alternative
         (``note`` says so, ``people_not_analysed`` counts them, ``budget_s`` is the budget).
+    part_time
+        The plan's ``[forms]`` shares (``part_time.csv``): the indicators count
+        teacher-equivalents, each person's alternatives keep the shares as they are, and
+        ``forms`` says why each share is there.
     """
     t0 = time.perf_counter()
-    st = PlanState(district, scenario, assignments, elig)
+    st = PlanState(district, scenario, assignments, elig, shares=part_time)
     terms = st.terms()
     objective = objective_value(scenario, terms)
     out: dict[str, Any] = {
@@ -1127,7 +1141,10 @@ def explain_plan(
     coef_b = coefficients(district, school_indicators(district))
     after_of = district.staff["school_id"].copy()
     after_of.iloc[st.staff_pos] = district.schools.index[st.dest].to_numpy() if len(st.dest) else []
-    coef_a = coefficients(district, school_indicators(district, after_of))
+    delta = None if st.shares is None else count_deltas(district, st.school_pos_after, st.shares)
+    coef_a = coefficients(district, school_indicators(district, after_of, delta))
+    if scenario.forms.active:
+        out["forms"] = forms_section(district, scenario, st.school_pos_after, part_time)
     out["coefficients"] = {
         ind: {
             lvl: {"before": _r(coef_b[ind][lvl]), "after": _r(coef_a[ind][lvl])}
@@ -1379,6 +1396,7 @@ def explain_result(
         elig=result.eligibility,
         status=result.status.value,
         time_budget_s=seconds,
+        part_time=result.part_time if scenario.forms.shares else None,
     )
     left = out.get("people_not_analysed", 0)
     if left:
@@ -1387,3 +1405,50 @@ def explain_result(
             "(explain.json lists them as not analysed; `lungang explain` analyses them later)"
         )
     return out
+
+
+def forms_section(
+    district: District,
+    scenario: Scenario,
+    school_pos: np.ndarray,
+    part_time: pd.DataFrame | None,
+) -> dict[str, Any]:
+    """``explain.json``'s ``forms``: each share with why it is there, and the coverage.
+
+    A part-time share is there for ``coverage_subjects`` when without it the school it
+    goes to would fall below ``coverage_min`` of the teacher's subject; otherwise (and a
+    guidance share always) for the balance of the indicators it carries."""
+    f = scenario.forms
+    shares = part_time if part_time is not None else pd.DataFrame()
+    have = subject_equivalents(district, school_pos, part_time)
+    rows = []
+    for r in shares.itertuples(index=False):
+        subj, to, share = str(r.subject), str(r.to_school), float(r.share)
+        covered = subj in f.coverage_subjects and r.form == "part_time"
+        without = float(have.at[to, subj]) - share if to in have.index else 0.0
+        if covered and without < f.coverage_min - 1e-9:
+            why = (
+                f"coverage_subjects: without it {to} would have {max(without, 0):.1f} "
+                f"teacher-equivalents of {subj}, coverage_min {f.coverage_min:g}"
+            )
+            reason = "coverage_subjects"
+        else:
+            kind = "key-teacher guidance" if r.form == "guidance" else f"{subj} teaching"
+            why = f"balance: {share:.1f} of a week of {kind} from {r.home_school} to {to}"
+            reason = "balance"
+        rows.append(
+            {
+                "staff_id": str(r.staff_id),
+                "to_school": to,
+                "share": share,
+                "form": str(r.form),
+                "reason": reason,
+                "text": why,
+            }
+        )
+    coverage = [
+        {"school_id": str(s), "subject": subj, "teacher_equivalents": _r(have.at[s, subj], 3)}
+        for subj in dict.fromkeys(f.coverage_subjects)
+        for s in have.index
+    ]
+    return {"shares": rows, "coverage": coverage}

@@ -105,6 +105,34 @@ def read_assignments(plan_dir: Path) -> pd.DataFrame:
     return a.set_index("staff_id")
 
 
+#: The columns a plan's ``part_time.csv`` must have (``[forms]``; ``docs/outputs.md``).
+PART_TIME_REQUIRED = ["staff_id", "to_school", "share", "form"]
+
+
+def read_part_time(plan_dir: Path) -> pd.DataFrame | None:
+    """A plan's ``part_time.csv`` (``[forms]`` part-time and guidance shares), or ``None``
+    when the folder has none; ``share`` as a number.
+
+    Raises
+    ------
+    InputError
+        Naming the file, when it cannot be read or lacks a required column.
+    """
+    path = Path(plan_dir) / "part_time.csv"
+    if not path.is_file():
+        return None
+    pt = read_plan_csv(
+        path,
+        dtype={"staff_id": str, "home_school": str, "to_school": str, "form": str, "name": str},
+        keep_default_na=False,
+    )
+    missing = [c for c in PART_TIME_REQUIRED if c not in pt.columns]
+    if missing:
+        raise InputError(Problem(file=str(path), message=f"missing columns: {', '.join(missing)}"))
+    pt["share"] = pd.to_numeric(pt["share"], errors="coerce")
+    return pt
+
+
 def read_json_file(path: Path) -> object:
     """A JSON file of a plan folder (``summary.json`` ...); any damage is an InputError
     naming the file (and the line)."""

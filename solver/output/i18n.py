@@ -105,6 +105,13 @@ _COLUMNS_ZH: dict[str, str] = {
     "notice_stint_years": "交流年限",
     "notice_points": "积分",
     "notice_wish_rank": "志愿序次",
+    # [forms]: part-time service, guidance, post filling
+    "home_school": "任职学校代码",
+    "share": "份额（周工作量）",
+    "form": "形式",
+    "post_filling": "是否顶岗",
+    "shares_in": "兼职与指导份额（接收）",
+    "shares_out": "兼职与指导份额（派出）",
 }
 
 _SIDE = {"before": {"en": "before", "zh": "交流前"}, "after": {"en": "after", "zh": "交流后"}}
@@ -255,6 +262,7 @@ _CODES_ZH: dict[str, dict[str, str]] = {
         "qualified_per_100": "高学历教师",
     },
     "bool": {"true": "是", "false": "否"},
+    "form": {"part_time": "兼职", "guidance": "学科指导"},
     "term": {"balance": "均衡", "commute": "通勤", "moves": "交流人数", "wishes": "志愿"},
     "rule": {
         "teacher_rotation_min": "教师交流比例下限",
@@ -269,6 +277,8 @@ _CODES_ZH: dict[str, dict[str, str]] = {
         "rural_to_urban_min": "乡村到城镇比例下限",
         "strong_to_weak_min": "优质到薄弱比例下限",
         "pins": "锁定决定",
+        "coverage_subjects": "全学科覆盖",
+        "part_time": "兼职与学科指导",
         "max_cv": "差异系数上限",
         "min_per_100": "每百名学生下限",
     },
@@ -320,6 +330,7 @@ def code_list(kind: str, lang: str = "en") -> list[str]:
 _TEXTS: dict[str, tuple[str, str]] = {
     # plan.xlsx sheets (Excel allows 31 characters)
     "sheet.summary": ("summary", "概况"),
+    "sheet.part_time": ("part_time", "兼职与指导"),
     "sheet.assignments": ("assignments", "交流名单"),
     "sheet.schools": ("schools", "学校"),
     "sheet.coefficients": ("coefficients", "差异系数"),
@@ -404,6 +415,19 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "report.total": ("total", "合计"),
     "report.rules": ("Rules", "规则"),
     "report.moves": ("Who moves", "交流人员名单"),
+    "report.part_time": (
+        "Part-time service and subject guidance",
+        "兼职交流与学科指导",
+    ),
+    "report.part_time_note": (
+        "teachers keep their post and give these shares of their week; schools count "
+        "them as teacher-equivalents",
+        "教师保留原岗位，按所列份额到其他学校任教或指导；各校指标按折合教师数计算",
+    ),
+    "report.post_filling": (
+        "{n} of the moves fill posts (顶岗), apart from the rotation",
+        "其中 {n} 人次为顶岗，不计入交流比例",
+    ),
     "report.terms": ("Objective terms", "目标项"),
     "report.diagnosis": ("Why no plan exists", "无可行方案的原因"),
     "report.legend_before": ("before", "交流前"),

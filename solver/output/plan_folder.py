@@ -278,7 +278,7 @@ def write_plan(
         if analysis is not None:
             write_json(tmp / "explain.json", analysis)
         if handoff:
-            view = view_of(district, info, result.assignments, schools, _clean(analysis))
+            view = view_of(district, info, result.assignments, schools, _clean(analysis), shares)
             write_handoff(view, tmp, lang=scenario.output.lang)
 
     return write_atomically(out, force, fill, marker=None)

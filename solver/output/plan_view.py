@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError, Problem
-from ..input.assignments import read_assignments, read_plan_csv
+from ..input.assignments import read_assignments, read_part_time, read_plan_csv
 from ..input.data import District
 
 
@@ -75,9 +75,11 @@ def view_of(
     assignments: pd.DataFrame,
     schools: pd.DataFrame,
     explain: dict[str, Any] | None,
+    part_time: pd.DataFrame | None = None,
 ) -> PlanView:
     """The view of a plan just solved (the objects
-    :func:`solver.output.plan_folder.write_plan` writes)."""
+    :func:`solver.output.plan_folder.write_plan` writes); ``part_time``: the shares of
+    ``[forms]`` (``extra["part_time"]``), ``None`` without them."""
     a = assignments.copy()
     a.index.name = "staff_id"
     return PlanView(
@@ -87,6 +89,7 @@ def view_of(
         schools=schools,
         coords=_coords(district),
         explain=explain,
+        extra={} if part_time is None else {"part_time": part_time},
     )
 
 
@@ -146,6 +149,10 @@ def read_plan_view(plan_dir: Path, district: District | None) -> PlanView:
             # an all-empty column is read as float: fill as text, not into float64
             s[col] = s[col].astype(object).where(s[col].notna(), "").astype(str)
     name = str(summary.get("scenario", {}).get("scenario", {}).get("name", plan_dir.name))
+    extra = {}
+    part_time = read_part_time(plan_dir)
+    if part_time is not None:
+        extra["part_time"] = part_time
     return PlanView(
         name=name,
         summary=summary,
@@ -154,4 +161,5 @@ def read_plan_view(plan_dir: Path, district: District | None) -> PlanView:
         coords=_coords(district),
         explain=_json(plan_dir / "explain.json"),
         diagnosis=diagnosis,
+        extra=extra,
     )

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .. import __version__
 from ..rules.indicators import MAX_CV, STANDARD_MIN
-from .i18n import code, label, text
+from .i18n import code, column, label, text
 from .notice import has_notice, notice_table
 from .plan_view import PlanView
 from .workbook import coefficient_rows, diagnosis_rows
@@ -602,6 +602,43 @@ def _moves_table(view: PlanView, lang: str) -> str:
     )
 
 
+def _part_time(view: PlanView, lang: str) -> str:
+    """``[forms]``: the part-time and guidance shares, and the post-filling moves."""
+    pt = view.extra.get("part_time")
+    forms = view.summary.get("forms")
+    if pt is None and not forms:
+        return ""
+    names = view.school_names
+    rows = [
+        [
+            _td(r.staff_id),
+            _td(r.name),
+            _td(code("subject", r.subject, lang)),
+            _td(f"{r.home_school} {names.get(str(r.home_school), '')}"),
+            _td(f"{r.to_school} {names.get(str(r.to_school), '')}"),
+            _td(float(r.share), 1),
+            _td(code("form", r.form, lang)),
+        ]
+        for r in (pt.itertuples(index=False) if pt is not None else [])
+    ]
+    heads = [
+        label("staff_id", lang),
+        label("name", lang, "staff"),
+        label("subject", lang),
+        column("home_school", lang),
+        label("to_school", lang),
+        column("share", lang),
+        column("form", lang),
+    ]
+    n_pf = int((forms or {}).get("post_filling", 0))
+    pf = f'<p class="note">{esc(text("report.post_filling", lang, n=n_pf))}</p>' if n_pf else ""
+    return (
+        f'<section id="part_time"><h2>{esc(text("report.part_time", lang))} ({len(rows)})</h2>'
+        f'<p class="note">{esc(text("report.part_time_note", lang))}</p>{pf}<div class="wrap">'
+        f"{_table([esc(h) for h in heads], rows, 'sortable', {5})}</div></section>"
+    )
+
+
 def _rules(view: PlanView, lang: str) -> str:
     rules = (view.explain or {}).get("rules", [])
     if not rules:
@@ -691,6 +728,7 @@ def render_report(view: PlanView, lang: str = "en") -> str:
             _map(view, lang),
             _school_table(view, lang),
             _moves_table(view, lang),
+            _part_time(view, lang),
             _rules(view, lang),
             _placement(view, lang),
         ]

@@ -455,6 +455,29 @@ def _notice_sheet(wb: Workbook, view: PlanView, lang: str) -> None:
     sh.close()
 
 
+def _part_time_sheet(wb: Workbook, view: PlanView, lang: str) -> None:
+    """``part_time.csv`` (``[forms]``): one row per share, school names added."""
+    pt = view.extra.get("part_time")
+    if pt is None:
+        return
+    names = view.school_names
+    cols = ["staff_id", "name", "subject", "home_school", "to_school", "to_name", "share", "form"]
+    sh = _Sheet(wb, sheet("part_time", lang), [column(c, lang, "staff") for c in cols])
+    for r in pt.itertuples(index=False):
+        row = [
+            r.staff_id,
+            r.name,
+            code("subject", r.subject, lang),
+            r.home_school,
+            r.to_school,
+            names.get(str(r.to_school), ""),
+            float(r.share),
+            code("form", r.form, lang),
+        ]
+        sh.add(row)
+    sh.close({cols.index("share"): "0.0"})
+
+
 def write_workbook(view: PlanView, path: Path, lang: str = "en") -> Path:
     """Write ``plan.xlsx`` of ``view`` to ``path``.
 
@@ -482,6 +505,7 @@ def write_workbook(view: PlanView, path: Path, lang: str = "en") -> Path:
         _terms_sheet(wb, view, lang)
         _rules_sheet(wb, view, lang)
         _people_sheet(wb, view, lang)
+        _part_time_sheet(wb, view, lang)
     if has_notice(view):
         _notice_sheet(wb, view, lang)
     if view.diagnosis is not None:

@@ -224,15 +224,16 @@ def side_by_side(
 
 
 def indicator_report(
-    district: District, plan_school_of: pd.Series | None = None
+    district: District, plan_school_of: pd.Series | None = None, delta: pd.DataFrame | None = None
 ) -> dict[str, pd.DataFrame]:
     """What ``lungang indicators`` shows: ``schools`` (one row per school part, see
     :func:`level_rows`) and ``coefficients`` (see :func:`coefficient_table`), each for
     the staffing now and, with ``plan_school_of`` (staff_id → school after a plan),
-    side by side before and after (:func:`side_by_side`)."""
+    side by side before and after (:func:`side_by_side`); ``delta``: the teacher-equivalents
+    that part-time and guidance shares move (:func:`school_counts`)."""
     sides = {"before": school_indicators(district)}
     if plan_school_of is not None:
-        sides["after"] = school_indicators(district, plan_school_of)
+        sides["after"] = school_indicators(district, plan_school_of, delta)
     names = district.schools["name"]
     schools = {}
     for k, v in sides.items():

@@ -36,9 +36,20 @@ from .solve import solve
 def _years(scenario: Scenario, years: int | None) -> int:
     n = years or scenario.horizon.years
     why = check_horizon(scenario, n)
+    src = str(scenario.source) if scenario.source else "scenario"
     if why:
-        src = str(scenario.source) if scenario.source else "scenario"
         raise InputError(Problem(file=src, key="horizon.years", message=why, value=n))
+    if scenario.forms.active:
+        # Refused rather than ignored: part-time shares and post filling are planned for
+        # one school year (lungang solve).
+        raise InputError(
+            Problem(
+                file=src,
+                key="forms",
+                message="[forms] is not supported in multi-year plans yet: plan the year "
+                "with `lungang solve`, or switch the forms off",
+            )
+        )
     return n
 
 
