@@ -533,3 +533,25 @@ def test_demo_without_forms_and_with_default_forms_write_the_same_files(tmp_path
 
     sa, sb = summary(tmp_path / "a"), summary(tmp_path / "b")
     assert sa == sb and "forms" not in sa and "forms" not in sa["scenario"]
+
+
+def test_forms_outputs_are_documented(tmp_path):
+    """Every file, column and key a [forms] plan folder adds is in docs/outputs.md."""
+    from test_docs import undocumented
+
+    forms = "[forms]\npart_time = true\nguidance = true\npost_filling = true\n"
+    out = tmp_path / "f"
+    r = _solve_cli(_toml(tmp_path, "d", forms, indicator="key_per_100"), out)
+    assert r.exit_code == 0, r.output
+    missing = undocumented(sorted(f.name for f in out.iterdir()), "The plan folder")
+    missing += undocumented(pd.read_csv(out / "part_time.csv", nrows=0).columns, "`part_time.csv`")
+    missing += undocumented(
+        pd.read_csv(out / "assignments.csv", nrows=0).columns, "`assignments.csv`"
+    )
+    missing += undocumented(pd.read_csv(out / "schools.csv", nrows=0).columns, "`schools.csv`")
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    missing += undocumented([*s["forms"], *s["forms"]["part_time"]], "`summary.json`")
+    e = json.loads((out / "explain.json").read_text(encoding="utf-8"))
+    missing += undocumented([*e["forms"], *e["forms"]["shares"][0]], "`explain.json`")
+    assert not missing, "undocumented:\n" + "\n".join(missing)
+    assert {"part_time", "guidance"} >= set(pd.read_csv(out / "part_time.csv")["form"])
