@@ -65,9 +65,9 @@ def _row(
     row: dict = {"objective": objective, "mode": "", "status": status}
     if result is None:
         return row
-    violations = validate_plan(district, scenario, result.assignments)
+    violations = validate_plan(district, scenario, result.assignments, part_time=result.part_time)
     row.update(valid=not violations, violations=len(violations))
-    row.update(plan_metrics(district, scenario, result.assignments))
+    row.update(plan_metrics(district, scenario, result.assignments, result.part_time))
     row.update(solve_seconds=result.solve_seconds, gap=result.gap, objective_value=result.objective)
     return row
 
@@ -205,7 +205,7 @@ def pareto(
         b = st.minimize(follow, (1 - share) * limit)
         st.hold(lead, None)
         res = st.result(cp_model.FEASIBLE, build_s, time.perf_counter() - t0)
-        metrics = plan_metrics(district, scenario, res.assignments)
+        metrics = plan_metrics(district, scenario, res.assignments, res.part_time)
         rows.append(
             {
                 "point": kind,
@@ -213,7 +213,9 @@ def pareto(
                 **{t: res.terms[t] for t in TERMS},
                 **{k: v for k, v in metrics.items() if k.startswith("dc_")},
                 "optimal": a.optimal and b.optimal,
-                "valid": not validate_plan(district, scenario, res.assignments),
+                "valid": not validate_plan(
+                    district, scenario, res.assignments, part_time=res.part_time
+                ),
                 "seconds": time.perf_counter() - t0,
             }
         )

@@ -10,6 +10,7 @@ from ..input.data import District
 from ..input.scenario import Scenario
 from ..model.terms import level_balances
 from ..plan.plan import Plan
+from ..rules.forms import count_deltas
 from ..rules.indicators import LEVEL_PARTS, STANDARD_MIN, difference_coefficient, school_indicators
 
 #: The balance measures, each judged on every plan.
@@ -17,14 +18,19 @@ MEASURES: tuple[str, ...] = ("cv", "l1", "minmax")
 
 
 def balance_measures(
-    district: District, scenario: Scenario, assignments: pd.DataFrame | None
+    district: District,
+    scenario: Scenario,
+    assignments: pd.DataFrame | None,
+    part_time: pd.DataFrame | None = None,
 ) -> dict[str, float]:
     """The balance term of each measure (``cv``, ``l1``, ``minmax``; see
     :mod:`solver.model.terms`) for a plan (``None``: nobody moves), with the scenario's
-    indicators and indicator weights."""
+    indicators and indicator weights (``part_time``: ``[forms]`` shares, counted as
+    teacher-equivalents)."""
 
     inds = scenario.balance.indicators
-    counts = Plan.of(district, assignments).counts(inds)
+    plan = Plan.of(district, assignments)
+    counts = Plan(district, plan.school_pos, plan.distance_km, part_time).counts(inds)
     parts = level_balances(district, scenario)
     return {
         kind: float(sum(p.cost(counts[:, inds.index(p.indicator)], kind) for p in parts))
@@ -32,7 +38,12 @@ def balance_measures(
     }
 
 
-def plan_metrics(district: District, scenario: Scenario, assignments: pd.DataFrame | None) -> dict:
+def plan_metrics(
+    district: District,
+    scenario: Scenario,
+    assignments: pd.DataFrame | None,
+    part_time: pd.DataFrame | None = None,
+) -> dict:
     """What :func:`compare` reports of one plan (``None``: the staffing before any move).
 
     Keys: ``dc_<indicator>_<level>`` (difference coefficient after),
@@ -43,7 +54,8 @@ def plan_metrics(district: District, scenario: Scenario, assignments: pd.DataFra
     ``commute_km`` (total, movers only) and ``longest_commute_km``.
     """
     plan = Plan.of(district, assignments)
-    values = school_indicators(district, None if assignments is None else plan.school_of)
+    delta = None if part_time is None else count_deltas(district, plan.school_pos, part_time)
+    values = school_indicators(district, None if assignments is None else plan.school_of, delta)
     out: dict = {}
     for ind in scenario.balance.indicators:
         for lvl in LEVEL_PARTS:
@@ -58,7 +70,7 @@ def plan_metrics(district: District, scenario: Scenario, assignments: pd.DataFra
             out[f"worst_{key}"] = str(district.schools.index[worst])
             out[f"worst_value_{key}"] = float(x[worst])
             out[f"below_{key}"] = int((x[part] < STANDARD_MIN[ind][lvl] - 1e-12).sum())
-    for kind, v in balance_measures(district, scenario, assignments).items():
+    for kind, v in balance_measures(district, scenario, assignments, part_time).items():
         out[f"measure_{kind}"] = v
     if assignments is None:
         out.update(moves=0, commute_km=0.0, longest_commute_km=0.0)

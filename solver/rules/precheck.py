@@ -594,7 +594,9 @@ def _floor_checks(m: Moves) -> list[Finding]:
     out = []
     sc, d = m.scenario, m.district
     floor = sc.balance.min_per_100
-    if floor is None:
+    if floor is None or sc.forms.shares:
+        # with [forms] shares a school may reach its floor in tenths of teachers: these
+        # head-count bounds would not be proofs (the solver's diagnosis still applies)
         return out
 
     students = d.schools["students"].to_numpy(dtype=float)
