@@ -173,6 +173,10 @@ def test_county_part_time_covers_music_art_pe_and_lowers_the_pe_art_coefficient(
     # head counts hold): the coefficient stays where it was; with it, it falls by half
     assert cv_base == pytest.approx(s0["coefficients"]["pe_art_per_100"]["primary"]["before"])
     assert cv_forms < 0.5 * cv_base
+    # the figures of docs/forms.md: the data's coefficient, and the proven optimum's
+    assert s1["status"] == "optimal"
+    assert cv_base == pytest.approx(0.3629, abs=1e-4)
+    assert cv_forms == pytest.approx(0.1031, abs=1e-4)
     print(
         f"PE/art difference coefficient (primary): without part-time {cv_base:.4f}, "
         f"with part-time {cv_forms:.4f}"
@@ -555,3 +559,24 @@ def test_forms_outputs_are_documented(tmp_path):
     missing += undocumented([*e["forms"], *e["forms"]["shares"][0]], "`explain.json`")
     assert not missing, "undocumented:\n" + "\n".join(missing)
     assert {"part_time", "guidance"} >= set(pd.read_csv(out / "part_time.csv")["form"])
+
+
+def test_no_share_is_there_for_nothing():
+    """Balancing key teachers with part_time on and no coverage: only key teachers'
+    shares change the balance, so only key teachers give shares (the tie-break)."""
+    sc = parse_scenario(
+        {
+            "scenario": {"name": "t", "as_of": AS_OF, "data": str(COUNTY)},
+            "quotas": {"school_outflow_max": 0.25},
+            "balance": {"indicator": "key_per_100"},
+            "forms": {"part_time": True},
+            "solver": {"workers": 1, "work_limit": 60},
+        }
+    )
+    district = load_district(COUNTY, as_of=sc.as_of)
+    res = solve(district, sc)
+    assert res.status is SolveStatus.OPTIMAL
+    pt = res.part_time
+    assert len(pt)
+    assert (district.staff.loc[pt["staff_id"], "key_level"] != "none").all()
+    assert validate_plan(district, sc, res.assignments, part_time=pt) == []

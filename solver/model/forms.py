@@ -75,6 +75,10 @@ class ServiceVars:
             if len(gd) > 1:
                 m.add(cp_model.LinearExpr.sum([self.serve[i] for i in gd]) <= 1)
 
+    def total(self) -> cp_model.LinearExprT:
+        """Every share of the plan, in tenths."""
+        return cp_model.LinearExpr.sum(self.tenths)
+
     # ----------------------------------------------------------------- counts
     def flow(
         self, indicators: tuple[str, ...], k: int, s: int, home: np.ndarray

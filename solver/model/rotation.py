@@ -712,9 +712,12 @@ class RotationModel:
         self.obj_coef = {
             t.name: round(t.weight(self.scenario) * OBJ_UNIT / t.divisor) for t in OBJECTIVE_TERMS
         }
-        self.model.minimize(
-            cp_model.LinearExpr.sum([self.obj_coef[t] * self.terms[t][0] for t in TERMS])
-        )
+        objective = cp_model.LinearExpr.sum([self.obj_coef[t] * self.terms[t][0] for t in TERMS])
+        if self.forms is not None:
+            # Among plans of equal terms, the fewest tenths shared: one objective unit
+            # (1e-8) per tenth, so no share is there for nothing.
+            objective = objective + self.forms.total()
+        self.model.minimize(objective)
 
     def _minmax_terms(self):
         """Relative range per (indicator, level): 100·(max x − min x)/m in BALANCE_UNIT."""
