@@ -875,7 +875,9 @@ def validate_plan_dir(
     assignments), ``summary`` (``summary.json``'s difference coefficients equal those
     recomputed from ``schools.csv`` with
     :func:`solver.rules.indicators.difference_coefficient`, to 1e-9, and its counts of eligible
-    and moved people match the assignments).
+    and moved people match the assignments; with ``[forms]`` its ``forms`` counts match
+    ``part_time.csv`` and the post-filling moves). With ``[forms]`` shares the plan's
+    ``part_time.csv`` is read and checked (``plan_files`` when it is missing).
 
     Raises
     ------
@@ -906,6 +908,7 @@ def validate_plan_dir(
                 Problem(file=str(plan_dir / "summary.json"), message="not a plan summary")
             )
         out += _summary(info, table, a)
+        out += _summary_forms(info, shares, plan)
     return out
 
 
@@ -1024,6 +1027,36 @@ def _summary(info: dict, table: pd.DataFrame | None, a: pd.DataFrame) -> list[Vi
                             f"({lvl}) as {got}, schools.csv gives {want}",
                         )
                     )
+    return out
+
+
+def _summary_forms(info: dict, shares: pd.DataFrame | None, plan: _Plan) -> list[Violation]:
+    """``summary.json``'s ``forms``: the teacher-equivalents each form gives, and the
+    post-filling moves, as ``part_time.csv`` and ``assignments.csv`` have them."""
+    forms = info.get("forms")
+    if not isinstance(forms, dict):
+        return []
+    out = []
+    for form in SHARE_FORMS:
+        got = (forms.get(form) or {}).get("teacher_equivalents")
+        rows = shares[shares["form"] == form] if shares is not None else None
+        want = 0.0 if rows is None else float(rows["share"].sum())
+        if got is None or abs(float(got) - want) > 1e-6:
+            out.append(
+                Violation(
+                    "summary",
+                    f"summary.json gives {form} teacher_equivalents {got}, part_time.csv {want:g}",
+                )
+            )
+    want_pf = int(plan.post_fill.sum())
+    if forms.get("post_filling") != want_pf:
+        out.append(
+            Violation(
+                "summary",
+                f"summary.json counts {forms.get('post_filling')} post-filling moves, the plan "
+                f"has {want_pf}",
+            )
+        )
     return out
 
 

@@ -362,6 +362,11 @@ def test_validate_plan_dir_needs_part_time_csv_and_recounts_schools_csv(tmp_path
     assert "plan_files" in rules and "schools_table" in rules and "coverage_subjects" in rules
     (tmp_path / "pt.csv").rename(out / "part_time.csv")
     assert validate_plan_dir(out, district, sc) == []
+    info = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    info["forms"]["part_time"]["teacher_equivalents"] += 0.1
+    (out / "summary.json").write_text(json.dumps(info), encoding="utf-8")
+    broken = validate_plan_dir(out, district, sc)
+    assert [v.rule for v in broken] == ["summary"] and "teacher_equivalents" in broken[0].message
 
 
 # ------------------------------------------------------------------------- guidance
