@@ -215,6 +215,10 @@ def test_county_part_time_reports_and_explain_know_the_shares(tmp_path):
             n = (pt["to_school"] == row.to_school) & (pt["subject"] == "music")
             if n.sum() == 1 and float(row.share) == 0.2:
                 assert reasons[(row.staff_id, row.to_school)] == "coverage_subjects"
+    t = CliRunner().invoke(main, ["explain", str(tmp_path / "f")])
+    assert t.exit_code == 0, t.output
+    assert f"part-time and guidance shares: {len(pt)}" in t.output
+    assert "coverage_subjects: without it" in t.output
     d = CliRunner().invoke(
         main, ["diff", str(tmp_path / "b"), str(tmp_path / "f"), "--format", "json"]
     )

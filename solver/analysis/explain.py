@@ -1228,6 +1228,7 @@ def format_explain(
     _format_schools(lines, ex["schools"], school)
     _format_people(lines, ex["people"], staff, school)
     _format_placement(lines, ex.get("placement"))
+    _format_forms(lines, ex.get("forms"), staff, school)
     for w in ex.get("warnings", []):
         lines.append(f"warning: {w}")
     return "\n".join(lines)
@@ -1251,6 +1252,26 @@ def _format_placement(lines: list[str], pl: dict[str, Any] | None) -> None:
     if pl["never_worse_kept"]:
         lines.append(f"  kept in place by never_worse: {', '.join(pl['never_worse_kept'])}")
     lines.append("")
+
+
+def _format_forms(
+    lines: list[str],
+    forms: dict[str, Any] | None,
+    staff: list[str] | None,
+    school: list[str] | None,
+) -> None:
+    """``[forms]``: each share with why it is there."""
+    if not forms:
+        return
+    shares = forms["shares"]
+    lines.append("")
+    lines.append(f"part-time and guidance shares: {len(shares)}")
+    for r in shares:
+        if (school and r["to_school"] not in school) or (staff and r["staff_id"] not in staff):
+            continue
+        lines.append(
+            f"  {r['staff_id']} → {r['to_school']} {r['share']:.1f} ({r['form']}): {r['text']}"
+        )
 
 
 def _format_terms(lines: list[str], t: dict[str, Any]) -> None:
