@@ -75,6 +75,15 @@ class ServiceVars:
             if len(gd) > 1:
                 m.add(cp_model.LinearExpr.sum([self.serve[i] for i in gd]) <= 1)
 
+    def hint_none(self) -> None:
+        """Hint every share at 0 (a plan of full-time moves only)."""
+        m = self.built.model
+        for v in self.serve:
+            m.add_hint(v, False)
+        for y in self.y:
+            if y is not None:
+                m.add_hint(y, 0)
+
     def total(self) -> cp_model.LinearExprT:
         """Every share of the plan, in tenths."""
         return cp_model.LinearExpr.sum(self.tenths)

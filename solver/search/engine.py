@@ -351,9 +351,8 @@ def _around_warm_start(
     warm = built.warm_choice
     small = restricted(built, [built.pair_keys(warm[warm >= 0])])
     small.add_hint(small.choice_from(built, _chosen(built, warm)))
-    progress.phase(
-        "search", f"the LP did not finish; searching the {len(small.pairs)} moves of the warm start"
-    )
+    why = "the LP did not finish" if getattr(built, "forms", None) is None else "[forms] shares"
+    progress.phase("search", f"{why}; searching the {len(small.pairs)} moves of the warm start")
     solver, code, _ = search(
         small.model,
         built.scenario.solver,
@@ -466,7 +465,16 @@ def search_objective(
     t0 = time.perf_counter()
     settings = built.scenario.solver
     budget = budget if budget is not None else Budget(settings.time_limit_s)
-    if guided and len(built.pairs) >= HINT_MIN_PAIRS:
+    # [forms] shares: the LP of the share variables and their tenths-fine balance costs is
+    # too big to guide in time (3,000 staff: it did not finish in 50 s of 90); CP-SAT
+    # searches the warm start's moves with every share variable instead.
+    shares = getattr(built, "forms", None) is not None
+    if guided and len(built.pairs) >= HINT_MIN_PAIRS and shares:
+        if built.warm_choice is not None:
+            res = _around_warm_start(built, progress, budget, build_seconds, t0)
+            if res is not None:
+                return res
+    elif guided and len(built.pairs) >= HINT_MIN_PAIRS:
         # no search time left after the checks, the build and the warm start: no LP
         spent = budget.search_left() <= 0 and getattr(built, "warm_plan", None) is not None
         got = None if spent else _guided(built, progress, budget)
