@@ -589,3 +589,36 @@ def test_no_share_is_there_for_nothing():
     assert len(pt)
     assert (district.staff.loc[pt["staff_id"], "key_level"] != "none").all()
     assert validate_plan(district, sc, res.assignments, part_time=pt) == []
+
+
+def test_warm_start_shares_keep_coverage():
+    """Big models start from a plan of full-time moves: its hinted shares (the nearest
+    part-time teacher with room gives what a school lacks) keep coverage_subjects, so
+    the hint completes; without them it would not."""
+    import numpy as np
+
+    from solver.model.rotation import RotationModel
+    from solver.search.engine import complete_hint
+
+    sc = parse_scenario(
+        {
+            "scenario": {"name": "w", "as_of": AS_OF, "data": str(COUNTY)},
+            "quotas": {"teacher_rotation_min": 0.0, "key_share_of_rotated_min": 0.0},
+            "forms": {"part_time": True, "coverage_subjects": ["music", "art", "pe"]},
+        }
+    )
+    district = load_district(COUNTY, as_of=sc.as_of)
+    built = RotationModel(district, sc)
+    stay = np.full(len(built.people), -1)
+    built.add_hint(stay)
+    assert complete_hint(built, 10.0)
+    for v in built.forms.serve:  # the same plan hinted without any share
+        built.model.add_hint(v, False)
+    for y in built.forms.y:
+        if y is not None:
+            built.model.add_hint(y, 0)
+    for var in built.stay:
+        built.model.add_hint(var, True)
+    for var in built.x:
+        built.model.add_hint(var, False)
+    assert not complete_hint(built, 10.0)

@@ -75,14 +75,65 @@ class ServiceVars:
             if len(gd) > 1:
                 m.add(cp_model.LinearExpr.sum([self.serve[i] for i in gd]) <= 1)
 
-    def hint_none(self) -> None:
-        """Hint every share at 0 (a plan of full-time moves only)."""
+    def hint_plan(self, choice: np.ndarray) -> None:
+        """Hint shares for a plan of full-time moves (``choice[p]``: the pair person p
+        takes, -1 to stay): none, but where ``coverage_subjects`` asks for more than a
+        school has, the nearest part-time teacher with room left gives what is missing
+        (greedy), so that the warm start can keep the coverage rule."""
+        amount = self._greedy_cover(choice)
         m = self.built.model
-        for v in self.serve:
-            m.add_hint(v, False)
-        for y in self.y:
+        for i, v in enumerate(self.serve):
+            m.add_hint(v, bool(amount[i] > 0))
+        for i, y in enumerate(self.y):
             if y is not None:
-                m.add_hint(y, 0)
+                m.add_hint(y, int(amount[i]))
+
+    def _greedy_cover(self, choice: np.ndarray) -> np.ndarray:
+        b, f = self.built, self.built.scenario.forms
+        amount = np.zeros(len(self.pairs), dtype=np.int64)
+        if not f.coverage_subjects or not f.part_time or not len(self.pairs):
+            return amount
+        need, cap = tenths(f.coverage_min), tenths(f.part_time_max_share)
+        d = b.district
+        movers = set(b.people.index[np.asarray(choice) >= 0])
+        staff_ids = d.staff.index.to_numpy()
+        subj = d.staff["subject"].to_numpy()
+        # head counts in tenths (the warm start's paired exchanges keep them)
+        have = (TENTHS * b.teacher_now).astype(np.int64)
+        given: dict[int, int] = {}
+        served: dict[int, int] = {}
+        pr = self.pairs
+        home = d.staff_school_pos()
+        # part-time pairs by school, nearest first
+        pt = pr[pr["form"] == "part_time"].sort_values("dist_km", kind="stable")
+        by_school = pt.groupby("s").indices
+        pt_index = pt.index.to_numpy()
+        for c in dict.fromkeys(f.coverage_subjects):
+            if c not in have.columns:
+                continue
+            for s in range(d.n_schools):
+                short = need - int(have.iat[s, have.columns.get_loc(c)])
+                for i in pt_index[by_school.get(s, [])] if short > 0 else []:
+                    if short <= 0:
+                        break
+                    j = int(pr["j"].iat[i])
+                    if (
+                        subj[j] != c
+                        or staff_ids[j] in movers
+                        or served.get(j, 0) >= f.part_time_max_schools
+                    ):
+                        continue
+                    h = have.columns.get_loc(c)
+                    give = min(short, cap - given.get(j, 0), have.iat[home[j], h] - need)
+                    if give <= 0:
+                        continue
+                    amount[i] += give
+                    given[j] = given.get(j, 0) + give
+                    served[j] = served.get(j, 0) + 1
+                    have.iat[home[j], h] -= give
+                    have.iat[s, h] += give
+                    short -= give
+        return amount
 
     def total(self) -> cp_model.LinearExprT:
         """Every share of the plan, in tenths."""

@@ -756,8 +756,9 @@ class RotationModel:
         for i, var in enumerate(self.x):
             m.add_hint(var, bool(chosen[i]))
         if self.forms is not None:
-            # the warm start gives no shares (its completion then fixes only counts and costs)
-            self.forms.hint_none()
+            # shares only where coverage needs them (the completion then fixes only counts
+            # and costs instead of optimising the shares)
+            self.forms.hint_plan(choice)
 
     def pair_keys(self, idx: np.ndarray | None = None) -> np.ndarray:
         """Keys p · n_schools + s of the candidate pairs (all, or those at ``idx``)."""
