@@ -1,7 +1,7 @@
 """Forms of rotation: the same district planned without and with part-time service and
 guidance (``[forms]``), in one run (so the two share the machine's load).
 
-    python -m benchmarks.forms --sizes 300,3000 --time-limit 90
+    python -m benchmarks.forms --sizes 1000,3000 --time-limit 90
 
 For each size (``outer-suburb`` profile, seed 0, schools = staff / 75) both plans use
 the contract's quotas, balance ``pe_art_per_100`` and ``key_per_100`` by ``cv``, and
@@ -105,7 +105,7 @@ def _table(rows: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="300,3000")
+    ap.add_argument("--sizes", default="1000,3000")
     ap.add_argument("--time-limit", type=float, default=90.0)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args(argv)
