@@ -49,6 +49,7 @@ from ..model.terms import evaluate_terms, objective_value
 from ..plan.plan import Plan
 from ..plan.result import Result, SolveStatus
 from ..rules.eligibility import eligibility
+from ..rules.forms import post_filling_mask
 from ..rules.horizon import served_within
 from ..rules.indicators import indicator_matrix
 from ..rules.moves import Moves, permitted_moves
@@ -487,9 +488,19 @@ def place(
     got = su.ranks[np.arange(len(ppl)), dest] if len(ppl) else np.zeros(0, np.int64)
     out["wish_rank"] = pd.Series(got, index=ppl.index).where(got > 0).astype("Int64")
 
+    if "post_filling" in out.columns:
+        # [forms] post_filling: which moves fill posts depends on where the movers go
+        out["post_filling"] = post_filling_mask(
+            district, out.index, out["from_school"], out["to_school"], scenario
+        )
+
     who = district.staff.index.get_indexer(ppl.index)
     plan = Plan.of_people(district, who, dest, km)
-    terms = evaluate_terms(district, scenario, plan.school_pos, plan.distance_km, plan.moved)
+    # [forms] shares stay as they are: their teachers stay, the mechanism places movers
+    shares = result.part_time if scenario.forms.shares else None
+    terms = evaluate_terms(
+        district, scenario, plan.school_pos, plan.distance_km, plan.moved, shares
+    )
     objective = objective_value(scenario, terms)
     report = {
         "mechanism": pl.mechanism,
