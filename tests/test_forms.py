@@ -622,3 +622,26 @@ def test_warm_start_shares_keep_coverage():
     for var in built.x:
         built.model.add_hint(var, False)
     assert not complete_hint(built, 10.0)
+
+
+def test_placement_and_part_time_together_keep_every_rule(tmp_path):
+    """The placement county under serial dictatorship with part_time on: the placed plan
+    keeps its shares (their teachers stay), its terms count them, and it is valid."""
+    src = Path(__file__).parent / "data" / "placement_county" / "scenario.toml"
+    text = src.read_text(encoding="utf-8").replace(
+        'data = "."', f'data = "{src.parent.resolve().as_posix()}"'
+    )
+    path = tmp_path / "s.toml"
+    extra = '\n[forms]\npart_time = true\n\n[balance]\nindicator = "pe_art_per_100"\n'
+    path.write_text(text + extra, encoding="utf-8")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, ["solve", str(path), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    v = CliRunner().invoke(main, ["validate", str(path), str(out)])
+    assert v.exit_code == 0, v.output
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert "placement" in s and "forms" in s
+    pt = pd.read_csv(out / "part_time.csv", dtype=str)
+    assert len(pt) > 0
+    a = pd.read_csv(out / "assignments.csv", dtype=str).set_index("staff_id")
+    assert not a.loc[a.index.intersection(pt["staff_id"]), "moved"].eq("true").any()
