@@ -248,6 +248,11 @@ def test_coverage_without_part_time_is_infeasible_and_names_school_subject_teach
     assert "nearest music teachers who could serve it: F014 at C01 (6.3 km)" in r.output
     assert "F044" not in r.output.split("R02")[0]
     assert "[forms] part_time = true" in r.output
+    zh = CliRunner().invoke(
+        main, ["--lang", "zh", "solve", str(tmp_path / "c.toml"), "--out", str(out)]
+    )
+    assert zh.exit_code == 3, zh.output
+    assert "学校 R01 的music须至少有 0.2 名折合教师（全学科覆盖）" in zh.output
 
 
 def test_coverage_diagnosis_names_the_commute_limit_when_shares_cannot_reach(tmp_path):

@@ -891,6 +891,35 @@ _MESSAGES: list[tuple[str, str]] = [
     ("{term}: {rest:msg}", "{term}：{rest}"),
     ("{label:msg} ({i} of {n}, {r} after it)", "{label}（第 {i} 个，共 {n} 个，其后还有 {r} 个）"),
     ("objective {name}", "目标 {name}"),
+    # [forms]: part-time service, guidance, coverage, post filling
+    (
+        "must be a multiple of 0.1 (shares are whole tenths of a week)",
+        "须为 0.1 的整数倍（份额以周工作量的十分之一计）",
+    ),
+    (
+        "training_to_lead is not supported yet; leave it 0 (docs/forms.md)",
+        "暂不支持 training_to_lead（青年教师到集团领衔校跟岗）；请保持为 0（见 docs/forms.md）",
+    ),
+    (
+        "[forms] is not supported in multi-year plans yet: plan the year with `lungang "
+        "solve`, or switch the forms off",
+        "多年规划暂不支持 [forms]：请用 `lungang solve` 规划一年，或关闭这些交流形式",
+    ),
+    (
+        "school {school} must have at least {m} teacher-equivalents of {subj} (coverage_subjects) "
+        "but has {n} {subj2} teacher(s), {r} may move there and part_time is off; the nearest "
+        "{subj3} teachers who could serve it: {named}",
+        "学校 {school} 的{subj}须至少有 {m} 名折合教师（全学科覆盖），现有 {n} 名，可调入 {r} 名，"
+        "且未开启兼职（part_time）；最近的可兼职{subj3}教师：{named}",
+    ),
+    (
+        "school {school} must have at least {m} teacher-equivalents of {subj} (coverage_subjects) "
+        "but has {n} {subj2} teacher(s), {r} may move there and part-time shares may reach it "
+        "from {k} teacher(s) within max_km {km}; the nearest {subj3} teachers who could serve "
+        "it: {named}",
+        "学校 {school} 的{subj}须至少有 {m} 名折合教师（全学科覆盖），现有 {n} 名，可调入 {r} 名，"
+        "通勤上限 {km} 公里内可兼职的教师 {k} 名；最近的可兼职{subj3}教师：{named}",
+    ),
 ]
 
 #: The phases of the progress lines (solver/progress.py PHASES) in Chinese.
