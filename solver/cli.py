@@ -22,7 +22,7 @@ from rich.console import Console
 from . import __version__
 from .display import Heartbeat, LiveSink, LogSink, PlainSink
 from .errors import ExitCode, InfeasibleError, InputError, NoPlanError, Problem, help_epilog
-from .load import data_path, load, load_plan_case
+from .load import data_path, horizon_year, load, load_plan_case
 from .progress import Budget, Progress
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -472,28 +472,33 @@ def plan_cmd(
 
     Year 1 is binding, later years provisional (docs/horizon.md).
     """
-    from .analysis.explain import explain_result
-    from .output.horizon_folder import write_horizon
+    from .output.pipeline import horizon_budget, write_horizon_plan
     from .output.plan_folder import write_diagnosis
+    from .output.safety import check_output_dir, check_output_file
     from .search.horizon import plan_horizon, plan_myopic
 
     sc, district = load(scenario)
     sc = sc.with_solver(time_limit_s=time_limit, workers=workers, seed=seed)
     out = Path(out) if out else Path("results") / _slug(sc.name)
-    if out.exists() and any(out.iterdir()) and not force:
-        raise InputError(
-            f"output folder {out} exists and is not empty; use --force to replace it", file=str(out)
-        )
+    data = data_path(sc)
+    check_output_dir(out, inputs=[scenario], data=data, force=force)
+    if diagnosis_file:
+        check_output_file(diagnosis_file, inputs=[scenario], data=data, option="--diagnosis")
     n = years or sc.horizon.years
+    # One clock for the whole command, from its start: the search, then each year's
+    # analysis and folder share --time-limit (or [solver] time_limit_s).
+    budget = horizon_budget(sc, district, n, start=obj.started)
     obj.say(
         f"planning '{sc.name}' over {n} year(s): {district.n_schools} schools, "
-        f"{len(district.staff)} staff"
+        f"{len(district.staff)} staff, {sc.solver.time_limit_s:g} s in all"
     )
     progress = (lambda m: obj.say(m, 2)) if obj.verbosity >= 2 else (lambda m: obj.say(m))
     if myopic:
-        result = plan_myopic(district, sc, progress, years=n)
+        result = plan_myopic(district, sc, progress, years=n, budget=budget)
     else:
-        result = plan_horizon(district, sc, progress, years=n, raise_on_failure=False)
+        result = plan_horizon(
+            district, sc, progress, years=n, raise_on_failure=False, budget=budget
+        )
     if not result.status.has_plan:
         if result.status.value == "infeasible" and diagnosis_file:
             write_diagnosis(
@@ -501,12 +506,9 @@ def plan_cmd(
                 {"scenario": sc.name, "message": result.message, **(result.diagnosis or {})},
             )
     result.raise_for_status()
-    analyses = [
-        explain_result(state, ysc, res)
-        for state, ysc, res in zip(result.states, result.scenarios, result.years, strict=True)
-    ]
-    write_horizon(sc, result, out, force=force, explain=analyses)
+    write_horizon_plan(sc, result, out, budget, force=force)
     obj.say(result.summary())
+    obj.say(f"{budget.elapsed():.1f} s of {sc.solver.time_limit_s:g} s used")
     obj.say(f"horizon plan written to {out}")
 
 
@@ -715,7 +717,11 @@ def indicators(obj: Ctx, scenario, plan, fmt, which, lang) -> None:
     from .rules.forms import count_deltas
     from .rules.indicators import coefficient_table, indicator_report, level_rows, school_indicators
 
-    sc, district = load(scenario)
+    if plan and horizon_year(Path(plan)) is not None:
+        # a year folder of a multi-year plan: the district as it stands that year
+        sc, district = load_plan_case(Path(plan), scenario)
+    else:
+        sc, district = load(scenario)
     where = delta = None
     if plan:
         after = Plan.of(district, read_assignments(Path(plan)))
@@ -950,12 +956,19 @@ def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt, time_limi
 @handle_errors
 def diff(plan_a, plan_b, fmt) -> None:
     """Who moves differently in PLAN_B than in PLAN_A, and how indicators, terms and counts differ."""
-    from .analysis.diff import diff_plans
+    from .analysis.diff import diff_horizons, diff_plans, format_horizon_diff
     from .output.text_tables import diff_text
 
-    d = diff_plans(plan_a, plan_b)
     obj = _ctx()
-    click.echo(_json(d) if fmt == "json" else diff_text(d, obj.language if obj else "en"))
+    lang = obj.language if obj else "en"
+    if (Path(plan_a) / "horizon.json").is_file() and (Path(plan_b) / "horizon.json").is_file():
+        # two multi-year plans (`lungang plan`): year by year
+        d = diff_horizons(plan_a, plan_b)
+        text = format_horizon_diff(d, lambda y: diff_text(y, lang))
+        click.echo(_json(d) if fmt == "json" else text)
+        return
+    d = diff_plans(plan_a, plan_b)
+    click.echo(_json(d) if fmt == "json" else diff_text(d, lang))
 
 
 # ------------------------------------------------------------ report, template

@@ -5,6 +5,7 @@ The library's entry point for input; the command line calls it, so do batch jobs
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .errors import InputError
@@ -45,11 +46,19 @@ def load_plan_case(
     """The scenario of a plan folder (``scenario_path``, or the one stored in its
     ``summary.json``) and its district.
 
+    A year folder of a multi-year plan (``DIR/yearN/`` beside ``DIR/horizon.json``) is
+    a plan of the district as it stands at the start of year N: the district of the
+    horizon's scenario (``scenario_path``, or the one stored in ``horizon.json``) with
+    the folder's earlier years carried out, under year N's scenario.
+
     Raises
     ------
     InputError
         No scenario given and none stored, or the stored scenario's data is gone.
     """
+    year = horizon_year(Path(plan))
+    if year is not None:
+        return _horizon_year_case(Path(plan), year, scenario_path)
     if scenario_path:
         return load(scenario_path)
     f = Path(plan) / "summary.json"
@@ -66,3 +75,48 @@ def load_plan_case(
             f"the plan's data folder {data} is not there; give --scenario", file=str(f)
         )
     return sc, load_district(data, as_of=sc.as_of)
+
+
+def horizon_year(plan: Path) -> int | None:
+    """N when ``plan`` is the year folder ``yearN`` of a multi-year plan (a
+    ``horizon.json`` beside it), else ``None``."""
+    m = re.fullmatch(r"year([1-9][0-9]*)", plan.name)
+    if m is None or not (plan.parent / "horizon.json").is_file():
+        return None
+    return int(m.group(1))
+
+
+def _horizon_year_case(
+    plan: Path, year: int, scenario_path: str | Path | None
+) -> tuple[Scenario, District]:
+    """The scenario and district of year ``year`` of the multi-year plan around ``plan``."""
+    from .input.assignments import read_assignments
+    from .rules.horizon import advance, year_scenario, year_start
+
+    root = plan.parent
+    if scenario_path:
+        sc, district = load(scenario_path)
+    else:
+        f = root / "horizon.json"
+        info = read_json_file(f)
+        raw = info.get("scenario") if isinstance(info, dict) else None
+        if not isinstance(raw, dict):
+            raise InputError("horizon.json holds no scenario; give --scenario", file=str(f))
+        sc = parse_scenario(raw, file=str(f))
+        data = data_path(sc)
+        if not Path(data).exists():
+            raise InputError(
+                f"the plan's data folder {data} is not there; give --scenario", file=str(f)
+            )
+        district = load_district(data, as_of=sc.as_of)
+    state = district
+    for y in range(1, year):
+        folder = root / f"year{y}"
+        if not folder.is_dir():
+            raise InputError(
+                f"{folder} is missing (year {year} needs the years before it)", file=str(folder)
+            )
+        a = read_assignments(folder)
+        moves = a.loc[a["moved"].to_numpy(dtype=bool), "to_school"].astype(str)
+        state, _ = advance(state, sc, moves, year_start(sc.as_of, y - 1), year_start(sc.as_of, y))
+    return year_scenario(sc, year), state

@@ -425,3 +425,29 @@ def test_city_district_alone_equals_the_city_profiles(tmp_path):
     missing.write_text('[scenario]\nprofile = "city"\n')
     with pytest.raises(InputError, match="profile_district"):
         load(missing)
+
+
+def test_batch_plans_a_multi_year_scenario_into_a_horizon_folder(districts, tmp_path, cluster):
+    """A scenario with [horizon] years = 2 is planned jointly by the batch on the
+    LocalCluster: its folder is a horizon folder that validates (each year and across
+    years) and its row is year 1's counts with the horizon's objective."""
+    from solver.validate import validate_horizon_dir
+
+    path = districts["A"].with_name("H.toml")
+    text = districts["A"].read_text(encoding="utf-8").replace('name = "A"', 'name = "H"')
+    path.write_text(text + "\n[horizon]\nyears = 2\nno_return_years = 6\n", encoding="utf-8")
+    out = tmp_path / "out"
+    outcome = run_batch(
+        [path, districts["A"]], out, scheduler=cluster.scheduler_address, progress=False
+    )
+    assert [r["status"] for r in outcome.rows][1] == "optimal"
+    assert outcome.rows[0]["status"] in ("optimal", "feasible")
+    folder = out / "H"
+    assert {p.name for p in folder.iterdir()} >= {"year1", "year2", "horizon.json", "history.csv"}
+    sc, district = load(path)
+    assert validate_horizon_dir(folder, district, sc) == []
+    info = json.loads((folder / "horizon.json").read_text(encoding="utf-8"))
+    row = rows_of(out)["H"]
+    assert float(row["objective"]) == pytest.approx(info["objective"], abs=1e-6)
+    assert int(row["moved"]) == info["per_year"][0]["moved"]
+    assert outcome.exit_code == 0

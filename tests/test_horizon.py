@@ -620,3 +620,168 @@ def test_generated_history_loads_and_a_two_year_plan_on_it_validates(tmp_path):
     r = plan_horizon(d, sc)
     assert r.status.has_plan
     assert validate_horizon(d, sc, [y.assignments for y in r.years]) == []
+
+
+# ----------------------------------------------------------------------------- search at scale
+
+
+def test_staged_plan_reaches_coverage_the_myopic_loop_misses(tmp_path):
+    """The staged plan (year by year, coverage carried forward) reaches coverage_min 1 in
+    3 years where the myopic loop misses it; every year and the horizon validate."""
+    from solver.search.horizon import plan_staged
+
+    schools, staff = _cycle(3, 3)
+    _, d = _district(tmp_path, schools, staff)
+    sc = scenario(
+        horizon={"years": 3, "coverage_min": 1.0},
+        quotas={"teacher_rotation_min": 0.34},
+    )
+    assert not plan_myopic(d, sc).coverage["reached"]
+    staged = plan_staged(d, sc)
+    assert staged.status is SolveStatus.FEASIBLE and staged.method == "staged"
+    assert staged.coverage["moved"] == 9 and staged.coverage["reached"]
+    assert validate_horizon(d, sc, [y.assignments for y in staged.years]) == []
+
+
+def test_a_big_horizon_is_searched_from_the_staged_plan(tmp_path, monkeypatch):
+    """Above STAGED_MIN_PAIRS the joint search starts from the staged plan: its plan is no
+    worse than the staged one, reaches coverage and validates; here it proves the optimum."""
+    import solver.search.horizon as horizon
+
+    schools, staff = _cycle(3, 3)
+    staff[0]["key_level"] = "district"
+    _, d = _district(tmp_path, schools, staff)
+    sc = scenario(
+        horizon={"years": 3, "coverage_min": 1.0},
+        quotas={"teacher_rotation_min": 0.34},
+    )
+    alone = plan_horizon(d, sc)
+    monkeypatch.setattr(horizon, "STAGED_MIN_PAIRS", 0)
+    hinted = plan_horizon(d, sc)
+    assert hinted.method == "joint" and "staged_objective" in hinted.stats
+    assert hinted.objective <= hinted.stats["staged_objective"] + 1e-9
+    assert hinted.status is SolveStatus.OPTIMAL
+    assert hinted.objective == pytest.approx(alone.objective)
+    assert hinted.coverage["moved"] == 9
+    assert validate_horizon(d, sc, [y.assignments for y in hinted.years]) == []
+
+
+def test_myopic_years_share_the_budget(tmp_path, monkeypatch):
+    """plan_myopic gives each year an equal part of the search time the budget has left."""
+    import solver.search.horizon as horizon
+    from solver.progress import Budget
+
+    schools, staff = _cycle(3, 2)
+    _, d = _district(tmp_path, schools, staff)
+    sc = scenario(horizon={"years": 2})
+    now = [0.0]
+    limits = []
+    real = horizon.solve
+
+    def spy(district, scen, *args, budget=None, **kw):
+        limits.append(round(budget.limit_s, 6))
+        now[0] += 10.0  # each year "takes" 10 s on the fake clock
+        return real(district, scen, *args, **kw)
+
+    monkeypatch.setattr(horizon, "solve", spy)
+    budget = Budget(100.0, clock=lambda: now[0], reserve_s=20.0)
+    r = plan_myopic(d, sc, budget=budget)
+    assert r.status.has_plan
+    assert limits == [40.0, 70.0]  # 80 s of search for 2 years, then 70 s for the last
+
+
+def test_horizon_budget_keeps_each_years_analysis_and_writing():
+    """`lungang plan`'s budget: the whole --time-limit, the search leaving each year folder
+    its analysis and writing time."""
+    from solver.output.pipeline import horizon_budget
+    from solver.progress import finish_reserve
+
+    sc = scenario(solver={"time_limit_s": 90.0})
+
+    class _D:
+        staff = range(4000)
+
+    b = horizon_budget(sc, _D(), 3, start=0.0, clock=lambda: 0.0)
+    assert b.limit_s == 90.0 and b.reserve_s == pytest.approx(3 * finish_reserve(4000))
+
+
+# ----------------------------------------------------------------------------- year folders
+
+
+def _horizon_folder(tmp_path: Path, body: str) -> tuple[Path, Path]:
+    """`lungang plan` of 3 schools × 3 teachers over 2 years into tmp_path/out."""
+    schools, staff = _cycle(3, 3)
+    staff[0]["key_level"] = "district"  # two key teachers at A: the plan spreads them
+    staff[1]["key_level"] = "district"
+    _district(tmp_path, schools, staff)
+    f = _scenario_file(tmp_path, body)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, ["plan", str(f), "--years", "2", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return f, out
+
+
+def test_explain_a_year_folder_reads_the_district_of_that_year(tmp_path):
+    """`lungang explain PLAN/year2` explains year 2 on the district as it stands then: the
+    year-1 movers (back home, years at school restarted) are not eligible."""
+    _, out = _horizon_folder(tmp_path, "[horizon]\ncoverage_min = 1.0\n")
+    info = json.loads((out / "horizon.json").read_text(encoding="utf-8"))
+    r = CliRunner().invoke(main, ["explain", str(out / "year2"), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    ex = json.loads(r.output[r.output.index("{") :])
+    a2 = pd.read_csv(out / "year2" / "assignments.csv", dtype=str, keep_default_na=False)
+    assert {p["staff_id"] for p in ex["people"]} == set(a2["staff_id"])
+    teachers = next(x for x in ex["rules"] if x["rule"] == "teacher_rotation_min")
+    eligible2 = info["per_year"][1]["eligible"]
+    assert eligible2 < info["per_year"][0]["eligible"]
+    assert f"of {eligible2} eligible teachers" in teachers["text"]
+
+
+def test_indicators_of_a_year_folder_start_from_that_year(tmp_path):
+    """Without return_home the year-1 movers stay where they went: `indicators --plan
+    PLAN/year2` shows year 2's before-values (as year2/summary.json has them)."""
+    f, out = _horizon_folder(tmp_path, "[horizon]\ncoverage_min = 1.0\nreturn_home = false\n")
+    summary = json.loads((out / "year2" / "summary.json").read_text(encoding="utf-8"))
+    r = CliRunner().invoke(
+        main, ["indicators", str(f), "--plan", str(out / "year2"), "--format", "json"]
+    )
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.output[r.output.index("{") :])
+    compared = 0
+    for side in ("before", "after"):
+        for row in got[side]["coefficients"]:
+            want = summary["coefficients"][row["indicator"]][row["level"]][side]
+            if want is None:  # no school of that level has the indicator
+                assert row["cv"] != row["cv"]  # NaN
+                continue
+            assert row["cv"] == pytest.approx(want, abs=1e-9)
+            compared += 1
+    assert compared >= 2
+    y1 = json.loads((out / "year1" / "summary.json").read_text(encoding="utf-8"))
+    key1, key2 = y1["coefficients"]["key_per_100"], summary["coefficients"]["key_per_100"]
+    assert key2["primary"]["before"] == pytest.approx(key1["primary"]["after"])
+    assert key2["primary"]["before"] < key1["primary"]["before"]
+
+
+def test_diff_of_two_horizon_plans_is_year_by_year(tmp_path):
+    """`lungang diff A B` of two plan folders of `lungang plan` compares each year."""
+    import shutil
+
+    _, out = _horizon_folder(tmp_path, "[horizon]\ncoverage_min = 1.0\n")
+    other = tmp_path / "other"
+    shutil.copytree(out, other)
+    a2 = pd.read_csv(other / "year2" / "assignments.csv", dtype=str, keep_default_na=False)
+    mover = a2.loc[a2["moved"] == "true", "staff_id"].iloc[0]
+    a2.loc[a2["staff_id"] == mover, ["to_school", "moved"]] = [
+        a2.loc[a2["staff_id"] == mover, "from_school"].item(),
+        "false",
+    ]
+    a2.to_csv(other / "year2" / "assignments.csv", index=False)
+    r = CliRunner().invoke(main, ["diff", str(out), str(other), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert [y["year"] for y in d["years"]] == [1, 2]
+    assert d["years"][0]["people"] == []
+    assert [p["staff_id"] for p in d["years"][1]["people"]] == [mover]
+    text = CliRunner().invoke(main, ["diff", str(out), str(other)])
+    assert "== year 1 ==" in text.output and "== year 2 ==" in text.output

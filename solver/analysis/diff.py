@@ -8,6 +8,7 @@ Works on the plan folders alone (``assignments.csv``, ``schools.csv``,
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -276,3 +277,38 @@ def format_diff(d: dict[str, Any], limit: int = 50) -> str:
                 f"{_f(s['outflow']['a']):>6} {_f(s['outflow']['b']):>6} {_f(k['a'], 3):>10} {_f(k['b'], 3):>10}"
             )
     return "\n".join(lines)
+
+
+def diff_horizons(plan_a: str | Path, plan_b: str | Path) -> dict[str, Any]:
+    """Two multi-year plan folders (``lungang plan``), year by year: ``years`` holds, per
+    year both have, ``year`` and :func:`diff_plans` of the two ``yearN/`` folders;
+    ``only_a`` / ``only_b`` the years one plan has and the other has not."""
+    plan_a, plan_b = Path(plan_a), Path(plan_b)
+
+    def years(p: Path) -> set[int]:
+        return {
+            int(f.name[4:]) for f in p.glob("year[0-9]*") if f.is_dir() and f.name[4:].isdigit()
+        }
+
+    ya, yb = years(plan_a), years(plan_b)
+    return {
+        "years": [
+            {"year": y, **diff_plans(plan_a / f"year{y}", plan_b / f"year{y}")}
+            for y in sorted(ya & yb)
+        ],
+        "only_a": sorted(ya - yb),
+        "only_b": sorted(yb - ya),
+    }
+
+
+def format_horizon_diff(
+    d: dict[str, Any], year_text: Callable[[dict[str, Any]], str] | None = None
+) -> str:
+    """:func:`diff_horizons` as text: each year's diff (``year_text``, default
+    :func:`format_diff`) under a heading."""
+    text = year_text or format_diff
+    parts = [f"== year {y['year']} ==\n{text(y)}" for y in d["years"]]
+    for key, side in (("only_a", "PLAN_A"), ("only_b", "PLAN_B")):
+        if d[key]:
+            parts.append(f"years only in {side}: {', '.join(map(str, d[key]))}")
+    return "\n\n".join(parts)

@@ -29,7 +29,7 @@ from ..generate import cached_district_path
 from ..input.data import District
 from ..input.loaders import load_district
 from ..input.scenario import Scenario, parse_scenario
-from ..output.pipeline import plan_budget
+from ..output.pipeline import horizon_budget, plan_budget, write_horizon_plan
 from ..output.plan_folder import (
     write_atomically,
     write_diagnosis,
@@ -40,6 +40,7 @@ from ..output.plan_folder import (
 from ..output.safety import is_lungang_folder
 from ..plan.result import Result
 from ..rules.indicators import coefficients, school_indicators
+from ..search.horizon import plan_horizon
 from ..search.solve import solve
 
 #: Every status of a batch row, and the exit code of the contract it stands for.
@@ -258,19 +259,46 @@ def _plan(task: Task, sc: Scenario) -> dict[str, Any]:
 
 
 def _plan_horizon(task: Task, sc: Scenario) -> dict[str, Any]:
-    """Hook for multi-year scenarios (``[horizon] years > 1``), not run by a batch yet.
-
-    To do when ``lungang plan`` lands: call its driver here, write ``<out>/<slug>/``
-    as it does (``year1/``, ``year2/``, ..., ``horizon.json``), and fill the row from
-    year 1 (binding) and ``horizon.json``.
-    """
-    return {
-        "status": "bad_input",
-        "message": (
-            f"{task.source}: multi-year scenarios ([horizon] years > 1) are not planned by "
-            "`lungang batch` yet; run `lungang plan` for this district"
-        ),
+    """A multi-year scenario (``[horizon] years > 1``), as ``lungang plan`` runs it: the
+    joint plan within the district's budget, its folder ``<out>/<slug>/`` (``year1/``,
+    ``year2/``, ..., ``horizon.json``, ``history.csv``, ``next_year/``), or the
+    diagnosis. The row is year 1's (binding: its counts and coefficients), with the
+    horizon's objective, bound, gap and seconds."""
+    start = time.perf_counter()  # the district's budget counts its loading too
+    district = _load(sc)
+    years = sc.horizon.years
+    budget = horizon_budget(sc, district, years, start=start)
+    result = plan_horizon(district, sc, years=years, raise_on_failure=False, budget=budget)
+    out = Path(task.out) / task.slug
+    row: dict[str, Any] = {
+        "status": result.status.value,
+        "message": "" if result.status.has_plan else result.message,
+        "schools": district.n_schools,
+        "staff": len(district.staff),
     }
+    if result.status.has_plan:
+        first = result.years[0]
+        row = counts_row(district, first) | row
+        row |= {
+            "objective": result.objective,
+            "bound": result.best_bound,
+            "gap": result.gap,
+            "build_seconds": round(result.build_seconds, 3),
+            "search_seconds": round(result.solve_seconds, 3),
+        }
+        write_horizon_plan(sc, result, out, budget, force=True)
+        summary = json.loads((out / "year1" / "summary.json").read_text(encoding="utf-8"))
+        row |= after_columns(summary)
+    elif result.status.value == "infeasible":
+
+        def fill(tmp: Path) -> None:
+            write_diagnosis(
+                tmp / "diagnosis.json",
+                {"scenario": sc.name, "message": result.message, **(result.diagnosis or {})},
+            )
+
+        write_atomically(out, True, fill)
+    return row
 
 
 def _stamp(task: Task, row: dict[str, Any]) -> None:

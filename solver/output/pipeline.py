@@ -13,8 +13,9 @@ from pathlib import Path
 from ..analysis.explain import explain_result
 from ..input.data import District
 from ..input.scenario import Scenario
+from ..plan.horizon import HorizonResult
 from ..plan.result import Result
-from ..progress import Budget, ProgressLike, as_progress, finish_reserve
+from ..progress import Budget, ProgressLike, as_progress, finish_reserve, write_estimate
 from ..search.solve import solve
 from .plan_folder import write_plan
 
@@ -29,6 +30,20 @@ def plan_budget(
         scenario.solver.time_limit_s,
         start=start,
         reserve_s=finish_reserve(len(district.staff)),
+        **kwargs,
+    )
+
+
+def horizon_budget(
+    scenario: Scenario, district: District, years: int, start: float | None = None, **kwargs
+) -> Budget:
+    """The budget of a multi-year plan (``lungang plan``): ``[solver] time_limit_s``
+    from ``start`` for the whole horizon, the search leaving each of the ``years``
+    year folders its :func:`~solver.progress.finish_reserve`."""
+    return Budget(
+        scenario.solver.time_limit_s,
+        start=start,
+        reserve_s=years * finish_reserve(len(district.staff)),
         **kwargs,
     )
 
@@ -60,3 +75,25 @@ def solve_to_folder(
     progress.phase("writing", str(out))
     write_plan(district, scenario, result, Path(out), force=force, explain=analysis)
     return result
+
+
+def write_horizon_plan(
+    scenario: Scenario, result: HorizonResult, out: Path, budget: Budget, force: bool = False
+) -> Path:
+    """Explain each year of a multi-year plan and write its folder ``out``
+    (:func:`~solver.output.horizon_folder.write_horizon`) within what is left of
+    ``budget``: each year's analysis gets an equal part of it, less the writing of the
+    years still to come."""
+    from .horizon_folder import write_horizon
+
+    n = len(result.years)
+    writing = write_estimate(len(result.states[0].staff)) if n else 0.0
+    analyses = []
+    for y, (state, ysc, res) in enumerate(
+        zip(result.states, result.scenarios, result.years, strict=True)
+    ):
+        left = budget.left() - (n - y - 1) * writing
+        analyses.append(
+            explain_result(state, ysc, res, budget=budget.part(max(0.0, left / (n - y))))
+        )
+    return write_horizon(scenario, result, out, force=force, explain=analyses)

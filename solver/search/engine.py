@@ -197,6 +197,7 @@ def search(
     work_limit: bool = True,
     own_bound: bool = True,
     quotas: QuotaCounts | None = None,
+    **params: object,
 ) -> tuple[cp_model.CpSolver, int, float]:
     """One CP-SAT search of ``model`` as it stands (objective, holds and hint included),
     for at most ``time_limit_s`` seconds (0.5 at least); returns the solver holding
@@ -205,8 +206,9 @@ def search(
     Each improving plan goes to ``progress`` (:class:`PlanCallback`); ``own_bound``
     says whether CP-SAT's bound on ``model`` is a bound of the whole problem (not for
     a restricted model). ``label`` is kept for callers; the problem's name is the
-    caller's :meth:`~solver.progress.Progress.problem`."""
-    solver = new_solver(max(time_limit_s, 0.5), settings, work_limit=work_limit)
+    caller's :meth:`~solver.progress.Progress.problem`. ``params`` are further CP-SAT
+    parameters (:func:`new_solver`)."""
+    solver = new_solver(max(time_limit_s, 0.5), settings, work_limit=work_limit, **params)
     t = time.perf_counter()
     cb = None
     if progress is not None:

@@ -17,6 +17,19 @@ import pandas as pd
 from ..model.rotation import RotationModel
 from ..rules.moves import at_least, at_most, share_fraction
 
+#: Added to the score of a swap that moves someone pinned to move, so it is taken first.
+PINNED_BONUS = 1e9
+
+
+def pinned_to_move(built: RotationModel) -> np.ndarray:
+    """Per eligible person of ``built``: pinned to move (``pins.csv`` action ``move``)."""
+    must = np.zeros(len(built.people), dtype=bool)
+    pins = built.district.pins
+    if pins is not None and len(pins):
+        pos = built.people.index.get_indexer(pins.loc[pins["action"] == "move", "staff_id"])
+        must[pos[pos >= 0]] = True
+    return must
+
 
 def _swap_candidates(built: RotationModel) -> pd.DataFrame:
     """Possible swaps (i, j): pair i moves p from A to B, pair j moves q from B to A."""
@@ -37,8 +50,11 @@ def _swap_candidates(built: RotationModel) -> pd.DataFrame:
     )
     # Among interchangeable people (same home, destination, role, subject, flags) keep the
     # nearest few: a swap needs one of them.
-    frame = frame.sort_values(["dist", "i"], kind="stable")
+    # (people pinned to move first: a plan must move them)
+    frame["free"] = ~pinned_to_move(built)[p]
+    frame = frame.sort_values(["free", "dist", "i"], kind="stable")
     frame = frame.groupby(["home", "dest", "role", "subject", "flags"], sort=False).head(2)
+    frame = frame.drop(columns="free")
     left = frame.rename(columns={"home": "a", "dest": "b"})
     right = frame.rename(
         columns={"home": "b", "dest": "a", "i": "j", "flags": "flags_j", "dist": "dist_j"}
@@ -61,7 +77,8 @@ def swap_plan(
     sw = _swap_candidates(built)
     st = _Swaps(built, sw)
     if not len(sw):
-        return st.choice if st.need_t == st.need_c == st.need_key_abs == 0 else None
+        met = st.need_t == st.need_c == st.need_key_abs == 0 and not st.must.any()
+        return st.choice if met else None
     batch = max(1, (st.need_t + st.need_c) // (2 * batches))
     rounds_left = improve_rounds
     while True:
@@ -74,6 +91,9 @@ def swap_plan(
             * _balance_gain(built, st.counts, st.p_i[idx], st.p_j[idx], st.a[idx], st.b[idx])
             - st.fixed_cost[idx]
         )
+        # People pinned to move (pins.csv `move`) go first: a plan without them is rejected.
+        pinned = st.must[st.p_i[idx]] | st.must[st.p_j[idx]]
+        score = np.where(pinned, np.abs(score) + PINNED_BONUS, score)
         if improving:
             rounds_left -= 1
             keep = score > 1e-9
@@ -94,6 +114,7 @@ class _Swaps:
         n_p = len(ppl)
         self.built = built
         self.choice = np.full(n_p, -1, dtype=np.int64)
+        self.must = pinned_to_move(built)
         is_teacher = ppl["is_teacher"].to_numpy()
         is_key = ppl["is_key"].to_numpy()
         q = sc.quotas
@@ -212,7 +233,12 @@ class _Swaps:
             self.moved_k >= self.need_key_abs
             and self.moved_k * ks.denominator >= ks.numerator * self.moved_t
         )
-        return self.moved_t >= self.need_t and self.moved_c >= self.need_c and key_ok
+        return (
+            self.moved_t >= self.need_t
+            and self.moved_c >= self.need_c
+            and key_ok
+            and not (self.must & (self.choice < 0)).any()
+        )
 
 
 def _balance_gain(built: RotationModel, counts: np.ndarray, p_i, p_j, a, b) -> np.ndarray:

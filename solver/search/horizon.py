@@ -9,6 +9,7 @@ validated like a one-year plan.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 
@@ -21,15 +22,18 @@ from ..input.data import District
 from ..input.geo import haversine_km
 from ..input.scenario import Scenario
 from ..model.horizon import HorizonModel
-from ..model.rotation import OBJ_UNIT
+from ..model.rotation import OBJ_UNIT, RotationModel
 from ..model.terms import evaluate_terms, objective_value
 from ..plan.horizon import HorizonResult
 from ..plan.plan import Plan
 from ..plan.result import RESULT_COLUMNS, Result, SolveStatus
+from ..progress import Budget
 from ..rules.eligibility import eligibility
 from ..rules.horizon import advance, check_horizon, year_scenario, year_start
-from ..rules.moves import at_least, permitted_moves
-from .engine import ProgressFn, found, search
+from ..rules.moves import at_least, at_most, permitted_moves
+from .engine import HINT_MIN_PAIRS, ProgressFn, found, hint_solution, new_solver, search
+from .guard import cp_solve
+from .heuristic import swap_plan
 from .solve import solve
 
 
@@ -176,6 +180,15 @@ def movable_people(states: list[District], scenarios: list[Scenario]) -> set[str
     return out
 
 
+#: A horizon model with at least this many candidate moves (all years) is searched from
+#: a staged plan (:func:`plan_staged`): CP-SAT alone found no plan of the 3-year
+#: Dongcheng model (166,789 moves, coverage 1.0) in 120 s, nor of a 3,000-staff one
+#: in 240 s.
+STAGED_MIN_PAIRS = HINT_MIN_PAIRS
+#: Share of the search time the staged plan gets; the joint search from it the rest.
+STAGED_SHARE = 0.8
+
+
 def plan_horizon(
     district: District,
     scenario: Scenario,
@@ -183,10 +196,17 @@ def plan_horizon(
     *,
     years: int | None = None,
     raise_on_failure: bool = True,
+    budget: Budget | None = None,
 ) -> HorizonResult:
     """Plan ``years`` (default ``[horizon] years``) school years jointly: one CP-SAT
-    model (:class:`~solver.model.horizon.HorizonModel`), searched for at most
-    ``[solver] time_limit_s`` in all.
+    model (:class:`~solver.model.horizon.HorizonModel`).
+
+    A big model (:data:`STAGED_MIN_PAIRS` candidate moves or more) is first given a
+    plan by :func:`plan_staged` (year by year, coverage carried forward), which is
+    then the joint search's starting point: the joint plan is never worse than the
+    staged one, and the bound is the joint model's. ``budget`` (default ``[solver]
+    time_limit_s`` from now) bounds the whole call; the search ends ``budget.reserve_s``
+    before its end.
 
     Raises
     ------
@@ -197,6 +217,8 @@ def plan_horizon(
     """
     say = progress or (lambda _m: None)
     n = _years(scenario, years)
+    settings = scenario.solver
+    budget = budget if budget is not None else Budget(settings.time_limit_s)
     t0 = time.perf_counter()
     hm = HorizonModel(district, scenario, n)
     build_s = time.perf_counter() - t0
@@ -205,14 +227,52 @@ def plan_horizon(
         f"horizon model: {n} years, {people} eligible person-years, {pairs} candidate moves, "
         f"coverage needs {hm.need_coverage} of {len(hm.covered)}, built in {build_s:.2f} s"
     )
-    settings = scenario.solver
-    # (A warm start from the myopic plan, a hint that breaks coverage, crashed CP-SAT
-    # 9.x with interleaved workers: "Check failed: heuristics.fixed_search != nullptr";
-    # the joint model is searched without a hint.)
-    budget = settings.time_limit_s
-    solver, code, secs = search(hm.model, settings, budget, progress and say)
+    stats = {
+        "person_years": float(people),
+        "candidate_moves": float(pairs),
+        "variables": float(len(hm.model.proto.variables)),
+        "constraints": float(len(hm.model.proto.constraints)),
+    }
+    staged: HorizonResult | None = None
+    hinted = False
+    if pairs >= STAGED_MIN_PAIRS:
+        staged = plan_staged(
+            district,
+            scenario,
+            say,
+            years=n,
+            budget=budget,
+            share=STAGED_SHARE,
+            model=hm,
+        )
+        if staged.status.has_plan:
+            stats["staged_objective"] = staged.objective
+            stats["staged_seconds"] = round(staged.solve_seconds, 3)
+            hinted = _hint_joint(hm, staged, budget)
+            say(
+                f"staged plan: objective {staged.objective:.4f} in {staged.solve_seconds:.1f} s; "
+                + (
+                    "searching the joint model from it"
+                    if hinted
+                    else "the joint model does not take it (searched without it)"
+                )
+            )
+        else:
+            say(f"staged plan: none ({staged.message})")
+            staged = None
+    left = budget.search_left()
+    if staged is not None and (not hinted or left < 1.0):
+        return dataclasses.replace(staged, build_seconds=build_s, stats=stats)
+    # A hinted search with interleaved workers crashed CP-SAT 9.x ("Check failed:
+    # heuristics.fixed_search != nullptr"): a hinted search runs its workers in parallel.
+    params = {"interleave_search": False} if hinted else {}
+    solver, code, secs = search(hm.model, settings, left, progress and say, **params)
+    if staged is not None:
+        secs += staged.solve_seconds
     if not found(code):
-        result = _no_plan(district, scenario, hm, code, build_s, secs)
+        if staged is not None:
+            return dataclasses.replace(staged, build_seconds=build_s, stats=stats)
+        result = _no_plan(district, scenario, hm, code, build_s, secs, budget)
         return result.raise_for_status() if raise_on_failure else result
     year_moves = []
     for rm in hm.years:
@@ -227,22 +287,262 @@ def plan_horizon(
     walk = _walk(district, scenario, year_moves, status)
     objective = float(sum(r.objective for r in walk["years"]))
     bound = min(solver.best_objective_bound / OBJ_UNIT, objective)
-    result = HorizonResult(
+    return HorizonResult(
         status=status,
         objective=objective,
         best_bound=bound,
         solve_seconds=secs,
         build_seconds=build_s,
         method="joint",
-        stats={
-            "person_years": float(people),
-            "candidate_moves": float(pairs),
-            "variables": float(len(hm.model.proto.variables)),
-            "constraints": float(len(hm.model.proto.constraints)),
-        },
+        stats=stats,
         **walk,
     )
-    return result
+
+
+def coverage_chances(hm: HorizonModel) -> tuple[pd.DataFrame, dict[tuple[int, int], int]]:
+    """For each person coverage counts (``hm.covered``) the years they could move in,
+    and each school's outflow cap per year (teachers).
+
+    Returns
+    -------
+    (pandas.DataFrame, dict)
+        Indexed by ``staff_id``: ``home`` (school position), ``teacher``, ``first`` and
+        ``last`` (the first and last year they are eligible with a permitted school);
+        and ``(school position, year) -> floor(school_outflow_max · teachers)``.
+    """
+    share = hm.scenario.quotas.school_outflow_max
+    rows: dict[str, list] = {}
+    caps: dict[tuple[int, int], int] = {}
+    for y, rm in enumerate(hm.years, start=1):
+        has = np.bincount(rm.pairs["p"].to_numpy(), minlength=len(rm.people)) > 0
+        ids = rm.people.index.astype(str)
+        homes = rm.people["home"].to_numpy()
+        is_t = rm.people["is_teacher"].to_numpy()
+        for p in np.flatnonzero(has):
+            row = rows.setdefault(ids[p], [int(homes[p]), bool(is_t[p]), y, y])
+            row[3] = y
+        for s, k in enumerate(rm.role_now["teacher"].to_numpy()):
+            caps[(s, y)] = at_most(share, int(k))
+    frame = pd.DataFrame.from_dict(
+        rows, orient="index", columns=["home", "teacher", "first", "last"]
+    ).rename_axis("staff_id")
+    return frame, caps
+
+
+def plan_staged(
+    district: District,
+    scenario: Scenario,
+    progress: ProgressFn | None = None,
+    *,
+    years: int | None = None,
+    budget: Budget | None = None,
+    share: float = 1.0,
+    model: HorizonModel | None = None,
+) -> HorizonResult:
+    """Plan ``years`` school years one at a time, with coverage carried forward: each
+    year is solved alone (:func:`solver.search.solve.solve`) on the district its
+    predecessors leave, with
+
+    - a teacher and a cadre quota raised so that the year moves its part of what
+      coverage still needs (what is left over the years left), and
+    - the people held to move (as a ``move`` pin would) whom no later year could take:
+      their last chance, or more people left at their school than its outflow caps of
+      the later years let go (:func:`coverage_chances`).
+
+    A year where that cannot hold is solved with the scenario's own quotas and no
+    holds (coverage may then fall short). The years share ``share`` of ``budget``'s
+    search time (default: ``[solver] time_limit_s`` from now), each an equal part of
+    what is left. ``model`` is the horizon model when the caller has built it. The
+    result is ``method = staged``; its status is ``infeasible`` when coverage is not
+    reached or a year has no plan.
+    """
+    say = progress or (lambda _m: None)
+    n = _years(scenario, years)
+    budget = budget if budget is not None else Budget(scenario.solver.time_limit_s)
+    hm = model if model is not None else HorizonModel(district, scenario, n, coverage=False)
+    chances, caps = coverage_chances(hm)
+    held = set(district.pins["staff_id"].astype(str)) if len(district.pins) else set()
+    starts = [year_start(scenario.as_of, k) for k in range(n + 1)]
+    end = budget.clock() + share * max(budget.search_left(), 0.0)
+    t0 = time.perf_counter()
+    state, year_moves, moved = district, [], set()
+    for y in range(1, n + 1):
+        base = year_scenario(scenario, y)
+        seconds = max(1.0, (end - budget.clock()) / (n - y + 1))
+        year_budget = budget.part(seconds)
+        elig = eligibility(state, base)
+        ok = elig["eligible"].to_numpy(dtype=bool)
+        now = set(elig.index[ok].astype(str))
+        # In the last year everyone left has their last chance: below full coverage the
+        # paced quota, not a hold on each of them, says how many of them move.
+        last_slack = y == n and scenario.horizon.coverage_min < 1
+        due = [] if last_slack else _due(chances, caps, y, n, now - held, moved)
+        sc = _paced(base, elig, chances, moved, n - y + 1)
+        teachers_only = sc.model_copy(
+            update={
+                "quotas": sc.quotas.model_copy(
+                    update={"principal_rotation_min": base.quotas.principal_rotation_min}
+                )
+            }
+        )
+        pins = pd.concat(
+            [state.pins, pd.DataFrame({"staff_id": due, "action": "move", "school_id": ""})],
+            ignore_index=True,
+        ).astype(str)
+        # Holds and pace first; without the holds, then with the scenario's own quotas,
+        # when that cannot hold (a year without a plan has nothing to carry forward).
+        held_state = dataclasses.replace(state, pins=pins)
+        attempts = [
+            (held_state, sc),
+            (held_state, teachers_only),  # cadres move in chains of posts: pace them less
+            (held_state, base),
+            (state, base),
+        ]
+        for k, (st, scen) in enumerate(attempts):
+            if k < len(attempts) - 1 and not _quick_start(st, scen):
+                continue  # a big year without a quick first plan: rarely found in time
+            part = year_budget if k == 0 else budget.part(max(1.0, year_budget.left()))
+            res = solve(st, scen, raise_on_failure=False, budget=part)
+            if res.status.has_plan:
+                break
+            say(f"staged year {y}: attempt {k + 1} has no plan ({res.message.splitlines()[0]})")
+        say(f"staged year {y}: {len(due)} held to move; {res.summary()}")
+        if not res.status.has_plan:
+            return HorizonResult(
+                status=res.status,
+                objective=math.nan,
+                best_bound=math.nan,
+                solve_seconds=time.perf_counter() - t0,
+                build_seconds=0.0,
+                method="staged",
+                message=f"year {y}: {res.message}",
+                diagnosis=res.diagnosis,
+            )
+        a = res.assignments
+        mv = a.loc[a["moved"].to_numpy(dtype=bool), "to_school"].astype(str)
+        moved |= set(mv.index.astype(str))
+        year_moves.append(mv)
+        state, _ = advance(state, scenario, mv, starts[y - 1], starts[y])
+    walk = _walk(district, scenario, year_moves, SolveStatus.FEASIBLE)
+    cov = walk["coverage"]
+    return HorizonResult(
+        status=SolveStatus.FEASIBLE if cov["reached"] else SolveStatus.INFEASIBLE,
+        objective=float(sum(r.objective for r in walk["years"])),
+        best_bound=math.nan,
+        solve_seconds=time.perf_counter() - t0,
+        build_seconds=0.0,
+        method="staged",
+        message=""
+        if cov["reached"]
+        else (
+            f"coverage {cov['moved_of_movable']} of {cov['movable']} falls short of "
+            f"coverage_min {scenario.horizon.coverage_min:g} ({cov['required']})"
+        ),
+        **walk,
+    )
+
+
+def _quick_start(district: District, scenario: Scenario) -> bool:
+    """Whether a year is worth solving with these holds and quotas: small, or with a
+    plan of paired exchanges (the warm start of :func:`~solver.search.solve.solve`;
+    without one a big year's search depends on the LP guide finishing, which on a
+    loaded machine it often does not)."""
+    built = RotationModel(district, scenario)
+    if len(built.pairs) < HINT_MIN_PAIRS:
+        return True
+    return swap_plan(built) is not None
+
+
+def _due(
+    chances: pd.DataFrame,
+    caps: dict[tuple[int, int], int],
+    y: int,
+    n: int,
+    free: set[str],
+    moved: set[str],
+) -> list[str]:
+    """The teachers a staged plan holds to move in year ``y``: among ``free`` (eligible
+    now, not pinned), those with no later chance, and at each school as many more (the
+    earliest last chance first) as its later years' outflow caps could not let go.
+    (Cadres are not held: their moves are chains of posts, which a hold easily breaks;
+    the paced cadre quota moves them.)"""
+    left = chances[
+        chances["teacher"].to_numpy(dtype=bool)
+        & ~chances.index.isin(list(moved))
+        & (chances["last"] >= y).to_numpy()
+    ]
+    out: list[str] = []
+    for s, grp in left.groupby("home", sort=True):
+        now = grp[grp.index.isin(list(free))].sort_values("last", kind="stable")
+        later = sum(caps.get((int(s), t), 0) for t in range(y + 1, n + 1))
+        must = max(int((now["last"] == y).sum()), len(grp) - later)
+        out += list(now.index[: min(must, caps.get((int(s), y), 0))])
+    return sorted(out)
+
+
+def _paced(
+    scenario: Scenario,
+    elig: pd.DataFrame,
+    chances: pd.DataFrame,
+    moved: set[str],
+    years_left: int,
+) -> Scenario:
+    """``scenario`` with its teacher and cadre quotas raised to this year's part of the
+    coverage each still needs (``coverage_min`` of its people in ``chances``, an equal
+    part of what is left per year left)."""
+    cov = scenario.horizon.coverage_min
+    ok = elig["eligible"].to_numpy(dtype=bool)
+    is_cadre = (elig.loc[ok, "stream"].astype(str) == "principal").to_numpy()
+    q = scenario.quotas
+    update = {}
+    for key, teacher, eligible in (
+        ("teacher_rotation_min", True, int((~is_cadre).sum())),
+        ("principal_rotation_min", False, int(is_cadre.sum())),
+    ):
+        mine = chances.index[chances["teacher"].to_numpy(dtype=bool) == teacher]
+        still = at_least(cov, len(mine)) - len(moved & set(mine))
+        if still <= 0 or eligible == 0:
+            continue
+        pace = math.ceil(math.ceil(still / years_left) / eligible * 10_000) / 10_000
+        update[key] = min(1.0, max(getattr(q, key), pace))
+    return scenario.model_copy(update={"quotas": q.model_copy(update=update)})
+
+
+def _hint_joint(hm: HorizonModel, staged: HorizonResult, budget: Budget) -> bool:
+    """Hint the staged plan to the joint model, completed to every variable (so CP-SAT
+    starts from it as a solution); ``False`` (no hint) when the joint model cannot
+    take it."""
+    model = hm.model
+    model.clear_hints()
+    hint = model.proto.solution_hint
+    for rm, res in zip(hm.years, staged.years, strict=True):
+        a = res.assignments
+        mv = a.loc[a["moved"].to_numpy(dtype=bool), "to_school"].astype(str)
+        p = rm.people.index.get_indexer(mv.index)
+        s = rm.district.schools.index.get_indexer(mv.to_numpy())
+        if (p < 0).any() or (s < 0).any():
+            return False
+        pos = pd.Series(np.arange(len(rm.pairs)), index=rm.pair_keys())
+        idx = pos.reindex(p.astype(np.int64) * rm.district.n_schools + s).to_numpy()
+        if np.isnan(idx).any():
+            return False
+        x = np.zeros(len(rm.x), dtype=np.int64)
+        x[idx.astype(np.int64)] = 1
+        stay = np.ones(len(rm.stay), dtype=np.int64)
+        stay[p] = 0
+        hint.vars.extend([v.index for v in rm.stay] + [v.index for v in rm.x])
+        hint.values.extend(stay.tolist() + x.tolist())
+    solver = new_solver(
+        max(1.0, min(30.0, budget.search_left())),
+        workers=1,
+        fix_variables_to_their_hinted_value=True,
+    )
+    code = cp_solve(solver, model)
+    model.clear_hints()
+    if not found(code):
+        return False
+    hint_solution(model, solver)
+    return True
 
 
 def _no_plan(
@@ -252,8 +552,10 @@ def _no_plan(
     code: int,
     build_s: float,
     secs: float,
+    budget: Budget,
 ) -> HorizonResult:
-    """The result of a horizon search without a plan, with what can be said of why."""
+    """The result of a horizon search without a plan, with what can be said of why
+    (the diagnosis's searches share what is left of ``budget``, at least 1 s each)."""
     common = dict(
         objective=math.nan,
         best_bound=math.nan,
@@ -271,7 +573,12 @@ def _no_plan(
             **common,
         )
     # Year 1 alone first: its diagnosis names the rules, as `solve` would.
-    first = solve(district, year_scenario(scenario, 1), raise_on_failure=False)
+    first = solve(
+        district,
+        year_scenario(scenario, 1),
+        raise_on_failure=False,
+        budget=budget.part(max(1.0, budget.left() / 3)),
+    )
     if first.status is SolveStatus.INFEASIBLE:
         return HorizonResult(
             status=SolveStatus.INFEASIBLE,
@@ -283,11 +590,13 @@ def _no_plan(
     if hm.need_coverage > 0:
         # Without coverage the years hold if the myopic loop plans every year (its plan
         # is a plan of the joint model less coverage): then coverage_min is the rule.
-        myopic = plan_myopic(district, scenario, years=hm.n_years)
+        myopic = plan_myopic(
+            district, scenario, years=hm.n_years, budget=budget.part(max(1.0, budget.left() / 2))
+        )
         relaxed_ok = len(myopic.years) == hm.n_years
         if not relaxed_ok:
             relaxed = HorizonModel(district, scenario, hm.n_years, coverage=False)
-            _p, _code, _ = search(relaxed.model, scenario.solver, scenario.solver.time_limit_s)
+            _p, _code, _ = search(relaxed.model, scenario.solver, max(1.0, budget.left()))
             relaxed_ok = found(_code)
         if relaxed_ok:
             reached = (
@@ -325,19 +634,22 @@ def plan_myopic(
     progress: ProgressFn | None = None,
     *,
     years: int | None = None,
+    budget: Budget | None = None,
 ) -> HorizonResult:
     """Plan ``years`` school years one at a time: each year solved alone
-    (:func:`solver.search.solve.solve`) on the district its predecessors leave, with
-    ``[solver] time_limit_s`` split evenly. Coverage is whatever the years reach; the
-    result is ``infeasible`` (or ``no_plan``) at the first year without a plan."""
+    (:func:`solver.search.solve.solve`) on the district its predecessors leave, each
+    year with an equal part of the search time ``budget`` has left (default: ``[solver]
+    time_limit_s`` from now). Coverage is whatever the years reach; the result is
+    ``infeasible`` (or ``no_plan``) at the first year without a plan."""
     say = progress or (lambda _m: None)
     n = _years(scenario, years)
-    per_year = scenario.with_solver(time_limit_s=scenario.solver.time_limit_s / n)
+    budget = budget if budget is not None else Budget(scenario.solver.time_limit_s)
     starts = [year_start(scenario.as_of, k) for k in range(n + 1)]
     state, results, secs = district, [], 0.0
     for y in range(1, n + 1):
-        sc = year_scenario(per_year, y)
-        res = solve(state, sc, raise_on_failure=False)
+        sc = year_scenario(scenario, y)
+        seconds = max(1.0, budget.search_left() / (n - y + 1))
+        res = solve(state, sc, raise_on_failure=False, budget=budget.part(seconds))
         secs += res.solve_seconds
         say(f"myopic year {y}: {res.summary()}")
         if not res.status.has_plan:
