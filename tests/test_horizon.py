@@ -785,3 +785,31 @@ def test_diff_of_two_horizon_plans_is_year_by_year(tmp_path):
     assert [p["staff_id"] for p in d["years"][1]["people"]] == [mover]
     text = CliRunner().invoke(main, ["diff", str(out), str(other)])
     assert "== year 1 ==" in text.output and "== year 2 ==" in text.output
+
+
+def test_paired_exchanges_move_the_people_pinned_to_move(tmp_path):
+    """The warm start of paired exchanges moves everyone pinned to move (the staged plan
+    holds people that way), even when the quota alone would move others; a person
+    without any candidate exchange makes it give no plan."""
+    from dataclasses import replace
+
+    from solver.model.rotation import RotationModel
+    from solver.search.heuristic import swap_plan, swappable
+
+    schools, staff = _cycle(3, 3)
+    _, d = _district(tmp_path, schools, staff)
+    sc = scenario(quotas={"teacher_rotation_min": 0.2})
+    pinned = ["C2", "A1"]
+    pins = pd.DataFrame({"staff_id": pinned, "action": "move", "school_id": ""})
+    built = RotationModel(replace(d, pins=pins), sc)
+    choice = swap_plan(built)
+    movers = set(built.people.index[choice >= 0])
+    assert set(pinned) <= movers and len(movers) >= 2
+    assert set(pinned) <= set(swappable(built))  # kept among the exchangeable first
+    lonely = [school("A"), school("B", km=2), school("Z", km=4)]
+    people = [person("A0", "A"), person("B0", "B"), person("Z0", "Z", subject="art")]
+    _, d2 = _district(tmp_path / "two", lonely, people)
+    pins2 = pd.DataFrame({"staff_id": ["Z0"], "action": "move", "school_id": ""})
+    built2 = RotationModel(replace(d2, pins=pins2), sc)
+    assert "Z0" not in set(swappable(built2))
+    assert swap_plan(built2) is None

@@ -17,6 +17,8 @@ import pandas as pd
 from ..model.rotation import RotationModel
 from ..rules.moves import at_least, at_most, share_fraction
 
+#: Interchangeable people (same home, destination, role, subject, flags) kept per group.
+SWAP_KEEP = 2
 #: Added to the score of a swap that moves someone pinned to move, so it is taken first.
 PINNED_BONUS = 1e9
 
@@ -29,6 +31,15 @@ def pinned_to_move(built: RotationModel) -> np.ndarray:
         pos = built.people.index.get_indexer(pins.loc[pins["action"] == "move", "staff_id"])
         must[pos[pos >= 0]] = True
     return must
+
+
+def swappable(built: RotationModel) -> pd.Index:
+    """The eligible people of ``built`` who are in some candidate swap (the others
+    cannot be moved by a plan of paired exchanges)."""
+    sw = _swap_candidates(built)
+    p = built.pairs["p"].to_numpy()
+    who = np.unique(np.concatenate([p[sw["i"].to_numpy()], p[sw["j"].to_numpy()]]))
+    return built.people.index[who]
 
 
 def _swap_candidates(built: RotationModel) -> pd.DataFrame:
@@ -53,7 +64,7 @@ def _swap_candidates(built: RotationModel) -> pd.DataFrame:
     # (people pinned to move first: a plan must move them)
     frame["free"] = ~pinned_to_move(built)[p]
     frame = frame.sort_values(["free", "dist", "i"], kind="stable")
-    frame = frame.groupby(["home", "dest", "role", "subject", "flags"], sort=False).head(2)
+    frame = frame.groupby(["home", "dest", "role", "subject", "flags"], sort=False).head(SWAP_KEEP)
     frame = frame.drop(columns="free")
     left = frame.rename(columns={"home": "a", "dest": "b"})
     right = frame.rename(
@@ -81,6 +92,26 @@ def swap_plan(
         return st.choice if met else None
     batch = max(1, (st.need_t + st.need_c) // (2 * batches))
     rounds_left = improve_rounds
+    # People pinned to move first, before the quotas use up the outflow caps they need;
+    # one swap at a time, for the pinned person with the fewest swaps left.
+    while (st.must & (st.choice < 0)).any():
+        live, _ = st.live(phases=False)
+        live &= st.must[st.p_i] | st.must[st.p_j]
+        idx = np.flatnonzero(live)
+        if not len(idx):
+            break
+        n_p = len(st.must)
+        ends = np.concatenate([st.p_i[idx], st.p_j[idx]])
+        options = np.bincount(ends[st.must[ends]], minlength=n_p)
+        big = np.iinfo(np.int64).max
+        least = np.minimum(
+            np.where(st.must[st.p_i[idx]], options[st.p_i[idx]], big),
+            np.where(st.must[st.p_j[idx]], options[st.p_j[idx]], big),
+        )
+        idx = idx[least == least.min()]
+        gain = _balance_gain(built, st.counts, st.p_i[idx], st.p_j[idx], st.a[idx], st.b[idx])
+        score = st.w.balance * gain - st.fixed_cost[idx]
+        st.take(idx[np.argsort(-score, kind="stable")], 1)
     while True:
         live, improving = st.live()
         idx = np.flatnonzero(live)
@@ -160,8 +191,9 @@ class _Swaps:
         self.counts = built.t_before.astype(float).copy()
         self.moved_t = self.moved_k = self.moved_c = 0
 
-    def live(self) -> tuple[np.ndarray, bool]:
-        """The swaps that may be taken next, and whether the quotas are met (improving)."""
+    def live(self, phases: bool = True) -> tuple[np.ndarray, bool]:
+        """The swaps that may be taken next, and whether the quotas are met (improving);
+        with ``phases=False`` every swap the rules allow now, whatever quota is short."""
         ks = self.key_share
         key_short = (
             self.moved_k < self.need_key_abs
@@ -181,6 +213,8 @@ class _Swaps:
                 flow[2] + self.out_r
             )
         improving = False
+        if not phases:
+            return live, improving
         if self.moved_c < self.need_c:
             live &= ~self.teacher_sw
         elif self.moved_t < self.need_t or (

@@ -33,7 +33,7 @@ from ..rules.horizon import advance, check_horizon, year_scenario, year_start
 from ..rules.moves import at_least, at_most, permitted_moves
 from .engine import HINT_MIN_PAIRS, ProgressFn, found, hint_solution, new_solver, search
 from .guard import cp_solve
-from .heuristic import swap_plan
+from .heuristic import swap_plan, swappable
 from .solve import solve
 
 
@@ -185,6 +185,12 @@ def movable_people(states: list[District], scenarios: list[Scenario]) -> set[str
 #: Dongcheng model (166,789 moves, coverage 1.0) in 120 s, nor of a 3,000-staff one
 #: in 240 s.
 STAGED_MIN_PAIRS = HINT_MIN_PAIRS
+#: A staged year with at least this many candidate moves is solved with holds and a
+#: paced quota only when paired exchanges meet them (a warm start): without one, its LP
+#: guide must finish, which on a loaded machine it often does not (Dongcheng, 56,460
+#: moves a year). Smaller years are searched anyway (3,000 staff: 17,000 moves a year,
+#: a few seconds).
+QUICK_START_MIN_PAIRS = 30_000
 #: Share of the search time the staged plan gets; the joint search from it the rest.
 STAGED_SHARE = 0.8
 
@@ -377,6 +383,8 @@ def plan_staged(
         # paced quota, not a hold on each of them, says how many of them move.
         last_slack = y == n and scenario.horizon.coverage_min < 1
         due = [] if last_slack else _due(chances, caps, y, n, now - held, moved)
+        if due:
+            due = _exchangeable(state, base, due)
         sc = _paced(base, elig, chances, moved, n - y + 1)
         teachers_only = sc.model_copy(
             update={
@@ -442,13 +450,23 @@ def plan_staged(
     )
 
 
+def _exchangeable(district: District, scenario: Scenario, due: list[str]) -> list[str]:
+    """``due`` less, in a big year, those no paired exchange could move (held, they
+    would leave the year without a warm start; they are due again next year)."""
+    built = RotationModel(district, scenario)
+    if len(built.pairs) < QUICK_START_MIN_PAIRS:
+        return due
+    ok = set(swappable(built).astype(str))
+    return [sid for sid in due if sid in ok]
+
+
 def _quick_start(district: District, scenario: Scenario) -> bool:
     """Whether a year is worth solving with these holds and quotas: small, or with a
     plan of paired exchanges (the warm start of :func:`~solver.search.solve.solve`;
     without one a big year's search depends on the LP guide finishing, which on a
     loaded machine it often does not)."""
     built = RotationModel(district, scenario)
-    if len(built.pairs) < HINT_MIN_PAIRS:
+    if len(built.pairs) < QUICK_START_MIN_PAIRS:
         return True
     return swap_plan(built) is not None
 
