@@ -383,18 +383,20 @@ def plan_staged(
         # paced quota, not a hold on each of them, says how many of them move.
         last_slack = y == n and scenario.horizon.coverage_min < 1
         due = [] if last_slack else _due(chances, caps, y, n, now - held, moved)
-        if due:
+        small = len(RotationModel(state, base, elig=elig).pairs) < QUICK_START_MIN_PAIRS
+        if due and not small:
             due = _exchangeable(state, base, due)
         sc = _paced(base, elig, chances, moved, n - y + 1)
-        teachers_only = sc.model_copy(
-            update={
-                "quotas": sc.quotas.model_copy(
-                    update={"principal_rotation_min": base.quotas.principal_rotation_min}
-                )
-            }
-        )
+        # Key teachers kept for the later years' key share (a big year's warm start of
+        # paired exchanges does not know `stay` holds: only in smaller years).
+        kept = _kept_keys(state, sc, chances, y, n, moved, now - held - set(due)) if small else []
+        teachers_only = _paced(base, elig, chances, moved, n - y + 1, cadres=False)
         pins = pd.concat(
-            [state.pins, pd.DataFrame({"staff_id": due, "action": "move", "school_id": ""})],
+            [
+                state.pins,
+                pd.DataFrame({"staff_id": due, "action": "move", "school_id": ""}),
+                pd.DataFrame({"staff_id": kept, "action": "stay", "school_id": ""}),
+            ],
             ignore_index=True,
         ).astype(str)
         # Holds and pace first; without the holds, then with the scenario's own quotas,
@@ -414,7 +416,7 @@ def plan_staged(
             if res.status.has_plan:
                 break
             say(f"staged year {y}: attempt {k + 1} has no plan ({res.message.splitlines()[0]})")
-        say(f"staged year {y}: {len(due)} held to move; {res.summary()}")
+        say(f"staged year {y}: {len(due)} held to move, {len(kept)} kept; {res.summary()}")
         if not res.status.has_plan:
             return HorizonResult(
                 status=res.status,
@@ -448,6 +450,40 @@ def plan_staged(
         ),
         **walk,
     )
+
+
+def _kept_keys(
+    state: District,
+    scenario: Scenario,
+    chances: pd.DataFrame,
+    y: int,
+    n: int,
+    moved: set[str],
+    free: set[str],
+) -> list[str]:
+    """Key teachers a staged plan keeps from moving in year ``y`` (as a ``stay`` pin
+    would) so that the later years, which move the rest of the coverage, still find
+    ``key_share_of_rotated_min`` of their movers among the key teachers left: enough
+    for the teachers the pace leaves to them, with 10% to spare, those with the latest
+    last chance first, while leaving this year its own share."""
+    q = scenario.quotas
+    share = q.key_share_of_rotated_min
+    if y >= n or share <= 0 or q.key_share_basis != "rotated":
+        return []
+    teachers = chances[chances["teacher"].to_numpy(dtype=bool)]
+    key = state.staff["key_level"].reindex(teachers.index).fillna("none") != "none"
+    left = teachers[~teachers.index.isin(list(moved))]
+    still = at_least(scenario.horizon.coverage_min, len(teachers)) - (len(teachers) - len(left))
+    now = math.ceil(max(0, still) / (n - y + 1))
+    later_need = math.ceil(1.1 * share * max(0, still - now))
+    keys = left[key.reindex(left.index).to_numpy(dtype=bool) & (left["last"] > y).to_numpy()]
+    free_keys = keys[keys.index.isin(list(free))].sort_values(
+        "last", ascending=False, kind="stable"
+    )
+    room = len(free_keys) - math.ceil(1.1 * share * now)
+    later_only = len(keys) - len(free_keys)  # not eligible now: there for the later years
+    keep = min(later_need - later_only, room)
+    return sorted(free_keys.index[: max(0, keep)].astype(str))
 
 
 def _exchangeable(district: District, scenario: Scenario, due: list[str]) -> list[str]:
@@ -504,10 +540,12 @@ def _paced(
     chances: pd.DataFrame,
     moved: set[str],
     years_left: int,
+    cadres: bool = True,
 ) -> Scenario:
     """``scenario`` with its teacher and cadre quotas raised to this year's part of the
     coverage each still needs (``coverage_min`` of its people in ``chances``, an equal
-    part of what is left per year left)."""
+    part of what is left per year left). With ``cadres=False`` the cadre quota stays
+    and the teachers' pace is of the whole coverage (they make up for the cadres)."""
     cov = scenario.horizon.coverage_min
     ok = elig["eligible"].to_numpy(dtype=bool)
     is_cadre = (elig.loc[ok, "stream"].astype(str) == "principal").to_numpy()
@@ -517,7 +555,13 @@ def _paced(
         ("teacher_rotation_min", True, int((~is_cadre).sum())),
         ("principal_rotation_min", False, int(is_cadre.sum())),
     ):
-        mine = chances.index[chances["teacher"].to_numpy(dtype=bool) == teacher]
+        if not cadres and not teacher:
+            continue
+        mine = (
+            chances.index[chances["teacher"].to_numpy(dtype=bool) == teacher]
+            if cadres
+            else chances.index
+        )
         still = at_least(cov, len(mine)) - len(moved & set(mine))
         if still <= 0 or eligible == 0:
             continue
