@@ -381,8 +381,10 @@ def plan_staged(
         now = set(elig.index[ok].astype(str))
         # In the last year everyone left has their last chance: below full coverage the
         # paced quota, not a hold on each of them, says how many of them move.
-        last_slack = y == n and scenario.horizon.coverage_min < 1
-        due = [] if last_slack else _due(chances, caps, y, n, now - held, moved)
+        cov = scenario.horizon.coverage_min
+        last_slack = y == n and cov < 1
+        no_target = scenario.horizon.coverage_min <= 0
+        due = [] if last_slack or no_target else _due(chances, caps, y, n, now - held, moved, cov)
         small = len(RotationModel(state, base, elig=elig).pairs) < QUICK_START_MIN_PAIRS
         if due and not small:
             due = _exchangeable(state, base, due)
@@ -514,10 +516,12 @@ def _due(
     n: int,
     free: set[str],
     moved: set[str],
+    coverage: float = 1.0,
 ) -> list[str]:
     """The teachers a staged plan holds to move in year ``y``: among ``free`` (eligible
-    now, not pinned), those with no later chance, and at each school as many more (the
-    earliest last chance first) as its later years' outflow caps could not let go.
+    now, not pinned), those with no later chance (with full ``coverage``), and at each
+    school as many more (the earliest last chance first) as its later years' outflow
+    caps could not let go of its share ``coverage`` of them.
     (Cadres are not held: their moves are chains of posts, which a hold easily breaks;
     the paced cadre quota moves them.)"""
     left = chances[
@@ -529,7 +533,8 @@ def _due(
     for s, grp in left.groupby("home", sort=True):
         now = grp[grp.index.isin(list(free))].sort_values("last", kind="stable")
         later = sum(caps.get((int(s), t), 0) for t in range(y + 1, n + 1))
-        must = max(int((now["last"] == y).sum()), len(grp) - later)
+        last = int((now["last"] == y).sum()) if coverage >= 1 else 0
+        must = max(last, math.ceil(coverage * len(grp)) - later)
         out += list(now.index[: min(must, caps.get((int(s), y), 0))])
     return sorted(out)
 
