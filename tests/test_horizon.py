@@ -641,6 +641,14 @@ def test_staged_plan_reaches_coverage_the_myopic_loop_misses(tmp_path):
     assert staged.status is SolveStatus.FEASIBLE and staged.method == "staged"
     assert staged.coverage["moved"] == 9 and staged.coverage["reached"]
     assert validate_horizon(d, sc, [y.assignments for y in staged.years]) == []
+    # written as a horizon folder (what `lungang plan` does when it is the plan)
+    from solver.output.pipeline import write_horizon_plan
+    from solver.progress import Budget
+
+    out = write_horizon_plan(sc, staged, tmp_path / "out", Budget(30.0))
+    info = json.loads((out / "horizon.json").read_text(encoding="utf-8"))
+    assert info["method"] == "staged" and (out / "plan.xlsx").is_file()
+    assert validate_horizon_dir(out, d, sc) == []
 
 
 def test_a_big_horizon_is_searched_from_the_staged_plan(tmp_path, monkeypatch):

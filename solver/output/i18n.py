@@ -583,6 +583,10 @@ _TEXTS.update(
         "hz.method": ("Method", "求解方式"),
         "hz.method.joint": ("all years in one model", "各学年联合求解"),
         "hz.method.myopic": ("each year alone, in turn", "逐学年依次求解"),
+        "hz.method.staged": (
+            "year by year, coverage carried forward",
+            "逐学年求解，覆盖进度逐年结转",
+        ),
         "hz.years": ("Years", "学年数"),
         "hz.year": ("Year {year}", "第{year}学年"),
         "hz.binding": ("binding", "确定执行"),

@@ -28,7 +28,8 @@ class HorizonResult:
     horizon (Σ over years of Σ weight · term); ``coverage`` has ``eligible`` (people
     eligible in at least one year), ``moved`` (of them, who move in some year),
     ``share``, ``required`` and ``coverage_min``. ``method`` is ``joint`` (one model
-    for all years) or ``myopic`` (each year solved alone, in turn).
+    for all years), ``myopic`` (each year solved alone, in turn) or ``staged`` (year by
+    year with coverage carried forward: :func:`solver.search.horizon.plan_staged`).
     """
 
     status: SolveStatus
