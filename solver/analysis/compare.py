@@ -68,7 +68,12 @@ def _row(
     violations = validate_plan(district, scenario, result.assignments, part_time=result.part_time)
     row.update(valid=not violations, violations=len(violations))
     row.update(plan_metrics(district, scenario, result.assignments, result.part_time))
-    row.update(solve_seconds=result.solve_seconds, gap=result.gap, objective_value=result.objective)
+    row.update(
+        solve_seconds=result.solve_seconds,
+        gap=result.gap,
+        bound_scope=result.bound_scope,
+        objective_value=result.objective,
+    )
     return row
 
 

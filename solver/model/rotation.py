@@ -167,7 +167,14 @@ class RotationModel:
         if not self.diagnose:
             # In diagnosis the staffing and post rules forbid (and name) these moves instead.
             keep &= mk.room & level_ok & scope_ok & commute_ok
+        # Every permitted move, kept or not: the rows and the count variables are built for
+        # all of them, so that a pruned move can be priced (and added) against this model's
+        # LP exactly as the full model would have it (docs/bound.md).
+        self.permitted = keep.copy()
+        self.n_permitted = int(keep.sum())
         k = sc.solver.max_candidates
+        if self.restrict is not None:
+            k = 0  # a restricted model keeps exactly the moves it is given
         if k is None:
             # Automatic: all candidates unless the model would be too big to search well.
             total = int(keep.sum()) if not self.diagnose else 0
@@ -193,6 +200,17 @@ class RotationModel:
             self.pairs["breaks_scope"] = ~scope_ok[p, s]
             self.pairs["breaks_commute"] = ~commute_ok[p, s]
         self.home_dist = dist  # (people × schools), kept for explanations
+        # Constraint indices of the rows a move enters (see move_columns).
+        self.person_rows = np.full(n_p, -1, dtype=np.int64)
+        self.post_rows = np.full((2, n_s), -1, dtype=np.int64)
+        self.staffing_rows: dict[str, np.ndarray] = {}
+        self.direction_rows: list[tuple[int, np.ndarray, np.ndarray, int, int]] = []
+        self.pin_rows: dict[int, int] = {}
+
+    @property
+    def complete(self) -> bool:
+        """Whether the model has every permitted move (no candidate was left out)."""
+        return len(self.pairs) == self.n_permitted
 
     def _variables(self) -> None:
         m = self.model
@@ -247,11 +265,14 @@ class RotationModel:
             lit = self.guards[key] = self.model.new_bool_var("")
         return lit
 
-    def _add(self, ct: cp_model.BoundedLinearExpression, *key: Hashable) -> None:
+    def _add(self, ct: cp_model.BoundedLinearExpression, *key: Hashable) -> int:
+        """Add ``ct`` (enforced by its guard in diagnosis); returns its constraint index."""
+        row = len(self.model.proto.constraints)
         c = self.model.add(ct)
         g = self.guard(*key)
         if g is not None:
             c.only_enforce_if(g)
+        return row
 
     def _sum_x(self, idx: np.ndarray, coefs: np.ndarray | None = None) -> cp_model.LinearExprT:
         xs = [self.x[i] for i in idx]
@@ -266,6 +287,10 @@ class RotationModel:
         """Pair indices by destination school, for pairs whose person is in ``mask``."""
         sel = np.flatnonzero(mask[self.pairs["p"].to_numpy()])
         return _split_by(self.pairs["s"].to_numpy()[sel], sel)
+
+    def _open(self, mask: np.ndarray) -> set[int]:
+        """Schools that someone in ``mask`` may move to (a permitted move, kept or not)."""
+        return set(np.flatnonzero(self.permitted[mask].any(axis=0)).tolist())
 
     def _residents(self, mask: np.ndarray) -> dict[int, np.ndarray]:
         """Eligible people by current school, among ``mask``."""
@@ -309,20 +334,21 @@ class RotationModel:
     def one_school_each(self) -> None:
         """Each eligible person stays or moves to exactly one other school."""
         for p, idx in enumerate(self._by_person):
+            self.person_rows[p] = len(self.model.proto.constraints)
             self.model.add_exactly_one([self.stay[p], *(self.x[i] for i in idx)])
 
     def posts_filled(self) -> None:
         """Principal and vice principal posts stay filled exactly: each school ends with as
         many principals (vice principals) as it has now (Beijing 2021, Beijing 2022; ``docs/policy.md``)."""
         ppl = self.people
-        for role in ("principal", "vice_principal"):
+        for r, role in enumerate(("principal", "vice_principal")):
             mask = (ppl["role"] == role).to_numpy()
             if not mask.any():
                 continue
             arr, res = self._arrivals(mask), self._residents(mask)
-            for s in sorted(set(arr) | set(res)):
+            for s in sorted(set(arr) | set(res) | self._open(mask)):
                 n_res = len(res.get(s, _EMPTY))
-                self._add(
+                self.post_rows[r, s] = self._add(
                     self._count_after(mask, s, arr, res) == n_res,
                     "posts_filled",
                     self._sid(s),
@@ -346,15 +372,17 @@ class RotationModel:
         for subject in sorted(ppl.loc[teach, "subject"].unique()):
             mask = teach & (ppl["subject"] == subject).to_numpy()
             arr, res = self._arrivals(mask), self._residents(mask)
-            for s in sorted(set(arr) | set(res)):
+            rows = np.full((2, self.district.n_schools), -1, dtype=np.int64)
+            self.staffing_rows[subject] = rows
+            for s in sorted(set(arr) | set(res) | self._open(mask)):
                 sid = self._sid(s)
                 fixed = int(now.at[sid, subject]) - len(res.get(s, _EMPTY))
                 want = int(demand.at[sid, subject])
                 expr = self._count_after(mask, s, arr, res)
                 if (sid, subject) in given:
                     expr = expr + self._offset("subject", subject, s)
-                self._add(expr >= want - tol - fixed, "subject_staffing", sid, subject)
-                self._add(expr <= want + tol - fixed, "subject_staffing", sid, subject)
+                rows[0, s] = self._add(expr >= want - tol - fixed, "subject_staffing", sid, subject)
+                rows[1, s] = self._add(expr <= want + tol - fixed, "subject_staffing", sid, subject)
 
     def teacher_rotation_min(self) -> None:
         """At least ``teacher_rotation_min`` of eligible teachers rotate, ceil(s·n)
@@ -449,7 +477,10 @@ class RotationModel:
         to_mask = np.isin(kind[self.pairs["s"].to_numpy()[out_idx]], to_loc)
         out_all = self._sum_x(out_idx)
         out_to = self._sum_x(out_idx[to_mask])
-        self._add(frac.denominator * out_to >= frac.numerator * out_all, rule)
+        row = self._add(frac.denominator * out_to >= frac.numerator * out_all, rule)
+        self.direction_rows.append(
+            (row, np.isin(kind, from_loc), np.isin(kind, to_loc), frac.denominator, frac.numerator)
+        )
 
     def urban_to_rural_min(self) -> None:
         """At least ``urban_to_rural_min`` of moves out of urban and town schools go to
@@ -597,7 +628,9 @@ class RotationModel:
                 if s == self.people["home"].iat[p]:
                     self._add(self.stay[p] == 1, "pin", sid)
                 elif idx:
-                    self._add(self.x[idx[0]] == 1, "pin", sid)
+                    self.pin_rows[int(p) * self.district.n_schools + int(s)] = self._add(
+                        self.x[idx[0]] == 1, "pin", sid
+                    )
                 else:
                     self._add(self._false() == 1, "pin", sid)
 
@@ -643,16 +676,22 @@ class RotationModel:
         eligible = self.elig["eligible"].to_numpy()
         self.t_before = np.zeros((d.n_schools, len(self.indicators)), dtype=np.int64)
         self.t_vars: list[list] = []
+        self.count_rows = np.full((len(self.indicators), d.n_schools), -1, dtype=np.int64)
+        can_move = self.permitted.any(axis=1)
         for k in range(len(self.indicators)):
             self.t_before[:, k] = np.bincount(pos_all[flags_all[:, k]], minlength=d.n_schools)
             fixed = np.bincount(pos_all[flags_all[:, k] & ~eligible], minlength=d.n_schools)
             mask = flags_all[eligible, k]
             arr, res = self._arrivals(mask), self._residents(mask)
+            # Bounds from the permitted moves (not only the kept ones): the same variable
+            # and row as the full model, so pruned moves can be priced (docs/bound.md).
+            may_arrive = self.permitted[mask].sum(axis=0)
             row = []
             for s in range(d.n_schools):
-                a, r = arr.get(s, _EMPTY), res.get(s, _EMPTY)
-                movable = len(r) - sum(1 for p in r if len(self._by_person[p]) == 0)
-                lo, hi = int(fixed[s]) + len(r) - movable, int(fixed[s]) + len(r) + len(a)
+                r = res.get(s, _EMPTY)
+                movable = int(can_move[r].sum())
+                lo = int(fixed[s]) + len(r) - movable
+                hi = int(fixed[s]) + len(r) + int(may_arrive[s])
                 off = self._offset("indicator", self.indicators[k], s)
                 if not isinstance(off, int):
                     o_lo, o_hi = self.links.bounds("indicator", self.indicators[k], s)
@@ -667,6 +706,7 @@ class RotationModel:
                     row.append(self.model.new_constant(lo))
                     continue
                 t = self.model.new_int_var(lo, hi, "")
+                self.count_rows[k, s] = len(self.model.proto.constraints)
                 self.model.add(t == expr)
                 row.append(t)
             self.t_vars.append(row)
@@ -744,6 +784,64 @@ class RotationModel:
             coefs += [c, -c]
         return cp_model.LinearExpr.weighted_sum(exprs, coefs) if exprs else 0
 
+    # ---------------------------------------------------------------- columns
+    def move_columns(
+        self, p: np.ndarray, s: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """What the variable of the move of person ``p[i]`` to school ``s[i]`` contributes
+        to this model, for permitted moves it has or not: its objective coefficient and,
+        one line per move, the constraint indices of the rows it enters (-1: padding) and
+        its coefficient in each.
+
+        The rows are those of the full model (every permitted move has its rows here,
+        see ``_pairs``): the person's exactly-one row, the destination's post row
+        (cadres) or its two staffing rows (teachers), the count row of each balanced
+        indicator the person counts for, the flow rows of the person's home locality,
+        and a pinned move's pin row. ``None`` when a term cannot give its coefficient.
+        """
+        p, s = np.asarray(p, dtype=np.int64), np.asarray(s, dtype=np.int64)
+        n = len(p)
+        cost = np.zeros(n, dtype=np.int64)
+        for term in OBJECTIVE_TERMS:
+            c = term.move_coefficients(self, p, s)
+            if c is None:
+                return None
+            cost += self.obj_coef[term.name] * c
+        ppl = self.people
+        role = ppl["role"].to_numpy()[p]
+        subject = ppl["subject"].to_numpy()[p]
+        home = ppl["home"].to_numpy()[p]
+        rows = [self.person_rows[p]]
+        coefs = [np.ones(n, dtype=np.int64)]
+        for r, name in enumerate(("principal", "vice_principal")):
+            rows.append(np.where(role == name, self.post_rows[r, s], -1))
+            coefs.append(np.ones(n, dtype=np.int64))
+        for side in (0, 1):
+            got = np.full(n, -1, dtype=np.int64)
+            for subj, srows in self.staffing_rows.items():
+                sel = (role == "teacher") & (subject == subj)
+                got[sel] = srows[side, s[sel]]
+            rows.append(got)
+            coefs.append(np.ones(n, dtype=np.int64))
+        for k in range(len(self.indicators)):
+            rows.append(np.where(self.person_flags[p, k], self.count_rows[k, s], -1))
+            coefs.append(np.full(n, -1, dtype=np.int64))  # t − Σ stay − Σ x = fixed
+        for row, src, to, denom, num in self.direction_rows:
+            c = np.where(src[home], denom * to[s].astype(np.int64) - num, 0)
+            rows.append(np.where(c != 0, row, -1))
+            coefs.append(c)
+        if self.pin_rows:
+            pin_keys = np.fromiter(self.pin_rows, dtype=np.int64)
+            pin_row = np.fromiter(self.pin_rows.values(), dtype=np.int64)
+            order = np.argsort(pin_keys)
+            pin_keys, pin_row = pin_keys[order], pin_row[order]
+            keys = p * self.district.n_schools + s
+            at = np.minimum(np.searchsorted(pin_keys, keys), len(pin_keys) - 1)
+            rows.append(np.where(pin_keys[at] == keys, pin_row[at], -1))
+            coefs.append(np.ones(n, dtype=np.int64))
+        rows_a, coefs_a = np.stack(rows, axis=1), np.stack(coefs, axis=1)
+        return cost, rows_a, np.where(rows_a >= 0, coefs_a, 0)
+
     # ---------------------------------------------------------------- hints
     def add_hint(self, choice: np.ndarray) -> None:
         """Hint a complete plan: ``choice[p]`` is the pair index person p takes, -1 to stay."""
@@ -770,7 +868,12 @@ class RotationModel:
     def choice_from(self, other: RotationModel, values) -> np.ndarray:
         """Translate a solution of ``other`` (same people, other pairs) into this model's
         pair choice per person (-1 = stays): ``values`` are ``other.x`` values."""
-        chosen = other.pair_keys(np.flatnonzero(np.asarray(values, dtype=bool)))
+        return self.choice_of_keys(other.pair_keys(np.flatnonzero(np.asarray(values, dtype=bool))))
+
+    def choice_of_keys(self, chosen: np.ndarray) -> np.ndarray:
+        """The pair choice per person (-1 = stays) of the moves with pair keys ``chosen``
+        (``p · n_schools + s``, at most one per person)."""
+        chosen = np.asarray(chosen, dtype=np.int64)
         pos = pd.Series(np.arange(len(self.pairs)), index=self.pair_keys())
         choice = np.full(len(self.people), -1, dtype=np.int64)
         idx = pos.reindex(chosen).to_numpy()

@@ -155,6 +155,16 @@ class Term:
         """The term's exact value on ``plan`` (in its unit)."""
         raise NotImplementedError
 
+    def move_coefficients(self, built: Any, p: np.ndarray, s: np.ndarray) -> np.ndarray | None:
+        """The coefficient of the move variable of person ``p[i]`` to school ``s[i]`` in the
+        term's integer expression, for permitted moves the model has or not (terms that
+        depend on a move only through rows, like balance, give 0).
+
+        ``None``: the term cannot say, and pruned moves are then not priced (the bound
+        holds for the kept candidates only; docs/bound.md).
+        """
+        return None
+
     def delta_text(self, delta: float, weight: float) -> str | None:
         """How a change of the term reads in an explanation (``None``: no change to tell)."""
         raise NotImplementedError
@@ -163,6 +173,9 @@ class Term:
 class _Balance(Term):
     def expression(self, built: Any) -> cp_model.LinearExprT:
         return built.balance_expression()
+
+    def move_coefficients(self, built: Any, p: np.ndarray, s: np.ndarray) -> np.ndarray:
+        return np.zeros(len(p), dtype=np.int64)  # through the count rows
 
     def evaluate(self, scenario: Scenario, plan: Plan) -> float:
         indicators = scenario.balance.indicators
@@ -182,6 +195,9 @@ class _Commute(Term):
         dist_m = np.round(built.pairs["dist_km"].to_numpy() * METRE).astype(np.int64)
         return cp_model.LinearExpr.weighted_sum(built.x, dist_m.tolist()) if len(built.x) else 0
 
+    def move_coefficients(self, built: Any, p: np.ndarray, s: np.ndarray) -> np.ndarray:
+        return np.round(built.home_dist[p, s] * METRE).astype(np.int64)
+
     def evaluate(self, scenario: Scenario, plan: Plan) -> float:
         return float(np.asarray(plan.distance_km, dtype=float)[plan.moved].sum())
 
@@ -192,6 +208,9 @@ class _Commute(Term):
 class _Moves(Term):
     def expression(self, built: Any) -> cp_model.LinearExprT:
         return len(built.stay) - cp_model.LinearExpr.sum(built.stay) if built.stay else 0
+
+    def move_coefficients(self, built: Any, p: np.ndarray, s: np.ndarray) -> np.ndarray:
+        return np.zeros(len(p), dtype=np.int64)  # a move is counted on the stay variable
 
     def evaluate(self, scenario: Scenario, plan: Plan) -> float:
         return float(np.count_nonzero(plan.moved))

@@ -142,6 +142,8 @@ def markdown_table(frame: pd.DataFrame, scenario: Scenario) -> str:
     col("longest km", (_fmt(v, 1) for v in frame["longest_commute_km"]))
     col("solve s", (_fmt(v, 1) for v in frame.get("solve_seconds", [None] * len(frame))))
     col("gap", (_fmt(v, 4) for v in frame.get("gap", [None] * len(frame))))
+    # what the gap is measured against (kept_candidates: the kept moves only)
+    col("bound scope", (str(v or "") for v in frame.get("bound_scope", [None] * len(frame))))
     col("status", (str(v) for v in frame["status"]))
     col(
         "valid",

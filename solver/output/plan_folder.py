@@ -103,6 +103,9 @@ def summary(district: District, scenario: Scenario, result: Result, schools: pd.
             "status": result.status.value,
             "objective": result.objective,
             "best_bound": result.best_bound,
+            # what best_bound (and gap) hold for: full_model, full_lp, lagrangian (the
+            # problem as written) or kept_candidates (the model's kept moves only)
+            "bound_scope": result.bound_scope,
             "gap": result.gap,
             "solve_seconds": round(result.solve_seconds, 3),
             "build_seconds": round(result.build_seconds, 3),

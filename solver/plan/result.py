@@ -30,6 +30,12 @@ class SolveStatus(enum.StrEnum):
         return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
 
 
+#: What a result's ``best_bound`` holds for (``summary.json`` ``bound_scope``): the first
+#: three are bounds of the problem as written, the last of the kept candidate moves only.
+BOUND_SCOPES = ("full_model", "full_lp", "lagrangian", "kept_candidates")
+#: The scopes whose bound holds for the problem as written.
+FULL_SCOPES = ("full_model", "full_lp", "lagrangian")
+
 #: The columns of ``Result.assignments`` (index ``staff_id``).
 RESULT_COLUMNS = (
     "name",
@@ -53,6 +59,13 @@ class Result:
     distance_km``. ``terms`` holds each named objective term's value (in its own
     unit: balance points, km, moves); ``objective`` = Σ weight · term.
 
+    ``best_bound`` is a lower bound of the objective and ``bound_scope`` says what it
+    holds for (:data:`BOUND_SCOPES`): the problem as written (``full_model``: the
+    search's own bound with every permitted move in the model; ``full_lp``: the LP of
+    every permitted move, pruned ones priced in; ``lagrangian``: a Lagrangian bound of
+    that LP) or, with ``kept_candidates``, only the candidate moves the model kept.
+    ``gap`` is against it.
+
     Without a plan (``status`` ``infeasible`` or ``no_plan``) ``assignments`` is empty,
     ``objective`` and ``best_bound`` are NaN, ``message`` says why and, when the rules
     cannot all hold, ``diagnosis`` names them (:func:`solver.search.diagnose.diagnose`).
@@ -75,10 +88,19 @@ class Result:
     #: Part-time and guidance shares (``part_time.csv``: staff_id, name, subject,
     #: home_school, to_school, share, form, distance_km); empty without ``[forms]``.
     part_time: pd.DataFrame = field(default_factory=empty_shares)
+    bound_scope: str = "full_model"
 
     def __post_init__(self) -> None:
         if self.status.has_plan and math.isnan(self.objective):
             raise ValueError(f"a {self.status.value} result needs an objective value")
+        if self.bound_scope not in BOUND_SCOPES:
+            raise ValueError(f"bound_scope {self.bound_scope!r} is not one of {BOUND_SCOPES}")
+
+    @property
+    def bound_holds_for_problem(self) -> bool:
+        """Whether ``best_bound`` is a bound of the problem as written (not only of the
+        kept candidate moves)."""
+        return self.bound_scope in FULL_SCOPES
 
     @classmethod
     def without_plan(
@@ -127,8 +149,15 @@ class Result:
         if not self.status.has_plan:
             return f"{self.status.value}: {self.message}"
         moved = int(self.assignments["moved"].sum())
-        return (
+        text = (
             f"{self.status.value}: objective {self.objective:.4f}, bound {self.best_bound:.4f}, "
             f"gap {100 * self.gap:.2f}%, {moved} of {len(self.assignments)} eligible move, "
             f"{self.solve_seconds:.1f} s"
         )
+        if not self.bound_holds_for_problem:
+            text += (
+                "\nnote: the bound and the gap hold only for the candidate moves the model "
+                "kept (each teacher's nearest permitted schools), not for every move the "
+                "rules permit"
+            )
+        return text

@@ -16,7 +16,10 @@ The **LP-guided path** (:func:`lp_guide`): the LP relaxation of the full model
 (HiGHS, :mod:`solver.search.lp`) is mostly integral, so the model restricted to the
 moves the LP uses (plus the last or warm-start plan's) holds near-optimal plans and
 is small enough for CP-SAT to search well from the LP's rounding; the LP optimum is a
-bound for the full model.
+bound for the full model. When the model keeps only each teacher's nearest schools,
+the search of the objective prices the moves it left out into the LP
+(:mod:`solver.search.pricing`), so that its bound holds for the problem as written
+(``bound_scope``, docs/bound.md).
 """
 
 from __future__ import annotations
@@ -36,13 +39,14 @@ from ..input.scenario import SolverSettings
 from ..model.rotation import OBJ_UNIT, RotationModel
 from ..model.terms import TERMS, evaluate_terms, objective_value
 from ..plan.plan import Plan
-from ..plan.result import Result, SolveStatus
+from ..plan.result import FULL_SCOPES, Result, SolveStatus
 from ..progress import Budget, Progress, ProgressLike, Quotas, as_progress
 from ..rules.forms import empty_shares, post_filling_mask
 from ..rules.moves import at_least, share_fraction
 from ..validate import validate_plan
 from .guard import cp_solve
 from .lp import relaxation
+from .pricing import price
 
 #: What the drivers accept as ``progress``: a :class:`~solver.progress.Progress`, a
 #: callable taking lines, or ``None``.
@@ -311,27 +315,46 @@ def restricted(built: RotationModel, keys: list[np.ndarray]) -> RotationModel:
 # ------------------------------------------------------------ the weighted objective
 
 
+#: How the progress line names each bound scope.
+SCOPE_WORDS = {
+    "full_model": "LP bound",
+    "full_lp": "LP bound of every permitted move",
+    "lagrangian": "Lagrangian bound of every permitted move",
+    "kept_candidates": "LP bound of the kept candidate moves only",
+}
+
+
 def _guided(built: RotationModel, progress: Progress, budget: Budget):
-    """LP-guided search of the objective: ``(lp_bound, restricted model, solver,
-    status)``, or ``None`` when the LP does not finish in time."""
+    """LP-guided search of the objective: ``(bound, bound scope, restricted model,
+    solver, status)``, or ``None`` when the LP does not finish in time."""
     # The LP is the search's guide and bound: most of the time goes to it (40,000 staff:
-    # about 20 s of 60), CP-SAT then needs little on the restricted model.
+    # about 20 s of 60), CP-SAT then needs little on the restricted model. Pricing the
+    # pruned moves shares that time (docs/bound.md).
     progress.phase("LP guide", f"the LP relaxation of {len(built.pairs)} candidate moves")
-    lp = lp_guide(built, LP_SHARE, budget)
+    lp = price(
+        built,
+        max(1.0, LP_SHARE * budget.search_left()),
+        built.scenario.solver.workers,
+        say=lambda m: progress.note(m, level=2),
+    )
     if lp is None:
         return None
-    bound, x_values = lp
-    # the LP optimum bounds the whole problem: the bound shown during the restricted search
-    progress.bound(bound / OBJ_UNIT)
-    keep = [np.flatnonzero(x_values > 1e-6)]
+    if lp.scope in FULL_SCOPES:
+        # a bound of the whole problem: the bound shown during the restricted search
+        progress.bound(lp.bound / OBJ_UNIT)
+    keys = [built.pair_keys(np.flatnonzero(lp.x > 1e-6)), lp.priced_keys[lp.priced_values > 1e-6]]
     if built.warm_choice is not None:
-        keep.append(built.warm_choice[built.warm_choice >= 0])
-    keys = np.unique(built.pair_keys(np.unique(np.concatenate(keep))))
-    small = restricted(built, [keys])
-    small.add_hint(small.choice_from(built, x_values > 0.5))
+        keys.append(built.pair_keys(built.warm_choice[built.warm_choice >= 0]))
+    small = restricted(built, keys)
+    rounded = np.concatenate(
+        [built.pair_keys(np.flatnonzero(lp.x > 0.5)), lp.priced_keys[lp.priced_values > 0.5]]
+    )
+    small.add_hint(small.choice_of_keys(rounded))
+    priced = f", {len(lp.priced_keys)} pruned moves priced in" if lp.pruned else ""
     progress.phase(
         "search",
-        f"LP bound {bound / OBJ_UNIT:.4f}; searching the {len(small.pairs)} moves the LP uses",
+        f"{SCOPE_WORDS[lp.scope]} {lp.bound / OBJ_UNIT:.4f}{priced}; "
+        f"searching the {len(small.pairs)} moves the LP uses",
     )
     solver, code, _ = search(
         small.model,
@@ -341,7 +364,7 @@ def _guided(built: RotationModel, progress: Progress, budget: Budget):
         own_bound=False,  # the restricted model's bound is not the problem's
         quotas=QuotaCounts(small),
     )
-    return bound / OBJ_UNIT, small, solver, code
+    return lp.bound / OBJ_UNIT, lp.scope, small, solver, code
 
 
 def _around_warm_start(
@@ -480,13 +503,16 @@ def search_objective(
         # no search time left after the checks, the build and the warm start: no LP
         spent = budget.search_left() <= 0 and getattr(built, "warm_plan", None) is not None
         got = None if spent else _guided(built, progress, budget)
-        if got is not None and found(got[3]):
-            lp_bound, small, solver, code = got
+        if got is not None and found(got[4]):
+            lp_bound, scope, small, solver, code = got
             left = budget.search_left()
+            chosen = small.pair_keys(np.flatnonzero(solver.boolean_values(small.x).to_numpy()))
             if (
                 left > 0.1 * settings.time_limit_s
                 and len(built.pairs) <= FULL_SEARCH_MAX_PAIRS
                 and solver.objective_value / OBJ_UNIT > lp_bound + 1e-6
+                # (a plan that uses a move priced in is not a plan of this model)
+                and np.isin(chosen, built.pair_keys()).all()
             ):
                 # Time left: the full model, started from the restricted plan, may improve it
                 # and prove a better bound.
@@ -506,6 +532,7 @@ def search_objective(
                         quotas=QuotaCounts(built),
                     )
                     if found(full_code):
+                        # (CP-SAT's own bound and optimality count only when no move was pruned)
                         return result_of(
                             built,
                             full,
@@ -514,6 +541,7 @@ def search_objective(
                             build_seconds,
                             time.perf_counter() - t0,
                             lp_bound=lp_bound,
+                            bound_scope=scope,
                         )
             # The restricted model's own bound and optimality say nothing of the full model:
             # the plan is optimal only when it meets the LP bound.
@@ -527,6 +555,7 @@ def search_objective(
                 time.perf_counter() - t0,
                 lp_bound=lp_bound,
                 own_bound=False,
+                bound_scope=scope,
             )
         if got is None and getattr(built, "warm_plan", None) is not None:
             # The LP did not finish in time: rather than the full model (too big to search
@@ -544,13 +573,38 @@ def search_objective(
             if res is not None:
                 return res
         progress.note("LP-guided search found no plan; searching the full model")
-    progress.phase("search", f"the full model: {len(built.pairs)} candidate moves")
+    lp, model = None, built
+    if not built.complete and not built.diagnose:
+        # A pruned model's own bound holds for its moves only: price the others (fast on
+        # the small models searched whole) for a bound of the problem as written, and
+        # search the kept moves with those priced in (unless constraints were added to
+        # built.model, which a new model would not have).
+        lp = price(
+            built,
+            max(1.0, 0.3 * budget.search_left()),
+            settings.workers,
+            say=lambda m: progress.note(m, level=2),
+        )
+        if guided and lp is not None and len(lp.priced_keys):
+            model = restricted(built, [built.pair_keys(), lp.priced_keys])
+    progress.phase("search", f"the full model: {len(model.pairs)} candidate moves")
     solver, code, _ = search(
-        built.model, settings, budget.search_left(), progress, quotas=QuotaCounts(built)
+        model.model, settings, budget.search_left(), progress, quotas=QuotaCounts(model)
     )
     if not found(code):
         return no_plan(code, built)
-    return result_of(built, solver, code, built.elig, build_seconds, time.perf_counter() - t0)
+    if lp is not None and lp.scope in ("full_lp", "lagrangian"):
+        return result_of(
+            model,
+            solver,
+            code,
+            built.elig,
+            build_seconds,
+            time.perf_counter() - t0,
+            lp_bound=lp.bound / OBJ_UNIT,
+            bound_scope=lp.scope,
+        )
+    return result_of(model, solver, code, built.elig, build_seconds, time.perf_counter() - t0)
 
 
 def weighted_objective(built: RotationModel) -> cp_model.LinearExprT:
@@ -580,9 +634,15 @@ def result_of(
     solve_s: float,
     lp_bound: float | None = None,
     own_bound: bool = True,
+    bound_scope: str | None = None,
 ) -> Result:
     """The plan ``solver`` holds for ``built`` as a :class:`Result`: assignments, the
-    terms evaluated exactly on the plan, objective Σ weight · term and the best bound."""
+    terms evaluated exactly on the plan, objective Σ weight · term and the best bound.
+
+    ``lp_bound`` (objective units) holds for what ``bound_scope`` says
+    (:data:`solver.plan.result.BOUND_SCOPES`); CP-SAT's own bound (with
+    ``own_bound``) holds for ``built``, which is the problem as written only when
+    ``built`` has every permitted move (``full_model``; else ``kept_candidates``)."""
     ppl, pairs = built.people, built.pairs
     stay = (
         solver.boolean_values(built.stay).to_numpy(dtype=bool)
@@ -623,17 +683,24 @@ def result_of(
     terms = evaluate_terms(
         built.district, built.scenario, plan.school_pos, plan.distance_km, plan.moved, shares
     )
+    objective = objective_value(built.scenario, terms)
+    lp = -np.inf if lp_bound is None else lp_bound
+    # the model's bound, in its integer scaling (never above the plan's exact value); it
+    # holds for the problem as written only when the model has every permitted move
+    own = solver.best_objective_bound / OBJ_UNIT if own_bound else -np.inf
+    if own_bound and not built.complete:
+        if lp_bound is None:
+            bound_scope, lp = "kept_candidates", own
+        own = -np.inf
+        if code == cp_model.OPTIMAL and objective > lp + 1e-9 * max(1.0, abs(lp)):
+            code = cp_model.FEASIBLE  # optimal among the kept moves only
+    elif own_bound and (bound_scope is None or own >= lp):
+        bound_scope = "full_model"
     return Result(
         status=SolveStatus.OPTIMAL if code == cp_model.OPTIMAL else SolveStatus.FEASIBLE,
-        objective=objective_value(built.scenario, terms),
-        # the model's bound, in its integer scaling (never above the plan's exact value)
-        best_bound=min(
-            max(
-                solver.best_objective_bound / OBJ_UNIT if own_bound else -np.inf,
-                -np.inf if lp_bound is None else lp_bound,
-            ),
-            objective_value(built.scenario, terms),
-        ),
+        objective=objective,
+        best_bound=min(max(own, lp), objective),
+        bound_scope=bound_scope or "kept_candidates",
         solve_seconds=solve_s,
         build_seconds=build_s,
         assignments=assignments,

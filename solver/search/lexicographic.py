@@ -131,6 +131,9 @@ def solve_lexicographic(
     return dataclasses.replace(
         res,
         best_bound=min(bound, res.objective),
+        # the stages' bounds hold for the model's moves: the problem as written only when
+        # no move was pruned (the stages price nothing)
+        bound_scope="full_model" if built.complete else "kept_candidates",
         stats=stats,
         status=SolveStatus.OPTIMAL if all_optimal else SolveStatus.FEASIBLE,
     )

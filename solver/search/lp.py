@@ -309,3 +309,121 @@ def lp_solve(
     if integral and not out.optimal and out.objective is None:
         return None
     return out.bound, out.values
+
+
+class Master:
+    """The LP relaxation of a CP-SAT model held in HiGHS, to which columns can be added
+    and which is solved again from its last basis: the master problem of column
+    generation (:mod:`solver.search.pricing`).
+
+    Costs, duals and reduced costs are in the proto's objective units before its offset
+    and scaling (:meth:`model_units` converts an objective value).
+
+    Parameters
+    ----------
+    proto
+        ``CpModel.proto``; see :func:`highs_solve` for the supported constraints.
+    threads
+        HiGHS's ``threads`` option.
+    options
+        Further HiGHS options (default :data:`FAST_LP`).
+    """
+
+    def __init__(self, proto, threads: int, options: dict | None = None):
+        import highspy
+
+        t0 = time.perf_counter()
+        lo, hi, obj, offset, scale, starts, index, value, lower, upper = _arrays(proto)
+        self.offset, self.scale = offset, scale
+        self.n_proto = len(lo)
+        self.n_rows = len(lower)
+        self._kOptimal = highspy.HighsModelStatus.kOptimal
+        # the proto's columns (CSR by row), kept to check a column formula against them
+        self._csr = (starts, index, value, obj)
+        with _quiet_stdout():
+            h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", int(threads))
+        for name, val in (FAST_LP if options is None else options).items():
+            h.setOptionValue(name, val)
+        h.addVars(len(lo), lo, hi)
+        h.changeColsCost(len(lo), np.arange(len(lo), dtype=np.int32), obj)
+        if len(lower):
+            h.addRows(
+                len(lower),
+                lower,
+                upper,
+                len(index),
+                starts.astype(np.int32),
+                index.astype(np.int32),
+                value,
+            )
+        self.h = h
+        self.n_cols = len(lo)
+        self.build_seconds = time.perf_counter() - t0
+        self.solve_seconds = 0.0
+
+    def model_units(self, value: float) -> float:
+        """An objective value of the master in the proto's objective units."""
+        return (value + self.offset) * self.scale
+
+    def columns_of(self, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The proto's columns ``cols``: their costs, and their entries as sorted keys
+        ``i · n_rows + row`` (i: position in ``cols``) with the coefficients."""
+        starts, index, value, obj = self._csr
+        row = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(index))))
+        where = np.full(self.n_proto, -1, dtype=np.int64)
+        where[cols] = np.arange(len(cols))
+        sel = where[index] >= 0
+        keys = where[index[sel]] * self.n_rows + row[sel]
+        order = np.argsort(keys, kind="stable")
+        return obj[cols], keys[order], value[sel][order]
+
+    def solve(self, time_limit_s: float) -> bool:
+        """Solve (from the last basis, after the first time); whether it is optimal."""
+        self.h.setOptionValue("time_limit", max(float(time_limit_s), 0.01))
+        t = time.perf_counter()
+        self.h.run()
+        self.solve_seconds += time.perf_counter() - t
+        return self.h.getModelStatus() == self._kOptimal
+
+    @property
+    def infeasible(self) -> bool:
+        """Whether the last solve proved the master infeasible."""
+        return self.h.modelStatusToString(self.h.getModelStatus()) == "Infeasible"
+
+    @property
+    def objective(self) -> float:
+        """The master's optimum (before offset and scaling)."""
+        return float(self.h.getInfo().objective_function_value)
+
+    def values(self) -> np.ndarray:
+        """The value of every column (the proto's first, then the added ones)."""
+        return np.asarray(self.h.getSolution().col_value, dtype=float)
+
+    def row_duals(self) -> np.ndarray:
+        """The row duals ``y``: a column's reduced cost is ``c_j − y·A_j``."""
+        return np.asarray(self.h.getSolution().row_dual, dtype=float)
+
+    def col_duals(self) -> np.ndarray:
+        """HiGHS's reduced cost of every column."""
+        return np.asarray(self.h.getSolution().col_dual, dtype=float)
+
+    def add_columns(self, cost: np.ndarray, rows: np.ndarray, coefs: np.ndarray) -> None:
+        """Add columns in [0, 1] with costs ``cost``; line i of ``rows`` (constraint
+        indices, -1 padding) and ``coefs`` gives column i's entries."""
+        used = rows >= 0
+        lens = used.sum(axis=1)
+        starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int32)
+        n = len(cost)
+        self.h.addCols(
+            n,
+            np.asarray(cost, dtype=float),
+            np.zeros(n),
+            np.ones(n),
+            int(lens.sum()),
+            starts,
+            rows[used].astype(np.int32),
+            coefs[used].astype(float),
+        )
+        self.n_cols += n

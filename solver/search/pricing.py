@@ -1,0 +1,220 @@
+"""Pricing the pruned moves: an LP bound that holds for the problem as written.
+
+A big model keeps only each teacher's nearest permitted schools (``max_candidates``);
+its own LP and CP-SAT bounds then hold for the kept moves only. This module solves the
+LP of the kept moves in HiGHS (:class:`solver.search.lp.Master`), computes from its
+duals the reduced cost of every permitted move the model left out (with numpy over
+the model's rows: :meth:`solver.model.rotation.RotationModel.move_columns`), adds
+those with a negative reduced cost and solves again, until none is left (the LP is
+then the LP of the full model) or the time is up (the duals then still give a
+Lagrangian bound of the full problem, because each person takes exactly one option).
+The derivation is in ``docs/bound.md``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..model.rotation import OBJ_UNIT, RotationModel
+from .lp import Master
+
+#: The most negative moves added per person and round: a person takes one option, so a
+#: few per person reach the optimum in few rounds without flooding the LP.
+PER_PERSON = 3
+#: A reduced cost counts as negative below −TOLERANCE · |LP optimum| / people: the
+#: moves left unpriced then cost the bound at most TOLERANCE relative (and the
+#: reported bound subtracts even that: it is the Lagrangian bound of the last duals).
+TOLERANCE = 1e-9
+
+
+@dataclass
+class PricedLP:
+    """The LP of a model with its pruned moves priced.
+
+    ``bound`` (the proto's objective units) is a lower bound of the full problem
+    when ``scope`` is ``full_lp`` (pricing finished: the LP of every permitted move)
+    or ``lagrangian`` (stopped early: the bound of the last duals); with
+    ``kept_candidates`` nothing could be priced and it holds for the kept moves only.
+    ``x`` is the LP value of each of the model's moves; ``priced_keys`` (pair keys
+    ``p · n_schools + s``) and ``priced_values`` are the moves priced in and their LP
+    values. ``history`` holds the Lagrangian bound of each round's duals (model
+    units); ``note`` says why nothing was priced, when it was not.
+    """
+
+    bound: float
+    scope: str
+    lp_objective: float
+    x: np.ndarray
+    priced_keys: np.ndarray
+    priced_values: np.ndarray
+    pruned: int
+    rounds: int
+    seconds: float
+    note: str = ""
+    history: list[float] = field(default_factory=list)
+
+
+def _formula_matches(built: RotationModel, master: Master, x_cols: np.ndarray) -> str:
+    """'' when :meth:`RotationModel.move_columns` gives exactly the proto's column of
+    every kept move (cost, rows, coefficients); else what differs. A rule or term that
+    enters a move's column in a way the formula does not know turns pricing off rather
+    than making the bound wrong."""
+    pr = built.pairs
+    got = built.move_columns(pr["p"].to_numpy(), pr["s"].to_numpy())
+    if got is None:
+        return "a term of the objective cannot give a move's coefficient"
+    cost, rows, coefs = got
+    p_cost, p_keys, p_vals = master.columns_of(x_cols)
+    used = rows >= 0
+    keys = (np.nonzero(used)[0] * master.n_rows + rows[used]).astype(np.int64)
+    order = np.argsort(keys, kind="stable")
+    if not np.array_equal(cost.astype(float), p_cost):
+        return "the objective coefficients differ"
+    if not (np.array_equal(keys[order], p_keys) and np.array_equal(coefs[used][order], p_vals)):
+        return "the rows of a move differ"
+    return ""
+
+
+def _rank_within(person: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Order of the entries by (person, key) and each one's rank within its person."""
+    order = np.lexsort((key, person))
+    sorted_p = person[order]
+    first = np.concatenate([[0], np.flatnonzero(np.diff(sorted_p)) + 1])
+    rank = np.arange(len(order)) - np.repeat(first, np.diff(np.append(first, len(order))))
+    return order, rank
+
+
+def _nearest(
+    built: RotationModel, pool_p: np.ndarray, pool_s: np.ndarray, active: np.ndarray, n: int
+) -> np.ndarray:
+    """Positions in the pool of each person's ``n`` nearest moves among ``active``."""
+    idx = np.flatnonzero(active)
+    order, rank = _rank_within(pool_p[idx], built.home_dist[pool_p[idx], pool_s[idx]])
+    return idx[order][rank < n]
+
+
+def price(
+    built: RotationModel,
+    time_limit_s: float,
+    threads: int,
+    say=None,
+    max_rounds: int | None = None,
+) -> PricedLP | None:
+    """Solve the LP of ``built`` and price its pruned moves into it (column generation).
+
+    Parameters
+    ----------
+    built
+        A model (not in diagnosis) whose pruned moves are priced.
+    time_limit_s
+        Wall-clock seconds for all LP solves together.
+    threads
+        HiGHS's threads.
+    say
+        Progress messages (optional).
+    max_rounds
+        Stop after this many LP solves (default: until no move is left to price or
+        the time is up); the bound is then the Lagrangian bound of the last duals.
+
+    Returns
+    -------
+    PricedLP or None
+        ``None`` when highspy is missing or the first LP does not finish in time.
+    """
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit_s
+    say = say or (lambda _m: None)
+    try:
+        master = Master(built.model.proto, threads)
+    except ImportError:  # pragma: no cover - highspy is a dependency
+        return None
+    x_cols = np.array([v.index for v in built.x], dtype=np.int64)
+    n_s = built.district.n_schools
+    kept = np.zeros(built.permitted.shape, dtype=bool)
+    kept[built.pairs["p"].to_numpy(), built.pairs["s"].to_numpy()] = True
+    pool_p, pool_s = np.nonzero(built.permitted & ~kept)
+    pruned = len(pool_p)
+    note = ""
+    if pruned:
+        note = _formula_matches(built, master, x_cols)
+    can_price = pruned > 0 and not note and master.scale > 0
+    if can_price:
+        cost, rows, coefs = built.move_columns(pool_p, pool_s)
+        cost = cost.astype(float)
+        coefs = coefs.astype(float)
+    active = np.ones(pruned, dtype=bool)
+    added: list[np.ndarray] = []
+    best = -np.inf
+    scope = "full_model" if pruned == 0 else "kept_candidates"
+    rounds = 0
+    z = None
+    history: list[float] = []
+    step = 1
+    while True:
+        if not master.solve(deadline - time.perf_counter()):
+            if z is None and can_price and master.infeasible and active.any():
+                # The kept moves alone cannot meet the rules (a flow share, say): add each
+                # person's next nearest pruned moves, twice as many each time, until the LP
+                # is feasible (at worst it is then the full LP).
+                take = _nearest(built, pool_p, pool_s, active, step)
+                master.add_columns(cost[take], rows[take], coefs[take])
+                active[take] = False
+                added.append(take)
+                say(f"the kept moves' LP is infeasible: {len(take)} nearest pruned moves added")
+                step *= 2
+                continue
+            if z is None:
+                return None
+            break  # the last optimal duals' bound stands
+        z = master.objective
+        rounds += 1
+        if not can_price:
+            best = z
+            break
+        y = np.append(master.row_duals(), 0.0)  # index -1 (padding) reads 0
+        idx = np.flatnonzero(active)
+        d = cost[idx] - (y[rows[idx]] * coefs[idx]).sum(axis=1)
+        # Lagrangian bound: each person takes one option, so the left-out moves can
+        # lower the objective by at most the most negative reduced cost per person.
+        worst = np.zeros(len(built.people))
+        np.minimum.at(worst, pool_p[idx], d)
+        history.append(master.model_units(z + float(worst.sum())))
+        best = max(best, z + float(worst.sum()))
+        tol = TOLERANCE * max(abs(z), 1.0) / max(len(built.people), 1)
+        neg = d < -tol
+        if not neg.any():
+            scope = "full_lp"
+            break
+        scope = "lagrangian"
+        # up to PER_PERSON most negative per person
+        cand = idx[neg]
+        order, rank = _rank_within(pool_p[cand], d[neg])
+        take = cand[order][rank < PER_PERSON]
+        if time.perf_counter() >= deadline or (max_rounds is not None and rounds >= max_rounds):
+            break
+        master.add_columns(cost[take], rows[take], coefs[take])
+        active[take] = False
+        added.append(take)
+        say(
+            f"pricing round {rounds}: LP {master.model_units(z) / OBJ_UNIT:.4f}, "
+            f"{int(neg.sum())} moves with negative reduced cost, {len(take)} added"
+        )
+    values = master.values()
+    taken = np.concatenate(added) if added else np.zeros(0, dtype=np.int64)
+    priced_values = values[master.n_proto : master.n_proto + len(taken)]
+    return PricedLP(
+        bound=master.model_units(best),
+        scope=scope,
+        lp_objective=master.model_units(z),
+        x=values[x_cols],
+        priced_keys=pool_p[taken].astype(np.int64) * n_s + pool_s[taken],
+        priced_values=priced_values,
+        pruned=pruned,
+        rounds=rounds,
+        seconds=time.perf_counter() - t0,
+        note=note,
+        history=history,
+    )

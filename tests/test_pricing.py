@@ -1,0 +1,207 @@
+"""Pricing the pruned moves: the bound reported for a model that keeps only each
+teacher's nearest schools is a bound of the problem as written (docs/bound.md)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from ortools.sat.python import cp_model
+
+from solver.generate import write_generated
+from solver.input.loaders import load_district
+from solver.input.scenario import parse_scenario
+from solver.model.rotation import OBJ_UNIT, RotationModel
+from solver.output.plan_folder import write_plan
+from solver.plan.result import SolveStatus
+from solver.search.engine import StagedModel, new_solver
+from solver.search.lp import Master, highs_solve
+from solver.search.pricing import _formula_matches, price
+from solver.search.solve import solve
+from solver.validate import summarize, validate_plan
+
+#: (profile, generator seed, schools, staff, flow share): small districts of several kinds;
+#: the county ones have rural schools, so their flow rows are binding.
+DISTRICTS = [
+    ("urban-core", 1, 8, 600, 0.0),
+    ("county-two-way", 2, 12, 900, 0.2),
+    ("county-two-way", 3, 10, 700, 0.0),
+    ("outer-suburb", 4, 10, 700, 0.1),
+]
+
+
+def scenario_for(folder, k: int | None, flow: float = 0.0, **solver):
+    """The benchmark's rules (quotas, commute 12 km, cv balance) with ``max_candidates = k``."""
+    raw = {
+        "scenario": {"name": "pricing", "as_of": "2025-09-01", "data": str(folder)},
+        "quotas": {
+            "teacher_rotation_min": 0.10,
+            "key_share_of_rotated_min": 0.20,
+            "school_outflow_max": 0.15,
+        },
+        "commute": {"max_km": 12.0},
+        "balance": {"indicator": "key_per_100", "objective": "cv"},
+        "weights": {"balance": 100.0, "commute": 1.0, "moves": 0.0},
+        "flow": {"urban_to_rural_min": flow},
+        "solver": {"time_limit_s": 60.0, "workers": 1, "seed": 0, "max_candidates": k, **solver},
+    }
+    return parse_scenario(raw)
+
+
+@pytest.fixture(scope="module", params=DISTRICTS, ids=lambda d: f"{d[0]}-{d[1]}")
+def district(request, tmp_path_factory):
+    profile, seed, schools, staff, flow = request.param
+    folder = tmp_path_factory.mktemp(f"{profile}-{seed}")
+    write_generated(profile, folder, seed=seed, schools=schools, staff=staff)
+    return folder, load_district(folder), flow
+
+
+def full_lp(d, sc) -> float:
+    """The LP optimum of the model with every permitted move, solved directly."""
+    full = RotationModel(d, sc)
+    assert full.complete
+    out = highs_solve(full.model.proto, 600, threads=1)
+    assert out is not None and out.optimal
+    return out.bound
+
+
+def model_objective(d, sc, res) -> float:
+    """The objective of a result's plan in the full model's integer units (the units
+    the LP and its bounds are in; the exact objective differs by the model's rounding)."""
+    full = RotationModel(d, sc)
+    a = res.assignments.loc[full.people.index]
+    moved = a["moved"].to_numpy(dtype=bool)
+    p = np.flatnonzero(moved)
+    s = d.schools.index.get_indexer(a["to_school"].to_numpy()[moved])
+    full.add_hint(full.choice_of_keys(p * d.n_schools + s))
+    solver = new_solver(60, fix_variables_to_their_hinted_value=True)
+    assert solver.solve(full.model) == cp_model.OPTIMAL
+    return solver.objective_value
+
+
+def test_column_formula_is_the_models_column_for_every_move(district):
+    """What a move contributes to the objective and to each row, computed with numpy for
+    any permitted move, is exactly the column CP-SAT's model has for it (every move of the
+    full model, flows included)."""
+    folder, d, flow = district
+    full = RotationModel(d, scenario_for(folder, 0, flow))
+    master = Master(full.model.proto, threads=1)
+    assert _formula_matches(full, master, np.array([v.index for v in full.x])) == ""
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_priced_bound_is_the_full_lp_optimum(district, k):
+    """With only each teacher's k nearest schools kept, pricing the others back in ends at
+    the LP optimum of the full model (max_candidates = 0, solved directly), within 1e-6."""
+    folder, d, flow = district
+    optimum = full_lp(d, scenario_for(folder, 0, flow))
+    small = RotationModel(d, scenario_for(folder, k, flow))
+    assert not small.complete
+    priced = price(small, 600, threads=1)
+    assert priced.scope == "full_lp", priced.note
+    assert len(priced.priced_keys) > 0
+    assert priced.bound == pytest.approx(optimum, rel=1e-6)
+    assert priced.bound <= optimum * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_lagrangian_bound_is_below_the_full_lp_and_every_valid_plan(district, seed):
+    """Every round's Lagrangian bound (pricing stopped after 1, 2, ... rounds) is at most
+    the full LP optimum, which is at most the objective of a valid plan of the full
+    problem; the bound of the last round is the best so far."""
+    folder, d, flow = district
+    sc_full = scenario_for(folder, 0, flow, seed=seed)
+    optimum = full_lp(d, sc_full)
+    plan = solve(d, sc_full)
+    assert validate_plan(d, sc_full, plan.assignments) == []
+    plan_value = model_objective(d, sc_full, plan)
+    assert optimum <= plan_value + 1e-9 * abs(plan_value)
+    small = RotationModel(d, scenario_for(folder, 1 + seed, flow, seed=seed))
+    priced = price(small, 600, threads=1)
+    assert len(priced.history) >= 2
+    tol = 1e-9 * abs(optimum)
+    for rounds in range(1, len(priced.history) + 1):
+        stopped = price(small, 600, threads=1, max_rounds=rounds)
+        assert stopped.bound == pytest.approx(max(priced.history[:rounds]), rel=1e-9)
+        assert stopped.bound <= optimum + tol
+        assert stopped.bound <= plan_value + 1e-9 * abs(plan_value)
+        if rounds < len(priced.history):
+            assert stopped.scope == "lagrangian"
+    assert max(priced.history) <= optimum + tol
+
+
+def test_solve_reports_a_bound_of_the_problem_as_written(district, tmp_path, monkeypatch):
+    """A solve that keeps 2 schools per teacher, through the LP-guided path, writes
+    bound_scope full_lp with a best_bound at most the optimum of the full problem; its
+    plan is valid."""
+    import solver.search.build as build_mod
+    import solver.search.engine as engine
+
+    folder, d, flow = district
+    sc_full = scenario_for(folder, 0, flow)
+    best = solve(d, sc_full)
+    assert best.status is SolveStatus.OPTIMAL and best.bound_scope == "full_model"
+    monkeypatch.setattr(engine, "HINT_MIN_PAIRS", 0)
+    monkeypatch.setattr(build_mod, "HINT_MIN_PAIRS", 0)
+    sc = scenario_for(folder, 2, flow)
+    said: list[str] = []
+    res = solve(d, sc, progress=said.append)
+    v = validate_plan(d, sc, res.assignments)
+    assert v == [], summarize(v)
+    assert any("pruned moves priced in" in m for m in said), said
+    assert res.bound_scope == "full_lp"
+    assert res.best_bound * OBJ_UNIT <= model_objective(d, sc_full, best) * (1 + 1e-9)
+    assert res.best_bound <= res.objective + 1e-9
+    write_plan(d, sc, res, tmp_path / "plan")
+    summary = json.loads((tmp_path / "plan" / "summary.json").read_text())
+    assert summary["bound_scope"] == "full_lp"
+    assert summary["best_bound"] == pytest.approx(res.best_bound)
+    assert summary["gap"] == pytest.approx(res.gap)
+
+
+def test_small_pruned_model_searched_whole_is_priced_too(district):
+    """A pruned model small enough to be searched whole still reports a bound of the
+    problem as written, and is called optimal only when its plan meets that bound."""
+    folder, d, flow = district
+    best = solve(d, scenario_for(folder, 0, flow))
+    res = solve(d, scenario_for(folder, 1, flow))
+    assert res.bound_scope == "full_lp"
+    assert res.best_bound * OBJ_UNIT <= model_objective(d, scenario_for(folder, 0, flow), best) * (
+        1 + 1e-9
+    )
+    if res.status is SolveStatus.OPTIMAL:
+        assert res.objective == pytest.approx(res.best_bound, rel=1e-6)
+
+
+def test_kept_candidates_bound_is_said_in_words(tmp_path):
+    """When nothing can be priced (the lexicographic stages hold each term in a row the
+    move formula does not know), the result says its bound holds for the kept candidate
+    moves only: in summary.json and, in words, in the printed summary."""
+    folder = tmp_path / "d"
+    write_generated("urban-core", folder, seed=1, schools=8, staff=600)
+    d = load_district(folder)
+    sc = scenario_for(folder, 1)
+    staged = StagedModel(RotationModel(d, sc))
+    master = Master(staged.built.model.proto, threads=1)
+    note = _formula_matches(staged.built, master, np.array([v.index for v in staged.built.x]))
+    assert note == "the rows of a move differ"
+    priced = price(staged.built, 600, threads=1)
+    assert priced.scope == "kept_candidates" and len(priced.priced_keys) == 0
+
+    lex = parse_scenario(
+        {
+            "scenario": {"name": "lex", "as_of": "2025-09-01", "data": str(folder)},
+            "balance": {"indicator": "key_per_100", "objective": "lexicographic"},
+            "commute": {"max_km": 12.0},
+            "solver": {"time_limit_s": 60.0, "workers": 1, "seed": 0, "max_candidates": 1},
+        }
+    )
+    res = solve(d, lex)
+    assert validate_plan(d, lex, res.assignments) == []
+    assert res.bound_scope == "kept_candidates"
+    assert "hold only for the candidate moves the model kept" in res.summary()
+    write_plan(d, lex, res, tmp_path / "plan")
+    assert json.loads((tmp_path / "plan" / "summary.json").read_text())["bound_scope"] == (
+        "kept_candidates"
+    )
