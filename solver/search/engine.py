@@ -574,7 +574,8 @@ def search_objective(
                 return res
         progress.note("LP-guided search found no plan; searching the full model")
     lp, model = None, built
-    if not built.complete and not built.diagnose:
+    tried = guided and len(built.pairs) >= HINT_MIN_PAIRS  # (pricing ran in the guide)
+    if not built.complete and not built.diagnose and not tried:
         # A pruned model's own bound holds for its moves only: price the others (fast on
         # the small models searched whole) for a bound of the problem as written, and
         # search the kept moves with those priced in (unless constraints were added to
