@@ -44,7 +44,14 @@ def scenario_for(folder, k: int | None, flow: float = 0.0, **solver):
         "balance": {"indicator": "key_per_100", "objective": "cv"},
         "weights": {"balance": 100.0, "commute": 1.0, "moves": 0.0},
         "flow": {"urban_to_rural_min": flow},
-        "solver": {"time_limit_s": 60.0, "workers": 1, "seed": 0, "max_candidates": k, **solver},
+        "solver": {
+            "time_limit_s": 60.0,
+            "work_limit": 10.0,
+            "workers": 1,
+            "seed": 0,
+            "max_candidates": k,
+            **solver,
+        },
     }
     return parse_scenario(raw)
 
@@ -90,7 +97,7 @@ def test_column_formula_is_the_models_column_for_every_move(district):
     assert _formula_matches(full, master, np.array([v.index for v in full.x])) == ""
 
 
-@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("k", [1, 2])
 def test_priced_bound_is_the_full_lp_optimum(district, k):
     """With only each teacher's k nearest schools kept, pricing the others back in ends at
     the LP optimum of the full model (max_candidates = 0, solved directly), within 1e-6."""
@@ -105,19 +112,19 @@ def test_priced_bound_is_the_full_lp_optimum(district, k):
     assert priced.bound <= optimum * (1 + 1e-9)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_lagrangian_bound_is_below_the_full_lp_and_every_valid_plan(district, seed):
+@pytest.mark.parametrize("k", [1, 2])
+def test_lagrangian_bound_is_below_the_full_lp_and_every_valid_plan(district, k):
     """Every round's Lagrangian bound (pricing stopped after 1, 2, ... rounds) is at most
-    the full LP optimum, which is at most the objective of a valid plan of the full
-    problem; the bound of the last round is the best so far."""
+    the full LP optimum, which is at most the model's objective of a valid plan of the
+    full problem; a stopped pricing reports the best bound of its rounds."""
     folder, d, flow = district
-    sc_full = scenario_for(folder, 0, flow, seed=seed)
+    sc_full = scenario_for(folder, 0, flow)
     optimum = full_lp(d, sc_full)
     plan = solve(d, sc_full)
     assert validate_plan(d, sc_full, plan.assignments) == []
     plan_value = model_objective(d, sc_full, plan)
     assert optimum <= plan_value + 1e-9 * abs(plan_value)
-    small = RotationModel(d, scenario_for(folder, 1 + seed, flow, seed=seed))
+    small = RotationModel(d, scenario_for(folder, k, flow))
     priced = price(small, 600, threads=1)
     assert len(priced.history) >= 2
     tol = 1e-9 * abs(optimum)
