@@ -212,3 +212,28 @@ def test_kept_candidates_bound_is_said_in_words(tmp_path):
     assert json.loads((tmp_path / "plan" / "summary.json").read_text())["bound_scope"] == (
         "kept_candidates"
     )
+
+
+def test_a_pin_to_a_far_school_is_kept_and_priced_around(tmp_path):
+    """A teacher pinned `to` their farthest permitted school keeps that move when only the
+    nearest school is kept; the plan honours the pin and the bound is the full LP's."""
+    folder = tmp_path / "d"
+    write_generated("urban-core", folder, seed=1, schools=8, staff=600)
+    d = load_district(folder)
+    full = RotationModel(d, scenario_for(folder, 0))
+    teachers = np.flatnonzero(full.people["is_teacher"].to_numpy())
+    p = int(teachers[np.argmax(full.permitted[teachers].sum(axis=1))])
+    far = int(np.argmax(np.where(full.permitted[p], full.home_dist[p], -1.0)))
+    staff_id, school_id = full.people.index[p], d.schools.index[far]
+    (folder / "pins.csv").write_text(f"staff_id,action,school_id\n{staff_id},to,{school_id}\n")
+    d = load_district(folder)
+    sc0, sc1 = scenario_for(folder, 0), scenario_for(folder, 1)
+    small = RotationModel(d, sc1)
+    assert not small.complete
+    assert (small.pair_keys() == p * d.n_schools + far).any()
+    priced = price(small, 600, threads=1)
+    assert priced.scope == "full_lp", priced.note
+    assert priced.bound == pytest.approx(full_lp(d, sc0), rel=1e-6)
+    res = solve(d, sc1)
+    assert validate_plan(d, sc1, res.assignments) == []
+    assert res.assignments.at[staff_id, "to_school"] == school_id

@@ -167,6 +167,10 @@ class RotationModel:
         if not self.diagnose:
             # In diagnosis the staffing and post rules forbid (and name) these moves instead.
             keep &= mk.room & level_ok & scope_ok & commute_ok
+        if not self.diagnose and sc.placement.never_worse and len(d.preferences):
+            # never_worse prunes like commute (in diagnosis its method forbids, and names,
+            # them): before the candidate limit, so that the moves it allows are priced
+            keep &= never_worse_allowed(d, ppl.index, ppl["home"].to_numpy())
         # Every permitted move, kept or not: the rows and the count variables are built for
         # all of them, so that a pruned move can be priced (and added) against this model's
         # LP exactly as the full model would have it (docs/bound.md).
@@ -186,9 +190,14 @@ class RotationModel:
             masked = np.where(keep, dist, np.inf)
             cut = np.partition(masked, k - 1, axis=1)[:, k - 1 : k]
             keep &= (masked <= cut) | ~is_t[:, None]
-        if not self.diagnose and sc.placement.never_worse and len(d.preferences):
-            # never_worse prunes like commute (in diagnosis its method forbids, and names, them)
-            keep &= never_worse_allowed(d, ppl.index, ppl["home"].to_numpy())
+            # a planner's pin `to` a permitted school is kept, however far
+            pins = d.pins
+            if pins is not None and len(pins):
+                to = pins[pins["action"] == "to"]
+                pp = ppl.index.get_indexer(to["staff_id"])
+                ps = d.schools.index.get_indexer(to["school_id"])
+                ok = (pp >= 0) & (ps >= 0)
+                keep[pp[ok], ps[ok]] |= self.permitted[pp[ok], ps[ok]]
         if self.restrict is not None:
             allowed = np.zeros(n_p * n_s, dtype=bool)
             allowed[self.restrict] = True
