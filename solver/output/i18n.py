@@ -355,6 +355,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "objective": ("Objective", "目标值"),
     "best_bound": ("Best bound", "最优下界"),
     "gap": ("Gap", "最优性差距"),
+    "bound_scope": ("Bound holds for", "下界适用范围"),
+    "kept_only": (
+        "bound and gap hold for the kept candidate moves only",
+        "下界与差距仅针对保留的候选调动",
+    ),
     "solve_seconds": ("Solve seconds", "求解用时（秒）"),
     "staff": ("Staff", "教职工人数"),
     "schools_n": ("Schools", "学校数"),

@@ -184,7 +184,12 @@ def _kpis(view: PlanView, lang: str) -> str:
             "kpi-status",
             text("status", lang),
             esc(code("status", status, lang)),
-            f"{esc(text('gap', lang))} {_pct(gap)}",
+            f"{esc(text('gap', lang))} {_pct(gap)}"
+            + (
+                f"<br>{esc(text('kept_only', lang))}"
+                if s.get("bound_scope") == "kept_candidates"
+                else ""
+            ),
         ),
     ]
     html_cards = "".join(

@@ -171,7 +171,7 @@ def _summary_sheet(wb: Workbook, view: PlanView, lang: str) -> None:
     sh.add([text("scenario", lang), view.name])
     sh.add([text("as_of", lang), _as_of(view)])
     sh.add([text("status", lang), code("status", s.get("status"), lang)])
-    for key in ("objective", "best_bound", "gap", "solve_seconds"):
+    for key in ("objective", "best_bound", "bound_scope", "gap", "solve_seconds"):
         if key in s:
             sh.add([text(key, lang), s[key]])
     counts = s.get("counts", {})
