@@ -171,10 +171,7 @@ class RotationModel:
             # never_worse prunes like commute (in diagnosis its method forbids, and names,
             # them): before the candidate limit, so that the moves it allows are priced
             keep &= never_worse_allowed(d, ppl.index, ppl["home"].to_numpy())
-        # Every permitted move, kept or not: the rows and the count variables are built for
-        # all of them, so that a pruned move can be priced (and added) against this model's
-        # LP exactly as the full model would have it (docs/bound.md).
-        self.permitted = keep.copy()
+        permitted = keep.copy()
         self.n_permitted = int(keep.sum())
         k = sc.solver.max_candidates
         if self.restrict is not None:
@@ -197,11 +194,22 @@ class RotationModel:
                 pp = ppl.index.get_indexer(to["staff_id"])
                 ps = d.schools.index.get_indexer(to["school_id"])
                 ok = (pp >= 0) & (ps >= 0)
-                keep[pp[ok], ps[ok]] |= self.permitted[pp[ok], ps[ok]]
+                keep[pp[ok], ps[ok]] |= permitted[pp[ok], ps[ok]]
         if self.restrict is not None:
             allowed = np.zeros(n_p * n_s, dtype=bool)
             allowed[self.restrict] = True
             keep &= allowed.reshape(n_p, n_s)
+        # A pruned model (not restricted, not in diagnosis, one year) can be priced: its
+        # rows and count variables are built for every permitted move, kept or not, so
+        # that a pruned move's column is the full model's (docs/bound.md). Every other
+        # model builds them from its own moves only, as small as a model of those alone.
+        self.priceable = (
+            not self.diagnose
+            and self.restrict is None
+            and self.links is None
+            and int(keep.sum()) < self.n_permitted
+        )
+        self.permitted = permitted if self.priceable else keep.copy()
         p, s = np.nonzero(keep)
         self.pairs = pd.DataFrame({"p": p, "s": s, "dist_km": dist[p, s]})
         if self.diagnose:
@@ -218,8 +226,9 @@ class RotationModel:
 
     @property
     def complete(self) -> bool:
-        """Whether the model has every permitted move (no candidate was left out)."""
-        return len(self.pairs) == self.n_permitted
+        """Whether the model has every permitted move: no candidate was left out, and it
+        is not restricted to some of them (its own bound is then the problem's)."""
+        return self.restrict is None and len(self.pairs) == self.n_permitted
 
     def _variables(self) -> None:
         m = self.model
@@ -687,14 +696,23 @@ class RotationModel:
         self.t_vars: list[list] = []
         self.count_rows = np.full((len(self.indicators), d.n_schools), -1, dtype=np.int64)
         can_move = self.permitted.any(axis=1)
+        home = self.people["home"].to_numpy()
+
+        def res_n(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(home[mask], minlength=d.n_schools)
+
+        room = self._room() if self.priceable else None
         for k in range(len(self.indicators)):
             self.t_before[:, k] = np.bincount(pos_all[flags_all[:, k]], minlength=d.n_schools)
             fixed = np.bincount(pos_all[flags_all[:, k] & ~eligible], minlength=d.n_schools)
             mask = flags_all[eligible, k]
             arr, res = self._arrivals(mask), self._residents(mask)
             # Bounds from the permitted moves (not only the kept ones): the same variable
-            # and row as the full model, so pruned moves can be priced (docs/bound.md).
+            # and row as the full model, so pruned moves can be priced (docs/bound.md);
+            # when priceable, no more than the staffing and post rows let be there.
             may_arrive = self.permitted[mask].sum(axis=0)
+            if self.priceable:
+                may_arrive = np.minimum(may_arrive, np.maximum(room - res_n(mask), 0))
             row = []
             for s in range(d.n_schools):
                 r = res.get(s, _EMPTY)
@@ -719,6 +737,25 @@ class RotationModel:
                 self.model.add(t == expr)
                 row.append(t)
             self.t_vars.append(row)
+
+    def _room(self) -> np.ndarray:
+        """Per school, the most eligible people the staffing and post rows let be there
+        after rotation: Σ over subjects of (demand + tolerance − the ineligible teachers),
+        plus its eligible cadres (posts stay filled exactly). A bound the rows imply,
+        so the LP is the same with it; it keeps the count variables' ranges (and their
+        cost rows) small when every permitted move has its rows."""
+        ppl, n_s = self.people, self.district.n_schools
+        home = ppl["home"].to_numpy()
+        teach = ppl["is_teacher"].to_numpy()
+        tol = self.scenario.staffing.subject_tolerance
+        now, want = self.teacher_now.to_numpy(), self.demand.to_numpy()
+        cols = {c: i for i, c in enumerate(self.teacher_now.columns)}
+        subj = np.array([cols.get(str(v), -1) for v in ppl["subject"].to_numpy()])
+        elig_t = np.zeros_like(now)
+        ok = teach & (subj >= 0)
+        np.add.at(elig_t, (home[ok], subj[ok]), 1)
+        room = np.maximum(want + tol - (now - elig_t), 0).sum(axis=1)
+        return room + np.bincount(home[~teach], minlength=n_s)
 
     def _school_cost_var(self, part, j: int, kind: str):
         """q ≥ f(T) for school j of ``part``: exact at integer T by the secants of the

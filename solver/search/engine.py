@@ -303,13 +303,15 @@ def lp_guide(built: RotationModel, share: float, budget: Budget) -> tuple[float,
 
 def restricted(built: RotationModel, keys: list[np.ndarray]) -> RotationModel:
     """``built``'s model restricted to the candidate moves of ``keys`` (pair keys)."""
-    return RotationModel(
+    small = RotationModel(
         built.district,
         built.scenario,
         elig=built.elig,
         restrict=np.unique(np.concatenate(keys)),
         masks=built.masks,
     )
+    small.candidates_limit = built.candidates_limit  # (what summary.json's stats report)
+    return small
 
 
 # ------------------------------------------------------------ the weighted objective
@@ -342,7 +344,12 @@ def _guided(built: RotationModel, progress: Progress, budget: Budget):
     if lp.scope in FULL_SCOPES:
         # a bound of the whole problem: the bound shown during the restricted search
         progress.bound(lp.bound / OBJ_UNIT)
-    keys = [built.pair_keys(np.flatnonzero(lp.x > 1e-6)), lp.priced_keys[lp.priced_values > 1e-6]]
+    # the moves of the last LP and of the first (the kept moves' alone, as without
+    # pricing): the restricted model holds the plans near either
+    keys = [
+        built.pair_keys(np.flatnonzero((lp.x > 1e-6) | (lp.first_x > 1e-6))),
+        lp.priced_keys[lp.priced_values > 1e-6],
+    ]
     if built.warm_choice is not None:
         keys.append(built.pair_keys(built.warm_choice[built.warm_choice >= 0]))
     small = restricted(built, keys)
@@ -685,23 +692,14 @@ def result_of(
         built.district, built.scenario, plan.school_pos, plan.distance_km, plan.moved, shares
     )
     objective = objective_value(built.scenario, terms)
-    lp = -np.inf if lp_bound is None else lp_bound
-    # the model's bound, in its integer scaling (never above the plan's exact value); it
-    # holds for the problem as written only when the model has every permitted move
-    own = solver.best_objective_bound / OBJ_UNIT if own_bound else -np.inf
-    if own_bound and not built.complete:
-        if lp_bound is None:
-            bound_scope, lp = "kept_candidates", own
-        own = -np.inf
-        if code == cp_model.OPTIMAL and objective > lp + 1e-9 * max(1.0, abs(lp)):
-            code = cp_model.FEASIBLE  # optimal among the kept moves only
-    elif own_bound and (bound_scope is None or own >= lp):
-        bound_scope = "full_model"
+    best, scope, code = _best_bound(
+        built, solver, code, objective, lp_bound, own_bound, bound_scope
+    )
     return Result(
         status=SolveStatus.OPTIMAL if code == cp_model.OPTIMAL else SolveStatus.FEASIBLE,
         objective=objective,
-        best_bound=min(max(own, lp), objective),
-        bound_scope=bound_scope or "kept_candidates",
+        best_bound=best,
+        bound_scope=scope,
         solve_seconds=solve_s,
         build_seconds=build_s,
         assignments=assignments,
@@ -719,6 +717,37 @@ def result_of(
             else float("nan"),
         },
     )
+
+
+def _best_bound(
+    built: RotationModel,
+    solver: cp_model.CpSolver,
+    code: int,
+    objective: float,
+    lp_bound: float | None,
+    own_bound: bool,
+    bound_scope: str | None,
+) -> tuple[float, str, int]:
+    """The best bound of a plan of objective ``objective``, its scope, and the CP-SAT
+    status to report (``OPTIMAL`` only when proven for the problem as written).
+
+    A bound of the problem as written (``full_model``: CP-SAT's own on a model with
+    every permitted move; ``lp_bound`` with a scope of :data:`FULL_SCOPES`) always wins
+    over one of the kept candidates only, however much higher that one is."""
+    bounds: list[tuple[float, str]] = []
+    if own_bound:
+        own = solver.best_objective_bound / OBJ_UNIT
+        bounds.append((own, "full_model" if built.complete else "kept_candidates"))
+    if lp_bound is not None:
+        bounds.append((lp_bound, bound_scope or "full_model"))
+    full = [b for b in bounds if b[1] in FULL_SCOPES]
+    best, scope = max(full or bounds or [(-np.inf, "kept_candidates")])
+    if code == cp_model.OPTIMAL and not (own_bound and built.complete):
+        # optimal among the model's moves only, unless it meets a bound of the problem
+        if not full or objective > best + 1e-9 * max(1.0, abs(best)):
+            code = cp_model.FEASIBLE
+    # (in the model's integer scaling a bound can exceed the plan's exact value)
+    return min(best, objective), scope, code
 
 
 # ------------------------------------------------------------ term-by-term stages

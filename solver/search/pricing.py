@@ -35,10 +35,12 @@ class PricedLP:
     """The LP of a model with its pruned moves priced.
 
     ``bound`` (the proto's objective units) is a lower bound of the full problem
-    when ``scope`` is ``full_lp`` (pricing finished: the LP of every permitted move)
-    or ``lagrangian`` (stopped early: the bound of the last duals); with
+    when ``scope`` is ``full_model`` (nothing was pruned: the model's own LP),
+    ``full_lp`` (pricing finished: the LP of every permitted move) or ``lagrangian``
+    (stopped early: the best Lagrangian bound of the duals seen); with
     ``kept_candidates`` nothing could be priced and it holds for the kept moves only.
-    ``x`` is the LP value of each of the model's moves; ``priced_keys`` (pair keys
+    ``x`` is the LP value of each of the model's moves and ``first_x`` their value in
+    the first LP (of the kept moves alone); ``priced_keys`` (pair keys
     ``p · n_schools + s``) and ``priced_values`` are the moves priced in and their LP
     values. ``history`` holds the Lagrangian bound of each round's duals (model
     units); ``note`` says why nothing was priced, when it was not.
@@ -48,6 +50,7 @@ class PricedLP:
     scope: str
     lp_objective: float
     x: np.ndarray
+    first_x: np.ndarray
     priced_keys: np.ndarray
     priced_values: np.ndarray
     pruned: int
@@ -55,6 +58,7 @@ class PricedLP:
     seconds: float
     note: str = ""
     history: list[float] = field(default_factory=list)
+    first_seconds: float = 0.0
 
 
 def _formula_matches(built: RotationModel, master: Master, x_cols: np.ndarray) -> str:
@@ -96,6 +100,36 @@ def _nearest(
     return idx[order][rank < n]
 
 
+def _lagrangian(
+    master: Master,
+    z: float,
+    person_of_col: np.ndarray,
+    n_people: int,
+    pool_person: np.ndarray,
+    pool_d: np.ndarray,
+) -> float:
+    """The Lagrangian bound of the master's duals for the full problem (master units).
+
+    Relax every row but each person's exactly-one: a person then takes the option of
+    least reduced cost, among the master's (its own reduced costs) and the pruned
+    moves (``pool_d``). With the master's dual objective ``z`` this is
+    ``z + Σ_p (min over p's options − Σ of p's negative master reduced costs)``: the
+    second sum is what the master's upper bounds (x ≤ 1) already counted in ``z``.
+    Valid for any duals; at the optimum with no negative pruned move it is ``z``.
+    """
+    cd = master.col_duals()
+    n = len(person_of_col)
+    own = cd[:n] if len(cd) >= n else np.zeros(n)
+    on = person_of_col >= 0
+    low = np.full(n_people, np.inf)
+    np.minimum.at(low, person_of_col[on], own[on])
+    if len(pool_d):
+        np.minimum.at(low, pool_person, pool_d)
+    counted = np.bincount(person_of_col[on], weights=np.minimum(own[on], 0.0), minlength=n_people)
+    low[~np.isfinite(low)] = 0.0
+    return z + float((low - counted).sum())
+
+
 def price(
     built: RotationModel,
     time_limit_s: float,
@@ -105,10 +139,18 @@ def price(
 ) -> PricedLP | None:
     """Solve the LP of ``built`` and price its pruned moves into it (column generation).
 
+    Each round solves the master (the first time by the dual simplex, then from the
+    last basis by the primal simplex), computes the reduced cost of every pruned move
+    not yet in it with numpy over the model's rows (no loop over moves), adds up to
+    :data:`PER_PERSON` of the most negative per person, and stops when none is
+    negative (``full_lp``), after ``max_rounds`` solves or when the time is up
+    (``lagrangian``: the best Lagrangian bound of the rounds' duals).
+
     Parameters
     ----------
     built
-        A model (not in diagnosis) whose pruned moves are priced.
+        A model whose pruned moves are priced (:attr:`RotationModel.priceable`; other
+        pruned models give the kept candidates' LP, scope ``kept_candidates``).
     time_limit_s
         Wall-clock seconds for all LP solves together.
     threads
@@ -117,7 +159,7 @@ def price(
         Progress messages (optional).
     max_rounds
         Stop after this many LP solves (default: until no move is left to price or
-        the time is up); the bound is then the Lagrangian bound of the last duals.
+        the time is up).
 
     Returns
     -------
@@ -132,27 +174,41 @@ def price(
     except ImportError:  # pragma: no cover - highspy is a dependency
         return None
     x_cols = np.array([v.index for v in built.x], dtype=np.int64)
-    n_s = built.district.n_schools
-    kept = np.zeros(built.permitted.shape, dtype=bool)
-    kept[built.pairs["p"].to_numpy(), built.pairs["s"].to_numpy()] = True
-    pool_p, pool_s = np.nonzero(built.permitted & ~kept)
-    pruned = len(pool_p)
+    n_s, n_p = built.district.n_schools, len(built.people)
+    pool_p = pool_s = np.zeros(0, dtype=np.int64)
     note = ""
-    if pruned:
+    if built.priceable:
+        kept = np.zeros(built.permitted.shape, dtype=bool)
+        kept[built.pairs["p"].to_numpy(), built.pairs["s"].to_numpy()] = True
+        pool_p, pool_s = np.nonzero(built.permitted & ~kept)
         note = _formula_matches(built, master, x_cols)
+    elif not built.complete:
+        note = "the model's pruned moves cannot be priced (a restricted or multi-year model)"
+    pruned = len(pool_p)
     can_price = pruned > 0 and not note and master.scale > 0
     if can_price:
         cost, rows, coefs = built.move_columns(pool_p, pool_s)
-        cost = cost.astype(float)
-        coefs = coefs.astype(float)
+        cost, coefs = cost.astype(float), coefs.astype(float)
+    # the person of each master column (-1: not an option of a person), for the
+    # Lagrangian bound: the moves, the stays, then the moves priced in
+    person_of_col = np.full(master.n_proto, -1, dtype=np.int64)
+    person_of_col[x_cols] = built.pairs["p"].to_numpy()
+    person_of_col[[v.index for v in built.stay]] = np.arange(n_p)
     active = np.ones(pruned, dtype=bool)
     added: list[np.ndarray] = []
     best = -np.inf
-    scope = "full_model" if pruned == 0 else "kept_candidates"
-    rounds = 0
-    z = None
+    scope = "full_model" if built.complete else "kept_candidates"
+    rounds, z, first_x, first_s = 0, None, None, 0.0
     history: list[float] = []
     step = 1
+
+    def add(take: np.ndarray) -> None:
+        nonlocal person_of_col
+        master.add_columns(cost[take], rows[take], coefs[take])
+        person_of_col = np.append(person_of_col, pool_p[take])
+        active[take] = False
+        added.append(take)
+
     while True:
         if not master.solve(deadline - time.perf_counter()):
             if z is None and can_price and master.infeasible and active.any():
@@ -160,44 +216,39 @@ def price(
                 # person's next nearest pruned moves, twice as many each time, until the LP
                 # is feasible (at worst it is then the full LP).
                 take = _nearest(built, pool_p, pool_s, active, step)
-                master.add_columns(cost[take], rows[take], coefs[take])
-                active[take] = False
-                added.append(take)
+                add(take)
                 say(f"the kept moves' LP is infeasible: {len(take)} nearest pruned moves added")
                 step *= 2
                 continue
             if z is None:
                 return None
-            break  # the last optimal duals' bound stands
+            break  # the best bound of the optimal duals stands
         z = master.objective
         rounds += 1
+        if first_x is None:
+            first_x, first_s = master.values()[x_cols], time.perf_counter() - t0
         if not can_price:
             best = z
             break
         y = np.append(master.row_duals(), 0.0)  # index -1 (padding) reads 0
         idx = np.flatnonzero(active)
         d = cost[idx] - (y[rows[idx]] * coefs[idx]).sum(axis=1)
-        # Lagrangian bound: each person takes one option, so the left-out moves can
-        # lower the objective by at most the most negative reduced cost per person.
-        worst = np.zeros(len(built.people))
-        np.minimum.at(worst, pool_p[idx], d)
-        history.append(master.model_units(z + float(worst.sum())))
-        best = max(best, z + float(worst.sum()))
-        tol = TOLERANCE * max(abs(z), 1.0) / max(len(built.people), 1)
+        lag = _lagrangian(master, z, person_of_col, n_p, pool_p[idx], d)
+        history.append(master.model_units(lag))
+        best = max(best, min(lag, z))
+        tol = TOLERANCE * max(abs(z), 1.0) / max(n_p, 1)
         neg = d < -tol
         if not neg.any():
             scope = "full_lp"
             break
         scope = "lagrangian"
+        if time.perf_counter() >= deadline or (max_rounds is not None and rounds >= max_rounds):
+            break
         # up to PER_PERSON most negative per person
         cand = idx[neg]
         order, rank = _rank_within(pool_p[cand], d[neg])
         take = cand[order][rank < PER_PERSON]
-        if time.perf_counter() >= deadline or (max_rounds is not None and rounds >= max_rounds):
-            break
-        master.add_columns(cost[take], rows[take], coefs[take])
-        active[take] = False
-        added.append(take)
+        add(take)
         say(
             f"pricing round {rounds}: LP {master.model_units(z) / OBJ_UNIT:.4f}, "
             f"{int(neg.sum())} moves with negative reduced cost, {len(take)} added"
@@ -210,6 +261,7 @@ def price(
         scope=scope,
         lp_objective=master.model_units(z),
         x=values[x_cols],
+        first_x=first_x,
         priced_keys=pool_p[taken].astype(np.int64) * n_s + pool_s[taken],
         priced_values=priced_values,
         pruned=pruned,
@@ -217,4 +269,5 @@ def price(
         seconds=time.perf_counter() - t0,
         note=note,
         history=history,
+        first_seconds=first_s,
     )
