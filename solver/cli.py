@@ -902,18 +902,26 @@ def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt, time_limi
             raise InputError(
                 f"not in the plan (not an eligible person): {', '.join(unknown)}", file="--staff"
             )
-    status = None
+    status, bound = None, None
     if (plan / "summary.json").is_file():
         from .input.assignments import read_json_file
 
         info = read_json_file(plan / "summary.json")
         status = info.get("status") if isinstance(info, dict) else None
+        bound = info if isinstance(info, dict) else None  # best_bound, gap, bound_scope
     budget_s = EXPLAIN_BUDGET_S if time_limit is None else time_limit
     n = len(a) if staff is None else len(staff)
     # (with --format json the budget is in the JSON: budget_s)
     obj.say(f"explaining {n} decisions (budget {budget_s:g} s)", 1 if fmt == "text" else 2)
     ex = explain_plan(
-        district, sc, a, staff=staff, status=status, time_budget_s=budget_s, part_time=shares
+        district,
+        sc,
+        a,
+        staff=staff,
+        status=status,
+        bound=bound,
+        time_budget_s=budget_s,
+        part_time=shares,
     )
     if ex.get("people_not_analysed"):
         obj.say(

@@ -65,6 +65,9 @@ from ..rules.moves import (
 from ..rules.placement import never_worse_allowed, uses_placement, wish_costs
 from ..search.placement import fairness
 
+#: The solve's bound keys an analysis repeats from ``summary.json`` (``None`` when unknown).
+BOUND_KEYS = ("best_bound", "gap", "bound_scope")
+
 #: Seconds the analysis of ``explain.json`` may take when no budget is given (the rest
 #: of the file is always complete; people left are marked "not analysed"). Within a
 #: solve it gets what is left of the call's budget instead (:mod:`solver.progress`).
@@ -1104,6 +1107,7 @@ def explain_plan(
     time_budget_s: float = 30.0,
     status: str | None = None,
     part_time: pd.DataFrame | None = None,
+    bound: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The score analysis of a plan (see the module docstring).
 
@@ -1122,6 +1126,9 @@ def explain_plan(
         The plan's ``[forms]`` shares (``part_time.csv``): the indicators count
         teacher-equivalents, each person's alternatives keep the shares as they are, and
         ``forms`` says why each share is there.
+    bound
+        The solve's ``best_bound``, ``gap`` and ``bound_scope`` (as in ``summary.json``),
+        copied into the analysis so that it states the same bound.
     """
     t0 = time.perf_counter()
     st = PlanState(district, scenario, assignments, elig, shares=part_time)
@@ -1130,6 +1137,7 @@ def explain_plan(
     out: dict[str, Any] = {
         "objective": objective,
         "status": status,
+        **{k: (bound or {}).get(k) for k in BOUND_KEYS},
         "terms": _terms_section(st, terms),
         "rules": _rules_section(st),
         "schools": _schools_section(st),
@@ -1222,6 +1230,17 @@ def format_explain(
     head = " + ".join(f"{k} {v['weight']:g} × {v['value']:.4f}" for k, v in t.items())
     status = f"{ex['status']}, " if ex.get("status") else ""
     lines.append(f"objective {ex['objective']:.4f} ({status}{head})")
+    if ex.get("best_bound") is not None:
+        gap = ex.get("gap")
+        line = f"bound {ex['best_bound']:.4f}" + (
+            f", gap {100 * gap:.2f}%" if gap is not None else ""
+        )
+        if ex.get("bound_scope") == "kept_candidates":
+            line += (
+                " (the bound and the gap hold only for the candidate moves the model kept, "
+                "not for every move the rules permit)"
+            )
+        lines.append(line)
     lines.append("")
     _format_terms(lines, ex["terms"])
     _format_rules(lines, ex["rules"])
@@ -1418,6 +1437,11 @@ def explain_result(
         status=result.status.value,
         time_budget_s=seconds,
         part_time=result.part_time if scenario.forms.shares else None,
+        bound={
+            "best_bound": result.best_bound,
+            "gap": result.gap,
+            "bound_scope": result.bound_scope,
+        },
     )
     left = out.get("people_not_analysed", 0)
     if left:

@@ -329,6 +329,8 @@ def counts_row(district: District, result: Result) -> dict[str, Any]:
         "objective": result.objective,
         "bound": result.best_bound,
         "gap": result.gap,
+        # what the bound holds for (the problem as written, or the kept candidates only)
+        "bound_scope": result.bound_scope if result.status.has_plan else "",
         "build_seconds": round(result.build_seconds, 3),
         "search_seconds": round(result.solve_seconds, 3),
     }

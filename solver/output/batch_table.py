@@ -42,6 +42,7 @@ COLUMNS = (
     "objective",
     "bound",
     "gap",
+    "bound_scope",
     "build_seconds",
     "search_seconds",
     "task_seconds",
@@ -108,11 +109,23 @@ def batch_frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
     city["gap"] = (
         abs(obj - bound) / max(abs(obj), 1e-9) if not (pd.isna(obj) or pd.isna(bound)) else math.nan
     )
+    city["bound_scope"] = _city_scope(frame["bound_scope"][planned])
     city["peak_memory_mb"] = pd.to_numeric(frame["peak_memory_mb"], errors="coerce").max()
     frame = pd.concat([frame, pd.DataFrame([city])], ignore_index=True)
     for col in _COUNTS:  # whole numbers in the CSV, empty where there is none
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
     return frame
+
+
+#: Bound scopes from the strongest to the weakest claim (``summary.json`` ``bound_scope``).
+_SCOPE_ORDER = ("full_model", "full_lp", "lagrangian", "kept_candidates")
+
+
+def _city_scope(scopes: pd.Series) -> str:
+    """What the sum of the districts' bounds holds for: the weakest of their scopes (a
+    sum is a bound of the city's problems as written only when every term is)."""
+    known = [s for s in scopes.dropna().astype(str) if s in _SCOPE_ORDER]
+    return max(known, key=_SCOPE_ORDER.index) if known else ""
 
 
 def write_batch_csv(path: Path, frame: pd.DataFrame) -> Path:
@@ -148,6 +161,7 @@ def batch_markdown(frame: pd.DataFrame, title: str = "Batch") -> str:
         "objective",
         "bound",
         "gap %",
+        "bound scope",
         "build s",
         "search s",
         "peak MB",
@@ -172,6 +186,7 @@ def batch_markdown(frame: pd.DataFrame, title: str = "Batch") -> str:
             _num(r["objective"], 4),
             _num(r["bound"], 4),
             "" if pd.isna(gap) else f"{100 * float(gap):.2f}",
+            _cell(r["bound_scope"]),
             _num(r["build_seconds"], 1),
             _num(r["search_seconds"], 1),
             _num(r["peak_memory_mb"], 0),
