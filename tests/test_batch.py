@@ -26,7 +26,7 @@ from solver.batch.run import run_batch, slug
 from solver.batch.task import CRASH_HOOK, STAMP
 from solver.cli import main
 from solver.load import load
-from solver.output.batch_table import CITY, COLUMNS, batch_frame
+from solver.output.batch_table import CITY, COLUMNS, batch_frame, batch_markdown
 from solver.search.solve import solve
 from solver.validate import validate_plan_dir
 
@@ -381,6 +381,28 @@ def test_city_row_sums_planned_districts():
     assert city["gap"] == pytest.approx(0.1)
     assert city["peak_memory_mb"] == 300.0
     assert city["status"] == "2 of 3 planned"
+
+
+def test_city_bound_scope_is_the_weakest_of_its_planned_districts():
+    """The city's summed bound holds for the problems as written only when every planned
+    district's does; a district without a plan does not count."""
+    row = {"status": "optimal", "objective": 1.0, "bound": 1.0}
+    frame = batch_frame(
+        [
+            {**row, "scenario": "a", "bound_scope": "full_model"},
+            {**row, "scenario": "b", "bound_scope": "full_lp"},
+            {"scenario": "c", "status": "no_plan", "bound_scope": "kept_candidates"},
+        ]
+    )
+    assert frame.iloc[-1]["bound_scope"] == "full_lp"
+    frame = batch_frame(
+        [
+            {**row, "scenario": "a", "bound_scope": "lagrangian"},
+            {**row, "scenario": "b", "status": "feasible", "bound_scope": "kept_candidates"},
+        ]
+    )
+    assert frame.iloc[-1]["bound_scope"] == "kept_candidates"
+    assert "| kept_candidates |" in batch_markdown(frame)
 
 
 def test_city_scenarios_are_the_16_districts_by_kind():

@@ -125,3 +125,20 @@ def test_pruned_solve_reports_a_bound_of_the_full_problem(tmp_path):
         abs(s["objective"] - s["best_bound"]) / abs(s["objective"]), abs=1e-6
     )
     assert "hold only for the candidate moves" not in pruned["output"]
+    # explain states the same bound: in explain.json, and `lungang explain` prints it
+    ex = json.loads((tmp_path / "plan-k1" / "explain.json").read_text(encoding="utf-8"))
+    assert (ex["best_bound"], ex["gap"], ex["bound_scope"]) == (
+        s["best_bound"],
+        s["gap"],
+        s["bound_scope"],
+    )
+    run = CliRunner().invoke(main, ["explain", str(tmp_path / "plan-k1"), "--time-limit", "5"])
+    assert run.exit_code == 0, run.output
+    assert f"bound {s['best_bound']:.4f}" in run.output
+
+    # and says in words when a bound holds for the kept candidates only
+    from solver.analysis.explain import format_explain
+
+    kept = format_explain({**ex, "bound_scope": "kept_candidates"})
+    assert "(the bound and the gap hold only for the candidate moves the model kept" in kept
+    assert "hold only" not in format_explain(ex)

@@ -57,6 +57,7 @@ def horizon_summary(scenario: Scenario, result: HorizonResult) -> dict:
             "years": len(result.years),
             "objective": result.objective,
             "best_bound": result.best_bound,
+            "bound_scope": result.bound_scope,
             "gap": result.gap,
             "solve_seconds": round(result.solve_seconds, 3),
             "build_seconds": round(result.build_seconds, 3),

@@ -48,6 +48,9 @@ class HorizonResult:
     stats: dict = field(default_factory=dict)
     message: str = ""
     diagnosis: dict | None = None
+    #: What ``best_bound`` holds for (:data:`solver.plan.result.BOUND_SCOPES`): the joint
+    #: model's own bound is the problem's only when no year's moves were pruned.
+    bound_scope: str = "full_model"
 
     @property
     def gap(self) -> float:
@@ -76,4 +79,10 @@ class HorizonResult:
             f"{self.objective:.4f}, bound {self.best_bound:.4f}, gap {100 * self.gap:.2f}%, "
             f"moves per year {moved}, coverage {cov.get('moved', 0)} of {cov.get('eligible', 0)}"
             f" ({100 * cov.get('share', 0.0):.1f}%), {self.solve_seconds:.1f} s"
+        ) + (
+            "\nnote: the bound and the gap hold only for the candidate moves the model "
+            "kept (each teacher's nearest permitted schools), not for every move the "
+            "rules permit"
+            if self.bound_scope == "kept_candidates"
+            else ""
         )

@@ -743,9 +743,15 @@ def _best_bound(
     full = [b for b in bounds if b[1] in FULL_SCOPES]
     best, scope = max(full or bounds or [(-np.inf, "kept_candidates")])
     if code == cp_model.OPTIMAL and not (own_bound and built.complete):
-        # optimal among the model's moves only, unless it meets a bound of the problem
-        if not full or objective > best + 1e-9 * max(1.0, abs(best)):
+        # Optimal among the model's moves only: for the problem as written when a bound
+        # of it says so (the caller's word for a restricted model, own_bound False; else
+        # the model's optimum meets it, both in the model's integer units).
+        if not full:
             code = cp_model.FEASIBLE
+        elif own_bound:
+            value = solver.objective_value / OBJ_UNIT
+            if value > best + 1e-9 * max(1.0, abs(best)):
+                code = cp_model.FEASIBLE
     # (in the model's integer scaling a bound can exceed the plan's exact value)
     return min(best, objective), scope, code
 

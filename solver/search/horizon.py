@@ -289,7 +289,9 @@ def plan_horizon(
         dest = rm.district.schools.index[sel["s"].to_numpy()]
         assert len(ids) == int((~stay).sum())
         year_moves.append(pd.Series(dest.astype(str), index=ids.astype(str)))
-    status = SolveStatus.OPTIMAL if code == cp_model.OPTIMAL else SolveStatus.FEASIBLE
+    # optimal for the problem as written only when no year's moves were pruned
+    whole = all(rm.complete for rm in hm.years)
+    status = SolveStatus.OPTIMAL if code == cp_model.OPTIMAL and whole else SolveStatus.FEASIBLE
     walk = _walk(district, scenario, year_moves, status)
     objective = float(sum(r.objective for r in walk["years"]))
     bound = min(solver.best_objective_bound / OBJ_UNIT, objective)
@@ -297,6 +299,8 @@ def plan_horizon(
         status=status,
         objective=objective,
         best_bound=bound,
+        # (nothing is priced across years: with a pruned year the bound is of its kept moves)
+        bound_scope="full_model" if whole else "kept_candidates",
         solve_seconds=secs,
         build_seconds=build_s,
         method="joint",
