@@ -237,3 +237,45 @@ def test_a_pin_to_a_far_school_is_kept_and_priced_around(tmp_path):
     res = solve(d, sc1)
     assert validate_plan(d, sc1, res.assignments) == []
     assert res.assignments.at[staff_id, "to_school"] == school_id
+
+
+@pytest.mark.parametrize("k", [0, 2])
+def test_column_formula_knows_no_return_and_obligation_rows(tmp_path, k):
+    """With a history (no_return_years bans some moves) and the new-hire and title rules
+    (obliged people must go to a rural school), the column formula is still the model's
+    for every move of the full model and of a pruned one (which keeps every move that
+    fulfils an obligation), so these rules no longer turn pricing off."""
+    folder = tmp_path / "d"
+    write_generated("county-two-way", folder, seed=2, schools=12, staff=900, horizon=True)
+    d = load_district(folder)
+    built = RotationModel(d, parse_scenario(_rules_scenario(folder, k)))
+    assert built.ban_rows and (built.obliged_row >= 0).any()  # both rules bind some move
+    assert built.priceable == (k > 0)
+    master = Master(built.model.proto, threads=1)
+    assert _formula_matches(built, master, np.array([v.index for v in built.x])) == ""
+    if k:
+        # every move that fulfils an obligation is kept
+        ob = np.flatnonzero(built.obliged_at >= 0)
+        target = built.obliged_target[built.obliged_at[ob]] & built.permitted[ob]
+        kept = np.zeros_like(built.permitted)
+        kept[built.pairs["p"].to_numpy(), built.pairs["s"].to_numpy()] = True
+        assert (kept[ob] >= target).all()
+
+
+def _rules_scenario(folder, k: int) -> dict:
+    return {
+        "scenario": {"name": "rules", "as_of": "2025-09-01", "data": str(folder)},
+        "quotas": {"teacher_rotation_min": 0.10, "school_outflow_max": 0.15},
+        "commute": {"max_km": 40.0},
+        "balance": {"indicator": "key_per_100", "objective": "cv"},
+        "weights": {"balance": 100.0, "commute": 1.0, "moves": 0.0},
+        "horizon": {"no_return_years": 6},
+        "rules": {"new_hire_rural_after_years": 2, "title_rural_years": 1},
+        "solver": {
+            "time_limit_s": 60.0,
+            "work_limit": 10.0,
+            "workers": 1,
+            "seed": 0,
+            "max_candidates": k,
+        },
+    }

@@ -195,6 +195,12 @@ class RotationModel:
                 ps = d.schools.index.get_indexer(to["school_id"])
                 ok = (pp >= 0) & (ps >= 0)
                 keep[pp[ok], ps[ok]] |= permitted[pp[ok], ps[ok]]
+            # and so are the moves that fulfil an obligation (a rural or weak school)
+            ob = obligations(d, sc)
+            ob = ob[ob.index.isin(ppl.index)]
+            if len(ob):
+                pos = ppl.index.get_indexer(ob.index)
+                keep[pos] |= permitted[pos] & target_mask(d, ob)
         if self.restrict is not None:
             allowed = np.zeros(n_p * n_s, dtype=bool)
             allowed[self.restrict] = True
@@ -223,6 +229,14 @@ class RotationModel:
         self.staffing_rows: dict[str, np.ndarray] = {}
         self.direction_rows: list[tuple[int, np.ndarray, np.ndarray, int, int]] = []
         self.pin_rows: dict[int, int] = {}
+        # no_return_years: the row of each banned move the model has, and the pair keys
+        # of every banned permitted move (pricing leaves them out: they are fixed at 0)
+        self.ban_rows: dict[int, int] = {}
+        self.banned_keys = np.zeros(0, dtype=np.int64)
+        # obligations: each obliged person's row and (by row of obliged_target) schools
+        self.obliged_row = np.full(n_p, -1, dtype=np.int64)
+        self.obliged_at = np.full(n_p, -1, dtype=np.int64)
+        self.obliged_target = np.zeros((0, n_s), dtype=bool)
 
     @property
     def complete(self) -> bool:
@@ -537,14 +551,19 @@ class RotationModel:
         sends people somewhere new (Dongcheng 2021: across schools, zones and levels)."""
         years = self.scenario.horizon.no_return_years
         served = served_within(self.district, years, self.scenario.as_of)
-        if not len(served) or not len(self.pairs):
+        if not len(served):
             return
         sid = self.people.index.to_numpy()[self.pairs["p"].to_numpy()]
         school = self.district.schools.index.to_numpy()[self.pairs["s"].to_numpy()]
         key = pd.MultiIndex.from_arrays([sid.astype(str), school.astype(str)])
         bad = key.isin(pd.MultiIndex.from_frame(served.astype(str)))
+        keys = self.pair_keys()
         for i in np.flatnonzero(bad):
-            self._add(self.x[i] == 0, "no_return_years", str(sid[i]))
+            self.ban_rows[int(keys[i])] = self._add(self.x[i] == 0, "no_return_years", str(sid[i]))
+        pp = self.people.index.get_indexer(served["staff_id"].astype(str))
+        ss = self.district.schools.index.get_indexer(served["school_id"].astype(str))
+        ok = (pp >= 0) & (ss >= 0)
+        self.banned_keys = np.unique(pp[ok].astype(np.int64) * self.district.n_schools + ss[ok])
 
     def never_worse(self) -> None:
         """With ``[placement] never_worse``, nobody with wishes is sent to a school they
@@ -586,8 +605,13 @@ class RotationModel:
                     self.obliged_pairs[str(sid)] = idx[good.astype(bool)] if len(idx) else idx
         if self.links is not None:
             return  # a multi-year plan states it across the years (solver.model.horizon)
+        if len(self.obliged) and not len(self.obliged_target):
+            self.obliged_target = target_mask(self.district, self.obliged)
+            pos = self.people.index.get_indexer(self.obliged.index)
+            self.obliged_at[pos] = np.arange(len(pos))
         for sid in self.obliged.index[self.obliged["rule"] == rule]:
-            self._add(self._sum_x(self.obliged_pairs[str(sid)]) == 1, rule, str(sid))
+            row = self._add(self._sum_x(self.obliged_pairs[str(sid)]) == 1, rule, str(sid))
+            self.obliged_row[self.people.index.get_loc(sid)] = row
 
     def balance_caps(self) -> None:
         """Optional hard caps: the difference coefficient of each balanced indicator at most
@@ -843,7 +867,9 @@ class RotationModel:
         see ``_pairs``): the person's exactly-one row, the destination's post row
         (cadres) or its two staffing rows (teachers), the count row of each balanced
         indicator the person counts for, the flow rows of the person's home locality,
-        and a pinned move's pin row. ``None`` when a term cannot give its coefficient.
+        a pinned move's pin row, a banned move's ``no_return_years`` row and an obliged
+        person's obligation row (for a school that fulfils it). ``None`` when a term
+        cannot give its coefficient.
         """
         p, s = np.asarray(p, dtype=np.int64), np.asarray(s, dtype=np.int64)
         n = len(p)
@@ -876,14 +902,21 @@ class RotationModel:
             c = np.where(src[home], denom * to[s].astype(np.int64) - num, 0)
             rows.append(np.where(c != 0, row, -1))
             coefs.append(c)
-        if self.pin_rows:
-            pin_keys = np.fromiter(self.pin_rows, dtype=np.int64)
-            pin_row = np.fromiter(self.pin_rows.values(), dtype=np.int64)
-            order = np.argsort(pin_keys)
-            pin_keys, pin_row = pin_keys[order], pin_row[order]
-            keys = p * self.district.n_schools + s
-            at = np.minimum(np.searchsorted(pin_keys, keys), len(pin_keys) - 1)
-            rows.append(np.where(pin_keys[at] == keys, pin_row[at], -1))
+        keys = p * self.district.n_schools + s
+        for single in (self.pin_rows, self.ban_rows):  # rows of one move: x = 1, x = 0
+            if single:
+                s_keys = np.fromiter(single, dtype=np.int64)
+                s_row = np.fromiter(single.values(), dtype=np.int64)
+                order = np.argsort(s_keys)
+                s_keys, s_row = s_keys[order], s_row[order]
+                at = np.minimum(np.searchsorted(s_keys, keys), len(s_keys) - 1)
+                rows.append(np.where(s_keys[at] == keys, s_row[at], -1))
+                coefs.append(np.ones(n, dtype=np.int64))
+        if (self.obliged_row >= 0).any():
+            at = self.obliged_at[p]
+            hit = (at >= 0) & (self.obliged_row[p] >= 0)
+            hit[hit] = self.obliged_target[at[hit], s[hit]]
+            rows.append(np.where(hit, self.obliged_row[p], -1))
             coefs.append(np.ones(n, dtype=np.int64))
         rows_a, coefs_a = np.stack(rows, axis=1), np.stack(coefs, axis=1)
         return cost, rows_a, np.where(rows_a >= 0, coefs_a, 0)

@@ -180,7 +180,9 @@ def price(
     if built.priceable:
         kept = np.zeros(built.permitted.shape, dtype=bool)
         kept[built.pairs["p"].to_numpy(), built.pairs["s"].to_numpy()] = True
-        pool_p, pool_s = np.nonzero(built.permitted & ~kept)
+        pool = built.permitted & ~kept
+        pool.flat[built.banned_keys] = False  # no_return_years fixes them at 0
+        pool_p, pool_s = np.nonzero(pool)
         note = _formula_matches(built, master, x_cols)
     elif not built.complete:
         note = "the model's pruned moves cannot be priced (a restricted or multi-year model)"
