@@ -279,3 +279,25 @@ def _rules_scenario(folder, k: int) -> dict:
             "max_candidates": k,
         },
     }
+
+
+def test_automatic_limit_keeps_ten_schools_where_pricing_brings_the_rest(tmp_path, monkeypatch):
+    """Above the automatic threshold a one-year weighted model keeps each teacher's 10
+    nearest schools (pricing brings back the moves that matter); a lexicographic one,
+    which prices nothing, keeps as many as fit under the threshold."""
+    import solver.model.rotation as rotation
+
+    folder = tmp_path / "d"
+    write_generated("urban-core", folder, seed=1, schools=30, staff=1500)
+    d = load_district(folder)
+    full = RotationModel(d, scenario_for(folder, 0))
+    n_p = len(full.people)
+    monkeypatch.setattr(rotation, "AUTO_MAX_PAIRS", 12 * n_p)  # 12 schools per person fit
+    assert len(full.pairs) > 12 * n_p
+    auto = RotationModel(d, scenario_for(folder, None))
+    assert auto.candidates_limit == rotation.AUTO_CANDIDATES == 10 and auto.priceable
+    lex = scenario_for(folder, None)
+    lex = lex.model_copy(
+        update={"balance": lex.balance.model_copy(update={"objective": "lexicographic"})}
+    )
+    assert RotationModel(d, lex).candidates_limit == 12

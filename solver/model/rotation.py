@@ -64,6 +64,13 @@ MINMAX_UNIT = 10_000
 #: With ``max_candidates`` unset, models above this many candidate moves keep each
 #: teacher's nearest schools only.
 AUTO_MAX_PAIRS = 200_000
+#: Above it, each teacher's nearest schools kept when the pruned moves are priced (a
+#: one-year weighted objective). Measured on the 15,000-staff benchmark district
+#: (benchmarks/README.md, "Pricing"): pricing from 10 schools per teacher took 15% of
+#: the full LP's time, from 23 (AUTO_MAX_PAIRS / eligible, the limit without pricing)
+#: 47%, from 5 and 3 36% and 67% (more moves priced back, more rounds); multi-year and
+#: lexicographic models, which price nothing, keep as many as fit.
+AUTO_CANDIDATES = 10
 
 
 class RotationModel:
@@ -179,7 +186,14 @@ class RotationModel:
         if k is None:
             # Automatic: all candidates unless the model would be too big to search well.
             total = int(keep.sum()) if not self.diagnose else 0
-            k = 0 if total <= AUTO_MAX_PAIRS else max(10, AUTO_MAX_PAIRS // max(n_p, 1))
+            if total <= AUTO_MAX_PAIRS:
+                k = 0
+            elif self.links is None and sc.balance.objective != "lexicographic":
+                # the weighted objective's LP guide prices the pruned moves back in
+                # (docs/bound.md), so few are kept: the LP is what costs
+                k = AUTO_CANDIDATES
+            else:
+                k = max(AUTO_CANDIDATES, AUTO_MAX_PAIRS // max(n_p, 1))
         self.candidates_limit = k
         if k and not self.diagnose and n_p and k < n_s:
             # Keep each teacher's k nearest permitted schools (a heuristic reduction);
