@@ -234,6 +234,12 @@ class _Wish(Term):
             return 0
         return cp_model.LinearExpr.weighted_sum([built.x[i] for i in nz], pc[nz].tolist())
 
+    def move_coefficients(self, built: Any, p: np.ndarray, s: np.ndarray) -> np.ndarray:
+        d = built.district
+        if not len(d.preferences):
+            return np.zeros(len(p), dtype=np.int64)
+        return np.asarray(wish_costs(d, built.people.index)[p, s], dtype=np.int64)
+
     def evaluate(self, scenario: Scenario, plan: Plan) -> float:
         d = plan.district
         w = d.preferences

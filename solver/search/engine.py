@@ -45,8 +45,7 @@ from ..rules.forms import empty_shares, post_filling_mask
 from ..rules.moves import at_least, share_fraction
 from ..validate import validate_plan
 from .guard import cp_solve
-from .lp import relaxation
-from .pricing import price
+from .pricing import PricedLP, price
 
 #: What the drivers accept as ``progress``: a :class:`~solver.progress.Progress`, a
 #: callable taking lines, or ``None``.
@@ -286,19 +285,17 @@ def no_plan(code: int, built: RotationModel, elig: pd.DataFrame | None = None) -
 # ------------------------------------------------------------------- the LP guide
 
 
-def lp_guide(built: RotationModel, share: float, budget: Budget) -> tuple[float, np.ndarray] | None:
+def lp_guide(
+    built: RotationModel, share: float, budget: Budget, say: ProgressFn | None = None
+) -> PricedLP | None:
     """The LP relaxation of ``built`` as it stands (HiGHS), given ``share`` of the search
-    time left in ``budget``: its optimum (model units) and the value of each
-    ``built.x``; ``None`` when highspy is missing or the LP does not finish in time."""
-    lp = relaxation(
-        built.model.proto,
-        max(1.0, share * budget.search_left()),
-        built.scenario.solver.workers,
+    time left in ``budget``, with a pruned model's left-out moves priced in
+    (:func:`solver.search.pricing.price`): its bound and scope, the value of each
+    ``built.x`` and the moves priced in; ``None`` when highspy is missing or the LP
+    does not finish in time. ``say`` gets the pricing rounds."""
+    return price(
+        built, max(1.0, share * budget.search_left()), built.scenario.solver.workers, say=say
     )
-    if lp is None:
-        return None
-    bound, values = lp
-    return bound, values[np.array([v.index for v in built.x], dtype=np.int64)]
 
 
 def restricted(built: RotationModel, keys: list[np.ndarray]) -> RotationModel:
@@ -333,12 +330,7 @@ def _guided(built: RotationModel, progress: Progress, budget: Budget):
     # about 20 s of 60), CP-SAT then needs little on the restricted model. Pricing the
     # pruned moves shares that time (docs/bound.md).
     progress.phase("LP guide", f"the LP relaxation of {len(built.pairs)} candidate moves")
-    lp = price(
-        built,
-        max(1.0, LP_SHARE * budget.search_left()),
-        built.scenario.solver.workers,
-        say=lambda m: progress.note(m, level=2),
-    )
+    lp = lp_guide(built, LP_SHARE, budget, say=lambda m: progress.note(m, level=2))
     if lp is None:
         return None
     if lp.scope in FULL_SCOPES:
@@ -943,8 +935,11 @@ class StagedModel:
         self.progress.phase("LP guide", f"{term}: the LP relaxation under the holds")
         lp = lp_guide(built, STAGE_LP_SHARE, budget)
         if lp is not None:
-            bound, x_lp = lp
-            self.progress.bound(bound / self.divisor[term])
+            # (the held terms' rows keep the stages from pricing: with pruned moves the LP
+            # bounds the kept moves only, and is then not shown as the problem's)
+            bound, x_lp = lp.bound, lp.x
+            if lp.scope in FULL_SCOPES:
+                self.progress.bound(bound / self.divisor[term])
             keys = [built.pair_keys(np.flatnonzero(x_lp > 1e-6))]
             self._support = keys[0]
         elif self._plan is not None and self._support is not None:
