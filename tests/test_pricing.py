@@ -301,3 +301,43 @@ def test_automatic_limit_keeps_ten_schools_where_pricing_brings_the_rest(tmp_pat
         update={"balance": lex.balance.model_copy(update={"objective": "lexicographic"})}
     )
     assert RotationModel(d, lex).candidates_limit == 12
+
+
+def test_wish_term_and_never_worse_are_priced_right(tmp_path):
+    """With wishes weighted in the objective and never_worse pruning, the column formula
+    is the model's for every kept move of a pruned model, and pricing ends at the LP of
+    the model with every permitted move."""
+    folder = tmp_path / "d"
+    write_generated("urban-core", folder, seed=1, schools=8, staff=600)
+    d = load_district(folder)
+    full = RotationModel(d, scenario_for(folder, 0))
+    teachers = full.people.index[full.people["is_teacher"].to_numpy()][:60]
+    schools = list(d.schools.index)
+    lines = ["staff_id,rank,school_id"]
+    for i, sid in enumerate(teachers):
+        for r in range(3):
+            lines.append(f"{sid},{r + 1},{schools[(i + 2 * r + 1) % len(schools)]}")
+    (folder / "preferences.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    d = load_district(folder)
+
+    def sc(k):
+        s = scenario_for(folder, k)
+        return s.model_copy(
+            update={
+                "placement": s.placement.model_copy(
+                    update={"wish_weight": 5.0, "never_worse": True}
+                )
+            }
+        )
+
+    small = RotationModel(d, sc(1))
+    assert small.priceable and small.obj_coef["wish"] > 0
+    wished = small.move_columns(small.pairs["p"].to_numpy(), small.pairs["s"].to_numpy())[0]
+    assert (
+        wished != np.round(small.pairs["dist_km"].to_numpy() * 1000) * small.obj_coef["commute"]
+    ).any()
+    master = Master(small.model.proto, threads=1)
+    assert _formula_matches(small, master, np.array([v.index for v in small.x])) == ""
+    priced = price(small, 600, threads=1)
+    assert priced.scope == "full_lp", priced.note
+    assert priced.bound == pytest.approx(full_lp(d, sc(0)), rel=1e-6)
