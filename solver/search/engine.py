@@ -572,8 +572,23 @@ def search_objective(
             if res is not None:
                 return res
         progress.note("LP-guided search found no plan; searching the full model")
-    lp, model = None, built
     tried = guided and len(built.pairs) >= HINT_MIN_PAIRS  # (pricing ran in the guide)
+    return _search_whole(built, progress, budget, guided, tried, build_seconds, t0)
+
+
+def _search_whole(
+    built: RotationModel,
+    progress: Progress,
+    budget: Budget,
+    guided: bool,
+    tried: bool,
+    build_seconds: float,
+    t0: float,
+) -> Result:
+    """The search of the whole model (a pruned one priced first unless the LP guide
+    already tried: its bound then holds for the problem as written)."""
+    settings = built.scenario.solver
+    lp, model = None, built
     if not built.complete and not built.diagnose and not tried:
         # A pruned model's own bound holds for its moves only: price the others (fast on
         # the small models searched whole) for a bound of the problem as written, and
@@ -588,8 +603,15 @@ def search_objective(
         if guided and lp is not None and len(lp.priced_keys):
             model = restricted(built, [built.pair_keys(), lp.priced_keys])
     progress.phase("search", f"the full model: {len(model.pairs)} candidate moves")
+    if lp is not None and lp.scope in FULL_SCOPES:
+        progress.bound(lp.bound / OBJ_UNIT)
     solver, code, _ = search(
-        model.model, settings, budget.search_left(), progress, quotas=QuotaCounts(model)
+        model.model,
+        settings,
+        budget.search_left(),
+        progress,
+        own_bound=model.complete,  # (a pruned model's own bound is not the problem's)
+        quotas=QuotaCounts(model),
     )
     if not found(code):
         return no_plan(code, built)
