@@ -142,3 +142,23 @@ def test_pruned_solve_reports_a_bound_of_the_full_problem(tmp_path):
     kept = format_explain({**ex, "bound_scope": "kept_candidates"})
     assert "(the bound and the gap hold only for the candidate moves the model kept" in kept
     assert "hold only" not in format_explain(ex)
+
+
+def test_pricing_lines_and_the_kept_only_note_read_in_chinese():
+    """The pricing's progress lines and the summary's note on a kept-candidates bound have
+    their Chinese text (no English left)."""
+    from solver.output.i18n import message
+
+    lines = [
+        "LP bound of every permitted move 840.1345, 79 pruned moves priced in; "
+        "searching the 12000 moves the LP uses",
+        "pricing round 1: LP 557.2619, 357 moves with negative reduced cost, 346 added",
+        "the kept moves' LP is infeasible: 565 nearest pruned moves added",
+        "feasible: objective 1.0000, bound 0.5000, gap 50.00%, 3 of 10 eligible move, 1.0 s"
+        "\nnote: the bound and the gap hold only for the candidate moves the model kept "
+        "(each teacher's nearest permitted schools), not for every move the rules permit",
+    ]
+    for line in lines:
+        zh = message(line, "zh")
+        assert not any(w in zh for w in ("LP bound", "pricing", "moves", "note")), zh
+    assert "仅针对模型保留的候选交流" in message(lines[-1], "zh")

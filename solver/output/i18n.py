@@ -517,6 +517,7 @@ _BATCH_COLUMNS_ZH: dict[str, str] = {
     "objective": "目标值",
     "bound": "最优下界",
     "gap": "最优性差距",
+    "bound_scope": "下界适用范围",
     "build_seconds": "建模用时（秒）",
     "search_seconds": "搜索用时（秒）",
     "task_seconds": "任务用时（秒）",
@@ -783,6 +784,38 @@ _MESSAGES: list[tuple[str, str]] = [
     (
         "LP bound {b}; searching the {n} moves the LP uses",
         "线性松弛下界 {b}；在其用到的 {n} 个交流中搜索",
+    ),
+    # (pricing the pruned moves: solver.search.pricing, engine.SCOPE_WORDS)
+    (
+        "LP bound of every permitted move {b}, {k} pruned moves priced in; "
+        "searching the {n} moves the LP uses",
+        "全部可行交流的线性松弛下界 {b}，补回 {k} 个剪除的交流；在其用到的 {n} 个交流中搜索",
+    ),
+    (
+        "Lagrangian bound of every permitted move {b}, {k} pruned moves priced in; "
+        "searching the {n} moves the LP uses",
+        "全部可行交流的拉格朗日下界 {b}，补回 {k} 个剪除的交流；在其用到的 {n} 个交流中搜索",
+    ),
+    (
+        "LP bound of the kept candidate moves only {b}, {k} pruned moves priced in; "
+        "searching the {n} moves the LP uses",
+        "仅对保留候选交流成立的线性松弛下界 {b}，补回 {k} 个剪除的交流；在其用到的 {n} 个交流中搜索",
+    ),
+    (
+        "pricing round {r}: LP {v}, {k} moves with negative reduced cost, {m} added",
+        "定价第 {r} 轮：线性松弛 {v}，{k} 个交流的约化成本为负，补回 {m} 个",
+    ),
+    (
+        "the kept moves' LP is infeasible: {n} nearest pruned moves added",
+        "保留交流的线性松弛不可行：补回 {n} 个最近的剪除交流",
+    ),
+    (
+        "{status:msg}: objective {o}, bound {b}, gap {g}, {moved} of {n} eligible move, {s} s"
+        "\nnote: the bound and the gap hold only for the candidate moves the model kept "
+        "(each teacher's nearest permitted schools), not for every move the rules permit",
+        "{status}：目标值 {o}，下界 {b}，差距 {g}，{n} 名应交流人员中 {moved} 人交流，用时 {s} 秒"
+        "\n注意：下界与差距仅针对模型保留的候选交流（每位教师最近的可去学校），"
+        "并非规则允许的全部交流",
     ),
     (
         "the LP did not finish; searching the {n} moves of the warm start",
