@@ -153,6 +153,25 @@ def test_explain_and_diff_tables_in_chinese(plans):
         assert not WORD.search(ln), ln
 
 
+def test_every_persons_reasons_in_chinese(plans):
+    """explain --lang zh for every eligible person of two plans: each reason, the best
+    alternative and the note are Chinese sentences (the catalogue's templates for the
+    analyses' reasons and the findings they join), with no English word left."""
+    import json
+
+    for plan in plans:
+        people = json.loads((plan / "explain.json").read_text(encoding="utf-8"))["people"]
+        args = [a for p in people for a in ("--staff", p["staff_id"])]
+        ex = run("explain", str(plan), "--lang", "zh", *args)
+        assert ex.exit_code == 0
+        section = ex.stdout.split("\n人员\n", 1)[1].splitlines()
+        assert len([ln for ln in section if ln.startswith("  E")]) == len(people)
+        reasons = [ln for ln in section if ln.startswith("    ")]
+        assert len(reasons) > 2 * len(people)
+        for ln in reasons:
+            assert CJK.search(ln) and not WORD.search(ln), ln
+
+
 def test_english_tables_are_the_analyses_own(plans):
     """The English tables are exactly the analyses' formatters (nothing changed)."""
     import json

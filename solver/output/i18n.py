@@ -263,7 +263,13 @@ _CODES_ZH: dict[str, dict[str, str]] = {
     },
     "bool": {"true": "是", "false": "否"},
     "form": {"part_time": "兼职", "guidance": "学科指导"},
-    "term": {"balance": "均衡", "commute": "通勤", "moves": "交流人数", "wishes": "志愿"},
+    "term": {
+        "balance": "均衡",
+        "commute": "通勤",
+        "moves": "交流人数",
+        "wish": "志愿",
+        "wishes": "志愿",
+    },
     "rule": {
         "teacher_rotation_min": "教师交流比例下限",
         "key_share_of_rotated_min": "骨干教师占比下限",
@@ -962,6 +968,115 @@ _MESSAGES: list[tuple[str, str]] = [
         "学校 {school} 的{subj}须至少有 {m} 名折合教师（全学科覆盖），现有 {n} 名，可调入 {r} 名，"
         "通勤上限 {km} 公里内可兼职的教师 {k} 名；最近的可兼职{subj3}教师：{named}",
     ),
+    # --- explain: a person's reasons and the findings they join (solver/analysis/explain.py).
+    # Kinds: rule / subject / role (a code), msgs ("; "-joined findings), terms (term deltas).
+    (
+        "moving to {school} in exchange with {other} instead would change the objective by "
+        "{delta} ({terms:terms})",
+        "改为与 {other} 互换、调往 {school}，目标值将变化 {delta}（{terms}）",
+    ),
+    (
+        "staying while {other} takes their place at {school} instead would change the "
+        "objective by {delta} ({terms:terms})",
+        "留任、由 {other} 到 {school} 接替，目标值将变化 {delta}（{terms}）",
+    ),
+    (
+        "moving to {school} instead would change the objective by {delta} ({terms:terms})",
+        "改为调往 {school}，目标值将变化 {delta}（{terms}）",
+    ),
+    (
+        "staying instead would change the objective by {delta} ({terms:terms})",
+        "改为留任，目标值将变化 {delta}（{terms}）",
+    ),
+    (
+        "moving alone (cheapest: to {school}) would break {rule:rule}: {why:msgs}",
+        "单独调出（代价最小：调往 {school}）将违反{rule}：{why}",
+    ),
+    ("staying alone would break {rule:rule}: {why:msgs}", "单独留任将违反{rule}：{why}"),
+    (
+        "every exchange tried would break {rule:rule}: {why:msgs}",
+        "尝试过的每一种互换都将违反{rule}：{why}",
+    ),
+    (
+        "nobody at {home} can take their place at {school}: every exchange would break "
+        "{rule:rule}: {why:msgs}",
+        "{home} 无人能到 {school} 接替：每一种互换都将违反{rule}：{why}",
+    ),
+    (
+        "nobody of the same subject at the schools they may go to could take their place at "
+        "{school}",
+        "可调往的学校中没有同学科的人能到 {school} 接替",
+    ),
+    (
+        "nobody of the same role at the schools they may go to could take their place at {school}",
+        "可调往的学校中没有同岗位的人能到 {school} 接替",
+    ),
+    (
+        "nobody at {home} of the same subject may go to {school} in their place",
+        "{home} 没有同学科的人可以代替其调往 {school}",
+    ),
+    (
+        "nobody at {home} of the same role may go to {school} in their place",
+        "{home} 没有同岗位的人可以代替其调往 {school}",
+    ),
+    (
+        "no single change of this decision, nor an exchange with someone at the other school, "
+        "keeps every rule",
+        "这项决定的任何单独改变、或与另一学校人员的任何互换，都无法满足全部规则",
+    ),
+    ("staying instead: objective {delta} ({terms:terms})", "改为留任：目标值 {delta}（{terms}）"),
+    (
+        "going to {school} instead: objective {delta} ({terms:terms})",
+        "改为调往 {school}：目标值 {delta}（{terms}）",
+    ),
+    (
+        "staying while {other} goes to {school} instead: objective {delta} ({terms:terms})",
+        "改为留任、由 {other} 调往 {school}：目标值 {delta}（{terms}）",
+    ),
+    (
+        "going to {to} while {other} goes to {school} instead: objective {delta} ({terms:terms})",
+        "改为调往 {to}、由 {other} 调往 {school}：目标值 {delta}（{terms}）",
+    ),
+    ("no term changes", "各目标项均不变"),
+    ("pinned in pins.csv to stay", "在 pins.csv 中固定为留任"),
+    ("pinned in pins.csv to move", "在 pins.csv 中固定为交流"),
+    ("pinned in pins.csv to go to {school}", "在 pins.csv 中固定调往 {school}"),
+    (
+        "{school} would be short of {subject:subject} teachers ({n}, demand {m} ± {w})",
+        "{school} 的{subject}教师将不足（{n} 名，需求 {m} ± {w}）",
+    ),
+    (
+        "{school} would be over {subject:subject} teachers ({n}, demand {m} ± {w})",
+        "{school} 的{subject}教师将超编（{n} 名，需求 {m} ± {w}）",
+    ),
+    (
+        "{school} would have one fewer {role:role} (posts stay filled)",
+        "{school} 将少一名{role}（岗位须保持在岗）",
+    ),
+    (
+        "{school} would have one more {role:role} (posts stay filled)",
+        "{school} 将多一名{role}（岗位须保持在岗）",
+    ),
+    (
+        "{school} would lose {n} of its {m} teachers, school_outflow_max {v} allows {a}",
+        "{school} 将调出 {n} 名（共 {m} 名教师），学校调出上限 {v} 只允许 {a} 名",
+    ),
+    (
+        "teacher_rotation_min {v} needs {n} teacher moves, there would be {m}",
+        "教师交流比例下限 {v} 需要 {n} 人次教师交流，实际将为 {m}",
+    ),
+    (
+        "key_share_of_rotated_min {v} needs {n} key teacher moves, there would be {m}",
+        "骨干教师占比下限 {v} 需要 {n} 人次骨干教师交流，实际将为 {m}",
+    ),
+    (
+        "principal_rotation_min {v} needs {n} cadre moves, there would be {m}",
+        "干部交流比例下限 {v} 需要 {n} 人次干部交流，实际将为 {m}",
+    ),
+    (
+        "{rule:rule} {v} needs {n} of {m} moves, the plan would have {a}",
+        "{rule} {v} 要求 {m} 人次中有 {n} 人次，方案将为 {a}",
+    ),
 ]
 
 #: The phases of the progress lines (solver/progress.py PHASES) in Chinese.
@@ -1017,6 +1132,8 @@ _COMPILED: list[tuple[re.Pattern[str], dict[str, str], str]] | None = None
 
 #: Placeholders that stand for a number (a count, seconds, a value, a share).
 _NUMBERS = {"n", "m", "s", "b", "v", "o", "g", "lo", "hi", "w", "moved", "e", "a"}
+#: Placeholders that stand for a school or staff id (no spaces).
+_IDS = {"school", "home", "other", "to"}
 
 
 def _compile(template: str) -> tuple[re.Pattern[str], dict[str, str]]:
@@ -1029,6 +1146,8 @@ def _compile(template: str) -> tuple[re.Pattern[str], dict[str, str]]:
             out.append(f"(?P<{name}>-?[\\d.,]+%?)")
         elif name == "term":
             out.append(f"(?P<{name}>\\w+)")
+        elif name in _IDS:  # a school or staff id: one word, so a sentence cannot swallow it
+            out.append(f"(?P<{name}>[^\\s;:]+)")
         else:
             out.append(f"(?P<{name}>.+?)")
         kinds[name] = kind
@@ -1039,6 +1158,28 @@ def _compile(template: str) -> tuple[re.Pattern[str], dict[str, str]]:
 
 def _literal(template: str) -> int:
     return len(re.sub(r"\{\w+(?::\w+)?\}", "", template))
+
+
+def _fill(kind: str, value: str, lang: str) -> str:
+    """A placeholder's value in ``lang``, by the kind its template gives it."""
+    if kind == "col":
+        return column(value, lang)
+    if kind == "msg":
+        return message(value, lang)
+    if kind == "msgs":  # findings joined by "; "
+        return "；".join(message(v, lang) for v in value.split("; "))
+    if kind in ("rule", "subject"):
+        return code(kind, value, lang)
+    if kind == "role":  # written with a space in a sentence ("vice principal")
+        return code("role", value.replace(" ", "_"), lang)
+    if kind == "terms":  # "balance +0.1234, commute -1.20 km"
+        return "，".join(
+            re.sub(r"^(\w+)", lambda g: code("term", g.group(1), lang), part).replace(
+                " km", " " + text("tt.km", lang)
+            )
+            for part in value.split(", ")
+        )
+    return value
 
 
 def message(msg: str, lang: str = "en") -> str:
@@ -1061,13 +1202,7 @@ def message(msg: str, lang: str = "en") -> str:
         values = {}
         for name, value in m.groupdict().items():
             kind = kinds[name]
-            values[name] = (
-                column(value, lang)
-                if kind == "col"
-                else message(value, lang)
-                if kind == "msg"
-                else value
-            )
+            values[name] = _fill(kind, value, lang)
         return re.sub(r"\{(\w+)\}", lambda g, v=values: v[g.group(1)], zh)
     return msg
 
