@@ -288,13 +288,14 @@ def test_hand_written_districts_embedded_external_and_resumed(tmp_path):
     same plans; a `--resume` run re-solves nothing."""
     paths = [str(p) for p in HAND_WRITTEN]
     embedded = tmp_path / "embedded"
-    res = lungang_batch(*paths, "--out", str(embedded), "--workers", "2")
+    res = lungang_batch(*paths, "--out", str(embedded), "--workers", "2", "--lang", "zh")
     assert res.returncode == 0, res.stderr
-    assert "all 4 districts have a plan" in res.stderr
+    assert res.stderr.splitlines()[-1] == "全部 4 个区县都有方案"
     with external_cluster(tmp_path / "dask.log") as address:
         external = tmp_path / "external"
         res = lungang_batch(*paths, "--out", str(external), "--scheduler", address)
         assert res.returncode == 0, res.stderr
+        assert res.stderr.splitlines()[-1] == "all 4 districts have a plan"
     names = [load(p)[0].name for p in HAND_WRITTEN]
     for out in (embedded, external):
         rows = rows_of(out)

@@ -172,6 +172,23 @@ def test_every_persons_reasons_in_chinese(plans):
             assert CJK.search(ln) and not WORD.search(ln), ln
 
 
+def test_batch_verdict_in_chinese():
+    """The batch's verdict, whose parts name statuses and exit codes, reads in Chinese."""
+    from solver.batch.run import verdict
+
+    rows = [
+        {"scenario": "A", "status": "optimal"},
+        {"scenario": "C", "status": "bad_input"},
+        {"scenario": "X", "status": "infeasible"},
+        {"scenario": "B", "status": "crashed"},
+    ]
+    code, text = verdict(rows)
+    assert message(text, "zh") == (
+        "4 个区县中 1 个有方案；退出码 1（意外错误），取以下最严重者："
+        "无可行方案（3）：X；输入有误（2）：C；进程崩溃（1）：B"
+    )
+
+
 def test_english_tables_are_the_analyses_own(plans):
     """The English tables are exactly the analyses' formatters (nothing changed)."""
     import json

@@ -138,7 +138,7 @@ def batch(
             slurm,
             (slurm_cores, slurm_memory, slurm_walltime, slurm_queue),
             verbosity,
-            lang,
+            lang or getattr(ctx.obj, "lang", None),
             say,
         )
     except InputError as exc:
@@ -208,7 +208,14 @@ def _batch(
         progress=verbosity >= 1,
         lang=lang,
     )
-    say = say or (lambda line: _err.print(line, markup=False))
+    from ..output.i18n import message
+
+    words = outcome.extra.get("lang", "en")
+    echo = say or (lambda line: _err.print(line, markup=False))
+
+    def say(line: str) -> None:  # noqa: F811 (the lines in the batch's language)
+        echo(message(line, words))
+
     if verbosity >= 1:
         kept = sum(bool(r.get("resumed")) for r in outcome.rows)
         say(

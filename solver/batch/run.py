@@ -541,4 +541,5 @@ def run_batch(
         verdict=text,
         submitted=len(prep.tasks),
         seconds=time.perf_counter() - t0,
+        extra={"lang": lang},
     )

@@ -540,6 +540,8 @@ _BATCH_STATUS_ZH: dict[str, str] = {
     "bad_input": "输入有误",
     "crashed": "进程崩溃",
     "error": "意外错误",
+    "unexpected": "意外错误",
+    "no_plan": "未找到方案",
 }
 
 
@@ -1038,6 +1040,19 @@ _MESSAGES: list[tuple[str, str]] = [
         "改为调往 {to}、由 {other} 调往 {school}：目标值 {delta}（{terms}）",
     ),
     ("no term changes", "各目标项均不变"),
+    # --- lungang batch: its closing lines (solver/batch/command.py, run.py)
+    (
+        "{n} district(s) planned, {m} kept from an earlier run, in {s} s; tables in "
+        "{path}, batch.md, batch.xlsx and batch.html",
+        "本次规划 {n} 个区县，沿用上次结果 {m} 个，用时 {s} 秒；汇总表：{path}、batch.md、batch.xlsx 和 batch.html",
+    ),
+    ("all {n} districts have a plan", "全部 {n} 个区县都有方案"),
+    (
+        "{n} of {m} districts have a plan; exit {e} ({name:batchstatus}), the most severe of: "
+        "{why:msgs}",
+        "{m} 个区县中 {n} 个有方案；退出码 {e}（{name}），取以下最严重者：{why}",
+    ),
+    ("{status:batchstatus} ({e}): {names}", "{status}（{e}）：{names}"),
     ("pinned in pins.csv to stay", "在 pins.csv 中固定为留任"),
     ("pinned in pins.csv to move", "在 pins.csv 中固定为交流"),
     ("pinned in pins.csv to go to {school}", "在 pins.csv 中固定调往 {school}"),
@@ -1168,6 +1183,8 @@ def _fill(kind: str, value: str, lang: str) -> str:
         return message(value, lang)
     if kind == "msgs":  # findings joined by "; "
         return "；".join(message(v, lang) for v in value.split("; "))
+    if kind == "batchstatus":
+        return batch_status(value, lang)
     if kind in ("rule", "subject"):
         return code(kind, value, lang)
     if kind == "role":  # written with a space in a sentence ("vice principal")
