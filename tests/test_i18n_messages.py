@@ -129,6 +129,17 @@ def test_infeasible_in_chinese(tmp_path: Path):
     assert r.exit_code == 3
     assert r.stderr.startswith("无可行方案：以下规则无法同时满足（")
     assert "教师交流比例下限" in r.stderr.splitlines()[0]
+    # the finding and the changes that would make it feasible, in Chinese words (a
+    # change names its scenario key, which stays as written in the file)
+    r = run("--lang", "zh", "solve", str(f), "--out", str(tmp_path / "p"))
+    assert r.exit_code == 3
+    lines = r.stderr.splitlines()
+    finding = next(ln for ln in lines if ln.startswith("  - 教师交流比例下限 0.9 要求 153 名"))
+    assert not WORD.search(finding), finding
+    changes = [ln for ln in lines if ln.startswith("  - [")]
+    assert len(changes) == 2
+    for ln in changes:
+        assert ln.endswith("即可行") and not WORD.search(re.sub(r"\[\w+\] \w+ =", "", ln)), ln
 
 
 def test_explain_and_diff_tables_in_chinese(plans):

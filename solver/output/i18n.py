@@ -1040,6 +1040,56 @@ _MESSAGES: list[tuple[str, str]] = [
         "改为调往 {to}、由 {other} 调往 {school}：目标值 {delta}（{terms}）",
     ),
     ("no term changes", "各目标项均不变"),
+    # --- a diagnosis: the changes that make the rules feasible (solver/search/diagnose.py)
+    (
+        "[{section}] {key} = {v} ({n} of {m} instead of {o}) is feasible",
+        "[{section}] {key} = {v}（{m} 人中 {n} 人，而非 {o} 人）即可行",
+    ),
+    ("[{section}] {key} = {v} is feasible", "[{section}] {key} = {v} 即可行"),
+    ("[{section}] {key} = {v} is feasible (now {o})", "[{section}] {key} = {v} 即可行（现为 {o}）"),
+    ("[{section}] {key} removed is feasible", "去掉 [{section}] {key} 即可行"),
+    ("[scope] same_level = false is feasible", "[scope] same_level = false 即可行"),
+    (
+        "[forms] part_time = true (teachers share their week with the uncovered schools) is "
+        "feasible",
+        "[forms] part_time = true（教师到未覆盖的学校兼职）即可行",
+    ),
+    # --- a diagnosis: its findings (solver/rules/precheck.py)
+    (
+        "teacher_rotation_min {v} needs {n} of {m} eligible teachers to move; at most {b} "
+        "can: {why:msgs}",
+        "教师交流比例下限 {v} 要求 {m} 名应交流教师中 {n} 人交流；最多 {b} 人能交流：{why}",
+    ),
+    (
+        "key_share_of_rotated_min {v} ({basis}) needs {n} key teachers of {m} eligible key "
+        "teachers to move; at most {b} can: {why:msgs}",
+        "骨干教师占比下限 {v}（{basis}）要求 {m} 名应交流骨干教师中 {n} 人交流；最多 {b} 人能交流：{why}",
+    ),
+    (
+        "key_share_of_rotated_min {v} ({basis}) needs {n} key teachers of the {m} teachers "
+        "teacher_rotation_min moves to move; at most {b} can: {why:msgs}",
+        "骨干教师占比下限 {v}（{basis}）要求教师交流比例下限所交流的 {m} 名教师中有 {n} 名骨干教师；"
+        "最多 {b} 人能交流：{why}",
+    ),
+    (
+        "principal_rotation_min {v} needs {n} of {m} eligible principals and vice principals "
+        "to move; at most {b} can: {why:msgs}",
+        "干部交流比例下限 {v} 要求 {m} 名应交流校长、副校长中 {n} 人交流；最多 {b} 人能交流：{why}",
+    ),
+    (
+        "school_outflow_max {v} caps the leavers of {n} school(s) ({schools:ids})",
+        "单校调出上限 {v} 限制了 {n} 所学校的调出人数（{schools}）",
+    ),
+    (
+        "subject_staffing (tolerance {n}) lets a teacher leave only if one of the same subject "
+        "can come in ({subjects:ids})",
+        "学科编制（容差 {n}）只允许在有同学科教师调入时调出（{subjects}）",
+    ),
+    ("{n} of them are pinned to stay", "其中 {n} 人被固定为留任"),
+    ("without it {m}", "没有这一限制可达 {m} 人"),
+    ("{n} are pinned to stay", "{n} 人被固定为留任"),
+    ("every eligible teacher who may move counted", "已计入所有可以交流的应交流教师"),
+    ("{n} eligible key teachers", "{n} 名应交流骨干教师"),
     # --- lungang batch: its closing lines (solver/batch/command.py, run.py)
     (
         "{n} district(s) planned, {m} kept from an earlier run, in {s} s; tables in "
@@ -1183,6 +1233,8 @@ def _fill(kind: str, value: str, lang: str) -> str:
         return message(value, lang)
     if kind == "msgs":  # findings joined by "; "
         return "；".join(message(v, lang) for v in value.split("; "))
+    if kind == "ids":  # "S01, S02 and 6 more"
+        return re.sub(r" and (\d+) more$", r" 等（另 \1 个）", value).replace(", ", "，")
     if kind == "batchstatus":
         return batch_status(value, lang)
     if kind in ("rule", "subject"):
