@@ -177,7 +177,8 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     **{("pins", line): _PIN_NO_PAIR for line in _PIN_NO_PAIR_LINES},
     ("balance_caps", 'students = self.district.schools["students"].to_numpy(dtype=None)'): (
         "the loader reads students as int64 and the array is used only in "
-        "`min_per_100 * students / 100.0`: whole numbers give the same floats as their floats"
+        "`min_per_100 * students / 100.0`, which gives the same floats from int64 counts as "
+        "from float ones"
     ),
     (
         "balance_caps",
@@ -188,10 +189,10 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "coefs = np.round(part.share / part.students * 1000000001.0).astype(np.int64)",
     ): (
         "both sides of `Σ c·T ≥ Σ c·T_before` use the same coefficients; scaling them by "
-        "1 + 1e-9 moves a rounded coefficient (at most 1e9) by one unit only when "
-        "share/students·1e9 lies within 1e-9 of itself below a half: a change below the "
-        "rounding of the coefficients themselves, the mean rule's resolution (a fall of one "
-        "unit is tested)"
+        "1 + 1e-9 changes a rounded coefficient c (at most 1e9) only when share/students·1e9 "
+        "lies less than a billionth of itself below a half-integer, and then by one unit: "
+        "a change smaller than the rounding of c itself, below the mean rule's resolution "
+        "(a fall of the mean by one unit of it is tested)"
     ),
 }
 

@@ -1,7 +1,8 @@
 """Rule cases that must be tight to tell a rule from a near miss: the ``max_cv`` cap at
 its exact boundary and a hair below it, the capped level's mean at one unit of the
-model's resolution, every pin action in a conflict the model (not a counting check)
-finds, and the single ``same_level`` rule instance of a diagnosis.
+model's resolution, every pin action in the conflict core of the diagnosis model
+(whether or not a counting check proves the case first), and the single ``same_level``
+rule instance of a diagnosis.
 
 Each infeasible case checks the conflict core of the diagnosis model exactly: the rule
 instances, the person, indicator and level they name."""
@@ -12,7 +13,7 @@ import math
 
 import pandas as pd
 import pytest
-from builders import NEW, make_district, person, scenario, school
+from builders import NEW, OLD, make_district, person, scenario, school
 from test_rules import FEW_MOVES, diagnosis_rules, movers, must_move, room, solved
 
 from solver.errors import InfeasibleError
@@ -47,7 +48,7 @@ def _four_keys(tmp_path, eligible: int = 4):
             f"K{i}",
             "A",
             key_level="district",
-            school_start_date="2010-09-01" if i <= eligible else NEW,
+            school_start_date=OLD if i <= eligible else NEW,
         )
         for i in range(1, 5)
     ]
