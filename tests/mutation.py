@@ -177,12 +177,12 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     **{("pins", line): _PIN_NO_PAIR for line in _PIN_NO_PAIR_LINES},
     ("balance_caps", 'students = self.district.schools["students"].to_numpy(dtype=None)'): (
         "the loader reads students as int64 and the array is used only in "
-        "`min_per_100 * students / 100.0`, which gives the same floats from int64 counts as "
-        "from float ones"
+        "`min_per_100 * students * self.unit / 100.0`, which gives the same floats from int64 "
+        "counts as from float ones"
     ),
     (
         "balance_caps",
-        "need = np.ceil(bal.min_per_100 * students / 100.0 - 1e-9).astype(None)",
+        "need = np.ceil(bal.min_per_100 * students * self.unit / 100.0 - 1e-9).astype(None)",
     ): "astype(None) is float64: the whole-numbered ceilings are read with int(), the same numbers",
     (
         "balance_caps",

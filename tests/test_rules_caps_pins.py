@@ -2,7 +2,8 @@
 its exact boundary and a hair below it, the capped level's mean at one unit of the
 model's resolution, every pin action in the conflict core of the diagnosis model
 (whether or not a counting check proves the case first), and the single ``same_level``
-rule instance of a diagnosis.
+rule instance of a diagnosis; the mean rule and ``min_per_100`` also with counts in tenths
+of a teacher (part-time service on).
 
 Each infeasible case checks the conflict core of the diagnosis model exactly: the rule
 instances, the person, indicator and level they name."""
@@ -214,3 +215,60 @@ def test_same_level_is_one_rule_instance_in_a_diagnosis(tmp_path):
         solve(d, sc)
     assert sorted(diagnosis_rules(d, sc)) == ["same_level", "teacher_rotation_min"]
     assert core_items(d, sc) == [("same_level",), ("teacher_rotation_min",)]
+
+
+# ----------------------------------------------------------------------------- in tenths
+
+#: Part-time service on: with a PE teacher who could serve another school, the model
+#: counts indicators in tenths of a teacher (the caps must scale with it).
+PART_TIME = {"forms": {"part_time": True}}
+
+
+def test_max_cv_mean_may_not_fall_in_tenths(tmp_path):
+    """The case above with counts in tenths: the mean rule still refuses K's move."""
+    d = make_district(
+        [
+            school("A", students=3000),
+            school("N", km=2, level="nine_year", students=30001, junior_students=1),
+        ],
+        [
+            person("K", "A", key_level="district"),
+            *room("N"),
+            person("PE", "N", subject="pe", school_start_date=NEW),
+        ],
+        tmp_path,
+    )
+    sc = scenario(**must_move(balance={"max_cv": 0.5, "indicator": "key_per_100"}, **PART_TIME))
+    assert diagnosis_rules(d, sc) == ["max_cv"]
+    assert core_items(d, sc) == [("max_cv", "key_per_100", "primary")]
+
+
+def _min_per_100_in_tenths(tmp_path, keys_at_a: int):
+    d = make_district(
+        [school("A"), school("B", km=2)],
+        [
+            *(person(f"K{i}", "A", key_level="district") for i in range(keys_at_a)),
+            *room("B"),
+            person("PE", "B", subject="pe", school_start_date=NEW),
+        ],
+        tmp_path,
+    )
+    sc = scenario(
+        balance={"min_per_100": 0.4},
+        staffing={"subject_tolerance": 2},
+        weights=FEW_MOVES,
+        **PART_TIME,
+    )
+    return d, sc
+
+
+def test_min_per_100_in_tenths_feasible(tmp_path):
+    """A floor of 0.4 key teachers per 100 students (two per school of 500), counts in
+    tenths (20 per school): of four key teachers at A, two go to B."""
+    r = solved(*_min_per_100_in_tenths(tmp_path, 4))
+    assert len(movers(r)) == 2 and movers(r)["to_school"].tolist() == ["B", "B"]
+
+
+def test_min_per_100_in_tenths_infeasible(tmp_path):
+    """Three key teachers cannot give both schools two, counts in tenths."""
+    assert diagnosis_rules(*_min_per_100_in_tenths(tmp_path, 3)) == ["min_per_100"]
