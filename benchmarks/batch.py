@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -104,6 +105,11 @@ def _equal_districts(folder: Path, n: int = 4) -> list[Path]:
             f"profile_seed = {seed}\nprofile_schools = 24\nprofile_staff = 1800",
         )
         text = text.replace("max_candidates = 10", "max_candidates = 10\nwork_limit = 8")
+        assert "work_limit = 8" in text
+        # one school year each: Dongcheng's [horizon] (3 years, coverage 1.0) would make
+        # every task a multi-year plan (and these districts cannot cover everyone)
+        text = re.sub(r"^\[horizon\].*?(?=^\[)", "", text, count=1, flags=re.S | re.M)
+        assert "\n[horizon]" not in text and "\ncoverage_min" not in text
         p = folder / f"equal-{seed}.toml"
         p.write_text(text, encoding="utf-8")
         paths.append(p)

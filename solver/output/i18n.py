@@ -854,6 +854,14 @@ _MESSAGES: list[tuple[str, str]] = [
         "线性松弛未按时完成：方案为初始方案",
     ),
     (
+        "the LP-guided search found no plan in time: the plan is the warm start's",
+        "线性松弛引导的搜索未按时找到方案：方案为初始方案",
+    ),
+    (
+        "the LP-guided search found no plan; searching the {n} moves of the warm start",
+        "线性松弛引导的搜索未找到方案；在初始方案的 {n} 个调动中搜索",
+    ),
+    (
         "solving '{name}': {n} schools, {m} staff, {s} s in all",
         "求解“{name}”：{n} 所学校，{m} 名教职工，共 {s} 秒",
     ),

@@ -367,15 +367,27 @@ def _guided(built: RotationModel, progress: Progress, budget: Budget):
 
 
 def _around_warm_start(
-    built: RotationModel, progress: Progress, budget: Budget, build_seconds: float, t0: float
+    built: RotationModel,
+    progress: Progress,
+    budget: Budget,
+    build_seconds: float,
+    t0: float,
+    bound: tuple[float, str] | None = None,
 ) -> Result | None:
     """The model restricted to the warm start's moves, searched from it: a plan when the
-    LP guide ran out of time. Its bound is 0 (every term is ≥ 0): the restricted
-    model's own bound is not the problem's."""
+    LP guide ran out of time, or its restricted search found none. Its bound is the LP's
+    whole-problem ``bound`` (value, scope) when there is one, else 0 (every term is ≥ 0):
+    the restricted model's own bound is not the problem's."""
     warm = built.warm_choice
     small = restricted(built, [built.pair_keys(warm[warm >= 0])])
     small.add_hint(small.choice_from(built, _chosen(built, warm)))
-    why = "the LP did not finish" if getattr(built, "forms", None) is None else "[forms] shares"
+    why = (
+        "[forms] shares"
+        if getattr(built, "forms", None) is not None
+        else "the LP-guided search found no plan"
+        if bound is not None
+        else "the LP did not finish"
+    )
     progress.phase("search", f"{why}; searching the {len(small.pairs)} moves of the warm start")
     solver, code, _ = search(
         small.model,
@@ -394,8 +406,9 @@ def _around_warm_start(
         built.elig,
         build_seconds,
         time.perf_counter() - t0,
-        lp_bound=0.0,
+        lp_bound=0.0 if bound is None else bound[0],
         own_bound=False,
+        bound_scope=None if bound is None else bound[1],
     )
 
 
@@ -431,8 +444,14 @@ class _ChoiceValues:
         return pd.Series(self._x[[self._index[v.index] for v in variables]])
 
 
-def _warm_start_result(built: RotationModel, build_seconds: float, t0: float) -> Result | None:
-    """The warm start as the plan (bound 0): its complete hint when :func:`complete_hint`
+def _warm_start_result(
+    built: RotationModel,
+    build_seconds: float,
+    t0: float,
+    bound: tuple[float, str] | None = None,
+) -> Result | None:
+    """The warm start as the plan (bound: the LP's whole-problem ``bound`` (value, scope)
+    when there is one, else 0): its complete hint when :func:`complete_hint`
     checked it against the model, else the paired exchanges themselves when the
     independent validator finds no rule broken; ``None`` otherwise."""
     values = _HintValues(built.model)
@@ -449,8 +468,9 @@ def _warm_start_result(built: RotationModel, build_seconds: float, t0: float) ->
         built.elig,
         build_seconds,
         time.perf_counter() - t0,
-        lp_bound=0.0,
+        lp_bound=0.0 if bound is None else bound[0],
         own_bound=False,
+        bound_scope=None if bound is None else bound[1],
     )
     if not checked and validate_plan(
         built.district, built.scenario, res.assignments, part_time=res.part_time
@@ -556,18 +576,25 @@ def search_objective(
                 own_bound=False,
                 bound_scope=scope,
             )
-        if got is None and getattr(built, "warm_plan", None) is not None:
-            # The LP did not finish in time: rather than the full model (too big to search
-            # well in what is left), search around the warm start, a complete plan, or,
-            # with no time for that, return the warm start itself.
+        if getattr(built, "warm_plan", None) is not None:
+            # The LP did not finish in time, or the search of its moves found no plan:
+            # rather than the full model (too big to search well in what is left), search
+            # around the warm start, a complete plan, or, with no time for that, return the
+            # warm start itself; a finished LP's whole-problem bound still holds.
+            bound = None
+            if got is not None and got[1] in FULL_SCOPES:
+                bound = (got[0], got[1])
             res = None
             if built.warm_choice is not None and budget.search_left() >= WARM_SEARCH_MIN_S:
-                res = _around_warm_start(built, progress, budget, build_seconds, t0)
+                res = _around_warm_start(built, progress, budget, build_seconds, t0, bound)
             if res is None:
-                res = _warm_start_result(built, build_seconds, t0)
+                res = _warm_start_result(built, build_seconds, t0, bound)
                 if res is not None:
                     progress.note(
                         "the LP guide did not finish in time: the plan is the warm start's"
+                        if bound is None
+                        else "the LP-guided search found no plan in time: the plan is the "
+                        "warm start's"
                     )
             if res is not None:
                 return res
