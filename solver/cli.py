@@ -307,6 +307,13 @@ def main(
     ctx.obj.lang = lang
 
 
+def _solver_overrides(f):
+    """--workers, --seed and --force, shared by the commands that solve and write a folder."""
+    f = click.option("--force", is_flag=True, help="Replace a non-empty output folder.")(f)
+    f = click.option("--seed", type=int, help="Override [solver] seed.")(f)
+    return click.option("--workers", type=int, help="Override [solver] workers.")(f)
+
+
 @main.command(
     epilog=help_epilog(
         "lungang solve scenarios/demo.toml --out results/demo",
@@ -326,9 +333,7 @@ def main(
     help="Plan folder [default: results/<scenario name>/].",
 )
 @click.option("--time-limit", type=float, help="Override [solver] time_limit_s.")
-@click.option("--workers", type=int, help="Override [solver] workers.")
-@click.option("--seed", type=int, help="Override [solver] seed.")
-@click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
+@_solver_overrides
 @click.option(
     "--from",
     "from_plan",
@@ -448,9 +453,7 @@ def _precheck(district, sc, budget=None) -> None:
     help="Horizon folder [default: results/<scenario name>/].",
 )
 @click.option("--time-limit", type=float, help="Override [solver] time_limit_s (whole horizon).")
-@click.option("--workers", type=int, help="Override [solver] workers.")
-@click.option("--seed", type=int, help="Override [solver] seed.")
-@click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
+@_solver_overrides
 @click.option(
     "--myopic",
     is_flag=True,

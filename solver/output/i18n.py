@@ -1249,7 +1249,9 @@ def _fill(kind: str, value: str, lang: str) -> str:
         return code(kind, value, lang)
     if kind == "role":  # written with a space in a sentence ("vice principal")
         return code("role", value.replace(" ", "_"), lang)
-    if kind == "terms":  # "balance +0.1234, commute -1.20 km"
+    if kind == "terms":  # "balance +0.1234, commute -1.20 km", or "no term changes"
+        if value == "no term changes":
+            return message(value, lang)
         return "，".join(
             re.sub(r"^(\w+)", lambda g: code("term", g.group(1), lang), part).replace(
                 " km", " " + text("tt.km", lang)
