@@ -373,3 +373,90 @@ def test_wish_term_and_never_worse_are_priced_right(tmp_path):
     priced = price(small, 600, threads=1)
     assert priced.scope == "full_lp", priced.note
     assert priced.bound == pytest.approx(full_lp(d, sc(0)), rel=1e-6)
+
+
+def test_wished_schools_are_kept_however_far(tmp_path):
+    """A person's wished schools (preferences.csv) stay candidates under any candidate
+    limit: the nearest schools are often not the wished ones."""
+    folder = tmp_path / "d"
+    write_generated("urban-core", folder, seed=1, schools=8, staff=600)
+    d = load_district(folder)
+    full = RotationModel(d, scenario_for(folder, 0))
+    far = full.pairs.sort_values("dist_km").groupby("p").tail(1)  # each one's farthest move
+    far = far[full.people["is_teacher"].to_numpy()[far["p"].to_numpy()]].head(40)
+    ids = full.people.index[far["p"].to_numpy()]
+    sids = d.schools.index[far["s"].to_numpy()]
+    rows = [f"{p},1,{s}" for p, s in zip(ids, sids, strict=True)]
+    (folder / "preferences.csv").write_text("staff_id,rank,school_id\n" + "\n".join(rows) + "\n")
+    d = load_district(folder)
+    small = RotationModel(d, scenario_for(folder, 1))
+    assert not small.complete
+    kept = set(small.pair_keys().tolist())
+    wished = far["p"].to_numpy() * d.n_schools + far["s"].to_numpy()
+    assert set(wished.tolist()) <= kept
+    # the wishes kept them: without preferences.csv the limit drops them
+    (folder / "preferences.csv").unlink()
+    plain = RotationModel(load_district(folder), scenario_for(folder, 1))
+    assert not set(wished.tolist()) & set(plain.pair_keys().tolist())
+
+
+@pytest.mark.parametrize(
+    "district",
+    [DISTRICTS[0], DISTRICTS[2], DISTRICTS[3]],
+    indirect=True,
+    ids=lambda d: f"{d[0]}-{d[1]}",
+)
+def test_widening_a_restricted_optimum_reaches_the_full_optimum(district, monkeypatch):
+    """A restricted model solved to its optimum above the LP bound is widened by the
+    moves of least reduced cost until its plan is the full model's optimum (here the LP
+    bound), never worse than the plan it started from."""
+    import solver.search.build as build_mod
+    import solver.search.engine as engine
+    from solver.progress import Budget, as_progress
+    from solver.search.build import build
+
+    folder, d, flow = district
+    sc = scenario_for(folder, 0, flow)
+    best = solve(d, sc)
+    assert best.status is SolveStatus.OPTIMAL
+    monkeypatch.setattr(build_mod, "HINT_MIN_PAIRS", 0)
+    built, _ = build(d, sc)
+    assert built.warm_choice is not None
+    lp = engine.lp_guide(built, 1.0, Budget(600))
+    warm = built.warm_choice
+    small = engine.restricted(built, [built.pair_keys(warm[warm >= 0])])
+    small.add_hint(small.choice_from(built, engine._chosen(built, warm)))
+    solver, code, _ = engine.search(small.model, sc.solver, 600)
+    assert code == cp_model.OPTIMAL
+    narrow = solver.objective_value
+    said: list[str] = []
+    wide, wsolver, wcode = engine._widen(
+        built, lp, small, solver, as_progress(said.append), Budget(600)
+    )
+    assert wcode == cp_model.OPTIMAL
+    assert any("widened to the" in m for m in said), said
+    assert wsolver.objective_value <= narrow
+    assert len(small.pairs) < len(wide.pairs)
+    assert wsolver.objective_value == pytest.approx(model_objective(d, sc, best), abs=0.5)
+    plan = wide.pair_keys(np.flatnonzero(wsolver.boolean_values(wide.x).to_numpy()))
+    res = engine.result_of(wide, wsolver, wcode, built.elig, 0.0, 0.0)
+    assert validate_plan(d, sc, res.assignments) == []
+    assert len(plan) == int(res.assignments["moved"].sum())
+
+
+def test_big_searches_race_unless_a_work_limit_makes_them_reproducible(district):
+    """A big district's search lets CP-SAT's workers race (interleaved, the LP workers'
+    first task starved the neighbourhood searches); with work_limit it stays
+    interleaved, and so does every small model's search."""
+    from solver.search.engine import racing, search
+
+    folder, d, flow = district
+    free = scenario_for(folder, 0, flow, work_limit=None, workers=2)
+    held = scenario_for(folder, 0, flow, workers=2)
+    assert racing(free.solver) == {"interleave_search": False}
+    assert racing(held.solver) == {}
+    m = cp_model.CpModel()
+    m.new_bool_var("b")
+    assert not search(m, free.solver, 1, big=True)[0].parameters.interleave_search
+    assert search(m, held.solver, 1, big=True)[0].parameters.interleave_search
+    assert search(m, free.solver, 1)[0].parameters.interleave_search

@@ -59,6 +59,11 @@ class PricedLP:
     note: str = ""
     history: list[float] = field(default_factory=list)
     first_seconds: float = 0.0
+    #: The LP reduced cost of each of the model's moves and of each move priced in
+    #: (the master's units): how far a move is from paying for itself under the last
+    #: duals, the order in which a search widens around the LP's moves.
+    reduced: np.ndarray | None = None
+    priced_reduced: np.ndarray | None = None
 
 
 def _formula_matches(built: RotationModel, master: Master, x_cols: np.ndarray) -> str:
@@ -256,6 +261,7 @@ def price(
             f"{int(neg.sum())} moves with negative reduced cost, {len(take)} added"
         )
     values = master.values()
+    reduced = master.col_duals()
     taken = np.concatenate(added) if added else np.zeros(0, dtype=np.int64)
     priced_values = values[master.n_proto : master.n_proto + len(taken)]
     return PricedLP(
@@ -272,4 +278,8 @@ def price(
         note=note,
         history=history,
         first_seconds=first_s,
+        reduced=reduced[x_cols] if len(reduced) else None,
+        priced_reduced=reduced[master.n_proto : master.n_proto + len(taken)]
+        if len(reduced)
+        else None,
     )
