@@ -110,6 +110,7 @@ from .rules.indicators import (
 )
 from .rules.moves import permitted_moves
 from .rules.obligations import obligations
+from .rules.priority import in_stream, year_weight
 
 #: The rules checked, named as in the catalogue (``pins`` is its ``pin``).
 RULES: tuple[str, ...] = ("eligible_rows", *(r.check for r in CATALOGUE))
@@ -909,6 +910,47 @@ def validate_plan_dir(
             )
         out += _summary(info, table, a)
         out += _summary_forms(info, shares, plan)
+        out += _priority(scenario, info.get("stats") or {}, [(district, a)], "summary.json")
+    return out
+
+
+def _priority(
+    scenario: Scenario,
+    stats: dict,
+    years: list[tuple[District, pd.DataFrame]],
+    where: str,
+) -> list[Violation]:
+    """``priority``: each ``[rules] priority`` stream's rotated person-years, recomputed
+    from the plan (each year's movers on that year's district, weighted ``years − y + 1``),
+    are at least the value its stage reports in ``stats`` (the stage held it), and the
+    stage's bound is not below its value. Streams without a reported stage (the stage
+    found no plan) are not checked."""
+    out: list[Violation] = []
+    for stream in scenario.rules.priority:
+        value = stats.get(f"priority_{stream}_value")
+        if value is None:
+            continue
+        gain = 0
+        for y, (state, a) in enumerate(years, start=1):
+            movers = a.index[_as_bool(a["moved"]).to_numpy()].astype(str)
+            movers = movers[movers.isin(state.staff.index)]
+            gain += year_weight(y, len(years)) * int(in_stream(state, movers, stream).sum())
+        if gain < float(value) - TOL:
+            out.append(
+                Violation(
+                    "priority",
+                    f"{where} gives stream {stream!r} {value:g} rotated person-years, "
+                    f"the plan has {gain}",
+                )
+            )
+        bound = stats.get(f"priority_{stream}_bound")
+        if bound is not None and float(bound) < float(value) - TOL:
+            out.append(
+                Violation(
+                    "priority",
+                    f"{where} gives stream {stream!r} a bound {bound:g} below its value {value:g}",
+                )
+            )
     return out
 
 
@@ -1189,7 +1231,9 @@ def validate_horizon_dir(
     out += validate_horizon(district, scenario, years)
     # Each year folder against itself, on its year's district.
     state = district
+    states: list[District] = []
     for y, (f, a) in enumerate(zip(folders, years, strict=True), start=1):
+        states.append(state)
         sc = year_scenario(scenario, y)
         for v in validate_plan_dir(f, state, sc):
             if v.rule in PLAN_RULES:
@@ -1203,6 +1247,9 @@ def validate_horizon_dir(
             year_start(scenario.as_of, y),
         )
     out += _horizon_json(info, years)
+    out += _priority(
+        scenario, info.get("stats") or {}, list(zip(states, years, strict=True)), "horizon.json"
+    )
     return out
 
 

@@ -126,7 +126,7 @@ def test_bad_history_rows_are_located_errors(tmp_path, row, column, message):
         ("horizon", "no_return_years", -1),
         ("rules", "title_rural_years", -1),
         ("rules", "priority", ["teachers", "nobody"]),
-        ("rules", "priority", ["teachers", "cadres"]),  # not supported yet: refused
+        ("rules", "priority", ["teachers", "key", "teachers"]),  # a stream named twice
         ("flow", "strong_to_weak_min", 2.0),
     ],
 )

@@ -273,10 +273,11 @@ class SeedRules(_Section):
 
     @field_validator("priority")
     @classmethod
-    def _priority_not_yet(cls, v: list[str]) -> list[str]:
-        # Refused rather than ignored: a planner who sets it expects it to act.
-        if v:
-            raise ValueError("priority stages are not supported yet; leave priority empty")
+    def _priority_once(cls, v: list[str]) -> list[str]:
+        # A stream named twice would be a stage that holds what the first one found.
+        twice = sorted({s for s in v if v.count(s) > 1})
+        if twice:
+            raise ValueError(f"names {', '.join(twice)} more than once; name each stream once")
         return v
 
 

@@ -241,6 +241,11 @@ class HorizonModel:
         out += [("indicator", ind) for k, ind in enumerate(inds) if self._flags[j, k]]
         return out
 
+    def set_objective(self) -> None:
+        """Minimise the horizon's objective again (after searches of other objectives,
+        such as the ``[rules] priority`` stages)."""
+        self._objective()
+
     def _objective(self) -> None:
         """Σ over years of Σ weight · term (each year weight 1)."""
         parts = []

@@ -34,6 +34,7 @@ from ..rules.moves import at_least, at_most, permitted_moves
 from .engine import HINT_MIN_PAIRS, ProgressFn, found, hint_solution, new_solver, search
 from .guard import cp_solve
 from .heuristic import swap_plan, swappable
+from .lexicographic import PriorityStage, priority_gains, priority_stages, priority_stats
 from .solve import solve
 
 
@@ -272,7 +273,17 @@ def plan_horizon(
     # A hinted search with interleaved workers crashed CP-SAT 9.x ("Check failed:
     # heuristics.fixed_search != nullptr"): a hinted search runs its workers in parallel.
     params = {"interleave_search": False} if hinted else {}
-    solver, code, secs = search(hm.model, settings, left, progress and say, **params)
+    stages: list[PriorityStage] = []
+    t_stages = time.perf_counter()
+    if scenario.rules.priority:
+        # [rules] priority: each stream's rotated person-years maximised and held in
+        # turn, then the objective under the holds (solver.rules.priority)
+        gains = priority_gains(hm.years, list(scenario.rules.priority))
+        stages = priority_stages(hm.model, gains, settings, budget, say)
+        hm.set_objective()
+        left = budget.search_left()
+    solver, code, _ = search(hm.model, settings, left, progress and say, **params)
+    secs = time.perf_counter() - t_stages  # (the priority stages and the search)
     if staged is not None:
         secs += staged.solve_seconds
     if not found(code):
@@ -291,7 +302,11 @@ def plan_horizon(
         year_moves.append(pd.Series(dest.astype(str), index=ids.astype(str)))
     # optimal for the problem as written only when no year's moves were pruned
     whole = all(rm.complete for rm in hm.years)
-    status = SolveStatus.OPTIMAL if code == cp_model.OPTIMAL and whole else SolveStatus.FEASIBLE
+    proved = code == cp_model.OPTIMAL and all(st.optimal for st in stages)
+    if scenario.rules.priority and len(stages) < len(scenario.rules.priority):
+        proved = False  # a stage found nothing: its stream was not maximised
+    status = SolveStatus.OPTIMAL if proved and whole else SolveStatus.FEASIBLE
+    stats.update(priority_stats(stages))
     walk = _walk(district, scenario, year_moves, status)
     objective = float(sum(r.objective for r in walk["years"]))
     bound = min(solver.best_objective_bound / OBJ_UNIT, objective)
@@ -377,7 +392,8 @@ def plan_staged(
     t0 = time.perf_counter()
     state, year_moves, moved = district, [], set()
     for y in range(1, n + 1):
-        base = year_scenario(scenario, y)
+        # (priority stages are the joint search's: the staged plan is its start)
+        base = _without_priority(year_scenario(scenario, y))
         seconds = max(1.0, (end - budget.clock()) / (n - y + 1))
         year_budget = budget.part(seconds)
         elig = eligibility(state, base)
@@ -456,6 +472,12 @@ def plan_staged(
         ),
         **walk,
     )
+
+
+def _without_priority(scenario: Scenario) -> Scenario:
+    if not scenario.rules.priority:
+        return scenario
+    return scenario.model_copy(update={"rules": scenario.rules.model_copy(update={"priority": []})})
 
 
 def _kept_keys(

@@ -36,17 +36,27 @@ from __future__ import annotations
 import dataclasses
 import time
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from ..input.data import District
-from ..input.scenario import Scenario
+from ..input.scenario import Scenario, SolverSettings
 from ..model.rotation import RotationModel
 from ..model.terms import TERM
 from ..plan.result import Result, SolveStatus
 from ..progress import Budget, as_progress
 from .build import build
 from .diagnose import with_diagnosis
-from .engine import ProgressFn, Stage, StagedModel, no_plan
+from .engine import (
+    ProgressFn,
+    Stage,
+    StagedModel,
+    found,
+    hint_solution,
+    no_plan,
+    result_of,
+    search,
+)
 
 #: Order of the lexicographic stages and each one's share of the time still left.
 STAGES: tuple[tuple[str, float], ...] = (("balance", 0.5), ("commute", 0.5), ("moves", 1.0))
@@ -135,5 +145,158 @@ def solve_lexicographic(
         # no move was pruned (the stages price nothing)
         bound_scope="full_model" if built.complete else "kept_candidates",
         stats=stats,
+        status=SolveStatus.OPTIMAL if all_optimal else SolveStatus.FEASIBLE,
+    )
+
+
+# ------------------------------------------------------------ [rules] priority stages
+
+#: Share of the search time left that the priority stages take together (the
+#: scenario's objective, searched last under their holds, gets the rest).
+PRIORITY_SHARE = 0.5
+
+
+@dataclasses.dataclass(frozen=True)
+class PriorityStage:
+    """One ``[rules] priority`` stage: the stream's gain found (rotated person-years,
+    :mod:`solver.rules.priority`), CP-SAT's bound on it and whether it was proved."""
+
+    stream: str
+    value: int
+    bound: float
+    optimal: bool
+    seconds: float
+
+
+def priority_gains(
+    years: list[RotationModel], streams: list[str]
+) -> list[tuple[str, cp_model.LinearExprT]]:
+    """Each stream's gain over the year models ``years`` (position ``y − 1`` = year ``y``,
+    all in one ``CpModel``): Σ weight · (1 − stay) over the stream's eligible of each
+    year (:func:`solver.rules.priority.year_weight`)."""
+    from ..rules.priority import in_stream, year_weight
+
+    out = []
+    for stream in streams:
+        lits, coefs = [], []
+        for y, rm in enumerate(years, start=1):
+            w = year_weight(y, len(years))
+            for p in np.flatnonzero(in_stream(rm.district, rm.people.index, stream)):
+                lits.append(rm.stay[p])
+                coefs.append(w)
+        # Σ w (1 − stay) = Σ w − Σ w · stay
+        out.append((stream, sum(coefs) - cp_model.LinearExpr.weighted_sum(lits, coefs)))
+    return out
+
+
+def priority_stages(
+    model: cp_model.CpModel,
+    gains: list[tuple[str, cp_model.LinearExprT]],
+    settings: SolverSettings,
+    budget: Budget,
+    say: ProgressFn | None = None,
+    share: float = PRIORITY_SHARE,
+) -> list[PriorityStage]:
+    """Maximise each stream's gain in turn, holding each value found (``gain ≥ value``
+    stays in ``model``), each stage started from the last one's plan (a complete hint).
+
+    The stages share ``share`` of ``budget``'s search time, equally among those left.
+    The model's objective is left to the caller to set again. A stage that finds no
+    plan ends the stages (the holds so far stay); the list has the stages that found
+    one, so an empty list means the first found none (the caller's own search then
+    says why: infeasible, with the diagnosis, or no plan in time).
+    """
+    say = say or (lambda _m: None)
+    total = share * max(budget.search_left(), 0.0)
+    t_end = time.perf_counter() + total
+    done: list[PriorityStage] = []
+    for k, (stream, gain) in enumerate(gains):
+        limit = max(t_end - time.perf_counter(), 0.0) / (len(gains) - k)
+        model.maximize(gain)
+        solver, code, secs = search(model, settings, limit, None, label=f"priority {stream}")
+        if not found(code):
+            say(f"priority stage {k + 1} ({stream}): no plan in {limit:.1f} s; stages end here")
+            break
+        value = int(round(solver.objective_value))
+        bound = float(solver.best_objective_bound)
+        st = PriorityStage(stream, value, max(bound, value), code == cp_model.OPTIMAL, secs)
+        done.append(st)
+        say(
+            f"priority stage {k + 1} of {len(gains)}: {stream} {value} rotated person-years "
+            f"({'optimal' if st.optimal else f'bound {st.bound:g}'}, {secs:.1f} s)"
+        )
+        model.add(gain >= value)
+        hint_solution(model, solver)
+    return done
+
+
+def priority_stats(stages: list[PriorityStage]) -> dict[str, float]:
+    """``stats`` keys of the stages: ``priority_<stream>_value``, ``_bound``, ``_optimal``,
+    ``_seconds``."""
+    stats: dict[str, float] = {}
+    for s in stages:
+        stats[f"priority_{s.stream}_value"] = float(s.value)
+        stats[f"priority_{s.stream}_bound"] = float(s.bound)
+        stats[f"priority_{s.stream}_optimal"] = float(s.optimal)
+        stats[f"priority_{s.stream}_seconds"] = round(s.seconds, 3)
+    return stats
+
+
+def solve_priority(
+    district: District,
+    scenario: Scenario,
+    progress: ProgressFn | None = None,
+    *,
+    raise_on_failure: bool = True,
+    budget: Budget | None = None,
+) -> Result:
+    """Plan one year with ``[rules] priority``: the stream stages of
+    :func:`priority_stages`, then the scenario's objective under their holds, each a
+    CP-SAT search of the full model (no LP guidance).
+
+    ``status`` is ``optimal`` only when every stage and the last search proved
+    optimality; ``best_bound`` is the last search's: a bound on the objective among the
+    plans that keep the streams' values, not over all plans. A first stage without a
+    plan leaves the model as built, and the last search says why (the diagnosis of an
+    infeasible scenario as in :func:`solver.search.solve.solve`).
+    """
+    progress = as_progress(progress)
+    budget = budget if budget is not None else Budget(scenario.solver.time_limit_s)
+    if progress.budget is None:
+        progress.use(budget)
+    built, build_seconds = build(district, scenario, progress, budget=budget)
+    m = built.model
+    objective = cp_model.LinearExpr.sum(
+        [built.obj_coef[t] * built.terms[t][0] for t in built.terms]
+    )
+    if getattr(built, "forms", None) is not None:
+        objective = objective + built.forms.total()
+    t0 = time.perf_counter()
+    progress.phase("priority", f"stages: {', '.join(scenario.rules.priority)}")
+    gains = priority_gains([built], list(scenario.rules.priority))
+    stages = priority_stages(m, gains, scenario.solver, budget, progress.note)
+    m.minimize(objective)
+    progress.phase(
+        "search", f"objective under the priority holds: {len(built.pairs)} candidate moves"
+    )
+    solver, code, _ = search(m, scenario.solver, budget.search_left(), progress)
+    secs = time.perf_counter() - t0
+    if not found(code):
+        failed = with_diagnosis(no_plan(code, built), built, budget=budget)
+        return failed.raise_for_status() if raise_on_failure else failed
+    all_optimal = (
+        code == cp_model.OPTIMAL and all(s.optimal for s in stages) and len(stages) == len(gains)
+    )
+    res = result_of(
+        built,
+        solver,
+        cp_model.OPTIMAL if all_optimal else cp_model.FEASIBLE,
+        built.elig,
+        build_seconds,
+        secs,
+    )
+    return dataclasses.replace(
+        res,
+        stats={**res.stats, **priority_stats(stages)},
         status=SolveStatus.OPTIMAL if all_optimal else SolveStatus.FEASIBLE,
     )

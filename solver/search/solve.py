@@ -5,6 +5,7 @@ Writing files is a separate step (:mod:`solver.output.plan_folder.plan_folder`).
 
 from __future__ import annotations
 
+from ..errors import InputError, Problem
 from ..input.data import District
 from ..input.scenario import Scenario
 from ..plan.result import Result
@@ -15,7 +16,7 @@ from ..rules.precheck import precheck
 from .build import build
 from .diagnose import infeasible_result, with_diagnosis
 from .engine import ProgressFn, plan_quotas, search_objective
-from .lexicographic import solve_lexicographic
+from .lexicographic import solve_lexicographic, solve_priority
 from .placement import place
 
 
@@ -50,6 +51,17 @@ def solve(
     NoPlanError
         No plan was found within the time limit.
     """
+    if scenario.rules.priority and scenario.balance.objective == "lexicographic":
+        # two orders of stages: which comes first is the planner's call, not a default
+        src = str(scenario.source) if scenario.source else "scenario"
+        raise InputError(
+            Problem(
+                file=src,
+                key="rules.priority",
+                message='priority stages and objective = "lexicographic" cannot be combined; '
+                "leave one of them out",
+            )
+        )
     budget = budget if budget is not None else Budget(scenario.solver.time_limit_s)
     progress = as_progress(progress)
     if progress.budget is None:
@@ -59,6 +71,10 @@ def solve(
     moves = permitted_moves(district, scenario, elig)
     if precheck(district, scenario, elig, moves):  # cheap counting proofs, before any solve
         result = infeasible_result(district, scenario, elig, budget=budget, progress=progress)
+    elif scenario.rules.priority:
+        result = solve_priority(
+            district, scenario, progress=progress, raise_on_failure=False, budget=budget
+        )
     elif scenario.balance.objective == "lexicographic":
         result = solve_lexicographic(
             district, scenario, progress=progress, raise_on_failure=False, budget=budget
