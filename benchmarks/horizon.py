@@ -3,6 +3,17 @@ two share the machine's load).
 
     python -m benchmarks.horizon --scenario scenarios/dongcheng.toml --time-limit 300
     python -m benchmarks.horizon --sizes 1000,3000 --years 3 --coverage 0.9 --time-limit 120
+    python -m benchmarks.horizon acceptance --time-limit 300
+
+``acceptance`` runs ``lungang plan --years 3`` on the hand-made Qingshi county
+(tests/data/qingshi: 40 schools, 3,000 staff, a history.csv not from the generator,
+stints of 1 year with return, ``no_return_years`` 6, ``coverage_min`` 0.9) and checks
+what the multi-year plan promises: three year folders; year 1 passes the single-year
+validator on the district as it stands (``validate_plan_dir``); the horizon passes the
+cross-year checks (``validate_horizon_dir``: where each person is at the start of each
+year, one rotation, coverage, no return within six years, horizon.json); coverage
+reached. It prints the coverage, objective, bound, gap, seconds and peak memory, and
+exits 1 when a check fails.
 
 Each case is a scenario file (``--scenario``, repeatable) or a generated district
 (``--sizes``: ``urban-core`` profile with history, schools = staff / 75, stints of 1
@@ -152,7 +163,99 @@ def _print(method: str, r, wall: float, valid) -> None:
         print(f"           {r.message.splitlines()[0] if r.message else ''}", flush=True)
 
 
+#: The acceptance district's scenario (hand-made, tests/data/qingshi/README.md).
+ACCEPTANCE = Path(__file__).resolve().parents[1] / "tests" / "data" / "qingshi" / "scenario.toml"
+
+
+def acceptance(time_limit: float, workers: int, work_limit: float | None = None) -> bool:
+    """``lungang plan --years 3`` on Qingshi county, checked and measured (see the module
+    docstring); ``True`` when every check passes."""
+    import json
+
+    from click.testing import CliRunner
+
+    from solver.cli import main as cli
+    from solver.validate import validate_horizon_dir, validate_plan_dir
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = ACCEPTANCE
+        if work_limit is not None:
+            # (deterministic time per search, so the result does not depend on the load)
+            text = ACCEPTANCE.read_text(encoding="utf-8").replace(
+                "[solver]\n", f"[solver]\nwork_limit = {work_limit}\n", 1
+            )
+            text = text.replace('data = "."', f'data = "{ACCEPTANCE.parent.as_posix()}"', 1)
+            src = Path(tmp) / "scenario.toml"
+            src.write_text(text, encoding="utf-8")
+        out = Path(tmp) / "plan"
+        print(
+            f"== acceptance: {ACCEPTANCE.parent.name}, lungang plan --years 3 --time-limit "
+            f"{time_limit:g} --workers {workers}"
+            + (f", work_limit {work_limit:g}" if work_limit is not None else "")
+            + f", load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+        t = time.perf_counter()
+        r = CliRunner().invoke(
+            cli,
+            [
+                "plan",
+                str(src),
+                "--years",
+                "3",
+                "--out",
+                str(out),
+                "--time-limit",
+                str(time_limit),
+                "--workers",
+                str(workers),
+            ],
+        )
+        wall = time.perf_counter() - t
+        print(f"   exit {r.exit_code} in {wall:.1f} s; peak rss {rss_bytes() / 2**20:.0f} MB")
+        if r.exit_code != 0:
+            print(r.output)
+            return False
+        folders = sorted(p.name for p in out.glob("year[0-9]*"))
+        sc, d = load(src)
+        year1 = validate_plan_dir(out / "year1", d, sc)
+        across = validate_horizon_dir(out, d, sc)
+        info = json.loads((out / "horizon.json").read_text(encoding="utf-8"))
+        cov = info["coverage"]
+        checks = {
+            "three year folders": folders == ["year1", "year2", "year3"],
+            "year 1 passes the single-year validator": year1 == [],
+            "the horizon passes the cross-year checks": across == [],
+            "coverage reached": bool(cov["reached"])
+            and cov["moved_of_movable"] >= 0.9 * cov["movable"],
+            "no return within six years": not any(v.rule == "no_return_years" for v in across),
+        }
+        for v in (year1 + across)[:10]:
+            print(f"   violation: {v}")
+        per_year = [(y["moved"], y.get("returns")) for y in info["per_year"]]
+        print(
+            f"   {info['status']} ({info['method']}): objective {info['objective']:.4f}, bound "
+            f"{info['best_bound']:.4f}, gap {100 * info['gap']:.2f}%; coverage "
+            f"{cov['moved_of_movable']} of {cov['movable']} ({100 * cov['moved_of_movable'] / cov['movable']:.1f}%, "
+            f"required {cov['required']}); moved and returns per year {per_year}; "
+            f"staged objective {info.get('stats', {}).get('staged_objective')}",
+            flush=True,
+        )
+        for name, ok in checks.items():
+            print(f"   {'ok ' if ok else 'FAIL'} {name}")
+        return all(checks.values())
+
+
 def main() -> None:
+    import sys
+
+    if sys.argv[1:2] == ["acceptance"]:
+        ap = argparse.ArgumentParser(description="the multi-year acceptance district")
+        ap.add_argument("--time-limit", type=float, default=300.0)
+        ap.add_argument("--workers", type=int, default=2)
+        ap.add_argument("--work-limit", type=float, default=None)
+        a = ap.parse_args(sys.argv[2:])
+        sys.exit(0 if acceptance(a.time_limit, a.workers, a.work_limit) else 1)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", action="append", default=[], help="a scenario file")
     ap.add_argument("--sizes", default="")

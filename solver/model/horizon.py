@@ -113,6 +113,10 @@ class HorizonModel:
     covered : pandas.Index
         Those of them with a permitted school in a year they are eligible (coverage's
         denominator).
+
+    ``keep`` (per year, ``staff_id`` → school) names moves each year's model keeps
+    whatever ``max_candidates`` cuts, when the rules permit them (a staged plan's
+    moves, so that the joint search can start from it).
     """
 
     def __init__(
@@ -122,6 +126,7 @@ class HorizonModel:
         years: int | None = None,
         *,
         coverage: bool = True,
+        keep: list[pd.Series] | None = None,
     ):
         hz = scenario.horizon
         self.n_years = years or hz.years
@@ -148,7 +153,14 @@ class HorizonModel:
             elig = eligibility(state, sc)
             people_staff = staff.index.get_indexer(elig.index[elig["eligible"].to_numpy()])
             links = _Links(self._offsets(y), {j: list(v) for j, v in stay_of.items()}, people_staff)
-            rm = RotationModel(state, sc, elig=elig, model=self.model, links=links)
+            rm = RotationModel(
+                state,
+                sc,
+                elig=elig,
+                model=self.model,
+                links=links,
+                keep=keep[y - 1] if keep is not None else None,
+            )
             self.years.append(rm)
             who = people_staff
             for p, j in enumerate(who):

@@ -97,6 +97,7 @@ class RotationModel:
         masks: MoveMasks | None = None,
         model: cp_model.CpModel | None = None,
         links: YearLinks | None = None,
+        keep: pd.Series | None = None,
     ):
         self.district = district
         self.scenario = scenario
@@ -110,6 +111,9 @@ class RotationModel:
         # earlier years' decisions change in this year (solver.model.horizon).
         self.model = cp_model.CpModel() if model is None else model
         self.links = links
+        # Moves (staff_id -> school_id) kept whatever the candidate cut, when permitted
+        # (a multi-year model keeps the staged plan's moves so it can start from them).
+        self.keep = keep
         self.guards: dict[tuple, cp_model.IntVar] = {}
         self.elig = eligibility(district, scenario) if elig is None else elig
         self._people()
@@ -220,6 +224,11 @@ class RotationModel:
             if len(ob):
                 pos = ppl.index.get_indexer(ob.index)
                 keep[pos] |= permitted[pos] & target_mask(d, ob)
+            if self.keep is not None and len(self.keep):
+                pp = ppl.index.get_indexer(self.keep.index.astype(str))
+                ps = d.schools.index.get_indexer(self.keep.astype(str).to_numpy())
+                ok = (pp >= 0) & (ps >= 0)
+                keep[pp[ok], ps[ok]] |= permitted[pp[ok], ps[ok]]
         if self.restrict is not None:
             allowed = np.zeros(n_p * n_s, dtype=bool)
             allowed[self.restrict] = True

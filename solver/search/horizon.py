@@ -255,6 +255,18 @@ def plan_horizon(
         if staged.status.has_plan:
             stats["staged_objective"] = staged.objective
             stats["staged_seconds"] = round(staged.solve_seconds, 3)
+            moves = _moves_of(staged)
+            if _missing(hm, moves):
+                # The staged years were cut to each person's nearest schools on the
+                # district as the plan leaves it, the joint years on the district
+                # without it: keep the staged moves too, or the joint model cannot
+                # start from the staged plan.
+                t1 = time.perf_counter()
+                hm = HorizonModel(district, scenario, n, keep=moves)
+                say(
+                    f"joint model rebuilt to keep the staged plan's moves "
+                    f"({time.perf_counter() - t1:.1f} s)"
+                )
             hinted = _hint_joint(hm, staged, budget)
             say(
                 f"staged plan: objective {staged.objective:.4f} in {staged.solve_seconds:.1f} s; "
@@ -279,7 +291,7 @@ def plan_horizon(
         # [rules] priority: each stream's rotated person-years maximised and held in
         # turn, then the objective under the holds (solver.rules.priority)
         gains = priority_gains(hm.years, list(scenario.rules.priority))
-        stages = priority_stages(hm.model, gains, settings, budget, say)
+        stages = priority_stages(hm.model, gains, settings, budget, say, **params)
         hm.set_objective()
         left = budget.search_left()
     solver, code, _ = search(hm.model, settings, left, progress and say, **params)
@@ -599,6 +611,28 @@ def _paced(
         pace = math.ceil(math.ceil(still / years_left) / eligible * 10_000) / 10_000
         update[key] = min(1.0, max(getattr(q, key), pace))
     return scenario.model_copy(update={"quotas": q.model_copy(update=update)})
+
+
+def _moves_of(res: HorizonResult) -> list[pd.Series]:
+    """Each year's moves of ``res`` (``staff_id`` → school, movers only)."""
+    out = []
+    for y in res.years:
+        a = y.assignments
+        out.append(a.loc[a["moved"].to_numpy(dtype=bool), "to_school"].astype(str))
+    return out
+
+
+def _missing(hm: HorizonModel, moves: list[pd.Series]) -> int:
+    """How many of ``moves`` have no candidate pair in ``hm``'s year models."""
+    n = 0
+    for rm, mv in zip(hm.years, moves, strict=True):
+        p = rm.people.index.get_indexer(mv.index)
+        s = rm.district.schools.index.get_indexer(mv.to_numpy())
+        ok = (p >= 0) & (s >= 0)
+        keys = pd.Index(rm.pair_keys())
+        wanted = pd.Index(p[ok].astype(np.int64) * rm.district.n_schools + s[ok])
+        n += int((~ok).sum()) + int((~wanted.isin(keys)).sum())
+    return n
 
 
 def _hint_joint(hm: HorizonModel, staged: HorizonResult, budget: Budget) -> bool:

@@ -196,11 +196,13 @@ def priority_stages(
     budget: Budget,
     say: ProgressFn | None = None,
     share: float = PRIORITY_SHARE,
+    **params: object,
 ) -> list[PriorityStage]:
     """Maximise each stream's gain in turn, holding each value found (``gain ≥ value``
     stays in ``model``), each stage started from the last one's plan (a complete hint).
 
-    The stages share ``share`` of ``budget``'s search time, equally among those left.
+    The stages share ``share`` of ``budget``'s search time, equally among those left;
+    ``params`` are further CP-SAT parameters of each search (:func:`search`).
     The model's objective is left to the caller to set again. A stage that finds no
     plan ends the stages (the holds so far stay); the list has the stages that found
     one, so an empty list means the first found none (the caller's own search then
@@ -213,7 +215,9 @@ def priority_stages(
     for k, (stream, gain) in enumerate(gains):
         limit = max(t_end - time.perf_counter(), 0.0) / (len(gains) - k)
         model.maximize(gain)
-        solver, code, secs = search(model, settings, limit, None, label=f"priority {stream}")
+        solver, code, secs = search(
+            model, settings, limit, None, label=f"priority {stream}", **params
+        )
         if not found(code):
             say(f"priority stage {k + 1} ({stream}): no plan in {limit:.1f} s; stages end here")
             break
