@@ -233,9 +233,14 @@ def acceptance(time_limit: float, workers: int, work_limit: float | None = None)
         for v in (year1 + across)[:10]:
             print(f"   violation: {v}")
         per_year = [(y["moved"], y.get("returns")) for y in info["per_year"]]
+
+        def num(v, scale: float = 1.0, unit: str = "") -> str:
+            return "–" if v is None else f"{scale * float(v):.4f}{unit}"
+
         print(
-            f"   {info['status']} ({info['method']}): objective {info['objective']:.4f}, bound "
-            f"{info['best_bound']:.4f}, gap {100 * info['gap']:.2f}%; coverage "
+            f"   {info['status']} ({info['method']}): objective {num(info['objective'])}, bound "
+            f"{num(info['best_bound'])} ({info.get('bound_scope')}), gap "
+            f"{num(info['gap'], 100, '%')}; coverage "
             f"{cov['moved_of_movable']} of {cov['movable']} ({100 * cov['moved_of_movable'] / cov['movable']:.1f}%, "
             f"required {cov['required']}); moved and returns per year {per_year}; "
             f"staged objective {info.get('stats', {}).get('staged_objective')}",

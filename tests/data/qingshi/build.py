@@ -111,7 +111,9 @@ def build() -> tuple[list[dict], list[dict]]:
     for si, s in enumerate(schools):
         kind = (s["level"], s["locality"])
         roles = [("principal", "")]
-        roles += [("vice_principal", VICE_SUBJECTS[v % 3]) for v in range(int(s["vice_principal_posts"]))]
+        roles += [
+            ("vice_principal", VICE_SUBJECTS[v % 3]) for v in range(int(s["vice_principal_posts"]))
+        ]
         roles += [("teacher", subj) for subj, c in TEACHERS[kind].items() for _ in range(c)]
         same = by_level[s["level"]]
         pos = same.index(s)
@@ -183,15 +185,14 @@ def build() -> tuple[list[dict], list[dict]]:
             if k % 9 == 4 and tenure > ago + 1 and rural_same and s["locality"] != "rural":
                 t = rural_same[k % len(rural_same)]
                 postings.append(
-                    (t["school_id"], _years_before(AS_OF, ago + 1), _years_before(AS_OF, ago) - dt.timedelta(days=1))
+                    (
+                        t["school_id"],
+                        _years_before(AS_OF, ago + 1),
+                        _years_before(AS_OF, ago) - dt.timedelta(days=1),
+                    )
                 )
             # On a stint now: two years at a rural school, ending 2026-09-01.
-            away = (
-                role == "teacher"
-                and s["locality"] == "urban"
-                and k % 40 == 21
-                and tenure >= 4
-            )
+            away = role == "teacher" and s["locality"] == "urban" and k % 40 == 21 and tenure >= 4
             if away:
                 t = [o for o in others if o["locality"] == "rural"][k % 5]
                 stint_start = dt.date(2024, 9, 1)
@@ -207,7 +208,9 @@ def build() -> tuple[list[dict], list[dict]]:
                 postings.append((s["school_id"], start, None))
             rural_ids = {o["school_id"] for o in schools if o["locality"] == "rural"}
             rural_days = sum(
-                ((end or AS_OF) - begin).days for school, begin, end in postings if school in rural_ids
+                ((end or AS_OF) - begin).days
+                for school, begin, end in postings
+                if school in rural_ids
             )
             row["rural_years"] = round(rural_days / 365.25, 1)
             staff.append(row)
