@@ -276,7 +276,7 @@ def solve_priority(
     if getattr(built, "forms", None) is not None:
         objective = objective + built.forms.total()
     t0 = time.perf_counter()
-    progress.phase("priority", f"stages: {', '.join(scenario.rules.priority)}")
+    progress.phase("search", f"priority stages: {', '.join(scenario.rules.priority)}")
     gains = priority_gains([built], list(scenario.rules.priority))
     stages = priority_stages(m, gains, scenario.solver, budget, progress.note)
     m.minimize(objective)
