@@ -460,3 +460,22 @@ def test_big_searches_race_unless_a_work_limit_makes_them_reproducible(district)
     assert not search(m, free.solver, 1, big=True)[0].parameters.interleave_search
     assert search(m, held.solver, 1, big=True)[0].parameters.interleave_search
     assert search(m, free.solver, 1)[0].parameters.interleave_search
+
+
+def test_lp_takes_the_serial_dual_simplex_on_a_busy_machine_or_when_reproducible(monkeypatch):
+    """The parallel dual simplex only when its threads have cores to themselves; the
+    serial one under load, with one thread, and whenever work_limit asks for a
+    reproducible run."""
+    import solver.search.lp as lp
+
+    monkeypatch.setattr(lp.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(lp.os, "getloadavg", lambda: (0.3, 0.2, 0.1))
+    assert lp.fast_lp(2) == {"simplex_strategy": 2}
+    assert lp.fast_lp(2, reproducible=True) == {"simplex_strategy": 1}
+    assert lp.fast_lp(1) == {"simplex_strategy": 1}
+    monkeypatch.setattr(lp.os, "getloadavg", lambda: (0.6, 0.2, 0.1))
+    assert lp.fast_lp(2) == {"simplex_strategy": 1}
+    monkeypatch.setattr(lp.os, "getloadavg", lambda: (3.9, 4.0, 4.1))
+    assert lp.fast_lp(2) == {"simplex_strategy": 1}
+    monkeypatch.setattr(lp.os, "cpu_count", lambda: 8)
+    assert lp.fast_lp(2) == {"simplex_strategy": 2}

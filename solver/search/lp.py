@@ -272,6 +272,30 @@ def highs_solve(
 #: 22 s and longer; PDLP: no solution in 120 s at 15,000), with the same optimal basis
 #: run after run.
 FAST_LP = {"simplex_strategy": 2}
+#: HiGHS's serial dual simplex: the parallel one's threads wait on each other, and on a
+#: busy machine (other jobs on the cores) it is the slower: the 40,000-staff LP of 330,147
+#: moves took 93-98 s by the parallel and 25-41 s by the serial dual simplex, the
+#: 15,000-staff one 9.5-38.8 s and 3.3 s (2026-12-01, load average 3-6 on 2 cores).
+SERIAL_LP = {"simplex_strategy": 1}
+
+
+def fast_lp(threads: int, reproducible: bool = False) -> dict:
+    """HiGHS options for a big LP: the parallel dual simplex (:data:`FAST_LP`) when its
+    ``threads`` have cores to themselves (the 1-minute load average leaves them free,
+    counting this process's own 0.5), else the serial dual simplex (:data:`SERIAL_LP`).
+    ``reproducible`` (a run that must give the same plan again: ``[solver]
+    work_limit``) always takes the serial one, whatever the load, so that the LP's
+    optimal vertex, and the search that follows it, do not depend on the machine."""
+    if reproducible or threads < 2:
+        return dict(SERIAL_LP)
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # pragma: no cover - not on Linux or macOS
+        return dict(SERIAL_LP)
+    free = (os.cpu_count() or 1) - load + 0.5
+    return dict(FAST_LP) if free >= threads else dict(SERIAL_LP)
+
+
 #: HiGHS's primal simplex: how :class:`Master` re-solves after adding columns.
 RESOLVE_STRATEGY = 4
 
@@ -328,7 +352,8 @@ class Master:
     threads
         HiGHS's ``threads`` option.
     options
-        Further HiGHS options (default :data:`FAST_LP`).
+        Further HiGHS options (default :func:`fast_lp`: the parallel or the serial dual
+        simplex, by the machine's load).
     """
 
     def __init__(self, proto, threads: int, options: dict | None = None):
@@ -346,7 +371,7 @@ class Master:
             h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", int(threads))
-        for name, val in (FAST_LP if options is None else options).items():
+        for name, val in (fast_lp(threads) if options is None else options).items():
             h.setOptionValue(name, val)
         h.addVars(len(lo), lo, hi)
         h.changeColsCost(len(lo), np.arange(len(lo), dtype=np.int32), obj)
@@ -386,7 +411,7 @@ class Master:
     def solve(self, time_limit_s: float) -> bool:
         """Solve (from the last basis, after the first time); whether it is optimal.
 
-        The first solve is the parallel dual simplex of :data:`FAST_LP`; later ones
+        The first solve is the dual simplex of the options (:func:`fast_lp`); later ones
         (after :meth:`add_columns`) the primal simplex: added columns leave the last
         basis primal feasible, so the primal simplex goes on from it (on a 6,000-staff
         district it re-solved in 0.1-1.8 s where the dual simplex took 0.5-6.3 s)."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..model.rotation import OBJ_UNIT, RotationModel
-from .lp import Master
+from .lp import Master, fast_lp
 
 #: The most negative moves added per person and round: a person takes one option, so a
 #: few per person reach the optimum in few rounds without flooding the LP.
@@ -175,7 +175,8 @@ def price(
     deadline = t0 + time_limit_s
     say = say or (lambda _m: None)
     try:
-        master = Master(built.model.proto, threads)
+        reproducible = built.scenario.solver.work_limit is not None
+        master = Master(built.model.proto, threads, fast_lp(threads, reproducible))
     except ImportError:  # pragma: no cover - highspy is a dependency
         return None
     x_cols = np.array([v.index for v in built.x], dtype=np.int64)
