@@ -145,7 +145,7 @@ def price(
     """Solve the LP of ``built`` and price its pruned moves into it (column generation).
 
     Each round solves the master (the first time by the dual simplex, then from the
-    last basis by the primal simplex), computes the reduced cost of every pruned move
+    last basis by the serial dual simplex), computes the reduced cost of every pruned move
     not yet in it with numpy over the model's rows (no loop over moves), adds up to
     :data:`PER_PERSON` of the most negative per person, and stops when none is
     negative (``full_lp``), after ``max_rounds`` solves or when the time is up
