@@ -479,3 +479,41 @@ def test_lp_takes_the_serial_dual_simplex_on_a_busy_machine_or_when_reproducible
     assert lp.fast_lp(2) == {"simplex_strategy": 1}
     monkeypatch.setattr(lp.os, "cpu_count", lambda: 8)
     assert lp.fast_lp(2) == {"simplex_strategy": 2}
+
+
+@pytest.mark.parametrize("district", DISTRICTS[:2], indirect=True, ids=lambda d: d[0])
+def test_gap_limit_stops_the_search_at_a_plan_good_enough(district, monkeypatch):
+    """``[solver] gap_limit``: the LP-guided search stops at the first plan within that
+    gap of the bound of the problem as written (a valid plan, its gap within the
+    limit); without it the search goes on to the optimum."""
+    import solver.search.build as build_mod
+    import solver.search.engine as engine
+
+    folder, d, flow = district
+    monkeypatch.setattr(engine, "HINT_MIN_PAIRS", 0)
+    monkeypatch.setattr(build_mod, "HINT_MIN_PAIRS", 0)
+    said: list[str] = []
+    sc = scenario_for(folder, 0, flow, gap_limit=0.5)
+    res = solve(d, sc, progress=said.append)
+    assert validate_plan(d, sc, res.assignments) == []
+    assert res.bound_scope in ("full_model", "full_lp")
+    assert 0 <= res.gap <= 0.5
+    assert any("plan within gap_limit 50% of the bound: search stopped" in m for m in said)
+    said.clear()
+    exact = solve(d, scenario_for(folder, 0, flow), progress=said.append)
+    assert not any("gap_limit" in m for m in said)
+    assert exact.objective <= res.objective + 1e-9
+
+
+def test_gap_limit_is_cp_sats_relative_gap_on_a_model_searched_whole(district):
+    """A model searched whole with its own bound stops at CP-SAT's relative gap limit."""
+    from solver.search.engine import good_enough, search
+
+    folder, d, flow = district
+    sc = scenario_for(folder, 0, flow, gap_limit=0.02)
+    m = cp_model.CpModel()
+    m.new_bool_var("b")
+    assert search(m, sc.solver, 1)[0].parameters.relative_gap_limit == pytest.approx(0.02)
+    assert search(m, sc.solver, 1, own_bound=False)[0].parameters.relative_gap_limit == 0
+    assert good_enough(sc.solver, 98.0) == pytest.approx(100.0)  # (100 - 98) / 100 = 2%
+    assert good_enough(scenario_for(folder, 0, flow).solver, 98.0) is None

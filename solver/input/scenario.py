@@ -220,6 +220,10 @@ class SolverSettings(_Section):
     # deterministic time that stops every run at the same point (see README).
     deterministic: bool = True
     work_limit: float | None = Field(None, gt=0, le=WORK_LIMIT_MAX)
+    # Stop the search once the plan is within this relative gap of a bound of the problem
+    # as written (0 = search until the time limit or optimality): a batch of many
+    # districts takes the next one instead of polishing a plan already good enough.
+    gap_limit: float = Field(0.0, ge=0, lt=1)
     # Keep only each teacher's nearest permitted schools: 0 = all; unset = all unless the
     # model would exceed 200,000 candidate moves, then as many as fit (at least 10).
     max_candidates: int | None = Field(None, ge=0, le=100_000)

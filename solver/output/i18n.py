@@ -834,6 +834,14 @@ _MESSAGES: list[tuple[str, str]] = [
         "线性松弛未完成；在上一方案附近的 {n} 个交流中搜索",
     ),
     ("restricted plan {v}; searching the full model from it", "受限方案 {v}；由此搜索全模型"),
+    (
+        "restricted optimum {v} above the bound; widened to the {n} moves of least reduced cost",
+        "受限模型最优值 {v} 高于下界；扩大到约化成本最小的 {n} 个交流",
+    ),
+    (
+        "plan within gap_limit {p}% of the bound: search stopped",
+        "方案与下界的差距已在 gap_limit {p}% 以内：停止搜索",
+    ),
     ("the full model: {n} candidate moves", "全模型：{n} 个候选交流"),
     ("{n} candidate moves", "{n} 个候选交流"),
     ("the LP relaxation under the holds", "保持已定项下的线性松弛"),

@@ -179,10 +179,14 @@ class PlanCallback(cp_model.CpSolverSolutionCallback):
         divisor: float = OBJ_UNIT,
         own_bound: bool = True,
         quotas: QuotaCounts | None = None,
+        stop_at: float | None = None,
     ):
         super().__init__()
         self._progress, self._div, self._own = progress, divisor, own_bound
         self._quotas, self._last = quotas, -math.inf
+        self._stop_at = stop_at
+        #: Whether the search was stopped because a plan reached ``stop_at``.
+        self.stopped = False
 
     def on_solution_callback(self) -> None:
         q = None
@@ -193,6 +197,9 @@ class PlanCallback(cp_model.CpSolverSolutionCallback):
             self.best_objective_bound / self._div if self._own else None,
             q,
         )
+        if self._stop_at is not None and self.objective_value <= self._stop_at and not self.stopped:
+            self.stopped = True
+            self.stop_search()
 
 
 def search(
@@ -207,6 +214,7 @@ def search(
     own_bound: bool = True,
     quotas: QuotaCounts | None = None,
     big: bool = False,
+    stop_at: float | None = None,
     **params: object,
 ) -> tuple[cp_model.CpSolver, int, float]:
     """One CP-SAT search of ``model`` as it stands (objective, holds and hint included),
@@ -218,17 +226,42 @@ def search(
     a restricted model). ``label`` is kept for callers; the problem's name is the
     caller's :meth:`~solver.progress.Progress.problem`. ``big`` (a search of a big
     district's model, :data:`HINT_MIN_PAIRS` moves or more) lets the workers race
-    unless a ``work_limit`` makes the run reproducible (:func:`racing`). ``params`` are
-    further CP-SAT parameters (:func:`new_solver`)."""
+    unless a ``work_limit`` makes the run reproducible (:func:`racing`). ``stop_at``
+    (model units) ends the search at the first plan whose objective is at most that
+    (``[solver] gap_limit`` above a bound of the problem, :func:`good_enough`); with
+    ``own_bound`` the scenario's ``gap_limit`` is also CP-SAT's relative gap limit.
+    ``params`` are further CP-SAT parameters (:func:`new_solver`)."""
     if big:
         params = {**racing(settings), **params}
+    if own_bound and settings.gap_limit > 0:
+        params = {"relative_gap_limit": settings.gap_limit, **params}
     solver = new_solver(max(time_limit_s, 0.5), settings, work_limit=work_limit, **params)
     t = time.perf_counter()
     cb = None
-    if progress is not None:
-        cb = PlanCallback(as_progress(progress), divisor, own_bound, quotas)
+    if progress is not None or stop_at is not None:
+        cb = PlanCallback(as_progress(progress), divisor, own_bound, quotas, stop_at)
     code = cp_solve(solver, model, cb)
+    if cb is not None and cb.stopped and progress is not None:
+        as_progress(progress).note(
+            f"plan within gap_limit {100 * settings.gap_limit:g}% of the bound: search stopped"
+        )
     return solver, code, time.perf_counter() - t
+
+
+def _within(settings: SolverSettings, objective: float, bound: float) -> bool:
+    """Whether ``objective`` is within ``[solver] gap_limit`` of ``bound`` (model units)."""
+    stop = good_enough(settings, bound)
+    return stop is not None and objective <= stop
+
+
+def good_enough(settings: SolverSettings, bound: float | None) -> float | None:
+    """The objective (model units) at or below which a plan is within ``[solver]
+    gap_limit`` of ``bound`` (model units, a bound of the problem as written), or
+    ``None`` when no gap limit is set or there is no such bound."""
+    if settings.gap_limit <= 0 or bound is None or not math.isfinite(bound):
+        return None
+    # gap = (objective - bound) / objective <= g  <=>  objective <= bound / (1 - g)
+    return bound / (1.0 - settings.gap_limit) if bound > 0 else bound
 
 
 def racing(settings: SolverSettings) -> dict[str, object]:
@@ -383,6 +416,7 @@ def _guided(built: RotationModel, progress: Progress, budget: Budget):
         f"{SCOPE_WORDS[lp.scope]} {lp.bound / OBJ_UNIT:.4f}{priced}; "
         f"searching the {len(small.pairs)} moves the LP uses",
     )
+    stop = good_enough(built.scenario.solver, lp.bound if lp.scope in FULL_SCOPES else None)
     solver, code, _ = search(
         small.model,
         built.scenario.solver,
@@ -391,9 +425,10 @@ def _guided(built: RotationModel, progress: Progress, budget: Budget):
         own_bound=False,  # the restricted model's bound is not the problem's
         quotas=QuotaCounts(small),
         big=True,
+        stop_at=stop,
     )
     if code == cp_model.OPTIMAL:
-        small, solver, code = _widen(built, lp, small, solver, progress, budget)
+        small, solver, code = _widen(built, lp, small, solver, progress, budget, stop)
     return lp.bound / OBJ_UNIT, lp.scope, small, solver, code
 
 
@@ -412,6 +447,7 @@ def _widen(
     solver: cp_model.CpSolver,
     progress: Progress,
     budget: Budget,
+    stop: float | None = None,
 ) -> tuple[RotationModel, cp_model.CpSolver, int]:
     """The restricted model solved to its optimum with time left and the LP bound not
     met: widen it by as many moves again as it has, those of least LP reduced cost
@@ -420,7 +456,8 @@ def _widen(
     solver and status (a wider search that finds nothing keeps the narrower plan).
 
     Measured: on 15,000 staff with wishes weighted, the restricted model's optimum was
-    9.6% above the LP bound after 46 s of 60, and nothing used the 14 s left."""
+    9.6% above the LP bound after 46 s of 60, and nothing used the 14 s left. ``stop``
+    (model units, :func:`good_enough`): a plan at or below it is good enough."""
     if lp.reduced is None or lp.priced_reduced is None:
         return small, solver, cp_model.OPTIMAL
     order = _by_reduced_cost(built, lp)
@@ -429,6 +466,7 @@ def _widen(
         code == cp_model.OPTIMAL
         and budget.search_left() >= WIDEN_MIN_S
         and solver.objective_value / OBJ_UNIT > lp.bound / OBJ_UNIT * (1 + WIDEN_TOLERANCE)
+        and (stop is None or solver.objective_value > stop)
     ):
         have = small.pair_keys()
         more = order[~np.isin(order, have)][: max(len(have), 1)]
@@ -452,6 +490,7 @@ def _widen(
             own_bound=False,
             quotas=QuotaCounts(wider),
             big=True,
+            stop_at=stop,
         )
         if not found(c2) or s2.objective_value > solver.objective_value:
             break
@@ -490,6 +529,7 @@ def _around_warm_start(
         own_bound=False,
         quotas=QuotaCounts(small),
         big=True,
+        stop_at=good_enough(built.scenario.solver, None if bound is None else bound[0] * OBJ_UNIT),
     )
     if not found(code):
         return None
@@ -624,6 +664,8 @@ def search_objective(
                 left > 0.1 * settings.time_limit_s
                 and len(built.pairs) <= FULL_SEARCH_MAX_PAIRS
                 and solver.objective_value / OBJ_UNIT > lp_bound + 1e-6
+                # (a plan within [solver] gap_limit is good enough)
+                and not _within(settings, solver.objective_value, lp_bound * OBJ_UNIT)
                 # (a plan that uses a move priced in is not a plan of this model)
                 and np.isin(chosen, built.pair_keys()).all()
             ):
@@ -644,6 +686,7 @@ def search_objective(
                         progress,
                         quotas=QuotaCounts(built),
                         big=True,
+                        stop_at=good_enough(settings, lp_bound * OBJ_UNIT),
                     )
                     if found(full_code):
                         # (CP-SAT's own bound and optimality count only when no move was pruned)
@@ -735,6 +778,9 @@ def _search_whole(
         own_bound=model.complete,  # (a pruned model's own bound is not the problem's)
         quotas=QuotaCounts(model),
         big=len(built.pairs) >= HINT_MIN_PAIRS,
+        stop_at=good_enough(settings, lp.bound)
+        if lp is not None and lp.scope in FULL_SCOPES
+        else None,
     )
     if not found(code):
         return no_plan(code, built)
