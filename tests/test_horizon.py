@@ -311,6 +311,15 @@ def test_coverage_that_cannot_be_reached_is_diagnosed(tmp_path):
     assert "coverage_min" in r.message
     ok = plan_horizon(d, scenario(horizon={"years": 2, "coverage_min": 0.66}))
     assert ok.coverage["moved"] == 2
+    # the counting bound proves it before any search: at most 2 of the 3 can move
+    from benchmarks.coverage_bound import coverage_bound
+
+    b = coverage_bound(d, sc, 2, outflow=True)
+    assert (b["counted"], b["required"], b["bound"], b["infeasible"]) == (3, 3, 2, True)
+    assert b["local"] == [(("subject", "math"), 0, 2, 1, 1)]  # A: 2 must leave, 1 may arrive
+    assert not coverage_bound(d, scenario(horizon={"years": 2, "coverage_min": 0.66}), 2)[
+        "infeasible"
+    ]
 
 
 def test_people_with_no_permitted_school_are_not_in_coverage(tmp_path):
@@ -322,6 +331,9 @@ def test_people_with_no_permitted_school_are_not_in_coverage(tmp_path):
     r = plan_horizon(d, sc)
     assert r.coverage["eligible"] == 3 and r.coverage["movable"] == 2
     assert r.coverage["moved_of_movable"] == 2 and r.coverage["reached"]
+    # the reading of "100%" is reported: who is left out, and why
+    assert r.coverage["exempt"] == 1 and r.coverage["exempt_rules"] == {"commute": 1}
+    assert r.coverage["exempt_staff"] == [{"staff_id": "C0", "rules": ["commute"]}]
     assert validate_horizon(d, sc, [y.assignments for y in r.years]) == []
 
 

@@ -147,7 +147,9 @@ def _walk(
             after1 = state
     hz = scenario.horizon
     n_cov = len(eligible_any)
-    movable = movable_people(states, [year_scenario(scenario, y) for y in range(1, n + 1)])
+    movable, exempt = coverage_denominator(
+        states, [year_scenario(scenario, y) for y in range(1, n + 1)]
+    )
     counted = movable & eligible_any
     required = at_least(hz.coverage_min, len(counted))
     coverage = {
@@ -159,6 +161,10 @@ def _walk(
         "coverage_min": hz.coverage_min,
         "required": required,
         "reached": len(moved_any & counted) >= required,
+        # eligible in some year, not counted: no permitted school in any such year
+        "exempt": len(exempt),
+        "exempt_rules": _rule_counts(exempt),
+        "exempt_staff": [{"staff_id": k, "rules": v} for k, v in exempt.items()],
     }
     return {
         "years": out,
@@ -171,14 +177,40 @@ def _walk(
     }
 
 
+def _rule_counts(exempt: dict[str, list[str]]) -> dict[str, int]:
+    """How many exempt people each rule closes every school to (a person may count
+    under several)."""
+    out: dict[str, int] = {}
+    for rules in exempt.values():
+        for r in rules:
+            out[r] = out.get(r, 0) + 1
+    return dict(sorted(out.items()))
+
+
 def movable_people(states: list[District], scenarios: list[Scenario]) -> set[str]:
     """The staff with a permitted school (level, scope, commute, posts and subject
     demand) in some year they are eligible: coverage's denominator."""
+    return coverage_denominator(states, scenarios)[0]
+
+
+def coverage_denominator(
+    states: list[District], scenarios: list[Scenario]
+) -> tuple[set[str], dict[str, list[str]]]:
+    """Coverage's denominator (:func:`movable_people`) and the people it leaves out:
+    eligible in some year with no permitted school in any year they are eligible,
+    each with the rules that close every school to them (in the last such year:
+    :meth:`~solver.rules.moves.Moves.why_nowhere`)."""
     out: set[str] = set()
+    why: dict[str, list[str]] = {}
     for state, sc in zip(states, scenarios, strict=True):
         m = permitted_moves(state, sc)
-        out |= set(m.people.index[m.ok.any(axis=1)].astype(str))
-    return out
+        has = m.ok.any(axis=1)
+        ids = m.people.index.astype(str)
+        out |= set(ids[has])
+        for p in np.flatnonzero(~has):
+            why[ids[p]] = m.why_nowhere(int(p))
+    exempt = {sid: why[sid] for sid in sorted(why) if sid not in out}
+    return out, exempt
 
 
 #: A horizon model with at least this many candidate moves (all years) is searched from
