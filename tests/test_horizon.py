@@ -436,6 +436,7 @@ def test_plan_writes_year_folders_that_validate(tmp_path):
         assert (out / name).is_file()
     info = json.loads((out / "horizon.json").read_text(encoding="utf-8"))
     assert info["years"] == 2 and info["coverage"]["share"] == 1.0 and info["gap"] == 0.0
+    assert info["coverage"]["exempt"] == 0 and info["coverage"]["exempt_staff"] == []
     a1 = pd.read_csv(out / "year1" / "assignments.csv", dtype=str, keep_default_na=False)
     assert {"post_school_id", "stint_end"} <= set(a1.columns)
     assert a1.loc[a1["staff_id"] == "A0", "to_school"].item() != "B"  # no return to B
