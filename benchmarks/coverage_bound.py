@@ -29,6 +29,7 @@ counted people of the group outnumber everyone of the group who may ever arrive 
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 from collections import defaultdict
 
@@ -176,6 +177,33 @@ class _Relaxation:
                 out.append((key, s, len(who), n_in, short))
         return sorted(out, key=lambda r: -r[4])
 
+    def outflow_short(self, years: int) -> list[tuple[int, int, int]]:
+        """Per school, Hall's condition on the outflow caps: for every set T of years,
+        the counted teachers who can move only in years of T must not outnumber the
+        caps of T. (school, counted teachers, people short) where it fails."""
+        windows: dict[str, set[int]] = defaultdict(set)
+        home: dict[str, int] = {}
+        for i in range(len(self.p)):
+            if self.teacher[i] and self.p[i] in self.counted:
+                windows[self.p[i]].add(self.y[i])
+                home.setdefault(self.p[i], self.home[i])
+        by: dict[int, list[set[int]]] = defaultdict(list)
+        for pid, w in windows.items():
+            by[home[pid]].append(w)
+        out = []
+        sets = [
+            set(t)
+            for k in range(1, years + 1)
+            for t in itertools.combinations(range(1, years + 1), k)
+        ]
+        for s, ws in sorted(by.items()):
+            worst = max(
+                sum(1 for w in ws if w <= t) - sum(self.caps[(y, s)] for y in t) for t in sets
+            )
+            if worst > 0:
+                out.append((s, len(ws), worst))
+        return out
+
 
 def coverage_bound(district, scenario, n: int, *, outflow: bool = False, nearest: int = 0) -> dict:
     """The bound and its per-group breakdown (see the module docstring)."""
@@ -186,6 +214,7 @@ def coverage_bound(district, scenario, n: int, *, outflow: bool = False, nearest
     rx.counted &= rx.eligible_any
     status, moved = rx.solve(outflow)
     local = rx.local()
+    caps_short = rx.outflow_short(n)
     groups = defaultdict(lambda: [0, 0.0])
     for p in rx.counted:
         g = (rx.group_of[p], rx.level_of[p])
@@ -206,6 +235,7 @@ def coverage_bound(district, scenario, n: int, *, outflow: bool = False, nearest
         "groups": {g: (c, math.floor(v + 1e-6)) for g, (c, v) in groups.items()},
         "local": local,
         "local_short": sum(r[4] for r in local),
+        "outflow_short": caps_short,
         "schools": list(states[0].schools.index),
     }
 
@@ -244,6 +274,12 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  {r['schools'][s]:>10} {key[1]:>16}: {c} must leave, {arr} may arrive, short {short}"
         )
+    print(
+        f"schools whose counted teachers the outflow caps cannot all let go in their "
+        f"years: {len(r['outflow_short'])}, {sum(x[2] for x in r['outflow_short']):,} short"
+    )
+    for s, c, short in r["outflow_short"][:15]:
+        print(f"  {r['schools'][s]:>10}: {c} counted teachers, short {short}")
     return 0
 
 

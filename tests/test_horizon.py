@@ -317,6 +317,7 @@ def test_coverage_that_cannot_be_reached_is_diagnosed(tmp_path):
     b = coverage_bound(d, sc, 2, outflow=True)
     assert (b["counted"], b["required"], b["bound"], b["infeasible"]) == (3, 3, 2, True)
     assert b["local"] == [(("subject", "math"), 0, 2, 1, 1)]  # A: 2 must leave, 1 may arrive
+    assert b["outflow_short"] == []  # outflow 1.0: the caps let everyone go
     assert not coverage_bound(d, scenario(horizon={"years": 2, "coverage_min": 0.66}), 2)[
         "infeasible"
     ]
