@@ -68,6 +68,13 @@ involved. Rule names:
     all and ``part_time_max_schools`` schools. With shares, ``max_cv`` and
     ``min_per_100`` are checked on teacher-equivalents; with ``post_filling`` the
     rotation quotas leave post-filling moves out.
+``training_to_lead``
+    ``[forms]``: at least ``training_to_lead`` young teachers (a ``hire_date`` at most 5
+    years before ``as_of``, at a school of an education group other than its lead
+    school, not obliged by ``[rules]``) move to the lead school of their group (the
+    strongest school of the group: tier, then students, then file order); one below
+    rotation tenure moves nowhere else, and the rotation quotas count neither them nor
+    their move. Worked out here from ``schools.csv`` and ``staff.csv``.
 
 :func:`validate_plan_dir` also checks a plan folder against itself (``plan_files``,
 ``schools_table``, ``summary``).
@@ -197,6 +204,11 @@ class _Plan:
                 district, self.movers, self.before[self.movers], self.after[self.movers], scenario
             )
 
+        # [forms] training_to_lead: each young teacher's lead school, who is training
+        # only, and the moves to the lead school (_training_people, on its own).
+        self.lead, self.training_only = _training_people(district, scenario)
+        self.training = self.moved & (self.after == self.lead)
+
     def delta(self) -> pd.DataFrame | None:
         """What the shares change in the per-school counts (None without shares)."""
         if self.shares is None:
@@ -210,6 +222,73 @@ class _Plan:
         """Movers among ``mask`` who leave or join ``school_id``."""
         sel = self.moved & mask & ((self.before == school_id) | (self.after == school_id))
         return _ids(self.district.staff.index[sel.to_numpy()])
+
+
+_TIER_ORDER = ("strong", "average", "weak")
+
+
+def _training_people(district: District, scenario: Scenario | None) -> tuple[pd.Series, pd.Series]:
+    """Per staff member: the lead school their training move goes to (``""`` for none)
+    and whether they are training only (below rotation tenure), from the tables alone."""
+    staff, sch = district.staff, district.schools
+    lead = pd.Series("", index=staff.index, dtype=object)
+    only = pd.Series(False, index=staff.index)
+    if scenario is None or not scenario.forms.training_to_lead:
+        return lead, only
+    best: dict[str, tuple] = {}
+    for pos, (sid, row) in enumerate(sch.iterrows()):
+        g = str(row["group"] or "")
+        if not g:
+            continue
+        tier = str(row["tier"])
+        rank = (_TIER_ORDER.index(tier) if tier in _TIER_ORDER else 1, -float(row["students"]), pos)
+        if g not in best or rank < best[g][0]:
+            best[g] = (rank, str(sid))
+    at = pd.Timestamp(scenario.as_of)
+    obliged = set(obligations(district, scenario).index)
+    min_years = scenario.eligibility.teacher.min_years_at_school
+    for pid, row in staff.iterrows():
+        g = str(sch.at[row["school_id"], "group"] or "")
+        hired = row["hire_date"]
+        if row["role"] != "teacher" or g not in best or pd.isna(hired) or pid in obliged:
+            continue
+        since = (at - hired).days / 365.25
+        if not 0 <= since <= 5 or best[g][1] == row["school_id"]:
+            continue
+        lead[pid] = best[g][1]
+        only[pid] = (at - row["school_start_date"]).days / 365.25 < min_years
+    return lead, only
+
+
+def _training(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]:
+    """``training_to_lead``: enough young teachers go to their group's lead school, and a
+    training-only one goes nowhere else."""
+    need = scenario.forms.training_to_lead
+    if not need:
+        return []
+    out = []
+    went = plan.district.staff.index[plan.training.to_numpy()]
+    if len(went) < need:
+        out.append(
+            Violation(
+                "training_to_lead",
+                f"{len(went)} young teacher(s) move to the lead school of their group, "
+                f"training_to_lead needs {need}",
+                _ids(went),
+            )
+        )
+    astray = plan.moved & plan.training_only & ~plan.training
+    for pid in plan.district.staff.index[astray.to_numpy()]:
+        out.append(
+            Violation(
+                "training_to_lead",
+                f"staff {pid}, a young teacher below rotation tenure, may move only to the lead "
+                f"school {plan.lead[pid]} of their group, not to {plan.after[pid]}",
+                (str(pid),),
+                (str(plan.after[pid]),),
+            )
+        )
+    return out
 
 
 def validate_plan(
@@ -256,6 +335,7 @@ def validate_plan(
         _pins,
         _coverage,
         _part_time,
+        _training,
     ):
         out += check(district, scenario, plan, elig)
     if not within_horizon:
@@ -465,7 +545,7 @@ def _moves(district, scenario: Scenario, plan: _Plan, elig) -> list[Violation]:
             "cross_group": not same_group,
             "within_group": same_group,
         }[scope]
-        if not ok:
+        if not ok and not plan.training[pid]:  # a training move is no cross-scope rotation
             out.append(
                 Violation(
                     "scope",
@@ -492,12 +572,15 @@ def _quotas(district, scenario: Scenario, plan: _Plan, elig: pd.DataFrame) -> li
     out = []
     q = scenario.quotas
     eligible = elig["eligible"].reindex(district.staff.index).to_numpy(dtype=bool)
-    n_teachers = int((plan.is_teacher.to_numpy() & eligible).sum())
-    n_key = int((plan.is_key.to_numpy() & eligible).sum())
+    # training-only young teachers ([forms] training_to_lead) count on neither side
+    counted = eligible & ~plan.training_only.to_numpy()
+    n_teachers = int((plan.is_teacher.to_numpy() & counted).sum())
+    n_key = int((plan.is_key.to_numpy() & counted).sum())
     n_cadres = int((plan.is_cadre.to_numpy() & eligible).sum())
     # post-filling moves are a staffing measure, not a rotation ([forms] post_filling)
-    moved_t = plan.movers_where(plan.is_teacher & ~plan.post_fill)
-    moved_k = plan.movers_where(plan.is_key & ~plan.post_fill)
+    rotating = ~plan.post_fill & ~plan.training_only
+    moved_t = plan.movers_where(plan.is_teacher & rotating)
+    moved_k = plan.movers_where(plan.is_key & rotating)
     moved_c = plan.movers_where(plan.is_cadre)
 
     need = math.ceil(_frac(q.teacher_rotation_min) * n_teachers)
@@ -1088,6 +1171,16 @@ def _summary_forms(info: dict, shares: pd.DataFrame | None, plan: _Plan) -> list
                 Violation(
                     "summary",
                     f"summary.json gives {form} teacher_equivalents {got}, part_time.csv {want:g}",
+                )
+            )
+    if "training_to_lead" in forms or plan.lead.ne("").any():
+        want_tr = int(plan.training.sum())
+        if forms.get("training_to_lead") != want_tr:
+            out.append(
+                Violation(
+                    "summary",
+                    f"summary.json counts {forms.get('training_to_lead')} training moves to a "
+                    f"lead school, the plan has {want_tr}",
                 )
             )
     want_pf = int(plan.post_fill.sum())

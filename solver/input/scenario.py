@@ -362,7 +362,8 @@ class Forms(_Section):
     # 顶岗: moves from schools over their demand to schools under it count apart from
     # the rotation quotas.
     post_filling: bool = False
-    # Young teachers sent to the lead schools of their group: not supported yet (refused).
+    # Dongcheng: at least this many young teachers (hired within 5 years) move full time
+    # from ordinary schools to the lead school of their education group.
     training_to_lead: int = Field(0, ge=0, le=100_000)
 
     _check = field_validator("part_time_max_share", "coverage_min", "guidance_share")(_share)
@@ -375,14 +376,6 @@ class Forms(_Section):
             raise ValueError("must be a multiple of 0.1 (shares are whole tenths of a week)")
         return v
 
-    @field_validator("training_to_lead")
-    @classmethod
-    def _training_not_yet(cls, v: int) -> int:
-        # Refused rather than ignored: a planner who sets it expects it to act.
-        if v:
-            raise ValueError("training_to_lead is not supported yet; leave it 0 (docs/forms.md)")
-        return v
-
     @property
     def shares(self) -> bool:
         """Whether a plan may hold part-time or guidance shares."""
@@ -391,7 +384,12 @@ class Forms(_Section):
     @property
     def active(self) -> bool:
         """Whether any form is switched on (the plan folder then reports the forms)."""
-        return self.shares or bool(self.coverage_subjects) or self.post_filling
+        return (
+            self.shares
+            or bool(self.coverage_subjects)
+            or self.post_filling
+            or self.training_to_lead > 0
+        )
 
 
 #: Sections a scenario from before multi-year plans does not have: ``resolved()`` leaves

@@ -36,6 +36,7 @@ from ..rules.moves import (
 )
 from ..rules.obligations import obligations, target_mask
 from ..rules.placement import never_worse_allowed, wish_ranks
+from ..rules.training import training_lead_masks
 from .forms import ServiceVars, coverage_subjects_rule
 from .terms import BALANCE_UNIT, OBJECTIVE_TERMS, TERMS, level_balances
 
@@ -146,6 +147,7 @@ class RotationModel:
         "pins",
         "pruned_pairs",
         "coverage_subjects",
+        "training_to_lead",
     )
 
     # ------------------------------------------------------------------ data
@@ -157,6 +159,8 @@ class RotationModel:
 
         self.person_flags = indicator_matrix(d, self.scenario.balance.indicators)[keep]
         # People with the same code count the same towards every rule and indicator.
+        # [forms] training_to_lead: each candidate's lead school, and who is training only
+        self.training_lead, self.training_only = training_lead_masks(d, self.scenario, people)
         self.flag_codes = people["is_key"].to_numpy().astype(np.int64)
         for k in range(self.person_flags.shape[1]):
             self.flag_codes += self.person_flags[:, k].astype(np.int64) << (k + 1)
@@ -219,6 +223,10 @@ class RotationModel:
             # priced negative after the first LP, whose 60 s bound was then 11% low)
             if len(d.preferences):
                 keep |= permitted & (wish_ranks(d, ppl.index) > 0)
+            # and so are training moves to a group's lead school (every one is in the
+            # model: pricing never needs the training_to_lead row of a pruned move)
+            keep |= permitted & self.training_lead
+            # and so are the moves that fulfil an obligation (a rural or weak school)
             ob = obligations(d, sc)
             ob = ob[ob.index.isin(ppl.index)]
             if len(ob):
@@ -290,6 +298,8 @@ class RotationModel:
             self.forms = forms if len(forms.pairs) else None
         # Indicator counts are in tenths of a teacher while shares exist.
         self.unit = TENTHS if self.forms is not None else 1
+        pr = self.pairs
+        self.training_pair = self.training_lead[pr["p"].to_numpy(), pr["s"].to_numpy()]
         self.post_fill = np.zeros(len(self.pairs), dtype=bool)
         if sc.forms.post_filling and len(self.pairs):
             pr = self.pairs
@@ -303,8 +313,9 @@ class RotationModel:
 
     def _rotated(self, mask: np.ndarray) -> tuple[cp_model.LinearExprT, int]:
         """As :meth:`_moved`, less post-filling moves (``[forms] post_filling``: a staffing
-        measure, not a rotation)."""
-        moved, n = self._moved(mask)
+        measure, not a rotation) and less training-only candidates (``[forms]
+        training_to_lead``: the quotas count neither them nor their move)."""
+        moved, n = self._moved(mask & ~self.training_only)
         if not self.post_fill.any():
             return moved, n
         idx = np.flatnonzero(self.post_fill & mask[self.pairs["p"].to_numpy()])
@@ -314,6 +325,14 @@ class RotationModel:
         """Every school has at least ``coverage_min`` teacher-equivalents of each of
         ``coverage_subjects`` (Dongcheng 2021: 全覆盖、全学科)."""
         coverage_subjects_rule(self)
+
+    def training_to_lead(self) -> None:
+        """At least ``training_to_lead`` young teachers move full time from ordinary
+        schools to the lead school of their education group (Dongcheng 2021:
+        选派新任教师或有潜质的优秀青年教师到教育集团龙头校全职交流轮岗)."""
+        need = self.scenario.forms.training_to_lead
+        if need > 0:
+            self._add(self._sum_x(np.flatnonzero(self.training_pair)) >= need, "training_to_lead")
 
     # ------------------------------------------------------------- helpers
     def guard(self, *key: Hashable) -> cp_model.IntVar | None:

@@ -110,6 +110,7 @@ _COLUMNS_ZH: dict[str, str] = {
     "share": "份额（周工作量）",
     "form": "形式",
     "post_filling": "是否顶岗",
+    "training_to_lead": "是否到龙头校交流",
     "shares_in": "兼职与指导份额（接收）",
     "shares_out": "兼职与指导份额（派出）",
 }
@@ -285,6 +286,7 @@ _CODES_ZH: dict[str, dict[str, str]] = {
         "pins": "锁定决定",
         "coverage_subjects": "全学科覆盖",
         "part_time": "兼职与学科指导",
+        "training_to_lead": "青年教师到龙头校交流",
         "max_cv": "差异系数上限",
         "min_per_100": "每百名学生下限",
     },
@@ -963,8 +965,44 @@ _MESSAGES: list[tuple[str, str]] = [
         "须为 0.1 的整数倍（份额以周工作量的十分之一计）",
     ),
     (
-        "training_to_lead is not supported yet; leave it 0 (docs/forms.md)",
-        "暂不支持 training_to_lead（青年教师到集团领衔校跟岗）；请保持为 0（见 docs/forms.md）",
+        "training_to_lead needs {n} young teacher(s) at the lead school of their group but {m} "
+        "teacher(s) hired within 5 years work at a group's other schools and {a} of them may "
+        "move to its lead school; the others: {named}",
+        "青年教师到龙头校交流（training_to_lead）须至少 {n} 人，但集团内非龙头校入职 5 年内的"
+        "教师共 {m} 人，其中可调往本集团龙头校的 {a} 人；其余：{named}",
+    ),
+    (
+        "training_to_lead needs {n} young teacher(s) at the lead school of their group but {m} "
+        "teacher(s) hired within 5 years work at a group's other schools and {a} of them may "
+        "move to its lead school",
+        "青年教师到龙头校交流（training_to_lead）须至少 {n} 人，但集团内非龙头校入职 5 年内的"
+        "教师共 {m} 人，其中可调往本集团龙头校的 {a} 人",
+    ),
+    (
+        "training_to_lead needs {n} young teacher(s) at the lead school of their group ({m} such "
+        "move(s) possible)",
+        "青年教师到龙头校交流（training_to_lead）须至少 {n} 人（可行的此类调动 {m} 个）",
+    ),
+    (
+        "[forms] training_to_lead = {n} is feasible (now {m})",
+        "[forms] training_to_lead = {n} 时可行（现为 {m}）",
+    ),
+    (
+        "[forms] training_to_lead: even 0 has no plan: relax another rule named here",
+        "[forms] training_to_lead：即使为 0 也无可行方案，请放宽此处列出的其他规则",
+    ),
+    (
+        "{n} young teacher(s) move to the lead school of their group, training_to_lead needs {m}",
+        "到本集团龙头校交流的青年教师 {n} 人，training_to_lead 要求 {m} 人",
+    ),
+    (
+        "staff {pid}, a young teacher below rotation tenure, may move only to the lead school "
+        "{school} of their group, not to {to}",
+        "{pid} 为未满交流年限的青年教师，只能调往本集团龙头校 {school}，不能调往 {to}",
+    ),
+    (
+        "summary.json counts {n} training moves to a lead school, the plan has {m}",
+        "summary.json 记录到龙头校交流 {n} 人，方案中为 {m} 人",
     ),
     (
         "[forms] is not supported in multi-year plans yet: plan the year with `lungang "

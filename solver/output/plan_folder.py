@@ -21,6 +21,7 @@ from ..plan.plan import Plan
 from ..plan.result import Result
 from ..rules.forms import PART_TIME_COLUMNS, count_deltas, head_deltas
 from ..rules.indicators import STANDARD_MIN, coefficients, school_indicators
+from ..rules.training import training_only_staff
 from ..safe_text import write_csv
 from .handoff import write_handoff
 from .plan_view import view_of
@@ -124,7 +125,7 @@ def summary(district: District, scenario: Scenario, result: Result, schools: pd.
                 }
                 for ind in before
             },
-            **_forms_counts(scenario, result),
+            **_forms_counts(scenario, result, district),
             "terms": {
                 t: {"weight": TERM[t].weight(scenario) if t in TERM else 0.0, "value": v}
                 for t, v in shown.items()
@@ -138,9 +139,10 @@ def summary(district: District, scenario: Scenario, result: Result, schools: pd.
     return out
 
 
-def _forms_counts(scenario: Scenario, result: Result) -> dict:
+def _forms_counts(scenario: Scenario, result: Result, district: District) -> dict:
     """``summary.json``'s ``forms`` (only with ``[forms]`` on): part-time and guidance
-    teachers, shares and schools served, post-filling moves (apart from the rotation)."""
+    teachers, shares and schools served, post-filling moves (apart from the rotation),
+    and training moves to a group's lead school."""
     f = scenario.forms
     if not f.active:
         return {}
@@ -157,7 +159,12 @@ def _forms_counts(scenario: Scenario, result: Result) -> dict:
     pf = a["post_filling"].astype(bool) if "post_filling" in a else pd.Series(False, index=a.index)
     moved = a["moved"].astype(bool)
     out["post_filling"] = int((pf & moved).sum())
-    out["rotated"] = int((moved & ~pf).sum())
+    # training-only candidates' moves count apart from the rotation too
+    only = training_only_staff(district, scenario).reindex(a.index, fill_value=False)
+    out["rotated"] = int((moved & ~pf & ~only).sum())
+    if f.training_to_lead:
+        tr = a["training_to_lead"].astype(bool) if "training_to_lead" in a else pf & False
+        out["training_to_lead"] = int((tr & moved).sum())
     return {"forms": out}
 
 
@@ -265,10 +272,15 @@ def write_plan(
         a.index.name = "staff_id"
         extra = [c for c in PLACEMENT_COLUMNS if c in a.columns]
         extra += ["post_filling"] if "post_filling" in a.columns else []
+        extra += ["training_to_lead"] if "training_to_lead" in a.columns else []
         a = a.reset_index()[ASSIGNMENT_COLUMNS + extra]
         a["moved"] = a["moved"].map({True: "true", False: "false"})
         if "post_filling" in a.columns:
             a["post_filling"] = a["post_filling"].astype(bool).map({True: "true", False: "false"})
+        if "training_to_lead" in a.columns:
+            a["training_to_lead"] = (
+                a["training_to_lead"].astype(bool).map({True: "true", False: "false"})
+            )
         write_csv(a, tmp / "assignments.csv", index=False, encoding=enc)
         if shares is not None:
             write_csv(

@@ -80,6 +80,12 @@ CATALOGUE: tuple[Rule, ...] = (
         "[forms] part_time / guidance: who serves where, part_time_max_share, "
         "part_time_max_schools, max_km",
     ),
+    Rule(
+        "training_to_lead",
+        "training_to_lead",
+        "quota",
+        "[forms] training_to_lead: young teachers to the lead school of their group",
+    ),
 )
 
 #: What each rule family means, for messages.

@@ -15,6 +15,7 @@ import pandas as pd
 from ..input.data import District
 from ..input.scenario import Scenario
 from .obligations import obligations
+from .training import training_candidates
 
 DAYS_PER_YEAR = 365.25
 STREAMS: tuple[str, ...] = ("principal", "key", "ordinary")
@@ -84,6 +85,9 @@ def eligibility(district: District, scenario: Scenario) -> pd.DataFrame:
     # fewer years at their school (solver.rules.obligations).
     obliged = staff.index.isin(obligations(district, scenario).index)
     ok_years = ok_years | obliged
+    # [forms] training_to_lead: young teachers of a group's ordinary schools likewise
+    # (solver.rules.training; their one move is then to the group's lead school).
+    ok_years = ok_years | staff.index.isin(training_candidates(district, scenario).index)
     eligible = ok_years & ok_retire & ok_payroll & ok_exempt & ok_stint
 
     reasons = []

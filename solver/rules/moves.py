@@ -20,6 +20,7 @@ from ..input.data import District
 from ..input.geo import haversine_km
 from ..input.scenario import Scenario
 from .eligibility import eligibility
+from .training import training_lead_masks
 
 
 def share_fraction(share: float) -> Fraction:
@@ -147,6 +148,12 @@ class MoveMasks:
                 group[home[rows]][:, None],
                 group[None, :],
             )
+        # [forms] training_to_lead: a young teacher's move to the lead school of their
+        # group is no rotation across zones or groups, so scope does not forbid it; a
+        # training-only candidate may make that move only (solver.rules.training).
+        lead, only = training_lead_masks(district, scenario, people)
+        scope_ok[only] = lead[only]
+        scope_ok |= lead
         commute_ok = dist <= sc.commute.max_km + 1e-9
         return cls(dist, other, room, level_ok, scope_ok, commute_ok)
 

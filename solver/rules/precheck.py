@@ -22,6 +22,7 @@ from .catalogue import rule_phrase
 from .forms import TENTHS, nearest_teachers, service_pairs, tenths
 from .indicators import indicator_matrix
 from .moves import Moves, at_least, at_most, forbidden_text, permitted_moves
+from .training import training_candidates
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,7 @@ def precheck(
     out += _cell_checks(m, c)
     out += _floor_checks(m)
     out += _coverage_checks(m)
+    out += _training_checks(m)
     return out
 
 
@@ -701,3 +703,41 @@ def _coverage_checks(m: Moves) -> list[Finding]:
                 )
             )
     return out
+
+
+def _training_checks(m: Moves) -> list[Finding]:
+    """``[forms] training_to_lead``: enough young teachers may move to the lead school of
+    their group (eligible, and the move permitted: commute, level, subject demand)."""
+    sc, d = m.scenario, m.district
+    need = sc.forms.training_to_lead
+    if not need:
+        return []
+    cand = training_candidates(d, sc)
+    ppl = m.people
+    pos = ppl.index.get_indexer(cand.index)
+    lead = d.schools.index.get_indexer(cand["lead"].astype(str))
+    able, blocked, why = [], Counter(), []
+    for sid, p, s in zip(cand.index, pos, lead, strict=True):
+        rules = ["not eligible"] if p < 0 else m.blocking(int(p), int(s))
+        if not rules:
+            able.append(str(sid))
+            continue
+        blocked.update(rules)
+        why.append(f"{sid} " + ", ".join(rule_phrase(r, sc) for r in rules))
+    if len(able) >= need:
+        return []
+    why_text = short(why)
+    rules = ("training_to_lead", *(r for r in sorted(blocked) if r != "not eligible"))
+    return [
+        Finding(
+            "training_to_lead",
+            rules,
+            f"training_to_lead needs {need} young teacher(s) at the lead school of their group "
+            f"but {len(cand)} teacher(s) hired within 5 years work at a group's other schools "
+            f"and {len(able)} of them may move to its lead school"
+            + (f"; the others: {why_text}" if why else ""),
+            tuple(dict.fromkeys(str(x) for x in cand["lead"])),
+            (),
+            tuple(str(x) for x in cand.index),
+        )
+    ]

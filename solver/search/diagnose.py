@@ -57,8 +57,8 @@ DIAGNOSIS_FLOOR_S = 5.0
 
 
 def _describe_flow(rule: str, rest: list, sc: Scenario, built: RotationModel) -> str:
-    """The flow rules, ``no_return_years``, the ``[rules]`` obligations and
-    ``coverage_subjects``, in words."""
+    """The flow rules, ``no_return_years``, the ``[rules]`` obligations,
+    ``coverage_subjects`` and ``training_to_lead``, in words."""
     if rule in ("urban_to_rural_min", "rural_to_urban_min"):
         src, dst = (
             ("urban/town", "rural") if rule == "urban_to_rural_min" else ("rural", "urban/town")
@@ -84,6 +84,12 @@ def _describe_flow(rule: str, rest: list, sc: Scenario, built: RotationModel) ->
         return (
             f"school {s} has at least {sc.forms.coverage_min:g} teacher-equivalents of {subj} "
             f"(coverage_subjects); the nearest {subj} teachers who could serve it: {named or 'none'}"
+        )
+    if rule == "training_to_lead":
+        n = int(built.training_pair.sum())
+        return (
+            f"training_to_lead needs {sc.forms.training_to_lead} young teacher(s) at the lead "
+            f"school of their group ({n} such move(s) possible)"
         )
     if rule in ("new_hire_rural", "title_rural"):
         why = built.obliged.at[rest[0], "text"] if rest[0] in built.obliged.index else ""
@@ -146,6 +152,7 @@ def _describe(key: tuple, sc: Scenario, built: RotationModel) -> str:
         "new_hire_rural",
         "title_rural",
         "coverage_subjects",
+        "training_to_lead",
     ):
         return _describe_flow(rule, rest, sc, built)
     if rule == "max_cv":
@@ -396,8 +403,9 @@ class _Relaxations:
             return _max_cv(district, scenario, ok, diagnosis)
         if rule == "pin":
             return _pins(district, scenario, ok, diagnosis)
-        if rule == "coverage_subjects":
-            return _coverage(scenario, ok, diagnosis)
+        forms = {"coverage_subjects": _coverage, "training_to_lead": _training}
+        if rule in forms:  # [forms]
+            return forms[rule](scenario, ok, diagnosis)
         if rule == "posts_filled":
             return _none(
                 rule,
@@ -574,6 +582,32 @@ def _coverage(scenario: Scenario, ok, diagnosis: dict) -> dict:
         "[forms] coverage_subjects: neither part-time service nor dropping the uncovered "
         "subjects alone makes the rules feasible",
     )
+
+
+def _training(scenario: Scenario, ok, diagnosis: dict) -> dict:
+    """``[forms] training_to_lead``: the largest number below the current one that has a
+    plan (integer bisection; 0 switches the rule off)."""
+    current = scenario.forms.training_to_lead
+    good, bad = 0, current
+    while bad - good > 1:
+        mid = (good + bad) // 2
+        res = ok(_with(scenario, "forms", training_to_lead=mid))
+        if res is None:
+            break
+        good, bad = (mid, bad) if res else (good, mid)
+    if good == 0 and ok(_with(scenario, "forms", training_to_lead=0)) is not True:
+        return _none(
+            "training_to_lead",
+            current,
+            "[forms] training_to_lead: even 0 has no plan: relax another rule named here",
+        )
+    return {
+        "rule": "training_to_lead",
+        "key": "forms.training_to_lead",
+        "current": current,
+        "suggested": good,
+        "text": f"[forms] training_to_lead = {good} is feasible (now {current})",
+    }
 
 
 def _commute(district: District, scenario: Scenario, ok) -> dict:

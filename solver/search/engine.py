@@ -43,6 +43,7 @@ from ..plan.result import FULL_SCOPES, Result, SolveStatus
 from ..progress import Budget, Progress, ProgressLike, Quotas, as_progress
 from ..rules.forms import empty_shares, post_filling_mask
 from ..rules.moves import at_least, share_fraction
+from ..rules.training import training_moves
 from ..validate import validate_plan
 from .guard import cp_solve
 from .pricing import PricedLP, price
@@ -866,6 +867,10 @@ def result_of(
     if built.scenario.forms.post_filling:
         assignments["post_filling"] = post_filling_mask(
             built.district, ppl.index, ppl["school_id"], assignments["to_school"], built.scenario
+        )
+    if built.scenario.forms.training_to_lead:
+        assignments["training_to_lead"] = training_moves(
+            built.district, built.scenario, ppl.index, assignments["to_school"]
         )
     shares = _shares_of(built, solver)
     # Terms from the plan itself (exact), not from the model's integer scaling.

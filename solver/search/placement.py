@@ -62,6 +62,7 @@ from ..rules.placement import (
     uses_placement,
     wish_ranks,
 )
+from ..rules.training import training_moves
 
 #: How the lottery is drawn, as ``summary.json`` records it.
 LOTTERY_TEXT = "sha256(f'{lottery_seed}:{staff_id}') hex digests, smallest first"
@@ -493,6 +494,9 @@ def place(
         out["post_filling"] = post_filling_mask(
             district, out.index, out["from_school"], out["to_school"], scenario
         )
+
+    if "training_to_lead" in out.columns:
+        out["training_to_lead"] = training_moves(district, scenario, out.index, out["to_school"])
 
     who = district.staff.index.get_indexer(ppl.index)
     plan = Plan.of_people(district, who, dest, km)
