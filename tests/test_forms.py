@@ -489,7 +489,7 @@ def test_post_filling_is_counted_in_the_summary(tmp_path):
 @pytest.mark.parametrize(
     ("forms", "key", "words"),
     [
-        ({"training_to_lead": 2}, "forms.training_to_lead", "not supported yet"),
+        ({"training_to_lead": -1}, "forms.training_to_lead", "greater than or equal"),
         ({"part_time_max_share": 0.45}, "forms.part_time_max_share", "multiple of 0.1"),
         ({"coverage_min": 1.5}, "forms.coverage_min", "share between 0 and 1"),
         ({"part_time_max_schools": 0}, "forms.part_time_max_schools", "greater than or equal"),
@@ -498,7 +498,7 @@ def test_post_filling_is_counted_in_the_summary(tmp_path):
     ],
 )
 def test_forms_keys_are_validated_with_the_key_named(forms, key, words):
-    """Bad [forms] keys are refused, naming the key (training_to_lead: not supported yet)."""
+    """Bad [forms] keys are refused, naming the key."""
     with pytest.raises(InputError) as err:
         parse_scenario({"scenario": {"name": "x", "data": "."}, "forms": forms})
     p = err.value.problems[0]
