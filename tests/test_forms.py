@@ -507,11 +507,16 @@ def test_forms_keys_are_validated_with_the_key_named(forms, key, words):
 
 
 def test_multi_year_plans_refuse_forms(tmp_path):
-    """lungang plan with [forms] on: exit 2 naming the key forms, nothing written."""
-    path = _toml(tmp_path, "h", "[forms]\npart_time = true\n", extra="[horizon]\nyears = 2\n")
+    """lungang plan with [forms] on: exit 2 naming every form switched on (the first as
+    the key), nothing written."""
+    forms = '[forms]\npart_time = true\ncoverage_subjects = ["music"]\n'
+    path = _toml(tmp_path, "h", forms, extra="[horizon]\nyears = 2\n")
     r = CliRunner().invoke(main, ["plan", str(path), "--out", str(tmp_path / "h")])
     assert r.exit_code == 2, r.output
-    assert "forms" in r.output and "multi-year" in r.output
+    assert "forms.part_time" in r.output
+    assert (
+        "[forms] part_time, coverage_subjects is not supported in multi-year plans yet" in r.output
+    )
     assert not (tmp_path / "h").exists()
 
 
@@ -650,3 +655,45 @@ def test_placement_and_part_time_together_keep_every_rule(tmp_path):
     assert len(pt) > 0
     a = pd.read_csv(out / "assignments.csv", dtype=str).set_index("staff_id")
     assert not a.loc[a.index.intersection(pt["staff_id"]), "moved"].eq("true").any()
+
+
+def test_share_trips_count_in_the_commute_term_in_km_times_share():
+    """The commute term is the movers' km plus each share's km times its share (recomputed
+    here from the plan); with commute the only weighted term every school without music
+    gets exactly coverage_min of it, since more would cost km."""
+    sc = parse_scenario(
+        {
+            "scenario": {"name": "k", "as_of": AS_OF, "data": str(COUNTY)},
+            "quotas": {"school_outflow_max": 0.25},
+            "weights": {"balance": 0, "commute": 1},
+            "forms": {"part_time": True, "coverage_subjects": ["music"]},
+            "solver": {"workers": 1, "work_limit": 60},
+        }
+    )
+    district = load_district(COUNTY, as_of=sc.as_of)
+    res = solve(district, sc)
+    assert res.status is SolveStatus.OPTIMAL
+    pt, a = res.part_time, res.assignments
+    assert len(pt) and set(pt["subject"]) == {"music"}
+    per_school = pt.groupby("to_school")["share"].sum()
+    rural = district.schools.index[district.schools["locality"] == "rural"]
+    assert set(per_school.index) == set(rural)
+    assert np.allclose(per_school.to_numpy(), 0.2)
+    st, sch = district.staff, district.schools
+
+    def km(staff_ids, schools) -> np.ndarray:
+        return np.asarray(
+            haversine_km(
+                st.loc[staff_ids, "home_lat"].to_numpy(),
+                st.loc[staff_ids, "home_lon"].to_numpy(),
+                sch.loc[schools, "lat"].to_numpy(),
+                sch.loc[schools, "lon"].to_numpy(),
+            )
+        )
+
+    movers = a[a["moved"]]
+    want = km(movers.index, movers["to_school"]).sum()
+    want += (pt["share"].to_numpy() * km(pt["staff_id"], pt["to_school"])).sum()
+    assert res.terms["commute"] == pytest.approx(float(want), abs=1e-9)
+    assert (pt["share"] * pt["distance_km"]).sum() > 0
+    assert validate_plan(district, sc, a, part_time=pt) == []

@@ -296,8 +296,12 @@ def test_multi_year_plans_refuse_training_to_lead(tmp_path):
     path = _toml(tmp_path, 2, extra="[horizon]\nyears = 2\n")
     r = CliRunner().invoke(main, ["plan", str(path), "--out", str(tmp_path / "h")])
     assert r.exit_code == 2, r.output
-    assert "forms" in r.output and "multi-year" in r.output
+    assert "forms.training_to_lead" in r.output
+    assert "[forms] training_to_lead is not supported in multi-year plans yet" in r.output
     assert not (tmp_path / "h").exists()
+    zh = CliRunner().invoke(main, ["--lang", "zh", "plan", str(path), "--out", str(tmp_path / "h")])
+    assert zh.exit_code == 2, zh.output
+    assert "多年规划暂不支持 [forms] training_to_lead" in zh.output
 
 
 def test_eligible_command_lists_the_candidates(tmp_path):

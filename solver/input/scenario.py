@@ -382,6 +382,18 @@ class Forms(_Section):
         return self.part_time or self.guidance
 
     @property
+    def switched_on(self) -> list[str]:
+        """The keys of the forms switched on, in the order of the section."""
+        keys = (
+            ("part_time", self.part_time),
+            ("coverage_subjects", bool(self.coverage_subjects)),
+            ("guidance", self.guidance),
+            ("post_filling", self.post_filling),
+            ("training_to_lead", self.training_to_lead > 0),
+        )
+        return [k for k, on in keys if on]
+
+    @property
     def active(self) -> bool:
         """Whether any form is switched on (the plan folder then reports the forms)."""
         return (

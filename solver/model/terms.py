@@ -11,7 +11,9 @@ Terms (each reported with its weight and value in ``summary.json``):
   * ``l1``:     100 · Σ_i w_i |x_i − m_L| / m_L    (relative mean absolute deviation);
   * ``minmax``: 100 · (max_i x_i − min_i x_i) / m_L (relative range).
 
-- ``commute``: km from home to the new school, summed over movers.
+- ``commute``: km from home to the new school, summed over movers, plus each
+  part-time or guidance share's trip from home to the school it serves, in km times
+  the share (a share of 0.2, one day a week, counts a fifth of a full-time commute).
 - ``moves``: number of people who move.
 - ``wish``: Σ over movers with wishes of the rank of their new school minus 1, an
   unranked school counting as the largest rank in ``preferences.csv``
@@ -39,6 +41,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from ..input.data import District
+from ..input.geo import haversine_km
 from ..input.scenario import Scenario
 from ..plan.plan import Plan
 from ..rules.indicators import LEVEL_PARTS, counts_by_school
@@ -193,13 +196,35 @@ class _Balance(Term):
 class _Commute(Term):
     def expression(self, built: Any) -> cp_model.LinearExprT:
         dist_m = np.round(built.pairs["dist_km"].to_numpy() * METRE).astype(np.int64)
-        return cp_model.LinearExpr.weighted_sum(built.x, dist_m.tolist()) if len(built.x) else 0
+        expr = cp_model.LinearExpr.weighted_sum(built.x, dist_m.tolist()) if len(built.x) else 0
+        forms = getattr(built, "forms", None)
+        if forms is not None and len(forms.pairs):
+            # a share's trip: km · share, so metres per tenth of a week (to 1 m)
+            per_tenth = np.round(forms.pairs["dist_km"].to_numpy() * METRE / 10).astype(np.int64)
+            expr = expr + cp_model.LinearExpr.weighted_sum(forms.tenths, per_tenth.tolist())
+        return expr
 
     def move_coefficients(self, built: Any, p: np.ndarray, s: np.ndarray) -> np.ndarray:
         return np.round(built.home_dist[p, s] * METRE).astype(np.int64)
 
     def evaluate(self, scenario: Scenario, plan: Plan) -> float:
-        return float(np.asarray(plan.distance_km, dtype=float)[plan.moved].sum())
+        km = float(np.asarray(plan.distance_km, dtype=float)[plan.moved].sum())
+        sh = plan.shares
+        if sh is not None and len(sh):
+            # home to the school served, exact as for the movers (not the rounded column)
+            st, sch = plan.district.staff, plan.district.schools
+            j = st.index.get_indexer(sh["staff_id"].astype(str))
+            s = sch.index.get_indexer(sh["to_school"].astype(str))
+            ok = (j >= 0) & (s >= 0)
+            trip = haversine_km(
+                st["home_lat"].to_numpy()[j[ok]],
+                st["home_lon"].to_numpy()[j[ok]],
+                sch["lat"].to_numpy()[s[ok]],
+                sch["lon"].to_numpy()[s[ok]],
+            )
+            share = pd.to_numeric(sh["share"], errors="coerce").fillna(0.0).to_numpy()[ok]
+            km += float((share * np.asarray(trip, dtype=float)).sum())
+        return km
 
     def delta_text(self, delta: float, weight: float) -> str | None:
         return f"commute {delta:+.2f} km" if abs(delta) > 1e-6 else None

@@ -1005,9 +1005,9 @@ _MESSAGES: list[tuple[str, str]] = [
         "summary.json 记录到龙头校交流 {n} 人，方案中为 {m} 人",
     ),
     (
-        "[forms] is not supported in multi-year plans yet: plan the year with `lungang "
+        "[forms] {keys} is not supported in multi-year plans yet: plan the year with `lungang "
         "solve`, or switch the forms off",
-        "多年规划暂不支持 [forms]：请用 `lungang solve` 规划一年，或关闭这些交流形式",
+        "多年规划暂不支持 [forms] {keys}：请用 `lungang solve` 规划一年，或关闭这些交流形式",
     ),
     (
         "school {school} must have at least {m} teacher-equivalents of {subj} (coverage_subjects) "

@@ -45,14 +45,15 @@ def _years(scenario: Scenario, years: int | None) -> int:
     if why:
         raise InputError(Problem(file=src, key="horizon.years", message=why, value=n))
     if scenario.forms.active:
-        # Refused rather than ignored: part-time shares and post filling are planned for
-        # one school year (lungang solve).
+        # Refused rather than ignored: part-time shares, coverage, post filling and
+        # training moves are planned for one school year (lungang solve).
+        on = scenario.forms.switched_on
         raise InputError(
             Problem(
                 file=src,
-                key="forms",
-                message="[forms] is not supported in multi-year plans yet: plan the year "
-                "with `lungang solve`, or switch the forms off",
+                key=f"forms.{on[0]}",
+                message=f"[forms] {', '.join(on)} is not supported in multi-year plans yet: "
+                "plan the year with `lungang solve`, or switch the forms off",
             )
         )
     return n
