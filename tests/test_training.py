@@ -312,3 +312,26 @@ def test_eligible_command_lists_the_candidates(tmp_path):
     e = pd.read_csv(out, dtype=str).set_index("staff_id")
     assert (e.loc[["Y01", "Y02", "Y03", "Y04", "Y06"], "eligible"] == "true").all()
     assert (e.loc[["Y05", "Y07", "Y08"], "eligible"] == "false").all()
+
+
+def test_explain_lists_the_training_moves(tmp_path):
+    """explain.json's forms.training_to_lead lists the three moves to A0, lungang explain
+    prints them, and every key is documented in docs/outputs.md."""
+    from test_docs import undocumented
+
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, ["solve", str(_toml(tmp_path, 3)), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    ex = json.loads((out / "explain.json").read_text(encoding="utf-8"))
+    tr = ex["forms"]["training_to_lead"]
+    assert tr["required"] == 3 and tr["candidates"] == 5
+    assert {m["staff_id"] for m in tr["moves"]} == REACHABLE
+    assert {(m["from_school"], m["to_school"]) for m in tr["moves"]} == {("A1", "A0"), ("A2", "A0")}
+    missing = undocumented([*tr, *tr["moves"][0]], "`explain.json`")
+    assert not missing, missing
+    t = CliRunner().invoke(main, ["explain", str(out)])
+    assert t.exit_code == 0, t.output
+    assert (
+        "young teachers to the lead school of their group: 3 of 5 (training_to_lead 3)" in t.output
+    )
+    assert "Y03 A2 → A0 (hired 2.0 years ago)" in t.output

@@ -63,6 +63,7 @@ from ..rules.moves import (
     share_fraction,
 )
 from ..rules.placement import never_worse_allowed, uses_placement, wish_costs
+from ..rules.training import training_candidates
 from ..search.placement import fairness
 
 #: The solve's bound keys an analysis repeats from ``summary.json`` (``None`` when unknown).
@@ -1283,6 +1284,20 @@ def _format_forms(
     if not forms:
         return
     shares = forms["shares"]
+    tr = forms.get("training_to_lead")
+    if tr is not None:
+        lines.append("")
+        lines.append(
+            f"young teachers to the lead school of their group: {len(tr['moves'])} of "
+            f"{tr['candidates']} (training_to_lead {tr['required']})"
+        )
+        for r in tr["moves"]:
+            if (school and r["to_school"] not in school) or (staff and r["staff_id"] not in staff):
+                continue
+            lines.append(
+                f"  {r['staff_id']} {r['from_school']} → {r['to_school']} "
+                f"(hired {r['years_since_hire']:.1f} years ago)"
+            )
     lines.append("")
     lines.append(f"part-time and guidance shares: {len(shares)}")
     for r in shares:
@@ -1496,4 +1511,33 @@ def forms_section(
         for subj in dict.fromkeys(f.coverage_subjects)
         for s in have.index
     ]
-    return {"shares": rows, "coverage": coverage}
+    out: dict[str, Any] = {"shares": rows, "coverage": coverage}
+    if f.training_to_lead:
+        out["training_to_lead"] = _training_section(district, scenario, school_pos)
+    return out
+
+
+def _training_section(
+    district: District, scenario: Scenario, school_pos: np.ndarray
+) -> dict[str, Any]:
+    """``forms.training_to_lead``: the rule's number, and each young teacher's move to the
+    lead school of their group (the young teachers who stay are not listed)."""
+    cand = training_candidates(district, scenario)
+    sch = district.schools.index
+    after = sch[school_pos[district.staff.index.get_indexer(cand.index)]] if len(cand) else []
+    moves = [
+        {
+            "staff_id": str(sid),
+            "from_school": str(district.staff.at[sid, "school_id"]),
+            "to_school": str(lead),
+            "years_since_hire": float(cand.at[sid, "years_since_hire"]),
+            "training_only": bool(cand.at[sid, "training_only"]),
+        }
+        for sid, lead, to in zip(cand.index, cand["lead"], after, strict=True)
+        if str(to) == str(lead)
+    ]
+    return {
+        "required": int(scenario.forms.training_to_lead),
+        "candidates": len(cand),
+        "moves": moves,
+    }
