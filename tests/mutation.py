@@ -2,6 +2,7 @@
 
     python tests/mutation.py                  # every rule method of the model and the validator
     python tests/mutation.py --only model     # the model's rule methods only
+    python tests/mutation.py --only forms     # the forms of rotation ([forms]) only
     python tests/mutation.py --keep           # keep the copy, to look at mutants or resume
     python tests/mutation.py --resume DIR     # after adding tests: rerun what was not killed
 
@@ -63,10 +64,25 @@ VALIDATE_RULES = (
     "_balance",
     "_pins",
 )
+#: The forms of rotation (``[forms]``, docs/forms.md): the model's rule methods and the
+#: share variables' limits (solver/model/forms.py), and the validator's checks.
+FORMS_MODEL_RULES = ("coverage_subjects", "training_to_lead", "_rotated")
+FORMS_MODEL = (
+    "solver.model.forms.x_coverage_subjects_rule__mutmut_*",
+    "solver.model.forms.xǁServiceVarsǁ__init____mutmut_*",
+)
+FORMS_VALIDATE_RULES = ("_coverage", "_part_time", "_training", "_training_people")
+#: The tests a forms run selects (the forms tests; the rule tests do not switch forms on).
+FORMS_TESTS = ("tests/test_forms.py", "tests/test_training.py")
 #: mutmut's names for them (``ǁ`` separates class and method).
 TARGETS = {
     "model": [f"solver.model.rotation.xǁRotationModelǁ{m}__mutmut_*" for m in MODEL_RULES],
     "validate": [f"solver.validate.x_{f}__mutmut_*" for f in VALIDATE_RULES],
+    "forms": [
+        *(f"solver.model.rotation.xǁRotationModelǁ{m}__mutmut_*" for m in FORMS_MODEL_RULES),
+        *FORMS_MODEL,
+        *(f"solver.validate.x_{f}__mutmut_*" for f in FORMS_VALIDATE_RULES),
+    ],
 }
 
 #: Surviving mutants that cannot change any outcome, by (function, the mutated line as
@@ -214,6 +230,23 @@ def _copy_tree(dst: Path) -> None:
             shutil.copy2(src, dst / os.fsdecode(name))
 
 
+def _select_tests(work: Path, tests: tuple[str, ...]) -> None:
+    """In the copy's ``pyproject.toml``: mutate the forms module too, and run ``tests``
+    (the forms tests) instead of the rule tests."""
+    path = work / "pyproject.toml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace(
+        'only_mutate = ["solver/model/rotation.py", "solver/validate.py"]',
+        'only_mutate = ["solver/model/rotation.py", "solver/validate.py", "solver/model/forms.py"]',
+    )
+    text = re.sub(
+        r"pytest_add_cli_args_test_selection = \[[^\]]*\]",
+        "pytest_add_cli_args_test_selection = [" + ", ".join(f'"{t}"' for t in tests) + "]",
+        text,
+    )
+    path.write_text(text, encoding="utf-8")
+
+
 def _mutmut() -> list[str]:
     exe = Path(sys.executable).with_name("mutmut")
     return [str(exe)] if exe.exists() else ["mutmut"]
@@ -322,7 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.report:
         return 1 if _report(Path(args.report), _status(Path(args.report), _all())) else 0
-    patterns = TARGETS[args.only] if args.only else _all()
+    # the default run: the model's and the validator's rules (the forms: --only forms)
+    patterns = TARGETS[args.only] if args.only else [*TARGETS["model"], *TARGETS["validate"]]
     if args.mutants:
         outside = [m for m in args.mutants if m not in patterns and not _selected(m, patterns)]
         if outside:
@@ -343,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
                 subprocess.run([*run, *again], cwd=work, check=False)
         else:
             _copy_tree(work)
+            if args.only == "forms":
+                _select_tests(work, FORMS_TESTS)
             subprocess.run([*run, *patterns], cwd=work, check=False)
         status = _status(work, patterns)
         left = _report(work, status)
