@@ -2,7 +2,8 @@
 
     python tests/mutation.py                  # every rule method of the model and the validator
     python tests/mutation.py --only model     # the model's rule methods only
-    python tests/mutation.py --only forms     # the forms of rotation ([forms]) only
+    python tests/mutation.py --only forms     # part-time service and coverage ([forms])
+    python tests/mutation.py --only training  # [forms] training_to_lead
     python tests/mutation.py --keep           # keep the copy, to look at mutants or resume
     python tests/mutation.py --resume DIR     # after adding tests: rerun what was not killed
 
@@ -64,24 +65,30 @@ VALIDATE_RULES = (
     "_balance",
     "_pins",
 )
-#: The forms of rotation (``[forms]``, docs/forms.md): the model's rule methods and the
-#: share variables' limits (solver/model/forms.py), and the validator's checks.
-FORMS_MODEL_RULES = ("coverage_subjects", "training_to_lead", "_rotated")
+#: The forms of rotation (``[forms]``, docs/forms.md), in two runs with their own tests
+#: (the rule tests do not switch forms on): ``forms``, part-time service and coverage
+#: (the model's rule, the share variables' limits in solver/model/forms.py, the
+#: validator's checks) against tests/test_forms.py; ``training``, training_to_lead (the
+#: model's rule, the quotas' exclusions, the validator's check and its own derivation of
+#: the young teachers) against tests/test_training.py.
 FORMS_MODEL = (
+    "solver.model.rotation.xǁRotationModelǁcoverage_subjects__mutmut_*",
     "solver.model.forms.x_coverage_subjects_rule__mutmut_*",
     "solver.model.forms.xǁServiceVarsǁ__init____mutmut_*",
 )
-FORMS_VALIDATE_RULES = ("_coverage", "_part_time", "_training", "_training_people")
-#: The tests a forms run selects (the forms tests; the rule tests do not switch forms on).
-FORMS_TESTS = ("tests/test_forms.py", "tests/test_training.py")
+FORMS_VALIDATE_RULES = ("_coverage", "_part_time")
+TRAINING_MODEL_RULES = ("training_to_lead", "_rotated")
+TRAINING_VALIDATE_RULES = ("_training", "_training_people")
+#: The tests each of those runs selects.
+RUN_TESTS = {"forms": ("tests/test_forms.py",), "training": ("tests/test_training.py",)}
 #: mutmut's names for them (``ǁ`` separates class and method).
 TARGETS = {
     "model": [f"solver.model.rotation.xǁRotationModelǁ{m}__mutmut_*" for m in MODEL_RULES],
     "validate": [f"solver.validate.x_{f}__mutmut_*" for f in VALIDATE_RULES],
-    "forms": [
-        *(f"solver.model.rotation.xǁRotationModelǁ{m}__mutmut_*" for m in FORMS_MODEL_RULES),
-        *FORMS_MODEL,
-        *(f"solver.validate.x_{f}__mutmut_*" for f in FORMS_VALIDATE_RULES),
+    "forms": [*FORMS_MODEL, *(f"solver.validate.x_{f}__mutmut_*" for f in FORMS_VALIDATE_RULES)],
+    "training": [
+        *(f"solver.model.rotation.xǁRotationModelǁ{m}__mutmut_*" for m in TRAINING_MODEL_RULES),
+        *(f"solver.validate.x_{f}__mutmut_*" for f in TRAINING_VALIDATE_RULES),
     ],
 }
 
@@ -231,13 +238,14 @@ def _copy_tree(dst: Path) -> None:
 
 
 def _select_tests(work: Path, tests: tuple[str, ...]) -> None:
-    """In the copy's ``pyproject.toml``: mutate the forms module too, and run ``tests``
-    (the forms tests) instead of the rule tests."""
+    """In the copy's ``pyproject.toml``: mutate the forms module too, copy what the forms
+    tests read (scenarios, data, docs), and run ``tests`` instead of the rule tests."""
     path = work / "pyproject.toml"
     text = path.read_text(encoding="utf-8")
     text = text.replace(
         'only_mutate = ["solver/model/rotation.py", "solver/validate.py"]',
-        'only_mutate = ["solver/model/rotation.py", "solver/validate.py", "solver/model/forms.py"]',
+        'only_mutate = ["solver/model/rotation.py", "solver/validate.py", "solver/model/forms.py"]'
+        '\nalso_copy = ["scenarios", "data", "docs", "README.md"]',
     )
     text = re.sub(
         r"pytest_add_cli_args_test_selection = \[[^\]]*\]",
@@ -377,8 +385,8 @@ def main(argv: list[str] | None = None) -> int:
                 subprocess.run([*run, *again], cwd=work, check=False)
         else:
             _copy_tree(work)
-            if args.only == "forms":
-                _select_tests(work, FORMS_TESTS)
+            if args.only in RUN_TESTS:
+                _select_tests(work, RUN_TESTS[args.only])
             subprocess.run([*run, *patterns], cwd=work, check=False)
         status = _status(work, patterns)
         left = _report(work, status)

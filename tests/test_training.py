@@ -335,3 +335,52 @@ def test_explain_lists_the_training_moves(tmp_path):
         "young teachers to the lead school of their group: 3 of 5 (training_to_lead 3)" in t.output
     )
     assert "Y03 A2 → A0 (hired 2.0 years ago)" in t.output
+
+
+def test_report_diff_and_placement_know_the_training_moves(tmp_path):
+    """report.html notes the training moves (en, zh); lungang diff against the plan with
+    training_to_lead 1 gives both counts; serial dictatorship keeps the rule (a valid
+    plan with three training moves)."""
+    out3, out1 = tmp_path / "p3", tmp_path / "p1"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    r = CliRunner().invoke(main, ["solve", str(_toml(tmp_path / "a", 3)), "--out", str(out3)])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(main, ["solve", str(_toml(tmp_path / "b", 1)), "--out", str(out1)])
+    assert r.exit_code == 0, r.output
+    html = (out3 / "report.html").read_text(encoding="utf-8")
+    assert "3 young teachers move to the lead school of their education group" in html
+    zh = CliRunner().invoke(main, ["report", str(out3), "--lang", "zh"])
+    assert zh.exit_code == 0, zh.output
+    assert "3 名青年教师到本教育集团龙头校交流" in (out3 / "report.html").read_text("utf-8")
+    d = CliRunner().invoke(main, ["diff", str(out1), str(out3), "--format", "json"])
+    assert d.exit_code == 0, d.output
+    got = json.loads(d.output)["forms"]["training_to_lead"]
+    s1 = json.loads((out1 / "summary.json").read_text(encoding="utf-8"))
+    assert got == {"a": s1["forms"]["training_to_lead"], "b": 3}
+    t = CliRunner().invoke(main, ["diff", str(out1), str(out3)])
+    assert f"young teachers to the lead school: A {got['a']}  B 3" in t.output
+
+    d, sc = _setup(3, placement={"mechanism": "serial_dictatorship", "lottery_seed": "x"})
+    res = solve(d, sc)
+    assert res.status.has_plan and res.placement["mechanism"] == "serial_dictatorship"
+    a = res.assignments
+    assert set(a.index[a["training_to_lead"].to_numpy()]) == REACHABLE
+    assert validate_plan(d, sc, a) == []
+
+
+@pytest.mark.parametrize("mechanism", ["serial_dictatorship", "deferred_acceptance"])
+def test_placement_keeps_training_moves_of_rotation_eligible_young_teachers(mechanism):
+    """With min_years_at_school 2 the young teachers may also rotate elsewhere, so a
+    mechanism could swap a training move away; young teachers swap only with those of
+    their group, and the placed plan keeps training_to_lead 3."""
+    d, sc = _setup(
+        3,
+        eligibility={"teacher": {"min_years_at_school": 2}},
+        placement={"mechanism": mechanism, "lottery_seed": "seed"},
+    )
+    res = solve(d, sc)
+    assert res.status.has_plan and res.placement["mechanism"] == mechanism
+    a = res.assignments
+    assert int(a["training_to_lead"].sum()) >= 3
+    assert validate_plan(d, sc, a) == []

@@ -192,6 +192,10 @@ def _forms_diff(plan_a: Path, plan_b: Path, sa: dict, sb: dict) -> dict[str, Any
                 "a": (fa or {}).get("post_filling"),
                 "b": (fb or {}).get("post_filling"),
             },
+            "training_to_lead": {
+                "a": (fa or {}).get("training_to_lead"),
+                "b": (fb or {}).get("training_to_lead"),
+            },
         }
     }
 
@@ -258,6 +262,11 @@ def format_diff(d: dict[str, Any], limit: int = 50) -> str:
             f"{len(fm['only_a'])} only in A, {len(fm['only_b'])} only in B; post filling: "
             f"A {_f(fm['post_filling']['a'])}  B {_f(fm['post_filling']['b'])}"
         )
+        tr = fm.get("training_to_lead") or {}
+        if tr.get("a") is not None or tr.get("b") is not None:
+            lines.append(
+                f"young teachers to the lead school: A {_f(tr.get('a'))}  B {_f(tr.get('b'))}"
+            )
         for side in ("only_a", "only_b"):
             for r in fm[side][:limit]:
                 lines.append(

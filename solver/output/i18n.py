@@ -441,6 +441,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "{n} of the moves fill posts (顶岗), apart from the rotation",
         "其中 {n} 人次为顶岗，不计入交流比例",
     ),
+    "report.training_to_lead": (
+        "{n} young teachers move to the lead school of their education group "
+        "(training_to_lead; those below rotation tenure count in no rotation quota)",
+        "{n} 名青年教师到本教育集团龙头校交流（training_to_lead；未满交流年限者不计入交流比例）",
+    ),
     "report.terms": ("Objective terms", "目标项"),
     "report.diagnosis": ("Why no plan exists", "无可行方案的原因"),
     "report.legend_before": ("before", "交流前"),

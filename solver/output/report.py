@@ -637,6 +637,9 @@ def _part_time(view: PlanView, lang: str) -> str:
     ]
     n_pf = int((forms or {}).get("post_filling", 0))
     pf = f'<p class="note">{esc(text("report.post_filling", lang, n=n_pf))}</p>' if n_pf else ""
+    if (forms or {}).get("training_to_lead") is not None:
+        n_tr = int(forms["training_to_lead"])
+        pf += f'<p class="note">{esc(text("report.training_to_lead", lang, n=n_tr))}</p>'
     return (
         f'<section id="part_time"><h2>{esc(text("report.part_time", lang))} ({len(rows)})</h2>'
         f'<p class="note">{esc(text("report.part_time_note", lang))}</p>{pf}<div class="wrap">'

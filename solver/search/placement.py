@@ -62,7 +62,7 @@ from ..rules.placement import (
     uses_placement,
     wish_ranks,
 )
-from ..rules.training import training_moves
+from ..rules.training import training_candidates, training_moves
 
 #: How the lottery is drawn, as ``summary.json`` records it.
 LOTTERY_TEXT = "sha256(f'{lottery_seed}:{staff_id}') hex digests, smallest first"
@@ -273,6 +273,12 @@ def _kinds(district: District, scenario: Scenario, ids: pd.Index) -> np.ndarray:
         key = key + np.where(home["locality"].to_numpy() == "rural", "|r", "|u")
     if fl.strong_to_weak_min > 0:
         key = key + np.where(home["tier"].to_numpy() == "strong", "|s", "|n")
+    cand = training_candidates(district, scenario)
+    if len(cand):
+        # [forms] training_to_lead: young teachers swap only with those of their group,
+        # so the lead school's slots of the kind keep the number of training moves
+        lead = cand["lead"].reindex(ids).fillna("").astype(str).to_numpy().astype(object)
+        key = key + np.where(lead != "", "|t" + lead, "")
     return key.astype(str)
 
 
