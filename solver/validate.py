@@ -228,35 +228,30 @@ _TIER_ORDER = ("strong", "average", "weak")
 
 
 def _training_people(district: District, scenario: Scenario | None) -> tuple[pd.Series, pd.Series]:
-    """Per staff member: the lead school their training move goes to (``""`` for none)
+    """Per staff member: the lead school their training move goes to (missing for none)
     and whether they are training only (below rotation tenure), from the tables alone."""
     staff, sch = district.staff, district.schools
-    lead = pd.Series("", index=staff.index, dtype=object)
+    lead = pd.Series(np.nan, index=staff.index, dtype=object)
     only = pd.Series(False, index=staff.index)
     if scenario is None or not scenario.forms.training_to_lead:
         return lead, only
+    # the lead school of a group: its strongest school, then the largest, then the first
     best: dict[str, tuple] = {}
     for pos, (sid, row) in enumerate(sch.iterrows()):
-        g = str(row["group"] or "")
-        if not g:
-            continue
-        tier = str(row["tier"])
-        rank = (_TIER_ORDER.index(tier) if tier in _TIER_ORDER else 1, -float(row["students"]), pos)
-        if g not in best or rank < best[g][0]:
-            best[g] = (rank, str(sid))
+        rank = (_TIER_ORDER.index(row["tier"]), -row["students"], pos)
+        if row["group"] and (row["group"] not in best or rank < best[row["group"]][0]):
+            best[row["group"]] = (rank, sid)
     at = pd.Timestamp(scenario.as_of)
     obliged = set(obligations(district, scenario).index)
     min_years = scenario.eligibility.teacher.min_years_at_school
     for pid, row in staff.iterrows():
-        g = str(sch.at[row["school_id"], "group"] or "")
-        hired = row["hire_date"]
-        if row["role"] != "teacher" or g not in best or pd.isna(hired) or pid in obliged:
+        g = sch.at[row["school_id"], "group"]
+        if row["role"] != "teacher" or g not in best or pid in obliged:
             continue
-        since = (at - hired).days / 365.25
-        if not 0 <= since <= 5 or best[g][1] == row["school_id"]:
-            continue
-        lead[pid] = best[g][1]
-        only[pid] = (at - row["school_start_date"]).days / 365.25 < min_years
+        since = (at - row["hire_date"]).days / 365.25  # NaN without a hire_date
+        if 0 <= since <= 5 and best[g][1] != row["school_id"]:
+            lead[pid] = best[g][1]
+            only[pid] = (at - row["school_start_date"]).days / 365.25 < min_years
     return lead, only
 
 
@@ -1173,7 +1168,7 @@ def _summary_forms(info: dict, shares: pd.DataFrame | None, plan: _Plan) -> list
                     f"summary.json gives {form} teacher_equivalents {got}, part_time.csv {want:g}",
                 )
             )
-    if "training_to_lead" in forms or plan.lead.ne("").any():
+    if "training_to_lead" in forms or plan.lead.notna().any():
         want_tr = int(plan.training.sum())
         if forms.get("training_to_lead") != want_tr:
             out.append(

@@ -80,7 +80,15 @@ FORMS_VALIDATE_RULES = ("_coverage", "_part_time")
 TRAINING_MODEL_RULES = ("training_to_lead", "_rotated")
 TRAINING_VALIDATE_RULES = ("_training", "_training_people")
 #: The tests each of those runs selects.
-RUN_TESTS = {"forms": ("tests/test_forms.py",), "training": ("tests/test_training.py",)}
+RUN_TESTS = {
+    "forms": ("tests/test_forms.py",),
+    # _rotated also leaves post-filling moves out of the quotas
+    "training": (
+        "tests/test_training.py",
+        "tests/test_forms.py::test_post_filling_moves_count_apart_from_the_rotation_quota",
+        "tests/test_forms.py::test_post_filling_is_counted_in_the_summary",
+    ),
+}
 #: mutmut's names for them (``ǁ`` separates class and method).
 TARGETS = {
     "model": [f"solver.model.rotation.xǁRotationModelǁ{m}__mutmut_*" for m in MODEL_RULES],

@@ -1,11 +1,12 @@
 """``[forms] training_to_lead``: young teachers sent to the lead school of their group.
 
-``tests/data/training_group`` is a hand-written district of 6 primary schools: the group
+``tests/data/training_group`` is a hand-written district of 7 primary schools: the group
 实验教育集团 (A0 strong and the largest, A1, A2), the group 育才教育集团 (B0 strong, B1
-17 km away from it) and U1 in no group. Its young teachers (hired within 5 years of
+17 km away from it), U1 and U2 in no group. Its young teachers (hired within 5 years of
 2025-09-01): Y01, Y02 at A1, Y03 at A2 (within reach of A0), Y05 at A2 (exempt), Y06 at
-B1 (beyond max_km 15 of B0), Y07 at U1 (no group), Y08 at A0 (the lead school itself);
-Y04 at A2 was hired 6 years ago.
+B1 (beyond max_km 15 of B0), Y10 at A1 (hired on the day, music: A0 has no music post),
+Y07 at U1 and Y12 at U2 (no group), Y08 at A0 (the lead school itself). Not young: Y04
+(6 years), Y13 (5.5), Y09 (5 years and 3 days, 5.008 years of 365.25 days).
 """
 
 from __future__ import annotations
@@ -97,24 +98,26 @@ def test_lead_school_is_the_strongest_then_largest_school_of_each_group(tmp_path
 
 
 def test_candidates_are_young_teachers_of_a_groups_other_schools():
-    """Y01-Y03, Y05 and Y06 are candidates (Y04 hired 6 years ago, Y07 in no group, Y08 at
-    the lead school are not); all are below rotation tenure; Y05 is exempt, so not
-    eligible, the others are eligible with 2-4 years at their school."""
+    """Y01-Y03, Y05, Y06 and Y10 are candidates (Y04, Y09 and Y13 hired more than 5 years
+    ago, Y07 and Y12 in no group, Y08 at the lead school are not); all are below rotation
+    tenure; Y05 is exempt, so not eligible, the others are eligible with 0-4 years at
+    their school."""
     d, sc = _setup(1)
     cand = training_candidates(d, sc)
-    assert list(cand.index) == ["Y01", "Y02", "Y03", "Y05", "Y06"]
+    assert list(cand.index) == ["Y01", "Y02", "Y03", "Y05", "Y06", "Y10"]
     assert cand["lead"].to_dict() == {
         "Y01": "A0",
         "Y02": "A0",
         "Y03": "A0",
         "Y05": "A0",
         "Y06": "B0",
+        "Y10": "A0",
     }
     assert cand["training_only"].all()
     assert cand.at["Y02", "years_since_hire"] == pytest.approx(4.0, abs=0.01)
     el = eligibility(d, sc)
-    assert el.loc[["Y01", "Y02", "Y03", "Y06"], "eligible"].all()
-    assert not el.loc[["Y05", "Y07", "Y08"], "eligible"].any()
+    assert el.loc[["Y01", "Y02", "Y03", "Y06", "Y10"], "eligible"].all()
+    assert not el.loc[["Y05", "Y07", "Y08", "Y09", "Y12", "Y13"], "eligible"].any()
     assert el.at["Y04", "eligible"]  # 6 years at A2: rotation-eligible, no candidate
     # without the rule nobody young is a candidate, nor eligible
     d0, sc0 = _setup(0)
@@ -172,16 +175,16 @@ def test_scope_does_not_forbid_a_training_move():
 
 
 def test_rotation_quotas_count_neither_training_only_teachers_nor_their_moves():
-    """teacher_rotation_min 0.2 of the 22 tenure-eligible teachers needs 5 rotations
+    """teacher_rotation_min 0.2 of the 23 tenure-eligible teachers needs 5 rotations
     besides the 3 training moves; the validator counts the same way."""
     d, sc = _setup(3, quotas={"teacher_rotation_min": 0.2})
     res = solve(d, sc)
     assert res.status.has_plan, res.message
     a = res.assignments
     teachers = a[a["role"] == "teacher"]
-    tenure = teachers.drop(["Y01", "Y02", "Y03", "Y06"])
-    assert len(tenure) == 22 and len(teachers) == 26
-    need = math.ceil(0.2 * 22)
+    tenure = teachers.drop(["Y01", "Y02", "Y03", "Y06", "Y10"])
+    assert len(tenure) == 23 and len(teachers) == 28
+    need = math.ceil(0.2 * 23)
     assert int(tenure["moved"].sum()) >= need
     assert validate_plan(d, sc, a) == []
     # the rotations undone but one short: the training moves do not make up for it
@@ -191,7 +194,7 @@ def test_rotation_quotas_count_neither_training_only_teachers_nor_their_moves():
     undone.loc[drop, "to_school"] = undone.loc[drop, "from_school"]
     undone.loc[drop, "moved"] = False
     v = [x for x in validate_plan(d, sc, undone) if x.rule == "teacher_rotation_min"]
-    assert len(v) == 1 and f"of 22 eligible needs {need}" in v[0].message
+    assert len(v) == 1 and f"of 23 eligible needs {need}" in v[0].message
 
 
 def test_cli_plan_folder_marks_and_counts_training_moves(tmp_path):
@@ -229,8 +232,10 @@ def test_four_cannot_go_when_one_lead_school_is_beyond_max_km(tmp_path):
     assert r.exit_code == 3, r.output
     assert not out.exists()
     assert "training_to_lead needs 4 young teacher(s)" in r.output
+    assert "but 6 teacher(s) hired within 5 years" in r.output
     assert "3 of them may move to its lead school" in r.output
     assert "Y06 max_km 15" in r.output and "Y05 not eligible" in r.output
+    assert "Y10 no post of their subject there" in r.output
     assert "[forms] training_to_lead = 3 is feasible (now 4)" in r.output
     d, sc = _setup(4)
     res = solve(d, sc, raise_on_failure=False)
@@ -246,12 +251,12 @@ def test_four_cannot_go_when_one_lead_school_is_beyond_max_km(tmp_path):
 
 
 def test_more_than_there_are_young_teachers_is_infeasible_by_counting():
-    """training_to_lead = 6 with five candidates: the precheck proves it (no solve)."""
-    d, sc = _setup(6)
+    """training_to_lead = 7 with six candidates: the precheck proves it (no solve)."""
+    d, sc = _setup(7)
     f = [x for x in precheck(d, sc) if x.rule == "training_to_lead"]
     assert len(f) == 1
-    assert "but 5 teacher(s) hired within 5 years" in f[0].text
-    assert set(f[0].staff) == {"Y01", "Y02", "Y03", "Y05", "Y06"}
+    assert "but 6 teacher(s) hired within 5 years" in f[0].text
+    assert set(f[0].staff) == {"Y01", "Y02", "Y03", "Y05", "Y06", "Y10"}
     assert f[0].schools == ("A0", "B0")
     assert precheck(*_setup(3)) == []
 
@@ -284,11 +289,116 @@ def test_validator_catches_too_few_and_astray_training_moves():
     back.loc["Y01", ["to_school", "moved"]] = ["A1", False]
     v = [x for x in validate_plan(d, sc, back) if x.rule == "training_to_lead"]
     assert len(v) == 1 and "2 young teacher(s) move" in v[0].message
+    assert v[0].staff == ("Y02", "Y03") and v[0].schools == ()
     astray = a.copy()
     astray.loc["Y01", "to_school"] = "U1"
     v = [x for x in validate_plan(d, sc, astray) if x.rule == "training_to_lead"]
-    assert any("may move only to the lead school A0" in x.message for x in v)
-    assert any("2 young teacher(s) move" in x.message for x in v)
+    assert [(x.staff, x.schools) for x in v] == [(("Y02", "Y03"), ()), (("Y01",), ("U1",))]
+    assert "staff Y01, a young teacher below rotation tenure, may move only to the lead " in (
+        v[1].message
+    )
+    assert "school A0 of their group, not to U1" in v[1].message
+
+
+def _moved_to(a: pd.DataFrame, moves: dict[str, str]) -> pd.DataFrame:
+    """The plan ``a`` with the people of ``moves`` sent to the schools given (a row is
+    added for someone without one)."""
+    out = a.copy()
+    for pid, to in moves.items():
+        out.loc[pid, ["to_school", "moved"]] = [to, True]
+    out["moved"] = out["moved"].astype(bool)
+    return out
+
+
+def _training_rule(d, sc, a) -> list[str]:
+    return [x.message for x in validate_plan(d, sc, a) if x.rule == "training_to_lead"]
+
+
+def test_validator_works_out_who_is_young_on_its_own():
+    """The validator's own arithmetic at its edges, on hand-made plans from the valid one
+    (training_to_lead 4, three training moves): Y10, hired on the day, counts when sent to
+    A0; Y09 (5 years and 3 days), Y13 (5.5 years), Y12 (no group: U2 to U1) and Y08 (at
+    the lead school) do not; an older teacher's move to A0 is no training move."""
+    d, sc3 = _setup(3)
+    a = solve(d, sc3).assignments
+    d, sc = _setup(4)
+    assert _training_rule(d, sc, a) == [
+        "3 young teacher(s) move to the lead school of their group, training_to_lead needs 4"
+    ]
+    assert _training_rule(d, sc, _moved_to(a, {"Y10": "A0"})) == []
+    for pid, to in (("Y09", "A0"), ("Y13", "A0"), ("Y12", "U1"), ("T014", "A0")):
+        assert len(_training_rule(d, sc, _moved_to(a, {pid: to}))) == 1, pid
+    assert d.staff.at["T014", "school_id"] == "A1"
+    # Y08 at the lead school A0 sent to A1 and back is no move at all; to A1 it is no
+    # training move either (the rule counts moves to the lead)
+    assert len(_training_rule(d, sc, _moved_to(a, {"Y08": "A1"}))) == 1
+
+
+def test_validator_leaves_scope_to_training_moves_only():
+    """Under scope cross_group an older A1 teacher's move to A0 breaks the scope (only a
+    young teacher's move to the lead school is exempt), and so does a young teacher's
+    when training_to_lead is 0 (with min_years_at_school 2 they rotate on their own)."""
+    d, sc = _setup(3, scope={"teachers": "cross_group"})
+    a = solve(d, sc).assignments
+    assert validate_plan(d, sc, a) == []
+    v = [x for x in validate_plan(d, sc, _moved_to(a, {"T014": "A0"})) if x.rule == "scope"]
+    assert [x.staff for x in v] == [("T014",)]
+    d0, sc0 = _setup(
+        0, scope={"teachers": "cross_group"}, eligibility={"teacher": {"min_years_at_school": 2}}
+    )
+    stay = a.assign(to_school=a["from_school"], moved=False).drop(columns="training_to_lead")
+    v = [x for x in validate_plan(d0, sc0, _moved_to(stay, {"Y01": "A0"})) if x.rule == "scope"]
+    assert [x.staff for x in v] == [("Y01",)]
+
+
+def test_validator_leaves_obliged_young_teachers_out():
+    """With [rules] new_hire_rural_after_years 3, Y01 and Y02 (3 and 4 years) are obliged
+    to go rural: they are no training candidates, so in the plan that sends Y01-Y03 to A0
+    one training move counts (training_to_lead 2 is broken)."""
+    d, sc3 = _setup(3)
+    a = solve(d, sc3).assignments
+    d, sc = _setup(2, rules={"new_hire_rural_after_years": 3})
+    assert list(training_candidates(d, sc).index) == ["Y03", "Y05", "Y06", "Y10"]
+    assert _training_rule(d, sc, a) == [
+        "1 young teacher(s) move to the lead school of their group, training_to_lead needs 2"
+    ]
+
+
+def test_quotas_count_a_young_teacher_at_rotation_tenure():
+    """With min_years_at_school 4, Y02 (exactly 4 years at A1: 1461 days) is rotation-
+    eligible: the quota counts 26 eligible teachers (not Y01, Y03, Y06, Y10, below it)."""
+    d, sc = _setup(3, eligibility={"teacher": {"min_years_at_school": 4}})
+    cand = training_candidates(d, sc)
+    assert not cand.at["Y02", "training_only"] and cand.at["Y01", "training_only"]
+    sc = sc.model_copy(
+        update={"quotas": sc.quotas.model_copy(update={"teacher_rotation_min": 0.2})}
+    )
+    a = solve(*_setup(3)).assignments
+    stay = a.assign(to_school=a["from_school"], moved=False)
+    v = [x for x in validate_plan(d, sc, stay) if x.rule == "teacher_rotation_min"]
+    assert len(v) == 1 and "of 26 eligible needs 6" in v[0].message
+
+
+def test_lead_school_the_validator_finds_is_the_strongest_then_the_largest(tmp_path):
+    """A0 made weak and A2 average: A1 (average, 600 students, more than A2) leads; the
+    plan sends a young teacher of A0 or A2 to A1, and the validator, finding the lead on
+    its own, agrees."""
+    data = tmp_path / "d"
+    data.mkdir()
+    sch = pd.read_csv(DATA / "schools.csv", dtype=str)
+    sch.loc[sch["school_id"] == "A0", "tier"] = "weak"
+    sch.loc[sch["school_id"] == "A2", "tier"] = "average"
+    sch.to_csv(data / "schools.csv", index=False)
+    (data / "staff.csv").write_bytes((DATA / "staff.csv").read_bytes())
+    sc = parse_scenario({**_raw(1), "scenario": {**_raw(1)["scenario"], "data": str(data)}})
+    d = load_district(data, as_of=sc.as_of)
+    res = solve(d, sc)
+    assert res.status.has_plan, res.message
+    a = res.assignments
+    tr = a[a["training_to_lead"]]
+    assert len(tr) >= 1 and (tr["to_school"] == "A1").all()
+    assert set(training_candidates(d, sc)["lead"]) == {"A1", "B0"}
+    assert validate_plan(d, sc, a) == []
 
 
 def test_multi_year_plans_refuse_training_to_lead(tmp_path):
@@ -310,8 +420,8 @@ def test_eligible_command_lists_the_candidates(tmp_path):
     r = CliRunner().invoke(main, ["eligible", str(_toml(tmp_path, 2)), "--out", str(out)])
     assert r.exit_code == 0, r.output
     e = pd.read_csv(out, dtype=str).set_index("staff_id")
-    assert (e.loc[["Y01", "Y02", "Y03", "Y04", "Y06"], "eligible"] == "true").all()
-    assert (e.loc[["Y05", "Y07", "Y08"], "eligible"] == "false").all()
+    assert (e.loc[["Y01", "Y02", "Y03", "Y04", "Y06", "Y10"], "eligible"] == "true").all()
+    assert (e.loc[["Y05", "Y07", "Y08", "Y09", "Y12", "Y13"], "eligible"] == "false").all()
 
 
 def test_explain_lists_the_training_moves(tmp_path):
@@ -324,7 +434,7 @@ def test_explain_lists_the_training_moves(tmp_path):
     assert r.exit_code == 0, r.output
     ex = json.loads((out / "explain.json").read_text(encoding="utf-8"))
     tr = ex["forms"]["training_to_lead"]
-    assert tr["required"] == 3 and tr["candidates"] == 5
+    assert tr["required"] == 3 and tr["candidates"] == 6
     assert {m["staff_id"] for m in tr["moves"]} == REACHABLE
     assert {(m["from_school"], m["to_school"]) for m in tr["moves"]} == {("A1", "A0"), ("A2", "A0")}
     missing = undocumented([*tr, *tr["moves"][0]], "`explain.json`")
@@ -332,7 +442,7 @@ def test_explain_lists_the_training_moves(tmp_path):
     t = CliRunner().invoke(main, ["explain", str(out)])
     assert t.exit_code == 0, t.output
     assert (
-        "young teachers to the lead school of their group: 3 of 5 (training_to_lead 3)" in t.output
+        "young teachers to the lead school of their group: 3 of 6 (training_to_lead 3)" in t.output
     )
     assert "Y03 A2 → A0 (hired 2.0 years ago)" in t.output
 
@@ -384,3 +494,25 @@ def test_placement_keeps_training_moves_of_rotation_eligible_young_teachers(mech
     a = res.assignments
     assert int(a["training_to_lead"].sum()) >= 3
     assert validate_plan(d, sc, a) == []
+
+
+def test_a_conflict_core_names_training_to_lead():
+    """No counting check sees it: three young teachers must arrive at A0, so (head counts
+    held) three must leave A1 and A2 and A0, but school_outflow_max 0.15 lets no one leave
+    A1; the minimal conflict is the outflow cap of A1 and training_to_lead."""
+    d, sc = _setup(3, quotas={"school_outflow_max": 0.15, "teacher_rotation_min": 0.0})
+    sc = sc.model_copy(
+        update={"quotas": sc.quotas.model_copy(update={"key_share_of_rotated_min": 0.0})}
+    )
+    assert precheck(d, sc) == []
+    res = solve(d, sc, raise_on_failure=False)
+    assert res.status is SolveStatus.INFEASIBLE
+    diag = res.diagnosis
+    assert diag["method"] == "core" and diag["minimal"]
+    rules = {c["rule"]: c for c in diag["conflict"]}
+    assert set(rules) == {"school_outflow_max", "training_to_lead"}
+    assert rules["school_outflow_max"]["school"] == "A1"
+    assert rules["training_to_lead"]["text"] == (
+        "training_to_lead needs 3 young teacher(s) at the lead school of their group "
+        "(3 such move(s) possible)"
+    )

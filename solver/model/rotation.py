@@ -331,8 +331,9 @@ class RotationModel:
         schools to the lead school of their education group (Dongcheng 2021:
         选派新任教师或有潜质的优秀青年教师到教育集团龙头校全职交流轮岗)."""
         need = self.scenario.forms.training_to_lead
-        if need > 0:
-            self._add(self._sum_x(np.flatnonzero(self.training_pair)) >= need, "training_to_lead")
+        if not need:
+            return
+        self._add(self._sum_x(np.flatnonzero(self.training_pair)) >= need, "training_to_lead")
 
     # ------------------------------------------------------------- helpers
     def guard(self, *key: Hashable) -> cp_model.IntVar | None:

@@ -22,7 +22,7 @@ from .catalogue import rule_phrase
 from .forms import TENTHS, nearest_teachers, service_pairs, tenths
 from .indicators import indicator_matrix
 from .moves import Moves, at_least, at_most, forbidden_text, permitted_moves
-from .training import training_candidates
+from .training import training_candidates, training_lead_masks
 
 
 @dataclass(frozen=True)
@@ -380,8 +380,10 @@ def _quota_checks(m: Moves, c: Counts) -> list[Finding]:
     out = []
     q = m.scenario.quotas
     ppl = m.people
-    teach = ppl["is_teacher"].to_numpy()
-    key = ppl["is_key"].to_numpy()
+    # [forms] training_to_lead: the quotas count no training-only young teacher
+    counted = ~training_lead_masks(m.district, m.scenario, ppl)[1]
+    teach = ppl["is_teacher"].to_numpy() & counted
+    key = ppl["is_key"].to_numpy() & counted
     n_t = int(teach.sum())
     need_t = at_least(q.teacher_rotation_min, n_t)
     if need_t > 0:
@@ -705,6 +707,10 @@ def _coverage_checks(m: Moves) -> list[Finding]:
     return out
 
 
+#: How a rule that forbids the move to the lead school reads in the finding.
+_TRAINING_PHRASE = {"subject_staffing": "no post of their subject there"}
+
+
 def _training_checks(m: Moves) -> list[Finding]:
     """``[forms] training_to_lead``: enough young teachers may move to the lead school of
     their group (eligible, and the move permitted: commute, level, subject demand)."""
@@ -723,7 +729,9 @@ def _training_checks(m: Moves) -> list[Finding]:
             able.append(str(sid))
             continue
         blocked.update(rules)
-        why.append(f"{sid} " + ", ".join(rule_phrase(r, sc) for r in rules))
+        why.append(
+            f"{sid} " + ", ".join(_TRAINING_PHRASE.get(r) or rule_phrase(r, sc) for r in rules)
+        )
     if len(able) >= need:
         return []
     why_text = short(why)

@@ -86,7 +86,13 @@ def _describe_flow(rule: str, rest: list, sc: Scenario, built: RotationModel) ->
             f"(coverage_subjects); the nearest {subj} teachers who could serve it: {named or 'none'}"
         )
     if rule == "training_to_lead":
-        n = int(built.training_pair.sum())
+        # the moves no pruning rule forbids (a diagnosis model keeps the others)
+        pr = built.pairs
+        ok = built.training_pair & built.masks.room[pr["p"].to_numpy(), pr["s"].to_numpy()]
+        for col in ("breaks_level", "breaks_scope", "breaks_commute"):
+            if col in pr:
+                ok &= ~pr[col].to_numpy(dtype=bool)
+        n = int(ok.sum())
         return (
             f"training_to_lead needs {sc.forms.training_to_lead} young teacher(s) at the lead "
             f"school of their group ({n} such move(s) possible)"
@@ -119,10 +125,10 @@ def _describe(key: tuple, sc: Scenario, built: RotationModel) -> str:
             f"school {rest[0]} keeps exactly {n} {rest[1].replace('_', ' ')}(s): posts stay filled"
         )
     if rule == "teacher_rotation_min":
-        n = int(built.people["is_teacher"].sum())
+        n = int((built.people["is_teacher"].to_numpy() & ~built.training_only).sum())
         return f"teacher_rotation_min {q.teacher_rotation_min:g} needs {built.need_teachers} of {n} eligible teachers to move"
     if rule == "key_share_of_rotated_min":
-        n_key = int(built.people["is_key"].sum())
+        n_key = int((built.people["is_key"].to_numpy() & ~built.training_only).sum())
         if q.key_share_basis == "eligible_key":
             return (
                 f"key_share_of_rotated_min {q.key_share_of_rotated_min:g} (eligible_key) needs "
