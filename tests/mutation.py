@@ -87,6 +87,7 @@ RUN_TESTS = {
         "tests/test_training.py",
         "tests/test_forms.py::test_post_filling_moves_count_apart_from_the_rotation_quota",
         "tests/test_forms.py::test_post_filling_is_counted_in_the_summary",
+        "tests/test_forms.py::test_the_cheapest_plan_still_rotates_besides_post_filling",
     ),
 }
 #: mutmut's names for them (``ǁ`` separates class and method).
@@ -130,7 +131,22 @@ _PIN_NO_PAIR_LINES = (
     'self._add(self._false() == 1, "XXpinXX", sid)',
     'self._add(self._false() == 1, "PIN", sid)',
 )
+_NO_LEAD = (
+    "a staff member without a lead school is missing (NaN) or None alike: neither equals a "
+    "school id, and both are missing to notna()"
+)
 EQUIVALENT: dict[tuple[str, str], str] = {
+    # ---------------------------------------------------------------- forms (training)
+    ("_training_people", "lead = pd.Series(None, index=staff.index, dtype=object)"): _NO_LEAD,
+    ("_training_people", "lead = pd.Series(index=staff.index, dtype=object)"): _NO_LEAD,
+    (
+        "_training_people",
+        'if row["group"] and (row["group"] not in best or rank <= best[row["group"]][0]):',
+    ): "a rank ends with the school's position, so no two ranks are equal",
+    (
+        "_training_people",
+        'if 0 <= since < 5 and best[g][1] != row["school_id"]:',
+    ): "years since hire are whole days / 365.25, never exactly 5 (1826.25 days)",
     # ---------------------------------------------------------------- model
     ("posts_filled", "self._count_after(None, s, arr, res) == n_res,"): _MASK_UNUSED,
     ("subject_staffing", "expr = self._count_after(None, s, arr, res)"): _MASK_UNUSED,

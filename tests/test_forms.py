@@ -697,3 +697,36 @@ def test_share_trips_count_in_the_commute_term_in_km_times_share():
     assert res.terms["commute"] == pytest.approx(float(want), abs=1e-9)
     assert (pt["share"] * pt["distance_km"]).sum() > 0
     assert validate_plan(district, sc, a, part_time=pt) == []
+
+
+def test_the_cheapest_plan_still_rotates_besides_post_filling(tmp_path):
+    """With commute the only weighted term and teacher_rotation_min asking for one
+    rotation, the one move C01 → R03 that fills R03's post (the cheapest way to meet
+    demand.csv) is not enough: it is post filling, no rotation, so the plan rotates
+    someone besides (a chain C01 → C02 → R03, or a second move)."""
+    data = tmp_path / "county"
+    shutil.copytree(COUNTY, data)
+    pd.DataFrame(
+        {"school_id": ["C01", "R03"], "subject": ["math", "math"], "required": [2, 2]}
+    ).to_csv(data / "demand.csv", index=False)
+    raw = {
+        "scenario": {"name": "p", "as_of": AS_OF, "data": str(data)},
+        "quotas": {"school_outflow_max": 0.25, "teacher_rotation_min": 0.01},
+        "weights": {"balance": 0, "commute": 1},
+        "forms": {"post_filling": True},
+        "solver": {"workers": 1, "work_limit": 60},
+    }
+    district = load_district(data, as_of=pd.Timestamp(AS_OF).date())
+    sc = parse_scenario(raw)
+    res = solve(district, sc)
+    assert res.status is SolveStatus.OPTIMAL
+    a = res.assignments
+    n_t = int((a["role"] == "teacher").sum())
+    assert math.ceil(0.01 * n_t) == 1
+    rotated = a[a["moved"] & ~a["post_filling"] & (a["role"] == "teacher")]
+    assert len(rotated) >= 1
+    assert validate_plan(district, sc, a) == []
+    # the one move alone: valid but for the quota
+    alone = a.assign(to_school=a["from_school"], moved=False, post_filling=False)
+    alone.loc["F007", ["to_school", "moved", "post_filling"]] = ["R03", True, True]
+    assert {v.rule for v in validate_plan(district, sc, alone)} == {"teacher_rotation_min"}
