@@ -147,6 +147,10 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "_training_people",
         'if 0 <= since < 5 and best[g][1] != row["school_id"]:',
     ): "years since hire are whole days / 365.25, never exactly 5 (1826.25 days)",
+    (
+        "_rotated",
+        "return (moved - self._sum_x(idx) if (len(idx)) or True else moved), n",
+    ): "the sum of no moves is 0: subtracting it changes nothing",
     # ---------------------------------------------------------------- model
     ("posts_filled", "self._count_after(None, s, arr, res) == n_res,"): _MASK_UNUSED,
     ("subject_staffing", "expr = self._count_after(None, s, arr, res)"): _MASK_UNUSED,
