@@ -286,7 +286,8 @@ def test_validator_catches_too_few_and_astray_training_moves():
     a = solve(d, sc).assignments
     assert validate_plan(d, sc, a) == []
     back = a.copy()
-    back.loc["Y01", ["to_school", "moved"]] = ["A1", False]
+    back.loc["Y01", "to_school"] = "A1"
+    back.loc["Y01", "moved"] = False
     v = [x for x in validate_plan(d, sc, back) if x.rule == "training_to_lead"]
     assert len(v) == 1 and "2 young teacher(s) move" in v[0].message
     assert v[0].staff == ("Y02", "Y03") and v[0].schools == ()
@@ -303,10 +304,12 @@ def test_validator_catches_too_few_and_astray_training_moves():
 def _moved_to(a: pd.DataFrame, moves: dict[str, str]) -> pd.DataFrame:
     """The plan ``a`` with the people of ``moves`` sent to the schools given (a row is
     added for someone without one)."""
-    out = a.copy()
+    extra = pd.Index([p for p in moves if p not in a.index])
+    out = a.reindex(a.index.append(extra))
     for pid, to in moves.items():
-        out.loc[pid, ["to_school", "moved"]] = [to, True]
-    out["moved"] = out["moved"].astype(bool)
+        out.loc[pid, "to_school"] = to
+        out.loc[pid, "moved"] = True
+    out["moved"] = out["moved"].fillna(False).astype(bool)
     return out
 
 
