@@ -151,6 +151,16 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "_rotated",
         "return (moved - self._sum_x(idx) if (len(idx)) or True else moved), n",
     ): "the sum of no moves is 0: subtracting it changes nothing",
+    # ---------------------------------------------------------------- forms (shares)
+    (
+        "_coverage",
+        "low = have.index[(have[subj] <= f.coverage_min - TOL).to_numpy()]",
+    ): _BOUNDARY,
+    ("_part_time", "for r in rows.itertuples(index=None):"): "index=None is falsy, like False",
+    (
+        "_part_time",
+        "for r in rows.itertuples(index=True):",
+    ): "the index becomes an extra first field; the fields are read by name",
     # ---------------------------------------------------------------- model
     ("posts_filled", "self._count_after(None, s, arr, res) == n_res,"): _MASK_UNUSED,
     ("subject_staffing", "expr = self._count_after(None, s, arr, res)"): _MASK_UNUSED,

@@ -730,3 +730,32 @@ def test_the_cheapest_plan_still_rotates_besides_post_filling(tmp_path):
     alone = a.assign(to_school=a["from_school"], moved=False, post_filling=False)
     alone.loc["F007", ["to_school", "moved", "post_filling"]] = ["R03", True, True]
     assert {v.rule for v in validate_plan(district, sc, alone)} == {"teacher_rotation_min"}
+
+
+def test_coverage_violation_names_the_subject_teachers_who_leave_or_join():
+    """coverage_subjects = ["music"]: a plan that sends C02's one music teacher F029 to
+    C01, and a chinese teacher F047 from R01 to C02, leaves C02 without music: the
+    violation names C02 and F029 only (F047 teaches another subject)."""
+    sc = parse_scenario(
+        {
+            "scenario": {"name": "v", "as_of": AS_OF, "data": str(COUNTY)},
+            "forms": {"coverage_subjects": ["music"]},
+        }
+    )
+    district = load_district(COUNTY, as_of=sc.as_of)
+    st = district.staff
+    a = pd.DataFrame(
+        {"from_school": st["school_id"], "to_school": st["school_id"], "moved": False},
+        index=st.index,
+    )
+    a.loc["F029", ["to_school", "moved"]] = ["C01", True]
+    a.loc["F047", ["to_school", "moved"]] = ["C02", True]
+    v = [x for x in validate_plan(district, sc, a) if x.rule == "coverage_subjects"]
+    at_c02 = [x for x in v if x.schools == ("C02",)]
+    assert len(at_c02) == 1
+    assert at_c02[0].staff == ("F029",)
+    assert "music" in at_c02[0].message
+    # the rural schools never had music: their violations name no one who moves
+    assert {x.schools[0] for x in v} == {"C02", "R01", "R02", "R03", "R04", "R05", "R06"}
+    r01 = next(x for x in v if x.schools == ("R01",))
+    assert r01.staff == ()
