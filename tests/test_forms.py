@@ -339,9 +339,15 @@ def test_validator_catches_shares_beyond_the_rules(tmp_path):
     big = pt.copy()
     big.loc[0, "share"] = 0.5
     assert rules(big) == ["part_time"]
+    sid, to = str(big.loc[0, "staff_id"]), str(big.loc[0, "to_school"])
+    v = [x for x in validate_plan(district, sc, a, part_time=big) if x.rule == "part_time"]
+    assert [x.staff for x in v] == [(sid,)] and to in v[0].schools
     odd = pt.copy()
     odd.loc[0, "share"] = 0.25
     assert "part_time" in rules(odd)
+    v = [x for x in validate_plan(district, sc, a, part_time=odd) if x.rule == "part_time"]
+    mine = [x for x in v if x.message.startswith(f"staff {sid} → {to}: ")]
+    assert len(mine) == 1 and mine[0].staff == (sid,) and mine[0].schools == (to,)
     per = pt.groupby("staff_id")["to_school"].nunique()
     two = per.index[per == 2]
     assert len(two)  # the plan uses teachers' second schools
