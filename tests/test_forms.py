@@ -341,7 +341,8 @@ def test_validator_catches_shares_beyond_the_rules(tmp_path):
     assert rules(big) == ["part_time"]
     sid, to = str(big.loc[0, "staff_id"]), str(big.loc[0, "to_school"])
     v = [x for x in validate_plan(district, sc, a, part_time=big) if x.rule == "part_time"]
-    assert [x.staff for x in v] == [(sid,)] and to in v[0].schools
+    assert [x.staff for x in v] == [(sid,)]
+    assert v[0].schools == tuple(sorted(set(pt.loc[pt["staff_id"] == sid, "to_school"])))
     odd = pt.copy()
     odd.loc[0, "share"] = 0.25
     assert "part_time" in rules(odd)
@@ -357,6 +358,9 @@ def test_validator_catches_shares_beyond_the_rules(tmp_path):
     third = pd.concat([pt, row.assign(to_school=other)], ignore_index=True)
     msgs = [v.message for v in validate_plan(district, sc, a, part_time=third)]
     assert any("serves 3 other schools" in m for m in msgs)
+    three = [x for x in validate_plan(district, sc, a, part_time=third) if "serves 3" in x.message]
+    assert [(x.rule, x.staff) for x in three] == [("part_time", (two[0],))]
+    assert three[0].schools == tuple(sorted(served - {row["home_school"].iat[0]} | {other}))
     math_teacher = pt.copy()
     math_teacher.loc[0, "staff_id"] = "F004"  # a chinese teacher
     assert "part_time" in rules(math_teacher)
