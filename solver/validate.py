@@ -63,7 +63,7 @@ involved. Rule names:
     that is switched on, by someone who may serve in it (teachers of
     ``part_time_subjects`` or key teachers, on payroll, not exempt) and who stays at
     their school, to another existing school of a compatible level within
-    ``max_km`` of their home; guidance only to a rural or weak school, in a weak
+    ``max_km`` of their home; guidance only to one rural or weak school, in a weak
     subject there, of ``guidance_share``; per teacher at most ``part_time_max_share`` in
     all and ``part_time_max_schools`` schools. With shares, ``max_cv`` and
     ``min_per_100`` are checked on teacher-equivalents; with ``post_filling`` the
@@ -863,6 +863,18 @@ def _part_time(district, scenario: Scenario, plan: _Plan, elig) -> list[Violatio
                     f"part_time_max_schools {f.part_time_max_schools}",
                     (sid,),
                     _ids(sorted(schools[sid])),
+                )
+            )
+    # guidance goes to one school (a teacher's one guidance_share of their week)
+    guided = rows.loc[rows["form"].astype(str) == "guidance", ["staff_id", "to_school"]]
+    for sid, to in guided.astype(str).groupby("staff_id")["to_school"]:
+        if to.nunique() > 1:
+            out.append(
+                Violation(
+                    "part_time",
+                    f"staff {sid} guides {to.nunique()} schools, guidance goes to one",
+                    (str(sid),),
+                    _ids(sorted(set(to))),
                 )
             )
     return out

@@ -418,6 +418,24 @@ def test_guidance_gives_key_shares_to_rural_or_weak_schools_and_lowers_the_key_c
     pt = res.part_time
     assert len(pt) and set(pt["form"]) == {"guidance"}
     assert (pt["share"] == 0.2).all()
+    # one guided school per key teacher, though their 0.4 would allow two guidances
+    assert pt.groupby("staff_id").size().max() == 1
+    row = pt.iloc[[0]]
+    towns = district.schools
+    other = next(
+        s
+        for s in towns.index
+        if s != row["to_school"].iat[0]
+        and (towns.at[s, "locality"] == "rural" or towns.at[s, "tier"] == "weak")
+    )
+    two = pd.concat([pt, row.assign(to_school=other)], ignore_index=True)
+    v = [
+        x
+        for x in validate_plan(district, sc, res.assignments, part_time=two)
+        if "guides" in x.message
+    ]
+    assert [(x.rule, x.staff) for x in v] == [("part_time", (row["staff_id"].iat[0],))]
+    assert v[0].message.endswith("guides 2 schools, guidance goes to one")
     weak = weak_subjects(district)
     sch = district.schools
     for r in pt.itertuples():

@@ -989,6 +989,10 @@ _MESSAGES: list[tuple[str, str]] = [
         "青年教师到龙头校交流（training_to_lead）须至少 {n} 人（可行的此类调动 {m} 个）",
     ),
     (
+        "staff {pid} guides {n} schools, guidance goes to one",
+        "{pid} 指导 {n} 所学校，学科指导只能去一所",
+    ),
+    (
         "[forms] training_to_lead = {n} is feasible (now {m})",
         "[forms] training_to_lead = {n} 时可行（现为 {m}）",
     ),
