@@ -152,6 +152,37 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "return (moved - self._sum_x(idx) if (len(idx)) or True else moved), n",
     ): "the sum of no moves is 0: subtracting it changes nothing",
     # ---------------------------------------------------------------- forms (shares)
+    ("coverage_subjects_rule", "break"): (
+        "coverage_subjects holds subject codes only (the scenario is validated), so the "
+        "`continue` past an unknown subject never runs"
+    ),
+    **{
+        ("coverage_subjects_rule", line): "only len(r) is read, the same for any dtype"
+        for line in (
+            "r = res.get(s, np.zeros(0, dtype=None))",
+            "r = res.get(s, np.zeros(0, ))",
+        )
+    },
+    (
+        "coverage_subjects_rule",
+        "expr = TENTHS * (fixed + built._count_after(None, s, arr, res))",
+    ): _MASK_UNUSED,
+    **{
+        ("__init__", line): "a CP-SAT variable's name changes no solve"
+        for line in (
+            'self.serve = [m.new_bool_var("XXXX") for _ in range(len(self.pairs))]',
+            'y = m.new_int_var(0, int(row.max_tenths), "XXXX")',
+        )
+    },
+    ("__init__", "for i, row in enumerate(self.pairs.itertuples(index=None)):"): (
+        "index=None is falsy, like False"
+    ),
+    ("__init__", "for i, row in enumerate(self.pairs.itertuples(index=True)):"): (
+        "the index becomes an extra first field; the fields are read by name"
+    ),
+    ("__init__", "if len(gd) >= 1:"): (
+        "with one guidance pair the added `serve <= 1` holds for any boolean"
+    ),
     (
         "_coverage",
         "low = have.index[(have[subj] <= f.coverage_min - TOL).to_numpy()]",

@@ -787,3 +787,35 @@ def test_coverage_violation_names_the_subject_teachers_who_leave_or_join():
     assert {x.schools[0] for x in v} == {"C02", "R01", "R02", "R03", "R04", "R05", "R06"}
     r01 = next(x for x in v if x.schools == ("R01",))
     assert r01.staff == ()
+
+
+def test_coverage_beyond_what_the_per_teacher_limits_allow_has_a_conflict_core():
+    """part_time_max_schools 1 and max share 0.2: C01's and C02's three music teachers can
+    cover three rural primaries, and four of them (R01, R02, R04, R05) reach only those
+    three; no counting check sees it (each school alone is reachable), the conflict core
+    names the four schools' music coverage, and their music posts (no full-time music
+    teacher may go there)."""
+    sc = parse_scenario(
+        {
+            "scenario": {"name": "c", "as_of": AS_OF, "data": str(COUNTY)},
+            "quotas": {"school_outflow_max": 0.25},
+            "forms": {
+                "part_time": True,
+                "coverage_subjects": ["music"],
+                "part_time_max_share": 0.2,
+                "part_time_max_schools": 1,
+            },
+            "solver": {"workers": 1, "work_limit": 30},
+        }
+    )
+    district = load_district(COUNTY, as_of=sc.as_of)
+    from solver.rules.precheck import precheck
+
+    assert precheck(district, sc) == []
+    res = solve(district, sc, raise_on_failure=False)
+    assert res.status is SolveStatus.INFEASIBLE
+    diag = res.diagnosis
+    assert diag["method"] == "core" and diag["minimal"]
+    got = {(c["rule"], c.get("school"), c.get("subject")) for c in diag["conflict"]}
+    four = ("R01", "R02", "R04", "R05")
+    assert got == {(r, s, "music") for r in ("coverage_subjects", "subject_staffing") for s in four}
