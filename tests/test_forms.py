@@ -436,6 +436,7 @@ def test_guidance_gives_key_shares_to_rural_or_weak_schools_and_lowers_the_key_c
     ]
     assert [(x.rule, x.staff) for x in v] == [("part_time", (row["staff_id"].iat[0],))]
     assert v[0].message.endswith("guides 2 schools, guidance goes to one")
+    assert v[0].schools == tuple(sorted({row["to_school"].iat[0], other}))
     weak = weak_subjects(district)
     sch = district.schools
     for r in pt.itertuples():
