@@ -1,7 +1,8 @@
 """Pricing benchmark: the bound of a pruned model against the full LP solved directly.
 
 ``python -m benchmarks.pricing [--sizes 15000,40000] [--ks auto,10,5] [--time-limit 60]
-[--workers 2] [--out DIR]``
+[--workers 2] [--out DIR]``; ``python -m benchmarks.pricing acceptance --help``: the
+acceptance on a big hand-made city (:mod:`benchmarks.pricing_acceptance`).
 
 For each generated ``urban-core`` district (the cache and the scenario of
 ``python -m benchmarks run``) it measures, in one process and one run:
@@ -162,6 +163,13 @@ def table(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["acceptance"]:  # the big hand-made city (benchmarks/pricing_acceptance.py)
+        from .pricing_acceptance import main as acceptance
+
+        return acceptance(argv[1:])
     ap = argparse.ArgumentParser(prog="python -m benchmarks.pricing", description=__doc__)
     ap.add_argument("--sizes", default="15000,40000")
     ap.add_argument("--ks", default="auto,10,5")

@@ -8,18 +8,28 @@ eligible: too new at the school) and twelve teachers in two subjects. The key te
 sit at the two schools at the west end, so the balance term wants them at the far end
 of the row: the nearest school, the only one kept, is the wrong place for most of them,
 and only the pruned moves priced back in give a bound of the problem as written.
+
+The same acceptance on a big hand-made city, Lujiang (tests/data/lujiang: 11,126 staff,
+281,770 permitted moves, pruned by the package's own limit), is the command
+``python -m benchmarks.pricing acceptance``: its solves are too big for the suite, so
+the last test here checks only the city's shape.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
+from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from solver.cli import main
 from solver.input.loaders import load_district
 from solver.input.scenario import load_scenario
+from solver.model.rotation import AUTO_MAX_PAIRS
+from solver.rules.moves import permitted_moves
 from solver.validate import validate_plan
 
 N_SCHOOLS = 7
@@ -162,3 +172,37 @@ def test_pricing_lines_and_the_kept_only_note_read_in_chinese():
         zh = message(line, "zh")
         assert not any(w in zh for w in ("LP bound", "pricing", "moves", "note")), zh
     assert "仅针对模型保留的候选交流" in message(lines[-1], "zh")
+
+
+CITY = Path(__file__).parent / "data" / "lujiang"
+
+
+def test_lujiang_city_is_big_enough_to_prune(tmp_path):
+    """Lujiang city (tests/data/lujiang), the hand-made acceptance district of the bound
+    on more than 200,000 candidate moves: build.py writes the committed schools.csv byte
+    for byte and 11,126 staff; the city loads, and by the package's own count of the
+    permitted moves it is over the limit above which the model prunes (its solve is
+    ``python -m benchmarks.pricing acceptance``, not a test: too big for the suite)."""
+    spec = importlib.util.spec_from_file_location("lujiang_build", CITY / "build.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    scenario = mod.write(tmp_path / "city")
+    assert (tmp_path / "city" / "schools.csv").read_bytes() == (CITY / "schools.csv").read_bytes()
+    sc = load_scenario(scenario)
+    assert sc.solver.max_candidates is None  # the package chooses: it prunes
+    assert sc.commute.max_km == 15.0
+    d = load_district(tmp_path / "city", as_of=sc.as_of)
+    assert (d.n_schools, len(d.staff)) == (119, 11126)
+    assert d.schools["level"].value_counts().to_dict() == {"primary": 72, "junior": 47}
+    moves = permitted_moves(d, sc)
+    n = int(moves.ok.sum())
+    assert n > AUTO_MAX_PAIRS == 200_000
+    assert n == 281_770
+    # nearly every other school of the same level is permitted: the commute limit and
+    # the staffing rows leave out under 1% of those moves
+    level = d.schools["level"].to_numpy()
+    home = moves.people["home"].to_numpy()
+    same = level[home][:, None] == level[None, :]
+    same[np.arange(len(home)), home] = False
+    assert n >= 0.99 * int(same.sum())
+    assert 0 < int((same & ~moves.commute_ok).sum())  # but the commute limit acts
