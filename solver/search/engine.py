@@ -418,19 +418,33 @@ def _guided(built: RotationModel, progress: Progress, budget: Budget):
         f"searching the {len(small.pairs)} moves the LP uses",
     )
     stop = good_enough(built.scenario.solver, lp.bound if lp.scope in FULL_SCOPES else None)
+    solver, code = _search_restricted(built, small, progress, budget, stop)
+    if code == cp_model.OPTIMAL:
+        small, solver, code = _widen(built, lp, small, solver, progress, budget, stop)
+    return lp.bound / OBJ_UNIT, lp.scope, small, solver, code
+
+
+def _search_restricted(
+    built: RotationModel,
+    small: RotationModel,
+    progress: Progress,
+    budget: Budget,
+    stop: float | None,
+) -> tuple[cp_model.CpSolver, int]:
+    """CP-SAT on ``small``, a model of ``built`` restricted to some of its moves, for the
+    search time left: racing workers, its own bound not shown (it is not the problem's),
+    stopped at ``stop`` (:func:`good_enough`). Returns the solver and its status."""
     solver, code, _ = search(
         small.model,
         built.scenario.solver,
         budget.search_left(),
         progress,
-        own_bound=False,  # the restricted model's bound is not the problem's
+        own_bound=False,
         quotas=QuotaCounts(small),
         big=True,
         stop_at=stop,
     )
-    if code == cp_model.OPTIMAL:
-        small, solver, code = _widen(built, lp, small, solver, progress, budget, stop)
-    return lp.bound / OBJ_UNIT, lp.scope, small, solver, code
+    return solver, code
 
 
 def _by_reduced_cost(built: RotationModel, lp: PricedLP) -> np.ndarray:
@@ -483,16 +497,7 @@ def _widen(
             f"restricted optimum {solver.objective_value / OBJ_UNIT:.4f} above the bound; "
             f"widened to the {len(wider.pairs)} moves of least reduced cost",
         )
-        s2, c2, _ = search(
-            wider.model,
-            built.scenario.solver,
-            budget.search_left(),
-            progress,
-            own_bound=False,
-            quotas=QuotaCounts(wider),
-            big=True,
-            stop_at=stop,
-        )
+        s2, c2 = _search_restricted(built, wider, progress, budget, stop)
         if not found(c2) or s2.objective_value > solver.objective_value:
             break
         small, solver, code = wider, s2, c2
@@ -522,16 +527,8 @@ def _around_warm_start(
         else "the LP did not finish"
     )
     progress.phase("search", f"{why}; searching the {len(small.pairs)} moves of the warm start")
-    solver, code, _ = search(
-        small.model,
-        built.scenario.solver,
-        budget.search_left(),
-        progress,
-        own_bound=False,
-        quotas=QuotaCounts(small),
-        big=True,
-        stop_at=good_enough(built.scenario.solver, None if bound is None else bound[0] * OBJ_UNIT),
-    )
+    stop = good_enough(built.scenario.solver, None if bound is None else bound[0] * OBJ_UNIT)
+    solver, code = _search_restricted(built, small, progress, budget, stop)
     if not found(code):
         return None
     return result_of(
