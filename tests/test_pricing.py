@@ -444,20 +444,28 @@ def test_widening_a_restricted_optimum_reaches_the_full_optimum(district, monkey
     assert len(plan) == int(res.assignments["moved"].sum())
 
 
-def test_big_searches_race_unless_a_work_limit_makes_them_reproducible(district):
-    """A big district's search lets CP-SAT's workers race (interleaved, the LP workers'
-    first task starved the neighbourhood searches); with work_limit it stays
-    interleaved, and so does every small model's search."""
-    from solver.search.engine import racing, search
+def test_big_searches_interleave_when_long_race_when_short_unless_a_work_limit(district):
+    """A big district's long search interleaves CP-SAT's workers (one thread included:
+    without, one worker searches sequentially, with no neighbourhood search); a short
+    one lets them race (interleaved, the LP workers' first turn starved the
+    neighbourhood searches); with work_limit CP-SAT's reproducible defaults stay, and
+    so do every small model's."""
+    from solver.search.engine import INTERLEAVE_MIN_S, racing, search
 
     folder, d, flow = district
     free = scenario_for(folder, 0, flow, work_limit=None, workers=2)
+    one = scenario_for(folder, 0, flow, work_limit=None, workers=1)
     held = scenario_for(folder, 0, flow, workers=2)
-    assert racing(free.solver) == {"interleave_search": False}
-    assert racing(held.solver) == {}
+    assert racing(free.solver, INTERLEAVE_MIN_S) == {"interleave_search": True}
+    assert racing(free.solver, INTERLEAVE_MIN_S - 0.1) == {"interleave_search": False}
+    assert racing(held.solver, INTERLEAVE_MIN_S) == {}
     m = cp_model.CpModel()
     m.new_bool_var("b")
     assert not search(m, free.solver, 1, big=True)[0].parameters.interleave_search
+    assert search(m, free.solver, INTERLEAVE_MIN_S, big=True)[0].parameters.interleave_search
+    solver = search(m, one.solver, INTERLEAVE_MIN_S, big=True)[0]
+    assert solver.parameters.interleave_search and solver.parameters.num_workers == 1
+    assert not search(m, one.solver, INTERLEAVE_MIN_S)[0].parameters.interleave_search
     assert search(m, held.solver, 1, big=True)[0].parameters.interleave_search
     assert search(m, free.solver, 1)[0].parameters.interleave_search
 

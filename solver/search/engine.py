@@ -226,14 +226,15 @@ def search(
     says whether CP-SAT's bound on ``model`` is a bound of the whole problem (not for
     a restricted model). ``label`` is kept for callers; the problem's name is the
     caller's :meth:`~solver.progress.Progress.problem`. ``big`` (a search of a big
-    district's model, :data:`HINT_MIN_PAIRS` moves or more) lets the workers race
-    unless a ``work_limit`` makes the run reproducible (:func:`racing`). ``stop_at``
+    district's model, :data:`HINT_MIN_PAIRS` moves or more) interleaves the workers
+    in a long search and lets them race in a short one, unless a ``work_limit`` makes
+    the run reproducible (:func:`racing`). ``stop_at``
     (model units) ends the search at the first plan whose objective is at most that
     (``[solver] gap_limit`` above a bound of the problem, :func:`good_enough`); with
     ``own_bound`` the scenario's ``gap_limit`` is also CP-SAT's relative gap limit.
     ``params`` are further CP-SAT parameters (:func:`new_solver`)."""
     if big:
-        params = {**racing(settings), **params}
+        params = {**racing(settings, time_limit_s), **params}
     if own_bound and settings.gap_limit > 0:
         params = {"relative_gap_limit": settings.gap_limit, **params}
     solver = new_solver(max(time_limit_s, 0.5), settings, work_limit=work_limit, **params)
@@ -265,21 +266,30 @@ def good_enough(settings: SolverSettings, bound: float | None) -> float | None:
     return bound / (1.0 - settings.gap_limit) if bound > 0 else bound
 
 
-def racing(settings: SolverSettings) -> dict[str, object]:
-    """CP-SAT parameters of a big district's search: workers not interleaved, unless
-    ``work_limit`` is set (then the run is reproducible and stays so).
+#: The search time (seconds) from which a big model's search interleaves CP-SAT's
+#: workers (:func:`racing`): an interleaved search's first plan took 16-33 s on
+#: Chaoyang's restricted model (11,500 staff, 4,148 moves, one thread).
+INTERLEAVE_MIN_S = 40.0
 
-    Interleaved workers run their tasks in deterministic batches; on a big model the
-    LP workers' first task alone lasts most of the time (40,000 staff, restricted model
-    of 4,434 moves: 18.9 s of 20) and the neighbourhood searches never run: no plan in
-    30 s from the LP's rounding, and no improvement on the warm start (2,002). Racing
-    workers reached 1,667 and 1,666 in 25 s (1.4% and 1.3% above the LP bound 1,643),
-    measured on a loaded 2-core machine. Such a run ends at the wall-clock limit, where
-    interleaving did not make it reproducible anyway (docs/scenario.md,
-    ``deterministic``)."""
+
+def racing(settings: SolverSettings, seconds: float = math.inf) -> dict[str, object]:
+    """CP-SAT parameters of a big district's search of ``seconds``: interleaved workers
+    when there is time for them (:data:`INTERLEAVE_MIN_S`), racing ones when there is
+    not; CP-SAT's defaults when ``work_limit`` makes the run reproducible.
+
+    Interleaved, CP-SAT runs its full searches (LP-guided dives among them) and its
+    neighbourhood searches in turns, on one thread as on two. On Chaoyang's restricted
+    model (11,500 staff, 4,148 moves, 60 s) they reached 1501.2 (0.12% above the LP
+    bound 1499.35) with one thread and 1501.4 with two, where one sequential thread
+    stalled at 1539.2 (2.6%) and two racing workers at 1529.2 (2.0%). But the turns
+    are long on a big model: the first plan came after 16-33 s there, and on 40,000
+    staff (4,434 moves, 20-30 s) the LP workers' first turn took most of the time, no
+    plan came from the LP's rounding, while racing workers reached 1,667 (1.4% above
+    the LP bound) in 25 s. A short search races. A run ended by the wall clock is not
+    reproducible either way (docs/scenario.md, ``deterministic``)."""
     if settings.work_limit is not None:
         return {}
-    return {"interleave_search": False}
+    return {"interleave_search": seconds >= INTERLEAVE_MIN_S}
 
 
 def probe(
@@ -432,7 +442,7 @@ def _search_restricted(
     stop: float | None,
 ) -> tuple[cp_model.CpSolver, int]:
     """CP-SAT on ``small``, a model of ``built`` restricted to some of its moves, for the
-    search time left: racing workers, its own bound not shown (it is not the problem's),
+    search time left: workers as :func:`racing` sets them, its own bound not shown (it is not the problem's),
     stopped at ``stop`` (:func:`good_enough`). Returns the solver and its status."""
     solver, code, _ = search(
         small.model,
