@@ -926,6 +926,11 @@ def explain(obj: Ctx, plan, staff_ids, school_ids, scenario_path, fmt, time_limi
         time_budget_s=budget_s,
         part_time=shares,
     )
+    year = horizon_year(plan)
+    if year is not None:  # a year of a multi-year plan: what coverage has to do with it
+        from .analysis.coverage import add_coverage_reasons, coverage_section
+
+        add_coverage_reasons(ex, coverage_section(plan.parent, year, scenario_path))
     if ex.get("people_not_analysed"):
         obj.say(
             f"{ex['people_not_analysed']} of {n} people not analysed within {budget_s:g} s "

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
+
 from .errors import InputError
 from .generate import cached_district_path
 from .input.assignments import read_json_file
@@ -90,10 +92,31 @@ def _horizon_year_case(
     plan: Path, year: int, scenario_path: str | Path | None
 ) -> tuple[Scenario, District]:
     """The scenario and district of year ``year`` of the multi-year plan around ``plan``."""
-    from .input.assignments import read_assignments
-    from .rules.horizon import advance, year_scenario, year_start
+    from .rules.horizon import year_scenario
 
-    root = plan.parent
+    sc, states, _ = horizon_walk(plan.parent, year, scenario_path)
+    return year_scenario(sc, year), states[-1]
+
+
+def horizon_walk(
+    root: Path, years: int, scenario_path: str | Path | None = None
+) -> tuple[Scenario, list[District], list[pd.Series]]:
+    """The multi-year plan folder ``root`` carried through its first ``years`` years.
+
+    Returns the horizon's scenario (``scenario_path``, or the one stored in
+    ``root/horizon.json``), the district at the start of each of those years (the
+    data with the earlier years' moves carried out) and each of those years' moves
+    (``to_school`` of its movers, by ``staff_id``; read from ``root/yearN/``).
+
+    Raises
+    ------
+    InputError
+        No scenario stored and none given, the stored scenario's data gone, or a year
+        folder missing.
+    """
+    from .input.assignments import read_assignments
+    from .rules.horizon import advance, year_start
+
     if scenario_path:
         sc, district = load(scenario_path)
     else:
@@ -109,14 +132,19 @@ def _horizon_year_case(
                 f"the plan's data folder {data} is not there; give --scenario", file=str(f)
             )
         district = load_district(data, as_of=sc.as_of)
-    state = district
-    for y in range(1, year):
+    state, states, moves_by_year = district, [district], []
+    for y in range(1, years + 1):
         folder = root / f"year{y}"
         if not folder.is_dir():
             raise InputError(
-                f"{folder} is missing (year {year} needs the years before it)", file=str(folder)
+                f"{folder} is missing (year {years} needs the years before it)", file=str(folder)
             )
         a = read_assignments(folder)
         moves = a.loc[a["moved"].to_numpy(dtype=bool), "to_school"].astype(str)
-        state, _ = advance(state, sc, moves, year_start(sc.as_of, y - 1), year_start(sc.as_of, y))
-    return year_scenario(sc, year), state
+        moves_by_year.append(moves)
+        if y < years:
+            state, _ = advance(
+                state, sc, moves, year_start(sc.as_of, y - 1), year_start(sc.as_of, y)
+            )
+            states.append(state)
+    return sc, states, moves_by_year

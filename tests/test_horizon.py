@@ -759,6 +759,62 @@ def test_explain_a_year_folder_reads_the_district_of_that_year(tmp_path):
     assert f"of {eligible2} eligible teachers" in teachers["text"]
 
 
+def test_explain_a_year_folder_says_which_moves_coverage_scheduled(tmp_path):
+    """`lungang explain PLAN/yearN` gives every person coverage counts a `coverage` reason:
+    a move in the last year they may move in is "scheduled for coverage"; the years
+    and the year of each move agree with the year folders; in Chinese too."""
+    _, out = _horizon_folder(tmp_path, "[horizon]\ncoverage_min = 1.0\n")
+    moved_in = {}
+    for y in (1, 2):
+        a = pd.read_csv(out / f"year{y}" / "assignments.csv", dtype=str, keep_default_na=False)
+        moved_in.update({s: y for s in a.loc[a["moved"] == "true", "staff_id"]})
+    assert set(moved_in.values()) == {1, 2}  # people move in both years
+    scheduled = 0
+    for y in (1, 2):
+        r = CliRunner().invoke(main, ["explain", str(out / f"year{y}"), "--format", "json"])
+        assert r.exit_code == 0, r.output
+        ex = json.loads(r.output[r.output.index("{") :])
+        hz = ex["horizon"]
+        assert (hz["year"], hz["years"], hz["coverage_min"]) == (y, 2, 1.0)
+        for p in ex["people"]:
+            info = hz["people"][p["staff_id"]]
+            assert info["moved_year"] == moved_in.get(p["staff_id"])
+            assert y in info["movable_years"]  # explained in year y: eligible then
+            why = [r["text"] for r in p["reasons"] if r["kind"] == "coverage"]
+            if p["moved"] and max(info["movable_years"]) == y:
+                assert why == [
+                    f"scheduled for coverage: year {y} is the last year of the horizon in "
+                    "which they may move (coverage_min 1)"
+                ]
+                scheduled += 1
+            elif p["moved"]:
+                years = ", ".join(map(str, info["movable_years"]))
+                assert why == [
+                    "counted toward the horizon's coverage (coverage_min 1): may move in "
+                    f"years {years}, moves in year {y}"
+                ]
+            else:
+                assert why == [
+                    f"moves in year {info['moved_year']} of the horizon, counted toward its "
+                    "coverage (coverage_min 1)"
+                ]
+    assert scheduled >= 1
+    r = CliRunner().invoke(
+        main, ["--lang", "zh", "explain", str(out / "year2"), "--staff", _a_mover(out, 2)]
+    )
+    assert r.exit_code == 0, r.output
+    line = next(x for x in r.output.splitlines() if "[覆盖]" in x)
+    assert line.strip() == (
+        "- [覆盖] 为达到覆盖率而安排：第 2 学年是其在规划期内最后一个可交流的学年"
+        "（coverage_min 1）"
+    )
+
+
+def _a_mover(out: Path, year: int) -> str:
+    a = pd.read_csv(out / f"year{year}" / "assignments.csv", dtype=str, keep_default_na=False)
+    return str(a.loc[a["moved"] == "true", "staff_id"].iloc[0])
+
+
 def test_indicators_of_a_year_folder_start_from_that_year(tmp_path):
     """Without return_home the year-1 movers stay where they went: `indicators --plan
     PLAN/year2` shows year 2's before-values (as year2/summary.json has them)."""

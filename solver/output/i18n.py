@@ -1033,6 +1033,26 @@ _MESSAGES: list[tuple[str, str]] = [
         "学校 {school} 的{subj}须至少有 {m} 名折合教师（全学科覆盖），现有 {n} 名，可调入 {r} 名，"
         "通勤上限 {km} 公里内可兼职的教师 {k} 名；最近的可兼职{subj3}教师：{named}",
     ),
+    # --- explain: a year of a multi-year plan, coverage (solver/analysis/coverage.py).
+    (
+        "scheduled for coverage: year {n} is the last year of the horizon in which they may "
+        "move (coverage_min {v})",
+        "为达到覆盖率而安排：第 {n} 学年是其在规划期内最后一个可交流的学年（coverage_min {v}）",
+    ),
+    (
+        "counted toward the horizon's coverage (coverage_min {v}): may move in years "
+        "{years:ids}, moves in year {n}",
+        "计入规划期覆盖率（coverage_min {v}）：可在第 {years} 学年交流，安排在第 {n} 学年",
+    ),
+    (
+        "moves in year {n} of the horizon, counted toward its coverage (coverage_min {v})",
+        "安排在规划期第 {n} 学年交流，计入覆盖率（coverage_min {v}）",
+    ),
+    (
+        "counted by the horizon's coverage (coverage_min {v}) but moves in none of its years "
+        "(may move in years {years:ids})",
+        "计入规划期覆盖率（coverage_min {v}），但规划期内未安排交流（可在第 {years} 学年交流）",
+    ),
     # --- explain: a person's reasons and the findings they join (solver/analysis/explain.py).
     # Kinds: rule / subject / role (a code), msgs ("; "-joined findings), terms (term deltas).
     (
@@ -1380,6 +1400,7 @@ _CODES_ZH["reason"] = {
     "commute": "通勤",
     "tie": "同分",
     "eligibility": "资格",
+    "coverage": "覆盖",
 }
 _TEXTS.update(
     {
