@@ -805,8 +805,7 @@ def test_explain_a_year_folder_says_which_moves_coverage_scheduled(tmp_path):
     assert r.exit_code == 0, r.output
     line = next(x for x in r.output.splitlines() if "[覆盖]" in x)
     assert line.strip() == (
-        "- [覆盖] 为达到覆盖率而安排：第 2 学年是其在规划期内最后一个可交流的学年"
-        "（coverage_min 1）"
+        "- [覆盖] 为达到覆盖率而安排：第 2 学年是其在规划期内最后一个可交流的学年（coverage_min 1）"
     )
 
 
