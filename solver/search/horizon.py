@@ -34,7 +34,7 @@ from ..rules.moves import at_least, at_most, permitted_moves
 from .engine import HINT_MIN_PAIRS, ProgressFn, found, hint_solution, new_solver, search
 from .guard import cp_solve
 from .heuristic import swap_plan, swappable
-from .horizon_bound import best_bound, horizon_lp
+from .horizon_bound import REBUILT_LP_SHARE, best_bound, horizon_lp
 from .lexicographic import PriorityStage, priority_gains, priority_stages, priority_stats
 from .solve import solve
 
@@ -301,7 +301,10 @@ def plan_horizon(
                 t1 = time.perf_counter()
                 hm = HorizonModel(district, scenario, n, keep=moves)
                 if lp is not None and lp.scope == "kept_candidates":
-                    lp = None  # (of the moves the first model kept: not this model's)
+                    # (of the moves the first model kept, not of this model's: again on it)
+                    lp = horizon_lp(hm, district, scenario, budget, say, share=REBUILT_LP_SHARE)
+                    stats = {k: v for k, v in stats.items() if not k.startswith("lp_")}
+                    stats.update(lp.stats() if lp is not None else {})
                 say(
                     f"joint model rebuilt to keep the staged plan's moves "
                     f"({time.perf_counter() - t1:.1f} s)"
@@ -389,7 +392,7 @@ def plan_horizon(
 def _staged_with_bound(staged: HorizonResult, build_s: float, stats: dict, lp) -> HorizonResult:
     """The staged plan as the horizon's plan, with the LP bound when it holds for the
     problem as written (a staged year may use moves the joint model did not keep)."""
-    if lp is None or lp.scope == "kept_candidates":
+    if lp is None or lp.scope == "kept_candidates" or not math.isfinite(lp.bound):
         return dataclasses.replace(staged, build_seconds=build_s, stats=stats)
     bound, scope, source = best_bound(staged.objective, None, lp.scope, lp)
     return dataclasses.replace(

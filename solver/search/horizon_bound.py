@@ -44,6 +44,10 @@ from .lp import Master
 #: (3,000 staff, 3 years, 71,839 permitted moves) 2-3 s of 300; the 3,000-staff
 #: benchmark district (135,059) about 20 s.
 LP_SHARE = 0.25
+#: Share of the search time left after the staged plan that the LP of the kept moves
+#: takes again when the joint model is rebuilt to keep the staged plan's moves (the first
+#: LP, of fewer moves, does not bound the rebuilt model's plans).
+REBUILT_LP_SHARE = 0.5
 #: A pruned joint model whose years have at most this many permitted moves together has
 #: its LP solved on the joint model with every permitted move (scope ``full_lp``); a
 #: bigger one on its kept moves (``kept_candidates``). The full joint model of 6,000
@@ -58,7 +62,7 @@ IPM = {"solver": "ipm", "run_crossover": "off"}
 class HorizonLP:
     """The LP bound of a horizon.
 
-    ``bound`` is in objective units (Σ over years of Σ weight · term) and holds for what
+    ``bound`` (NaN when HiGHS did not finish the LP in its time) is in objective units (Σ over years of Σ weight · term) and holds for what
     ``scope`` says (:data:`solver.plan.result.BOUND_SCOPES`); ``candidate_moves`` are
     the moves of the model whose LP it is; ``status`` is HiGHS's model status (the
     bound is proven whatever it says: :func:`dual_bound`); ``seconds`` include building
@@ -130,8 +134,8 @@ def horizon_lp(
 ) -> HorizonLP | None:
     """The LP bound of the horizon ``hm`` models (see the module docstring for which
     model's LP and its scope), within ``share`` of ``budget``'s search time left, with
-    ``[solver] workers`` HiGHS threads; ``None`` when highspy is missing, the time is
-    too short or HiGHS gives no duals."""
+    ``[solver] workers`` HiGHS threads; ``None`` when highspy is missing or the time is
+    too short; its ``bound`` is NaN when HiGHS does not finish the LP in it."""
     say = say or (lambda _m: None)
     t0 = time.perf_counter()
     limit = share * max(budget.search_left(), 0.0)
@@ -151,14 +155,20 @@ def horizon_lp(
         master = Master(model.model.proto, max(1, scenario.solver.workers), dict(IPM))
     except ImportError:  # pragma: no cover - highspy is a dependency
         return None
-    master.solve(max(0.1, limit - (time.perf_counter() - t0)))
+    done = master.solve(max(0.1, limit - (time.perf_counter() - t0)))
+    left = limit - (time.perf_counter() - t0)
+    if not done and left > 0.1 and not master.infeasible:
+        # The interior point without crossover can end imprecise ('Unknown') on small
+        # LPs: the dual simplex then, for the time left (fast on those).
+        master.h.setOptionValue("solver", "simplex")
+        master.solve(left)
     status = master.h.modelStatusToString(master.h.getModelStatus())
-    raw = dual_bound(master)
-    if not math.isfinite(raw):
-        say(f"horizon LP: no bound ({status}, {time.perf_counter() - t0:.1f} s)")
-        return None
+    # The bound of any duals is proven, but those of an unfinished interior point are far
+    # from optimal (6,000 staff, one year, stopped after 22 s: -3.7 million against a plan
+    # of 452): only a finished LP's bound is reported.
+    raw = dual_bound(master) if status == "Optimal" else math.nan
     out = HorizonLP(
-        bound=master.model_units(raw) / OBJ_UNIT,
+        bound=master.model_units(raw) / OBJ_UNIT if math.isfinite(raw) else math.nan,
         scope=scope,
         candidate_moves=moves,
         status=status,
@@ -167,6 +177,8 @@ def horizon_lp(
     say(
         f"horizon LP bound {out.bound:.4f} ({scope}, {moves} moves, {status}) "
         f"in {out.seconds:.1f} s"
+        if math.isfinite(out.bound)
+        else f"horizon LP: no bound ({status} after {out.seconds:.1f} s)"
     )
     return out
 
@@ -181,14 +193,14 @@ def best_bound(
     the better of CP-SAT's and the LP's, a bound of the problem as written (a scope of
     :data:`~solver.plan.result.FULL_SCOPES`) winning over one of the kept candidates
     only; never above the plan's exact ``objective`` (in the model's integer scaling a
-    bound can exceed it). NaN, ``cp_scope``, ``cp_sat`` when there is no bound."""
+    bound can exceed it). NaN, ``cp_scope``, ``none`` when there is no bound."""
     bounds: list[tuple[float, str, str]] = []
     if cp_bound is not None and math.isfinite(cp_bound):
         bounds.append((cp_bound, cp_scope, "cp_sat"))
     if lp is not None and math.isfinite(lp.bound):
         bounds.append((lp.bound, lp.scope, "lp"))
     if not bounds:
-        return math.nan, cp_scope, "cp_sat"
+        return math.nan, cp_scope, "none"
     full = [b for b in bounds if b[1] in FULL_SCOPES]
     value, scope, source = max(full or bounds, key=lambda b: b[0])
     return min(value, objective), scope, source
