@@ -260,6 +260,13 @@ def acceptance(time_limit: float, workers: int, work_limit: float | None = None)
             f"staged objective {info.get('stats', {}).get('staged_objective')}",
             flush=True,
         )
+        st = info.get("stats", {})
+        print(
+            f"   bound from {info.get('bound_source')}; LP bound {num(st.get('lp_bound'))} "
+            f"({st.get('lp_scope')}, {st.get('lp_status')}, {st.get('lp_seconds')} s), "
+            f"CP-SAT bound {num(st.get('cp_sat_bound'))}",
+            flush=True,
+        )
         for name, ok in checks.items():
             print(f"   {'ok ' if ok else 'FAIL'} {name}")
         return all(checks.values())
