@@ -87,6 +87,9 @@ def test_dual_bound_of_the_interior_point_is_the_simplex_optimum(demo):
     assert lp is not None and lp.scope == "full_model"
     assert lp.bound <= exact.bound / OBJ_UNIT + 1e-9 * abs(exact.bound / OBJ_UNIT)
     assert lp.bound == pytest.approx(exact.bound / OBJ_UNIT, rel=1e-6)
+    # its values are those of the model's variables, for an LP-guided search
+    assert lp.model is hm and lp.values is not None
+    assert len(lp.values) == len(hm.model.proto.variables)
 
 
 def test_pruned_horizon_bound_scope(tmp_path, monkeypatch):

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -74,6 +74,11 @@ class HorizonLP:
     candidate_moves: int
     status: str
     seconds: float
+    #: The LP's model (``hm`` itself, or the joint model with every permitted move) and
+    #: the LP value of each of its proto variables (``None`` without a finished LP): what
+    #: an LP-guided search reads (:func:`solver.search.horizon_guide.pair_values`).
+    model: HorizonModel | None = field(default=None, repr=False, compare=False)
+    values: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def stats(self) -> dict[str, float | str]:
         """The figures ``horizon.json`` reports in ``stats``."""
@@ -173,6 +178,8 @@ def horizon_lp(
         candidate_moves=moves,
         status=status,
         seconds=time.perf_counter() - t0,
+        model=model,
+        values=master.values()[: master.n_proto] if math.isfinite(raw) else None,
     )
     say(
         f"horizon LP bound {out.bound:.4f} ({scope}, {moves} moves, {status}) "
