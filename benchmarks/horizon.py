@@ -4,6 +4,14 @@ two share the machine's load).
     python -m benchmarks.horizon --scenario scenarios/dongcheng.toml --time-limit 300
     python -m benchmarks.horizon --sizes 1000,3000 --years 3 --coverage 0.9 --time-limit 120
     python -m benchmarks.horizon acceptance --time-limit 300
+    python -m benchmarks.horizon growth --sizes 1000,3000,6000,15000 --years 1,2,3 --time-limit 90
+
+``growth`` measures the cost growth of the joint plan (:func:`growth`): each generated
+district (as below) for each number of years in a fresh process (so that its peak
+memory is its own), printed as a table of build, LP and search seconds, peak memory,
+objective, CP-SAT's bound, the LP bound (and its scope), the best bound and the gap,
+then the slopes of log cost on log staff per number of years, fitted as the single-year
+benchmark fits them (:func:`benchmarks.run.fit_exponents`).
 
 ``acceptance`` runs ``lungang plan --years 3`` on the hand-made Qingshi county
 (tests/data/qingshi: 40 schools, 3,000 staff, a history.csv not from the generator,
@@ -70,21 +78,27 @@ def _scenario(years: int, coverage: float, time_limit: float, workers: int):
     )
 
 
+def _generated(folder: Path, staff: int, seed: int) -> Path:
+    """The generated district of ``staff`` (``urban-core`` with history, staff / 75
+    schools) in ``folder``."""
+    write_generated(
+        "urban-core",
+        folder,
+        seed=seed,
+        schools=max(2, round(staff / 75)),
+        staff=staff,
+        horizon=True,
+    )
+    return folder
+
+
 def _cases(args, tmp: Path):
     for path in args.scenario:
         sc, d = load(path)
         sc = sc.with_solver(time_limit_s=args.time_limit, workers=args.workers)
         yield Path(path).stem, d, sc
     for n in [int(s) for s in args.sizes.split(",") if s]:
-        folder = tmp / f"d{n}"
-        write_generated(
-            "urban-core",
-            folder,
-            seed=args.seed,
-            schools=max(2, round(n / 75)),
-            staff=n,
-            horizon=True,
-        )
+        folder = _generated(tmp / f"d{n}", n, args.seed)
         d = load_district(folder, as_of=dt.date(2025, 9, 1))
         for y in [int(s) for s in args.years.split(",")]:
             yield (
@@ -246,14 +260,157 @@ def acceptance(time_limit: float, workers: int, work_limit: float | None = None)
             f"staged objective {info.get('stats', {}).get('staged_objective')}",
             flush=True,
         )
+        st = info.get("stats", {})
+        print(
+            f"   bound from {info.get('bound_source')}; LP bound {num(st.get('lp_bound'))} "
+            f"({st.get('lp_scope')}, {st.get('lp_status')}, {st.get('lp_seconds')} s), "
+            f"CP-SAT bound {num(st.get('cp_sat_bound'))}",
+            flush=True,
+        )
         for name, ok in checks.items():
             print(f"   {'ok ' if ok else 'FAIL'} {name}")
         return all(checks.values())
 
 
-def main() -> None:
+def growth_case(folder: Path, years: int, coverage: float, time_limit: float, workers: int) -> dict:
+    """One case of :func:`growth`, in this process: ``plan_horizon`` of the district in
+    ``folder`` over ``years`` years with one budget of ``time_limit`` s; its figures."""
+    from .run import _rss_mb
+
+    d = load_district(folder, as_of=dt.date(2025, 9, 1))
+    sc = _scenario(years, coverage, time_limit, workers)
+    t = time.perf_counter()
+    r = plan_horizon(d, sc, years=years, budget=Budget(time_limit), raise_on_failure=False)
+    wall = time.perf_counter() - t
+    bad = len(validate_horizon(d, sc, [a.assignments for a in r.years])) if r.years else None
+    st = r.stats
+    lp_s = float(st.get("lp_seconds", 0.0))
+    return {
+        "staff": len(d.staff),
+        "schools": d.n_schools,
+        "years": years,
+        "person_years": st.get("person_years"),
+        "candidate_moves": st.get("candidate_moves"),
+        "status": r.status.value,
+        "method": r.method,
+        "build_seconds": r.build_seconds,
+        "lp_seconds": lp_s,
+        "search_seconds": r.solve_seconds,
+        "wall_seconds": wall,
+        # what the single-year fit calls the cost: model, LP and search
+        "total_seconds": r.build_seconds + lp_s + r.solve_seconds,
+        "peak_mb": _rss_mb(),
+        "objective": r.objective,
+        "cp_sat_bound": st.get("cp_sat_bound"),
+        "lp_bound": st.get("lp_bound"),
+        "lp_scope": st.get("lp_scope"),
+        "lp_moves": st.get("lp_candidate_moves"),
+        "best_bound": r.best_bound,
+        "bound_scope": r.bound_scope,
+        "bound_source": r.bound_source,
+        "gap": r.gap,
+        "coverage_reached": r.coverage.get("reached"),
+        "violations": bad,
+        "load": os.getloadavg()[0],
+    }
+
+
+def growth(args) -> list[dict]:
+    """The cost growth of ``lungang plan`` over ``--sizes`` staff × ``--years``: each case
+    in a fresh process (``python -m benchmarks.horizon _growth_case``), a table, and the
+    cost exponents per number of years."""
+    import json
+    import subprocess
     import sys
 
+    from .run import exponent_table, fit_exponents
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in [int(s) for s in args.sizes.split(",") if s]:
+            folder = _generated(Path(tmp) / f"d{n}", n, args.seed)
+            for y in [int(s) for s in args.years.split(",")]:
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "benchmarks.horizon",
+                    "_growth_case",
+                    str(folder),
+                    str(y),
+                    str(args.coverage),
+                    str(args.time_limit),
+                    str(args.workers),
+                ]
+                out = subprocess.run(cmd, capture_output=True, text=True)
+                if out.returncode != 0:
+                    print(f"   {n} staff, {y} years: failed\n{out.stderr[-2000:]}", flush=True)
+                    continue
+                row = json.loads(out.stdout.strip().splitlines()[-1])
+                rows.append(row)
+                print(_growth_line(row), flush=True)
+    print()
+    print("\n".join(growth_table(rows)))
+    fits = fit_exponents([{**r, "method": f"{r['years']} year(s)", "t_1pct_s": None} for r in rows])
+    print()
+    print("\n".join(exponent_table(fits)))
+    return rows
+
+
+def _num(v, fmt: str = "{:.2f}") -> str:
+    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else fmt.format(v)
+
+
+def _growth_line(r: dict) -> str:
+    return (
+        f"== {r['staff']} staff, {r['years']} years: {r['status']} ({r['method']}), build "
+        f"{r['build_seconds']:.1f} s, LP {r['lp_seconds']:.1f} s, search "
+        f"{r['search_seconds']:.1f} s, wall {r['wall_seconds']:.1f} s, peak {r['peak_mb']:.0f} MB, "
+        f"objective {_num(r['objective'], '{:.4f}')}, CP-SAT bound "
+        f"{_num(r['cp_sat_bound'], '{:.4f}')}, LP bound {_num(r['lp_bound'], '{:.4f}')} "
+        f"({r['lp_scope']}), gap {_num(100 * r['gap'] if r['gap'] is not None else None)}%, "
+        f"violations {r['violations']}, load {r['load']:.1f}"
+    )
+
+
+def growth_table(rows: list[dict]) -> list[str]:
+    """Markdown lines of :func:`growth`'s cases."""
+    lines = [
+        "| staff | years | candidate moves | status (method) | build s | build s / year | LP s "
+        "| search s | peak MB | objective | CP-SAT bound | LP bound (scope) | gap | valid |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        gap = None if r["gap"] is None else 100 * r["gap"]
+        lines.append(
+            f"| {r['staff']:,} | {r['years']} | {_num(r['candidate_moves'], '{:,.0f}')} | "
+            f"{r['status']} ({r['method']}) | {r['build_seconds']:.1f} | "
+            f"{r['build_seconds'] / r['years']:.1f} | {r['lp_seconds']:.1f} | "
+            f"{r['search_seconds']:.1f} | {r['peak_mb']:.0f} | {_num(r['objective'])} | "
+            f"{_num(r['cp_sat_bound'])} | {_num(r['lp_bound'])} ({r['lp_scope'] or '–'}) | "
+            f"{_num(gap)}% | {'yes' if r['violations'] == 0 else r['violations']} |"
+        )
+    return lines
+
+
+def main() -> None:
+    import json
+    import sys
+
+    if sys.argv[1:2] == ["_growth_case"]:
+        folder, years, cov, limit, workers = sys.argv[2:7]
+        row = growth_case(Path(folder), int(years), float(cov), float(limit), int(workers))
+        print(json.dumps(row, default=float))
+        return
+    if sys.argv[1:2] == ["growth"]:
+        ap = argparse.ArgumentParser(description="cost growth of the joint horizon plan")
+        ap.add_argument("--sizes", default="1000,3000,6000,15000")
+        ap.add_argument("--years", default="1,2,3")
+        ap.add_argument("--coverage", type=float, default=0.0)
+        ap.add_argument("--time-limit", type=float, default=90.0)
+        ap.add_argument("--workers", type=int, default=2)
+        ap.add_argument("--seed", type=int, default=0)
+        growth(ap.parse_args(sys.argv[2:]))
+        return
     if sys.argv[1:2] == ["acceptance"]:
         ap = argparse.ArgumentParser(description="the multi-year acceptance district")
         ap.add_argument("--time-limit", type=float, default=300.0)

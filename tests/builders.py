@@ -166,6 +166,25 @@ def write_district_csv(
     return tmp_path
 
 
+def two_year_scenario_file(tmp_path: Path) -> Path:
+    """A scenario file of a 2-year horizon with coverage 1 on three schools of two
+    teachers each (no quotas), its data beside it: what ``lungang plan`` tests run."""
+    data = write_district_csv(
+        tmp_path / "d",
+        [school(s, km=2 * i) for i, s in enumerate("ABC")],
+        [person(f"{s}{i}", s) for s in "ABC" for i in range(2)],
+    )
+    f = tmp_path / "s.toml"
+    f.write_text(
+        f'[scenario]\nname = "h"\nas_of = 2025-09-01\ndata = "{data.as_posix()}"\n'
+        "[quotas]\nteacher_rotation_min = 0.0\nkey_share_of_rotated_min = 0.0\n"
+        "school_outflow_max = 1.0\n[horizon]\nyears = 2\ncoverage_min = 1.0\n"
+        "[solver]\nworkers = 1\n",
+        encoding="utf-8",
+    )
+    return f
+
+
 def make_district(
     schools_rows: list[dict[str, Any]],
     staff_rows: list[dict[str, Any]],

@@ -409,3 +409,23 @@ def test_readme_links_the_docs():
     assert block and len(block.group(1).strip().splitlines()) == 2
     for page in sorted(DOCS.glob("*.md")):
         assert f"(docs/{page.name})" in text, f"README.md does not link docs/{page.name}"
+
+
+# --------------------------------------------------------------------------- horizon.md
+
+HORIZON = DOCS / "horizon.md"
+
+
+def test_horizon_json_keys_are_documented(tmp_path):
+    """Every key of a horizon plan's horizon.json (top level, coverage, stats, per_year) is
+    in docs/horizon.md, section 'Output'."""
+    from builders import two_year_scenario_file
+
+    f = two_year_scenario_file(tmp_path)
+    r = CliRunner().invoke(main, ["-q", "plan", str(f), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    info = json.loads((tmp_path / "out" / "horizon.json").read_text(encoding="utf-8"))
+    keys = [*info, *info["coverage"], *info["stats"], *info["per_year"][0]]
+    heading, text = section(HORIZON, "Output")
+    missing = [f"docs/horizon.md, section '{heading}': `{k}`" for k in keys if f"`{k}`" not in text]
+    assert not missing, "undocumented:\n" + "\n".join(missing)

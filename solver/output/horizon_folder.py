@@ -58,6 +58,7 @@ def horizon_summary(scenario: Scenario, result: HorizonResult) -> dict:
             "objective": result.objective,
             "best_bound": result.best_bound,
             "bound_scope": result.bound_scope,
+            "bound_source": result.bound_source,
             "gap": result.gap,
             "solve_seconds": round(result.solve_seconds, 3),
             "build_seconds": round(result.build_seconds, 3),

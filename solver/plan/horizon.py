@@ -51,6 +51,9 @@ class HorizonResult:
     #: What ``best_bound`` holds for (:data:`solver.plan.result.BOUND_SCOPES`): the joint
     #: model's own bound is the problem's only when no year's moves were pruned.
     bound_scope: str = "full_model"
+    #: Which bound ``best_bound`` is: ``cp_sat`` (CP-SAT's on the joint model), ``lp``
+    #: (the LP relaxation's: :mod:`solver.search.horizon_bound`) or ``none``.
+    bound_source: str = "none"
 
     @property
     def gap(self) -> float:

@@ -34,6 +34,7 @@ from ..rules.moves import at_least, at_most, permitted_moves
 from .engine import HINT_MIN_PAIRS, ProgressFn, found, hint_solution, new_solver, search
 from .guard import cp_solve
 from .heuristic import swap_plan, swappable
+from .horizon_bound import REBUILT_LP_SHARE, best_bound, horizon_lp
 from .lexicographic import PriorityStage, priority_gains, priority_stages, priority_stats
 from .solve import solve
 
@@ -273,6 +274,9 @@ def plan_horizon(
         "variables": float(len(hm.model.proto.variables)),
         "constraints": float(len(hm.model.proto.constraints)),
     }
+    # the LP bound first, within its share: the staged plan and the search share the rest
+    lp = horizon_lp(hm, district, scenario, budget, say)
+    stats.update(lp.stats() if lp is not None else {})
     staged: HorizonResult | None = None
     hinted = False
     if pairs >= STAGED_MIN_PAIRS:
@@ -296,6 +300,13 @@ def plan_horizon(
                 # start from the staged plan.
                 t1 = time.perf_counter()
                 hm = HorizonModel(district, scenario, n, keep=moves)
+                if lp is not None and lp.scope == "kept_candidates":
+                    # (of the moves the first model kept, not of this model's: again on it)
+                    first_s = lp.seconds
+                    lp = horizon_lp(hm, district, scenario, budget, say, share=REBUILT_LP_SHARE)
+                    stats = {k: v for k, v in stats.items() if not k.startswith("lp_")}
+                    stats.update(lp.stats() if lp is not None else {})
+                    stats["lp_seconds"] = round(first_s + (lp.seconds if lp else 0.0), 3)
                 say(
                     f"joint model rebuilt to keep the staged plan's moves "
                     f"({time.perf_counter() - t1:.1f} s)"
@@ -314,7 +325,7 @@ def plan_horizon(
             staged = None
     left = budget.search_left()
     if staged is not None and (not hinted or left < 1.0):
-        return dataclasses.replace(staged, build_seconds=build_s, stats=stats)
+        return _staged_with_bound(staged, build_s, stats, lp)
     # A hinted search with interleaved workers crashed CP-SAT 9.x ("Check failed:
     # heuristics.fixed_search != nullptr"): a hinted search runs its workers in parallel.
     params = {"interleave_search": False} if hinted else {}
@@ -333,7 +344,7 @@ def plan_horizon(
         secs += staged.solve_seconds
     if not found(code):
         if staged is not None:
-            return dataclasses.replace(staged, build_seconds=build_s, stats=stats)
+            return _staged_with_bound(staged, build_s, stats, lp)
         result = _no_plan(district, scenario, hm, code, build_s, secs, budget)
         return result.raise_for_status() if raise_on_failure else result
     year_moves = []
@@ -354,18 +365,45 @@ def plan_horizon(
     stats.update(priority_stats(stages))
     walk = _walk(district, scenario, year_moves, status)
     objective = float(sum(r.objective for r in walk["years"]))
-    bound = min(solver.best_objective_bound / OBJ_UNIT, objective)
+    cp_bound = solver.best_objective_bound / OBJ_UNIT
+    stats["cp_sat_bound"] = cp_bound
+    # the better of CP-SAT's bound and the LP's (solver.search.horizon_bound)
+    bound, scope, source = best_bound(
+        objective, cp_bound, "full_model" if whole else "kept_candidates", lp
+    )
+    if (
+        source == "lp"
+        and scope != "kept_candidates"
+        and lp.bound >= objective - 1e-9 * max(1.0, abs(objective))
+    ):
+        status = SolveStatus.OPTIMAL  # the plan meets a bound of the problem as written
     return HorizonResult(
         status=status,
         objective=objective,
         best_bound=bound,
-        # (nothing is priced across years: with a pruned year the bound is of its kept moves)
-        bound_scope="full_model" if whole else "kept_candidates",
+        bound_scope=scope,
+        bound_source=source,
         solve_seconds=secs,
         build_seconds=build_s,
         method="joint",
         stats=stats,
         **walk,
+    )
+
+
+def _staged_with_bound(staged: HorizonResult, build_s: float, stats: dict, lp) -> HorizonResult:
+    """The staged plan as the horizon's plan, with the LP bound when it holds for the
+    problem as written (a staged year may use moves the joint model did not keep)."""
+    if lp is None or lp.scope == "kept_candidates" or not math.isfinite(lp.bound):
+        return dataclasses.replace(staged, build_seconds=build_s, stats=stats)
+    bound, scope, source = best_bound(staged.objective, None, lp.scope, lp)
+    return dataclasses.replace(
+        staged,
+        build_seconds=build_s,
+        stats=stats,
+        best_bound=bound,
+        bound_scope=scope,
+        bound_source=source,
     )
 
 
