@@ -665,6 +665,30 @@ def test_staged_plan_reaches_coverage_the_myopic_loop_misses(tmp_path):
     assert validate_horizon_dir(out, d, sc) == []
 
 
+def test_a_big_horizon_is_first_searched_within_its_lp_s_moves(tmp_path, monkeypatch):
+    """Above GUIDED_MIN_PAIRS the joint model restricted to the moves its LP uses is
+    searched first (from the LP's rounding): a plan that reaches coverage, validates, is
+    not below the LP bound and, within gap_limit of it, ends the search."""
+    import solver.search.horizon as horizon
+
+    schools, staff = _cycle(3, 3)
+    staff[0]["key_level"] = "district"
+    _, d = _district(tmp_path, schools, staff)
+    sc = scenario(
+        horizon={"years": 3, "coverage_min": 1.0},
+        quotas={"teacher_rotation_min": 0.34},
+        solver={"gap_limit": 0.5},
+    )
+    monkeypatch.setattr(horizon, "GUIDED_MIN_PAIRS", 0)
+    r = plan_horizon(d, sc)
+    assert r.method == "joint" and "staged_objective" not in r.stats
+    assert r.stats["guided_objective"] >= r.stats["lp_bound"] - 1e-6
+    assert r.best_bound == pytest.approx(r.stats["lp_bound"]) and r.bound_source == "lp"
+    assert r.objective <= r.best_bound / (1 - 0.5) + 1e-6
+    assert r.coverage["moved"] == 9
+    assert validate_horizon(d, sc, [y.assignments for y in r.years]) == []
+
+
 def test_a_big_horizon_is_searched_from_the_staged_plan(tmp_path, monkeypatch):
     """Above STAGED_MIN_PAIRS the joint search starts from the staged plan: its plan is no
     worse than the staged one, reaches coverage and validates; here it proves the optimum."""

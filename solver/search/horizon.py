@@ -26,15 +26,24 @@ from ..model.rotation import OBJ_UNIT, RotationModel
 from ..model.terms import evaluate_terms, objective_value
 from ..plan.horizon import HorizonResult
 from ..plan.plan import Plan
-from ..plan.result import RESULT_COLUMNS, Result, SolveStatus
+from ..plan.result import FULL_SCOPES, RESULT_COLUMNS, Result, SolveStatus
 from ..progress import Budget
 from ..rules.eligibility import eligibility
 from ..rules.horizon import advance, check_horizon, year_scenario, year_start
 from ..rules.moves import at_least, at_most, permitted_moves
-from .engine import HINT_MIN_PAIRS, ProgressFn, found, hint_solution, new_solver, search
+from .engine import (
+    HINT_MIN_PAIRS,
+    ProgressFn,
+    found,
+    good_enough,
+    hint_solution,
+    new_solver,
+    search,
+)
 from .guard import cp_solve
 from .heuristic import swap_plan, swappable
-from .horizon_bound import REBUILT_LP_SHARE, best_bound, horizon_lp
+from .horizon_bound import REBUILT_LP_SHARE, HorizonLP, best_bound, horizon_lp
+from .horizon_guide import IN_SUPPORT, guided_joint, pair_values
 from .lexicographic import PriorityStage, priority_gains, priority_stages, priority_stats
 from .solve import solve
 
@@ -279,50 +288,22 @@ def plan_horizon(
     stats.update(lp.stats() if lp is not None else {})
     staged: HorizonResult | None = None
     hinted = False
-    if pairs >= STAGED_MIN_PAIRS:
-        staged = plan_staged(
-            district,
-            scenario,
-            say,
-            years=n,
-            budget=budget,
-            share=STAGED_SHARE,
-            model=hm,
-        )
-        if staged.status.has_plan:
-            stats["staged_objective"] = staged.objective
-            stats["staged_seconds"] = round(staged.solve_seconds, 3)
-            moves = _moves_of(staged)
-            if _missing(hm, moves):
-                # The staged years were cut to each person's nearest schools on the
-                # district as the plan leaves it, the joint years on the district
-                # without it: keep the staged moves too, or the joint model cannot
-                # start from the staged plan.
-                t1 = time.perf_counter()
-                hm = HorizonModel(district, scenario, n, keep=moves)
-                if lp is not None and lp.scope == "kept_candidates":
-                    # (of the moves the first model kept, not of this model's: again on it)
-                    first_s = lp.seconds
-                    lp = horizon_lp(hm, district, scenario, budget, say, share=REBUILT_LP_SHARE)
-                    stats = {k: v for k, v in stats.items() if not k.startswith("lp_")}
-                    stats.update(lp.stats() if lp is not None else {})
-                    stats["lp_seconds"] = round(first_s + (lp.seconds if lp else 0.0), 3)
-                say(
-                    f"joint model rebuilt to keep the staged plan's moves "
-                    f"({time.perf_counter() - t1:.1f} s)"
-                )
-            hinted = _hint_joint(hm, staged, budget)
-            say(
-                f"staged plan: objective {staged.objective:.4f} in {staged.solve_seconds:.1f} s; "
-                + (
-                    "searching the joint model from it"
-                    if hinted
-                    else "the joint model does not take it (searched without it)"
-                )
-            )
+    guided = None
+    if pairs >= GUIDED_MIN_PAIRS and not scenario.rules.priority:
+        # the joint model restricted to the LP's moves, from its rounding (a plan of
+        # Qingshi's at the LP bound where the staged plan was 13% above it)
+        guided = _guided(hm, lp, budget, say, progress, stats)
+    if guided is not None:
+        if _meets(settings, guided[0].objective_value, lp):
+            say("LP-guided plan within gap_limit of the LP bound: search stopped")
         else:
-            say(f"staged plan: none ({staged.message})")
-            staged = None
+            hint_solution(hm.model, guided[0])
+            hinted = True
+            guided = None  # the joint search goes on from it
+    elif pairs >= STAGED_MIN_PAIRS:
+        staged, hm, lp, stats, hinted = _staged_start(
+            district, scenario, n, hm, lp, budget, say, stats
+        )
     left = budget.search_left()
     if staged is not None and (not hinted or left < 1.0):
         return _staged_with_bound(staged, build_s, stats, lp)
@@ -338,8 +319,13 @@ def plan_horizon(
         stages = priority_stages(hm.model, gains, settings, budget, say, **params)
         hm.set_objective()
         left = budget.search_left()
-    solver, code, _ = search(hm.model, settings, left, progress and say, **params)
+    if guided is not None:  # the LP-guided plan, good enough: its restricted bound is not one
+        solver, code = guided
+    else:
+        solver, code, _ = search(hm.model, settings, left, progress and say, **params)
     secs = time.perf_counter() - t_stages  # (the priority stages and the search)
+    if "guided_seconds" in stats:
+        secs += stats["guided_seconds"]
     if staged is not None:
         secs += staged.solve_seconds
     if not found(code):
@@ -358,15 +344,17 @@ def plan_horizon(
         year_moves.append(pd.Series(dest.astype(str), index=ids.astype(str)))
     # optimal for the problem as written only when no year's moves were pruned
     whole = all(rm.complete for rm in hm.years)
-    proved = code == cp_model.OPTIMAL and all(st.optimal for st in stages)
+    # (the LP-guided search's optimum is of its restricted model)
+    proved = code == cp_model.OPTIMAL and guided is None and all(st.optimal for st in stages)
     if scenario.rules.priority and len(stages) < len(scenario.rules.priority):
         proved = False  # a stage found nothing: its stream was not maximised
     status = SolveStatus.OPTIMAL if proved and whole else SolveStatus.FEASIBLE
     stats.update(priority_stats(stages))
     walk = _walk(district, scenario, year_moves, status)
     objective = float(sum(r.objective for r in walk["years"]))
-    cp_bound = solver.best_objective_bound / OBJ_UNIT
-    stats["cp_sat_bound"] = cp_bound
+    # (the LP-guided search's own bound is of its restricted model, not of the horizon)
+    cp_bound = None if guided is not None else solver.best_objective_bound / OBJ_UNIT
+    stats["cp_sat_bound"] = math.nan if cp_bound is None else cp_bound
     # the better of CP-SAT's bound and the LP's (solver.search.horizon_bound)
     bound, scope, source = best_bound(
         objective, cp_bound, "full_model" if whole else "kept_candidates", lp
@@ -388,6 +376,114 @@ def plan_horizon(
         method="joint",
         stats=stats,
         **walk,
+    )
+
+
+def _staged_start(
+    district: District,
+    scenario: Scenario,
+    n: int,
+    hm: HorizonModel,
+    lp: HorizonLP | None,
+    budget: Budget,
+    say,
+    stats: dict,
+) -> tuple[HorizonResult | None, HorizonModel, HorizonLP | None, dict, bool]:
+    """The staged plan (:func:`plan_staged`) as the joint search's start: the plan (or
+    ``None``), the joint model (built again when the plan used moves it had cut) with
+    the plan hinted, its LP, the stats, and whether the joint model took the hint."""
+    hinted = False
+    staged = plan_staged(
+        district,
+        scenario,
+        say,
+        years=n,
+        budget=budget,
+        share=STAGED_SHARE,
+        model=hm,
+    )
+    if staged.status.has_plan:
+        stats["staged_objective"] = staged.objective
+        stats["staged_seconds"] = round(staged.solve_seconds, 3)
+        moves = _moves_of(staged)
+        if _missing(hm, moves):
+            # The staged years were cut to each person's nearest schools on the
+            # district as the plan leaves it, the joint years on the district
+            # without it: keep the staged moves too, or the joint model cannot
+            # start from the staged plan.
+            t1 = time.perf_counter()
+            hm = HorizonModel(district, scenario, n, keep=moves)
+            if lp is not None and lp.scope == "kept_candidates":
+                # (of the moves the first model kept, not of this model's: again on it)
+                first_s = lp.seconds
+                lp = horizon_lp(hm, district, scenario, budget, say, share=REBUILT_LP_SHARE)
+                stats = {k: v for k, v in stats.items() if not k.startswith("lp_")}
+                stats.update(lp.stats() if lp is not None else {})
+                stats["lp_seconds"] = round(first_s + (lp.seconds if lp else 0.0), 3)
+            say(
+                f"joint model rebuilt to keep the staged plan's moves "
+                f"({time.perf_counter() - t1:.1f} s)"
+            )
+        hinted = _hint_joint(hm, staged, budget)
+        say(
+            f"staged plan: objective {staged.objective:.4f} in {staged.solve_seconds:.1f} s; "
+            + (
+                "searching the joint model from it"
+                if hinted
+                else "the joint model does not take it (searched without it)"
+            )
+        )
+    else:
+        say(f"staged plan: none ({staged.message})")
+        staged = None
+    return staged, hm, lp, stats, hinted
+
+
+#: Share of the search time left that the LP-guided joint search may take.
+GUIDED_SHARE = 0.4
+#: A horizon model with at least this many candidate moves is first searched restricted
+#: to its LP's moves (:func:`solver.search.horizon_guide.guided_joint`), before any
+#: staged plan; not with ``[rules] priority``, whose stages search the whole model.
+GUIDED_MIN_PAIRS = STAGED_MIN_PAIRS
+
+
+def _guided(
+    hm: HorizonModel,
+    lp: HorizonLP | None,
+    budget: Budget,
+    say,
+    progress: ProgressFn | None,
+    stats: dict,
+) -> tuple[cp_model.CpSolver, int] | None:
+    """The LP-guided joint search (:func:`solver.search.horizon_guide.guided_joint`)
+    within :data:`GUIDED_SHARE` of the search time left, when the LP has values."""
+    if lp is None or lp.values is None or lp.model is None:
+        return None
+    values = pair_values(hm, lp.model, lp.values)
+    support = sum(int((v > IN_SUPPORT).sum()) for v in values)
+    seconds = GUIDED_SHARE * budget.search_left()
+    if seconds < 1.0:
+        return None
+    say(f"LP-guided search: the {support} moves the horizon's LP uses, for {seconds:.0f} s")
+    t = time.perf_counter()
+    got = guided_joint(hm, values, hm.scenario.solver, seconds, progress and say)
+    stats["guided_seconds"] = round(time.perf_counter() - t, 3)
+    stats["guided_moves"] = float(support)
+    if got is None:
+        say("LP-guided search: no plan; the staged plan instead")
+        return None
+    stats["guided_objective"] = got[0].objective_value / OBJ_UNIT
+    return got
+
+
+def _meets(settings, objective: float, lp: HorizonLP | None) -> bool:
+    """Whether a plan of ``objective`` (model units) is within ``[solver] gap_limit`` (at
+    least the rounding of the model's units) of the LP bound of the problem as written."""
+    if lp is None or lp.scope not in FULL_SCOPES or not math.isfinite(lp.bound):
+        return False
+    stop = good_enough(settings, lp.bound * OBJ_UNIT)
+    return objective <= max(
+        stop if stop is not None else -math.inf, lp.bound * OBJ_UNIT * (1 + 1e-6)
     )
 
 
