@@ -354,7 +354,8 @@ def plan_horizon(
     objective = float(sum(r.objective for r in walk["years"]))
     # (the LP-guided search's own bound is of its restricted model, not of the horizon)
     cp_bound = None if guided is not None else solver.best_objective_bound / OBJ_UNIT
-    stats["cp_sat_bound"] = math.nan if cp_bound is None else cp_bound
+    if cp_bound is not None:
+        stats["cp_sat_bound"] = cp_bound
     # the better of CP-SAT's bound and the LP's (solver.search.horizon_bound)
     bound, scope, source = best_bound(
         objective, cp_bound, "full_model" if whole else "kept_candidates", lp
