@@ -292,15 +292,8 @@ def plan_horizon(
     if pairs >= GUIDED_MIN_PAIRS and not scenario.rules.priority:
         # the joint model restricted to the LP's moves, from its rounding (a plan of
         # Qingshi's at the LP bound where the staged plan was 13% above it)
-        guided = _guided(hm, lp, budget, say, progress, stats)
-    if guided is not None:
-        if _meets(settings, guided[0].objective_value, lp):
-            say("LP-guided plan within gap_limit of the LP bound: search stopped")
-        else:
-            hint_solution(hm.model, guided[0])
-            hinted = True
-            guided = None  # the joint search goes on from it
-    elif pairs >= STAGED_MIN_PAIRS:
+        guided, hinted = _guided(hm, lp, budget, say, progress, stats)
+    if guided is None and not hinted and pairs >= STAGED_MIN_PAIRS:
         staged, hm, lp, stats, hinted = _staged_start(
             district, scenario, n, hm, lp, budget, say, stats
         )
@@ -455,9 +448,31 @@ def _guided(
     say,
     progress: ProgressFn | None,
     stats: dict,
-) -> tuple[cp_model.CpSolver, int] | None:
+) -> tuple[tuple[cp_model.CpSolver, int] | None, bool]:
     """The LP-guided joint search (:func:`solver.search.horizon_guide.guided_joint`)
-    within :data:`GUIDED_SHARE` of the search time left, when the LP has values."""
+    within :data:`GUIDED_SHARE` of the search time left, when the LP has values.
+
+    Returns ``(solver, status)`` of its plan when that plan is within ``[solver]
+    gap_limit`` of the LP bound (the search ends there), else ``None``; and whether its
+    plan was hinted on ``hm.model`` for the joint search to go on from it."""
+    got = _guided_search(hm, lp, budget, say, progress, stats)
+    if got is None:
+        return None, False
+    if _meets(hm.scenario.solver, got[0].objective_value, lp):
+        say("LP-guided plan within gap_limit of the LP bound: search stopped")
+        return got, False
+    hint_solution(hm.model, got[0])  # the joint search goes on from it
+    return None, True
+
+
+def _guided_search(
+    hm: HorizonModel,
+    lp: HorizonLP | None,
+    budget: Budget,
+    say,
+    progress: ProgressFn | None,
+    stats: dict,
+) -> tuple[cp_model.CpSolver, int] | None:
     if lp is None or lp.values is None or lp.model is None:
         return None
     values = pair_values(hm, lp.model, lp.values)
