@@ -97,6 +97,21 @@ class District:
         )
     )
 
+    #: Group-count holds of a staged multi-year plan's year (``staff_id, group, min`` and
+    #: optionally ``max``: at least ``min`` and, when ``max`` ≥ 0, at most ``max`` of a
+    #: group's people move): a search device of
+    #: :func:`solver.search.horizon.plan_staged`, not a rule (the validator ignores it);
+    #: empty outside it.
+    holds: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {
+                "staff_id": pd.Series([], dtype="str"),
+                "group": pd.Series([], dtype="str"),
+                "min": pd.Series([], dtype="int64"),
+            }
+        )
+    )
+
     def __post_init__(self) -> None:
         # Districts built in code (the generator, tests) may lack the multi-year columns:
         # they get their defaults, so every reader can rely on them.

@@ -145,6 +145,7 @@ class RotationModel:
         "title_rural",
         "balance_caps",
         "pins",
+        "group_holds",
         "pruned_pairs",
         "coverage_subjects",
         "training_to_lead",
@@ -723,6 +724,26 @@ class RotationModel:
                     )
                 else:
                     self._add(self._false() == 1, "pin", sid)
+
+    def group_holds(self) -> None:
+        """A staged multi-year plan's group-count holds (``District.holds``): at least
+        ``min`` (and at most ``max``, when given and not -1) of each group's eligible
+        people move this year. A search device, not a rule (left out in diagnosis,
+        which names rules)."""
+        holds = getattr(self.district, "holds", None)
+        if holds is None or not len(holds) or self.diagnose:
+            return
+        pos = self.people.index.get_indexer(holds["staff_id"].astype(str))
+        h = holds.assign(p=pos)
+        h = h[h["p"] >= 0]
+        for _g, grp in h.groupby("group", sort=True):
+            idx = np.unique(grp["p"].to_numpy())
+            need = min(int(grp["min"].max()), len(idx))
+            if need > 0:
+                self.model.add(len(idx) - self._sum_stay(idx) >= need)
+            most = int(grp["max"].max()) if "max" in grp else -1
+            if 0 <= most < len(idx):
+                self.model.add(len(idx) - self._sum_stay(idx) <= max(most, need))
 
     def pruned_pairs(self) -> None:
         """Diagnosis only: a move that breaks same_level, scope or commute is allowed only

@@ -62,7 +62,11 @@ def _swap_candidates(built: RotationModel) -> pd.DataFrame:
     # Among interchangeable people (same home, destination, role, subject, flags) keep the
     # nearest few: a swap needs one of them.
     # (people pinned to move first: a plan must move them)
-    frame["free"] = ~pinned_to_move(built)[p]
+    # (and people of a group held to move: a staged year's group-count holds)
+    group, need, _more = group_holds(built)
+    held = np.zeros(len(ppl), dtype=bool)
+    held[group >= 0] = need[group[group >= 0]] > 0
+    frame["free"] = ~(pinned_to_move(built) | held)[p]
     frame = frame.sort_values(["free", "dist", "i"], kind="stable")
     frame = frame.groupby(["home", "dest", "role", "subject", "flags"], sort=False).head(SWAP_KEEP)
     frame = frame.drop(columns="free")
@@ -112,6 +116,7 @@ def swap_plan(
         gain = _balance_gain(built, st.counts, st.p_i[idx], st.p_j[idx], st.a[idx], st.b[idx])
         score = st.w.balance * gain - st.fixed_cost[idx]
         st.take(idx[np.argsort(-score, kind="stable")], 1)
+    _meet_holds(built, st, batches)
     while True:
         live, improving = st.live()
         idx = np.flatnonzero(live)
@@ -135,6 +140,51 @@ def swap_plan(
     return st.choice if st.quotas_met() else None
 
 
+def group_holds(built: RotationModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``District.holds`` of ``built`` (a staged year's group-count holds): per eligible
+    person the group index (-1: none), per group how many must move and how many more
+    may (a large number when not capped)."""
+    group = np.full(len(built.people), -1, dtype=np.int64)
+    holds = getattr(built.district, "holds", None)
+    if holds is None or not len(holds):
+        return group, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    pos = built.people.index.get_indexer(holds["staff_id"].astype(str))
+    h = holds.assign(p=pos)
+    h = h[h["p"] >= 0]
+    codes, names = pd.factorize(h["group"].astype(str), sort=True)
+    group[h["p"].to_numpy()] = codes
+    size = np.bincount(codes, minlength=len(names))
+    by = h.groupby(codes)
+    need = np.minimum(by["min"].max().reindex(range(len(names)), fill_value=0).to_numpy(), size)
+    most = size.copy()
+    if "max" in h:
+        cap = by["max"].max().reindex(range(len(names)), fill_value=-1).to_numpy()
+        most = np.where(cap >= 0, np.maximum(np.minimum(cap, size), need), size)
+    return group, need.astype(np.int64), (most - need).astype(np.int64)
+
+
+def _meet_holds(built: RotationModel, st: _Swaps, batches: int) -> None:
+    """Swaps that move people of groups still short of their hold, before the quotas:
+    a swap with both people in short groups first, then by the objective."""
+    if not len(st.hold_need) or not hasattr(st, "p_i"):
+        return
+    batch = max(1, int(st.hold_need.sum()) // (2 * batches))
+    while (st.hold_need > 0).any():
+        live, _ = st.live(phases=False)
+        gi, gj = st.hold_group[st.p_i], st.hold_group[st.p_j]
+        short = st.hold_need > 0
+        hit = np.where(gi >= 0, short[np.maximum(gi, 0)], False).astype(int) + np.where(
+            gj >= 0, short[np.maximum(gj, 0)], False
+        ).astype(int)
+        idx = np.flatnonzero(live & (hit > 0))
+        if not len(idx):
+            break
+        gain = _balance_gain(built, st.counts, st.p_i[idx], st.p_j[idx], st.a[idx], st.b[idx])
+        score = PINNED_BONUS * hit[idx] + st.w.balance * gain - st.fixed_cost[idx]
+        if not st.take(idx[np.argsort(-score, kind="stable")], batch, for_holds=True):
+            break
+
+
 class _Swaps:
     """The state of :func:`swap_plan`: the candidate swaps and what the swaps taken so
     far move (quotas, outflow per school, flows, head counts)."""
@@ -146,6 +196,7 @@ class _Swaps:
         self.built = built
         self.choice = np.full(n_p, -1, dtype=np.int64)
         self.must = pinned_to_move(built)
+        self.hold_group, self.hold_need, self.hold_more = group_holds(built)
         is_teacher = ppl["is_teacher"].to_numpy()
         is_key = ppl["is_key"].to_numpy()
         q = sc.quotas
@@ -201,6 +252,11 @@ class _Swaps:
         )
         a, b, out, cap, flow = self.a, self.b, self.out, self.cap, self.flow
         live = self.allowed & ~self.used[self.p_i] & ~self.used[self.p_j]
+        if len(self.hold_need):
+            # (a group of a staged year's holds moves at most its count)
+            hg = np.maximum(self.hold_group, 0)
+            room = (self.hold_group < 0) | (self.hold_need[hg] > 0) | (self.hold_more[hg] > 0)
+            live &= room[self.p_i] & room[self.p_j]
         live &= ~self.teacher_sw | ((out[a] < cap[a]) & (out[b] < cap[b]))
         if self.u2r:
             u2r = self.u2r
@@ -227,15 +283,24 @@ class _Swaps:
             improving = True
         return live, improving
 
-    def take(self, order: np.ndarray, batch: int) -> None:
-        """Take up to ``batch`` swaps in ``order`` that still keep the rules."""
+    def take(self, order: np.ndarray, batch: int, for_holds: bool = False) -> int:
+        """Take up to ``batch`` swaps in ``order`` that still keep the rules (with
+        ``for_holds``, only those that still move someone of a group short of its
+        hold); returns how many were taken."""
         a, b, out, cap, used = self.a, self.b, self.out, self.cap, self.used
         u2r, r2u = self.u2r, self.r2u
+        hg, need, more = self.hold_group, self.hold_need, self.hold_more
         taken = 0
         for k in order:
             x, y = self.p_i[k], self.p_j[k]
             if used[x] or used[y]:
                 continue
+            if for_holds and not (
+                (hg[x] >= 0 and need[hg[x]] > 0) or (hg[y] >= 0 and need[hg[y]] > 0)
+            ):
+                continue
+            if not all(hg[z] < 0 or need[hg[z]] > 0 or more[hg[z]] > 0 for z in (x, y)):
+                continue  # a group at the most its hold lets move
             f = self.flow + (self.out_ut[k], self.ut_to_r[k], self.out_r[k], self.ut_to_r[k])
             if (u2r and f[1] * u2r.denominator < u2r.numerator * f[0]) or (
                 r2u and f[3] * r2u.denominator < r2u.numerator * f[2]
@@ -252,6 +317,11 @@ class _Swaps:
                 self.moved_c += 2
             self.flow = f
             used[x] = used[y] = True
+            for z in (x, y):
+                if hg[z] >= 0 and need[hg[z]] > 0:
+                    need[hg[z]] -= 1
+                elif hg[z] >= 0:
+                    more[hg[z]] -= 1
             self.choice[x], self.choice[y] = self.i[k], self.j[k]
             flags = self.built.person_flags
             delta = flags[y].astype(float) - flags[x].astype(float)
@@ -260,6 +330,7 @@ class _Swaps:
             taken += 1
             if taken >= batch:
                 break
+        return taken
 
     def quotas_met(self) -> bool:
         ks = self.key_share

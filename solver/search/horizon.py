@@ -45,6 +45,7 @@ from .heuristic import swap_plan, swappable
 from .horizon_bound import REBUILT_LP_SHARE, HorizonLP, best_bound, horizon_lp
 from .horizon_guide import IN_SUPPORT, guided_joint, pair_values
 from .lexicographic import PriorityStage, priority_gains, priority_stages, priority_stats
+from .schedule import Schedule, coverage_schedule
 from .solve import solve
 
 
@@ -558,10 +559,13 @@ def plan_staged(
     budget: Budget | None = None,
     share: float = 1.0,
     model: HorizonModel | None = None,
+    schedule: bool = True,
 ) -> HorizonResult:
     """Plan ``years`` school years one at a time, with coverage carried forward: each
     year is solved alone (:func:`solver.search.solve.solve`) on the district its
-    predecessors leave, with
+    predecessors leave, first with the group-count holds of the coverage schedule
+    (:func:`solver.search.schedule.coverage_schedule`, solved again at the start of each
+    year from the years so far; ``schedule=False`` leaves it out), else with
 
     - a teacher and a cadre quota raised so that the year moves its part of what
       coverage still needs (what is left over the years left), and
@@ -616,8 +620,10 @@ def plan_staged(
             ],
             ignore_index=True,
         ).astype(str)
-        # Holds and pace first; without the holds, then with the scenario's own quotas,
-        # when that cannot hold (a year without a plan has nothing to carry forward).
+        # The coverage schedule's group counts first (the years after this one can still
+        # balance their head counts); then the holds and the pace; without the holds,
+        # then with the scenario's own quotas, when that cannot hold (a year without a
+        # plan has nothing to carry forward).
         held_state = dataclasses.replace(state, pins=pins)
         attempts = [
             (held_state, sc),
@@ -625,14 +631,34 @@ def plan_staged(
             (held_state, base),
             (state, base),
         ]
+        scheduled: list[District] = []
+        if schedule and not no_target:
+            sch = _schedule(hm, district, scenario, year_moves, y, now - held, budget, say)
+            if sch is not None:
+                # each group's count exactly, then at least it
+                scheduled = [
+                    dataclasses.replace(state, holds=sch.holds(y, now - held, exact=ex))
+                    for ex in (True, False)
+                ]
+                attempts[:0] = [(st, base) for st in scheduled]
         for k, (st, scen) in enumerate(attempts):
-            if k < len(attempts) - 1 and not _quick_start(st, scen):
+            # (the schedule's year is searched anyway: its warm start meets the group
+            # holds where paired exchanges can, the LP-guided search the rest)
+            searched = any(st is s for s in scheduled)
+            if not searched and k < len(attempts) - 1 and not _quick_start(st, scen):
+                say(f"staged year {y}: attempt {k + 1} has no quick start of paired exchanges")
                 continue  # a big year without a quick first plan: rarely found in time
             part = year_budget if k == 0 else budget.part(max(1.0, year_budget.left()))
             res = solve(st, scen, raise_on_failure=False, budget=part)
             if res.status.has_plan:
                 break
             say(f"staged year {y}: attempt {k + 1} has no plan ({res.message.splitlines()[0]})")
+        if any(st is s for s in scheduled):
+            due, kept = [], []
+            say(
+                f"staged year {y}: the coverage schedule's {int(st.holds.groupby('group')['min'].max().sum())} "
+                f"moves held in groups of {len(st.holds)} people"
+            )
         say(f"staged year {y}: {len(due)} held to move, {len(kept)} kept; {res.summary()}")
         if not res.status.has_plan:
             return HorizonResult(
@@ -667,6 +693,48 @@ def plan_staged(
         ),
         **walk,
     )
+
+
+#: Seconds at most for each year's coverage schedule (Dongcheng: 2,500 groups, 77,739
+#: flows; HiGHS finds its counts in a few seconds).
+SCHEDULE_MAX_S = 30.0
+
+
+def _schedule(
+    hm: HorizonModel,
+    district: District,
+    scenario: Scenario,
+    year_moves: list[pd.Series],
+    y: int,
+    free: set[str],
+    budget: Budget,
+    say: ProgressFn,
+) -> Schedule | None:
+    """The coverage schedule from year ``y`` on, given the staged years so far
+    (:func:`solver.search.schedule.coverage_schedule`); ``None`` when it has no counts
+    (the staged year then falls back on the holds and the pace)."""
+    moved_at = {
+        str(sid): (t, str(dest))
+        for t, mv in enumerate(year_moves, start=1)
+        for sid, dest in mv.items()
+    }
+    sch = coverage_schedule(
+        hm,
+        moved=moved_at,
+        start=y,
+        pins=district.pins if y == 1 else None,
+        time_limit_s=max(1.0, min(SCHEDULE_MAX_S, 0.1 * budget.search_left())),
+        workers=scenario.solver.workers,
+    )
+    if not sch.ok:
+        say(f"coverage schedule from year {y}: {sch.status} ({sch.message}, {sch.seconds:.1f} s)")
+        return None
+    totals = ", ".join(str(sch.year_total(t)) for t in range(y, hm.n_years + 1))
+    say(
+        f"coverage schedule from year {y}: {sch.groups} groups, {sch.flows} flows, "
+        f"moves per year {totals} ({sch.seconds:.1f} s)"
+    )
+    return sch
 
 
 def _without_priority(scenario: Scenario) -> Scenario:
