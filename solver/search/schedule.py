@@ -12,8 +12,8 @@ year's head counts can still be balanced.
 People are aggregated into **groups**: the same school in every year they are
 eligible, the same subject (teachers) or role (cadres), key or not, the same years
 eligible and the same years with a permitted school. Variables: ``n[g, t]``, how many
-of group ``g`` move in year ``t``; ``f[a, b, k, t]``, how many of subject or role ``k``
-move from school ``a`` to school ``b`` in year ``t``, only over the pairs some person
+of group ``g`` move in year ``t``; ``f[g, b, t]``, how many of group ``g``
+go to school ``b`` in year ``t``, only over the pairs some person of the group
 may move along that year (the year models' candidate moves: level, scope, commute,
 demand, the nearest-candidates limit; moves barred by ``no_return_years`` left out),
 each at most as many as the people who may. Constraints, per year: the group counts
@@ -73,6 +73,9 @@ class Schedule:
     counts: dict[tuple[int, int], int]
     need: int
     most: int = -1
+    #: year → the people the counts move that year and where (``staff_id`` → school):
+    #: a plan of the counting model, the witness that the counts can be met
+    plan: dict[int, pd.Series] = field(default_factory=dict)
     seconds: float = 0.0
     groups: int = 0
     flows: int = 0
@@ -117,7 +120,13 @@ def _add_ge(model: cp_model.CpModel, share: float, moved, base) -> None:
 class _Data:
     """The people not yet moved, per year, as the schedule sees them."""
 
-    def __init__(self, hm: HorizonModel, moved: dict[str, tuple[int, str]], start: int):
+    def __init__(
+        self,
+        hm: HorizonModel,
+        moved: dict[str, tuple[int, str]],
+        start: int,
+        by_person: bool = True,
+    ):
         self.n = hm.n_years
         self.start = start
         ns = hm.district.n_schools
@@ -201,7 +210,15 @@ class _Data:
         sig["movable"] = mov.reindex(sig.index)
         sig["counted"] = sig.index.isin(list(covered))
         cols = ["homes", "key", "teacher", "is_key", "years", "movable", "counted"]
-        codes = sig.groupby(cols, sort=True).ngroup()
+        coarse = sig.groupby(cols, sort=True).ngroup()
+        #: the groups the holds name
+        self.coarse = coarse.astype(np.int64)
+        # The model's groups are the people themselves: pooled, a group's count could
+        # ride on pairs its people do not have together (Hall's condition: two people
+        # who may both go to x or y only cannot fill three places there), and Dongcheng's
+        # year 1 then could not meet the counts found; a person-level plan of who moves
+        # when is a witness that the group counts it sums to can be met.
+        codes = pd.Series(np.arange(len(sig)), index=sig.index) if by_person else coarse
         self.group = codes.astype(np.int64)
         self.sig = sig.assign(group=codes)
         self.live = live
@@ -215,7 +232,6 @@ class _Built:
         hm: HorizonModel,
         d: _Data,
         pins: pd.DataFrame | None,
-        symmetric: bool,
         relax: bool,
     ):
         self.hm, self.d = hm, d
@@ -245,7 +261,7 @@ class _Built:
         left = max(0, d.need - d.counted_moved)
         if left and not relax:
             model.add(cp_model.LinearExpr.sum(self.cover) >= left)
-        self._flows(symmetric)
+        self._flows()
         self._head_counts()
         self._quotas()
         self._directions()
@@ -271,41 +287,46 @@ class _Built:
                 (stay1 if a == "stay" else move1)[int(g)] += 1
         return stay1, move1
 
-    def _flows(self, symmetric: bool) -> None:
-        """``f[a, b, k, t]`` over the candidate pairs; group counts are the flows out."""
-        model, d, first = self.model, self.d, self.first
-        cap = d.arc.groupby(["home", "dest", "key", "year"], sort=True).agg(
-            people=("staff_id", "nunique"), km=("km", "mean")
+    def _flows(self) -> None:
+        """``f[g, b, t]``: how many of group ``g`` go to school ``b`` in year ``t``, over
+        the candidate pairs of the group's people, each at most as many as may go
+        there; the group's count is the sum of its flows. (Pooled per school and
+        subject instead, a group's count could ride on another group's pairs: the
+        counts of Dongcheng's year 1 so found could not be met by its people.)"""
+        model, d = self.model, self.d
+        arc = d.arc.assign(group=d.group.reindex(d.arc["staff_id"]).to_numpy())
+        arc = arc[arc["group"].notna()]
+        cap = arc.groupby(["group", "dest", "year"], sort=True).agg(
+            people=("staff_id", "nunique"),
+            km=("km", "mean"),
+            home=("home", "first"),
+            key=("key", "first"),
         )
-        self.fv = fv = {}
+        self.flows: list[tuple[int, int, str, int, cp_model.IntVar]] = []
+        self.flow_of: dict[tuple[int, int, int], cp_model.IntVar] = {}
         self.cost = []
-        for (a, b, k, t), people, km in zip(
-            cap.index, cap["people"].to_numpy(), cap["km"].to_numpy(), strict=True
+        by_group: dict[tuple[int, int], list] = defaultdict(list)
+        self.into = into = defaultdict(list)
+        for (g, b, t), people, km, a, k in zip(
+            cap.index,
+            cap["people"].to_numpy(),
+            cap["km"].to_numpy(),
+            cap["home"].to_numpy(),
+            cap["key"].to_numpy(),
+            strict=True,
         ):
             v = model.new_int_var(0, int(people), "")
-            fv[(int(a), int(b), str(k), int(t))] = v
+            self.flows.append((int(a), int(b), str(k), int(t), v))
+            self.flow_of[(int(g), int(b), int(t))] = v
             self.cost.append((v, int(round(float(km) * KM_UNIT))))
-        if symmetric:
-            for (a, b, k, t), v in fv.items():
-                w = fv.get((b, a, k, t))
-                if w is None:
-                    model.add(v == 0)
-                elif a < b:
-                    model.add(v == w)
-        self.out_of = out_of = defaultdict(list)
-        self.into = into = defaultdict(list)
-        for (a, b, k, t), v in fv.items():
-            out_of[(a, k, t)].append(v)
-            into[(b, k, t)].append(v)
+            by_group[(int(g), int(t))].append(v)
+            into[(int(b), str(k), int(t))].append(v)
         self.leave = leave = defaultdict(list)
+        first = self.first
         for (g, t), v in self.nv.items():
             homes, years = first.at[g, "homes"], first.at[g, "years"]
             leave[(homes[years.index(t)], first.at[g, "key"], t)].append(v)
-        for key in set(leave) | set(out_of):
-            model.add(
-                cp_model.LinearExpr.sum(leave.get(key, []))
-                == cp_model.LinearExpr.sum(out_of.get(key, []))
-            )
+            model.add(v == cp_model.LinearExpr.sum(by_group.get((g, t), [])))
 
     def _away(self, t: int) -> tuple[dict, list]:
         """Earlier movers still away at the start of year ``t``: per (school, key) a
@@ -317,7 +338,7 @@ class _Built:
             if t0 < t and (t - t0 < hz.stint_years or not hz.return_home):
                 const[(dest, key)] += 1
                 const[(home, key)] -= 1
-        for (a, b, k, t0), v in self.fv.items():
+        for a, b, k, t0, v in self.flows:
             if t0 < t and (t - t0 < hz.stint_years or not hz.return_home):
                 terms[(b, k)].append((v, 1))
                 terms[(a, k)].append((v, -1))
@@ -335,11 +356,7 @@ class _Built:
                 zip(rm.district.demand["school_id"], rm.district.demand["subject"], strict=True)
             )
             const, terms = self._away(t)
-            keys = {
-                (s, k)
-                for (s, k, tt) in (set(self.into) | set(self.out_of) | set(self.leave))
-                if tt == t
-            }
+            keys = {(s, k) for (s, k, tt) in (set(self.into) | set(self.leave)) if tt == t}
             for s, k in sorted(keys):
                 net = cp_model.LinearExpr.sum(
                     self.into.get((s, k, t), [])
@@ -442,11 +459,9 @@ class _Built:
             kind = schools[column].to_numpy()
             is_src, is_dst = np.isin(kind, src), np.isin(kind, dst)
             for t in range(self.d.start, self.d.n + 1):
-                out_all = [v for (a, _b, _k, tt), v in self.fv.items() if tt == t and is_src[a]]
+                out_all = [v for a, _b, _k, tt, v in self.flows if tt == t and is_src[a]]
                 out_to = [
-                    v
-                    for (a, b, _k, tt), v in self.fv.items()
-                    if tt == t and is_src[a] and is_dst[b]
+                    v for a, b, _k, tt, v in self.flows if tt == t and is_src[a] and is_dst[b]
                 ]
                 self.model.add(
                     frac.denominator * cp_model.LinearExpr.sum(out_to)
@@ -462,7 +477,6 @@ def coverage_schedule(
     pins: pd.DataFrame | None = None,
     time_limit_s: float = 30.0,
     workers: int = 1,
-    symmetric: bool = False,
 ) -> Schedule:
     """The coverage schedule of ``hm``'s horizon from year ``start`` on.
 
@@ -482,9 +496,6 @@ def coverage_schedule(
         ``to`` hold them to it.
     time_limit_s, workers
         The CP-SAT search's limits.
-    symmetric
-        Paired exchanges only: each pair of schools exchanges as many of a subject or
-        role each way (what a plan of paired exchanges can carry).
 
     Returns
     -------
@@ -494,13 +505,28 @@ def coverage_schedule(
     """
     t0 = time.perf_counter()
     d = _Data(hm, dict(moved or {}), start)
-    built = _Built(hm, d, pins, symmetric, relax=False)
-    base = dict(group=d.group, need=d.need, groups=len(built.sizes), flows=len(built.fv))
+    built = _Built(hm, d, pins, relax=False)
+    base = dict(group=d.coarse, need=d.need, groups=int(d.coarse.nunique()), flows=len(built.flows))
     values, infeasible = _solve(built.model, time_limit_s, workers)
     if values is not None:
-        counts = {(g, t): int(round(values[v.index])) for (g, t), v in built.nv.items()}
-        counts = {k: n for k, n in counts.items() if n > 0}
-        return Schedule(status="ok", counts=counts, seconds=time.perf_counter() - t0, **base)
+        coarse = d.coarse.to_numpy()
+        counts: dict[tuple[int, int], int] = defaultdict(int)
+        for (g, t), v in built.nv.items():
+            n = int(round(values[v.index]))
+            if n > 0:
+                counts[(int(coarse[g]), t)] += n
+        plan: dict[int, dict[str, str]] = defaultdict(dict)
+        schools = hm.district.schools.index
+        for (g, b, t), v in built.flow_of.items():
+            if round(values[v.index]) > 0:
+                plan[t][str(d.sig.index[g])] = str(schools[b])
+        return Schedule(
+            status="ok",
+            counts=dict(counts),
+            plan={t: pd.Series(p, dtype="str") for t, p in plan.items()},
+            seconds=time.perf_counter() - t0,
+            **base,
+        )
     if not infeasible:
         return Schedule(
             status="unknown",
@@ -511,7 +537,7 @@ def coverage_schedule(
         )
     # Infeasible: the most coverage the counts allow (the LP of coverage maximised: no
     # plan moves more).
-    relaxed = _Built(hm, d, pins, symmetric, relax=True)
+    relaxed = _Built(hm, d, pins, relax=True)
     lp = highs_solve(relaxed.model.proto, max(1.0, time_limit_s), threads=workers)
     if lp is None or lp.objective is None:
         text = "the rules' counts cannot hold over the horizon, coverage apart"
