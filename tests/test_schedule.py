@@ -136,3 +136,22 @@ def test_scheduled_staged_plan_reaches_coverage_the_paced_one_misses(tmp_path):
     assert validate_horizon(d, sc, [y.assignments for y in staged.years]) == []
     moved = [set(y.assignments.index[y.assignments["moved"]]) for y in staged.years]
     assert {"A0", "B0", "C0"} in [m & {"A0", "B0", "C0"} for m in moved]  # the cycle, in one year
+
+
+def test_a_big_horizon_whose_schedule_cannot_reach_coverage_is_infeasible_at_once(
+    tmp_path, monkeypatch
+):
+    """Above STAGED_MIN_PAIRS, a year-1 schedule proven infeasible ends the horizon search:
+    infeasible, the diagnosis names coverage_min with the most that can move, and no
+    year is planned."""
+    import solver.search.horizon as horizon
+
+    schools = [school("A"), school("B", km=2)]
+    staff = [person("A0", "A"), person("A1", "A"), person("B0", "B")]
+    d = load_district(write_district_csv(tmp_path / "d", schools, staff), as_of=AS_OF)
+    monkeypatch.setattr(horizon, "STAGED_MIN_PAIRS", 0)
+    r = horizon.plan_horizon(d, _scenario(), raise_on_failure=False)
+    assert r.status is SolveStatus.INFEASIBLE and r.years == []
+    assert [c["rule"] for c in r.diagnosis["conflicts"]] == ["coverage_min"]
+    assert r.diagnosis["conflicts"][0]["most"] == 2
+    assert "coverage_min" in r.message

@@ -300,7 +300,7 @@ def plan_horizon(
         )
     left = budget.search_left()
     if staged is not None and (not hinted or left < 1.0):
-        return _staged_with_bound(staged, build_s, stats, lp)
+        return _staged_with_bound(staged, build_s, stats, lp, raise_on_failure)
     # A hinted search with interleaved workers crashed CP-SAT 9.x ("Check failed:
     # heuristics.fixed_search != nullptr"): a hinted search runs its workers in parallel.
     params = {"interleave_search": False} if hinted else {}
@@ -428,6 +428,8 @@ def _staged_start(
                 else "the joint model does not take it (searched without it)"
             )
         )
+    elif "schedule_most" in staged.stats:
+        say(f"staged plan: none ({staged.message})")  # (a proof: plan_horizon returns it)
     else:
         say(f"staged plan: none ({staged.message})")
         staged = None
@@ -504,9 +506,16 @@ def _meets(settings, objective: float, lp: HorizonLP | None) -> bool:
     )
 
 
-def _staged_with_bound(staged: HorizonResult, build_s: float, stats: dict, lp) -> HorizonResult:
+def _staged_with_bound(
+    staged: HorizonResult, build_s: float, stats: dict, lp, raise_on_failure: bool = False
+) -> HorizonResult:
     """The staged plan as the horizon's plan, with the LP bound when it holds for the
-    problem as written (a staged year may use moves the joint model did not keep)."""
+    problem as written (a staged year may use moves the joint model did not keep).
+    A staged result without a plan is the coverage schedule's proof that coverage
+    cannot be reached (raised with ``raise_on_failure``)."""
+    if not staged.status.has_plan:
+        result = dataclasses.replace(staged, build_seconds=build_s, stats=stats)
+        return result.raise_for_status() if raise_on_failure else result
     if lp is None or lp.scope == "kept_candidates" or not math.isfinite(lp.bound):
         return dataclasses.replace(staged, build_seconds=build_s, stats=stats)
     bound, scope, source = best_bound(staged.objective, None, lp.scope, lp)
@@ -598,68 +607,52 @@ def plan_staged(
         elig = eligibility(state, base)
         ok = elig["eligible"].to_numpy(dtype=bool)
         now = set(elig.index[ok].astype(str))
-        # In the last year everyone left has their last chance: below full coverage the
-        # paced quota, not a hold on each of them, says how many of them move.
-        cov = scenario.horizon.coverage_min
-        last_slack = y == n and cov < 1
         no_target = scenario.horizon.coverage_min <= 0
-        due = [] if last_slack or no_target else _due(chances, caps, y, n, now - held, moved, cov)
-        small = len(RotationModel(state, base, elig=elig).pairs) < QUICK_START_MIN_PAIRS
-        if due and not small:
-            due = _exchangeable(state, base, due)
-        sc = _paced(base, elig, chances, moved, n - y + 1)
-        # Key teachers kept for the later years' key share (a big year's warm start of
-        # paired exchanges does not know `stay` holds: only in smaller years).
-        kept = _kept_keys(state, sc, chances, y, n, moved, now - held - set(due)) if small else []
-        teachers_only = _paced(base, elig, chances, moved, n - y + 1, cadres=False)
-        pins = pd.concat(
-            [
-                state.pins,
-                pd.DataFrame({"staff_id": due, "action": "move", "school_id": ""}),
-                pd.DataFrame({"staff_id": kept, "action": "stay", "school_id": ""}),
-            ],
-            ignore_index=True,
-        ).astype(str)
-        # The coverage schedule's group counts first (the years after this one can still
-        # balance their head counts); then the holds and the pace; without the holds,
-        # then with the scenario's own quotas, when that cannot hold (a year without a
-        # plan has nothing to carry forward).
-        held_state = dataclasses.replace(state, pins=pins)
-        attempts = [
-            (held_state, sc),
-            (held_state, teachers_only),  # cadres move in chains of posts: pace them less
-            (held_state, base),
-            (state, base),
-        ]
-        scheduled: list[District] = []
+        res, how = None, ""
+        t_year = time.perf_counter()
         if schedule and not no_target:
             sch = _schedule(hm, district, scenario, year_moves, y, now - held, budget, say)
-            if sch is not None:
-                # each group's count exactly, then at least it
-                scheduled = [
-                    dataclasses.replace(state, holds=sch.holds(y, now - held, exact=ex))
-                    for ex in (True, False)
-                ]
-                attempts[:0] = [(st, base) for st in scheduled]
-        for k, (st, scen) in enumerate(attempts):
-            # (the schedule's year is searched anyway: its warm start meets the group
-            # holds where paired exchanges can, the LP-guided search the rest)
-            searched = any(st is s for s in scheduled)
-            if not searched and k < len(attempts) - 1 and not _quick_start(st, scen):
-                say(f"staged year {y}: attempt {k + 1} has no quick start of paired exchanges")
-                continue  # a big year without a quick first plan: rarely found in time
-            part = year_budget if k == 0 else budget.part(max(1.0, year_budget.left()))
-            res = solve(st, scen, raise_on_failure=False, budget=part)
-            if res.status.has_plan:
-                break
-            say(f"staged year {y}: attempt {k + 1} has no plan ({res.message.splitlines()[0]})")
-        if any(st is s for s in scheduled):
-            due, kept = [], []
-            say(
-                f"staged year {y}: the coverage schedule's {int(st.holds.groupby('group')['min'].max().sum())} "
-                f"moves held in groups of {len(st.holds)} people"
+            if y == 1 and sch.status == "infeasible" and sch.diagnosis:
+                # (the schedule relaxes the horizon model: no plan of it reaches coverage)
+                return HorizonResult(
+                    status=SolveStatus.INFEASIBLE,
+                    objective=math.nan,
+                    best_bound=math.nan,
+                    solve_seconds=time.perf_counter() - t0,
+                    build_seconds=0.0,
+                    method="staged",
+                    message=f"the rules cannot all hold over the horizon: {sch.message}",
+                    diagnosis=sch.diagnosis,
+                    stats={"schedule_most": float(sch.most)},
+                )
+            if sch.ok:
+                # each group's count exactly, then at least it (the schedule's year is
+                # searched whatever its warm start: the paired exchanges meet the group
+                # holds where they can, the LP-guided search the rest)
+                for k, exact in enumerate((True, False)):
+                    st = dataclasses.replace(state, holds=sch.holds(y, now - held, exact=exact))
+                    part = year_budget if k == 0 else budget.part(max(1.0, year_budget.left()))
+                    res = solve(st, base, raise_on_failure=False, budget=part)
+                    if res.status.has_plan:
+                        moves_held = int(st.holds.groupby("group")["min"].max().sum())
+                        how = (
+                            f"the coverage schedule's {moves_held} moves held "
+                            f"{'exactly' if exact else 'at least'} in groups of "
+                            f"{len(st.holds)} people"
+                        )
+                        break
+                    say(
+                        f"staged year {y}: the schedule's counts {'exactly' if exact else 'at least'}"
+                        f" have no plan ({res.message.splitlines()[0]})"
+                    )
+        if res is None or not res.status.has_plan:
+            res, how = _paced_year(
+                state, base, elig, chances, caps, y, n, held, moved, year_budget, budget, say
             )
-        say(f"staged year {y}: {len(due)} held to move, {len(kept)} kept; {res.summary()}")
+        say(
+            f"staged year {y}: {how}; build {res.build_seconds:.1f} s, the year "
+            f"{time.perf_counter() - t_year:.1f} s with its schedule; {res.summary()}"
+        )
         if not res.status.has_plan:
             return HorizonResult(
                 status=res.status,
@@ -695,11 +688,74 @@ def plan_staged(
     )
 
 
+def _paced_year(
+    state: District,
+    base: Scenario,
+    elig: pd.DataFrame,
+    chances: pd.DataFrame,
+    caps: dict[tuple[int, int], int],
+    y: int,
+    n: int,
+    held: set[str],
+    moved: set[str],
+    year_budget: Budget,
+    budget: Budget,
+    say: ProgressFn,
+) -> tuple[Result, str]:
+    """Year ``y`` of a staged plan without the coverage schedule: the holds (people whose
+    last chance it is, and as many as the later years' outflow caps could not let go)
+    and the pace; without the holds, then with the scenario's own quotas, when that
+    cannot hold (a year without a plan has nothing to carry forward). Returns the
+    year's result and what held it."""
+    ok = elig["eligible"].to_numpy(dtype=bool)
+    now = set(elig.index[ok].astype(str))
+    # In the last year everyone left has their last chance: below full coverage the
+    # paced quota, not a hold on each of them, says how many of them move.
+    cov = base.horizon.coverage_min
+    last_slack = y == n and cov < 1
+    no_target = cov <= 0
+    due = [] if last_slack or no_target else _due(chances, caps, y, n, now - held, moved, cov)
+    small = len(RotationModel(state, base, elig=elig).pairs) < QUICK_START_MIN_PAIRS
+    if due and not small:
+        due = _exchangeable(state, base, due)
+    sc = _paced(base, elig, chances, moved, n - y + 1)
+    # Key teachers kept for the later years' key share (a big year's warm start of
+    # paired exchanges does not know `stay` holds: only in smaller years).
+    kept = _kept_keys(state, sc, chances, y, n, moved, now - held - set(due)) if small else []
+    teachers_only = _paced(base, elig, chances, moved, n - y + 1, cadres=False)
+    pins = pd.concat(
+        [
+            state.pins,
+            pd.DataFrame({"staff_id": due, "action": "move", "school_id": ""}),
+            pd.DataFrame({"staff_id": kept, "action": "stay", "school_id": ""}),
+        ],
+        ignore_index=True,
+    ).astype(str)
+    held_state = dataclasses.replace(state, pins=pins)
+    attempts = [
+        (held_state, sc),
+        (held_state, teachers_only),  # cadres move in chains of posts: pace them less
+        (held_state, base),
+        (state, base),
+    ]
+    for k, (st, scen) in enumerate(attempts):
+        if k < len(attempts) - 1 and not _quick_start(st, scen):
+            say(f"staged year {y}: attempt {k + 1} has no quick start of paired exchanges")
+            continue  # a big year without a quick first plan: rarely found in time
+        part = year_budget if k == 0 else budget.part(max(1.0, year_budget.left()))
+        res = solve(st, scen, raise_on_failure=False, budget=part)
+        if res.status.has_plan:
+            break
+        say(f"staged year {y}: attempt {k + 1} has no plan ({res.message.splitlines()[0]})")
+    return res, f"{len(due)} held to move, {len(kept)} kept"
+
+
 #: Seconds at most for each year's coverage schedule, and its share of the search time
-#: left (Dongcheng, year 1: 5,630 people, 166,789 candidate moves; HiGHS's first plan
-#: of the counting model in about 30 s on a loaded machine).
-SCHEDULE_MAX_S = 60.0
-SCHEDULE_SHARE = 0.25
+#: left (Dongcheng, year 1: 5,630 people, 166,789 candidate moves; HiGHS returns its
+#: first plan of the counting model after 35 s on a quiet machine, 60-80 s under load;
+#: later years a few seconds).
+SCHEDULE_MAX_S = 100.0
+SCHEDULE_SHARE = 0.4
 
 
 def _schedule(
@@ -711,10 +767,9 @@ def _schedule(
     free: set[str],
     budget: Budget,
     say: ProgressFn,
-) -> Schedule | None:
+) -> Schedule:
     """The coverage schedule from year ``y`` on, given the staged years so far
-    (:func:`solver.search.schedule.coverage_schedule`); ``None`` when it has no counts
-    (the staged year then falls back on the holds and the pace)."""
+    (:func:`solver.search.schedule.coverage_schedule`), its outcome said."""
     moved_at = {
         str(sid): (t, str(dest))
         for t, mv in enumerate(year_moves, start=1)
@@ -730,7 +785,7 @@ def _schedule(
     )
     if not sch.ok:
         say(f"coverage schedule from year {y}: {sch.status} ({sch.message}, {sch.seconds:.1f} s)")
-        return None
+        return sch
     totals = ", ".join(str(sch.year_total(t)) for t in range(y, hm.n_years + 1))
     say(
         f"coverage schedule from year {y}: {sch.groups} groups, {sch.flows} flows, "
