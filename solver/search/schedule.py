@@ -9,26 +9,28 @@ them up. The schedule is a counting model of the whole horizon, small enough to 
 in seconds, that says in advance how many of each group go in each year so that every
 year's head counts can still be balanced.
 
-People are aggregated into **groups**: the same school in every year they are
-eligible, the same subject (teachers) or role (cadres), key or not, the same years
-eligible and the same years with a permitted school. Variables: ``n[g, t]``, how many
-of group ``g`` move in year ``t``; ``f[g, b, t]``, how many of group ``g``
-go to school ``b`` in year ``t``, only over the pairs some person of the group
-may move along that year (the year models' candidate moves: level, scope, commute,
-demand, the nearest-candidates limit; moves barred by ``no_return_years`` left out),
-each at most as many as the people who may. Constraints, per year: the group counts
-are the flows out of each school; subject staffing (arrivals less leavers within
-``subject_tolerance`` of the demand) and posts filled (net zero per cadre role), with
-earlier years' movers still away counted where they are; each school's outflow cap;
-the teacher, cadre and key-share quotas (of the year's eligible less earlier movers);
-the flow rules; ``pins.csv`` in year 1. Over the years: each person at most once, and
-coverage (``Σ_t n[g, t]`` over the counted people at least what ``coverage_min``
-needs). The objective is the flows' commute (the mean distance of each pair's people).
+The model is a counting plan of individuals: ``n[p, t]``, whether person ``p`` moves
+in year ``t``, and ``f[p, b, t]`` over the person's candidate moves that year (the year
+models' pairs: level, scope, commute, demand, the nearest-candidates limit; moves
+barred by ``no_return_years`` left out). Constraints, per year: subject staffing
+(arrivals less leavers within ``subject_tolerance`` of the demand) and posts filled
+(net zero per cadre role), with earlier years' movers still away counted where they
+are; each school's outflow cap; the teacher, cadre and key-share quotas (of the year's
+eligible less earlier movers); the flow rules; ``pins.csv`` in year 1. Over the years:
+each person at most once, and coverage (at least what ``coverage_min`` needs of the
+counted people). The objective is the commute; HiGHS's first plan is taken.
 
-It is a relaxation of the horizon model (individual destinations are pooled within a
-group), so when it is infeasible no plan of the model reaches coverage: the schedule
-then reports the most coverage the counts allow and names ``coverage_min``. Left out:
-balance caps and the ``[rules]`` obligations (the year searches hold them).
+Its plan is summed into **groups** for the holds: the same school in every year they
+are eligible, the same subject (teachers) or role (cadres), key or not, the same years
+eligible and the same years with a permitted school; a staged year is held to each
+group's count, which the schedule's own plan shows its people can meet (counts of
+pooled groups need not be: two people who may both go to x or y only cannot fill three
+places there, and Dongcheng's year 1 held to such counts had no plan).
+
+It is a relaxation of the horizon model (no balance terms or caps, no ``[rules]``
+obligations: the year searches hold them), so when it is infeasible no plan of the
+model reaches coverage: the schedule then reports the most coverage the counts allow
+(the LP bound) and names ``coverage_min``.
 """
 
 from __future__ import annotations
