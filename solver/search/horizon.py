@@ -614,15 +614,11 @@ def plan_staged(
             sch = _schedule(hm, district, scenario, year_moves, y, now - held, budget, say)
             if y == 1 and sch.status == "infeasible" and sch.diagnosis:
                 # (the schedule relaxes the horizon model: no plan of it reaches coverage)
-                return HorizonResult(
-                    status=SolveStatus.INFEASIBLE,
-                    objective=math.nan,
-                    best_bound=math.nan,
-                    solve_seconds=time.perf_counter() - t0,
-                    build_seconds=0.0,
-                    method="staged",
-                    message=f"the rules cannot all hold over the horizon: {sch.message}",
-                    diagnosis=sch.diagnosis,
+                return _no_staged_plan(
+                    SolveStatus.INFEASIBLE,
+                    f"the rules cannot all hold over the horizon: {sch.message}",
+                    sch.diagnosis,
+                    t0,
                     stats={"schedule_most": float(sch.most)},
                 )
             if sch.ok:
@@ -654,16 +650,7 @@ def plan_staged(
             f"{time.perf_counter() - t_year:.1f} s with its schedule; {res.summary()}"
         )
         if not res.status.has_plan:
-            return HorizonResult(
-                status=res.status,
-                objective=math.nan,
-                best_bound=math.nan,
-                solve_seconds=time.perf_counter() - t0,
-                build_seconds=0.0,
-                method="staged",
-                message=f"year {y}: {res.message}",
-                diagnosis=res.diagnosis,
-            )
+            return _no_staged_plan(res.status, f"year {y}: {res.message}", res.diagnosis, t0)
         a = res.assignments
         mv = a.loc[a["moved"].to_numpy(dtype=bool), "to_school"].astype(str)
         moved |= set(mv.index.astype(str))
@@ -792,6 +779,24 @@ def _schedule(
         f"moves per year {totals} ({sch.seconds:.1f} s)"
     )
     return sch
+
+
+def _no_staged_plan(
+    status: SolveStatus, message: str, diagnosis, t0: float, stats: dict | None = None
+) -> HorizonResult:
+    """A staged plan that failed (``status``, ``message``, ``diagnosis``), after the
+    seconds since ``t0``."""
+    return HorizonResult(
+        status=status,
+        objective=math.nan,
+        best_bound=math.nan,
+        solve_seconds=time.perf_counter() - t0,
+        build_seconds=0.0,
+        method="staged",
+        message=message,
+        diagnosis=diagnosis,
+        stats=stats or {},
+    )
 
 
 def _without_priority(scenario: Scenario) -> Scenario:
