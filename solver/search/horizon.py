@@ -289,12 +289,13 @@ def plan_horizon(
     stats.update(lp.stats() if lp is not None else {})
     staged: HorizonResult | None = None
     hinted = False
-    guided = None
+    guided, done = None, False
     if pairs >= GUIDED_MIN_PAIRS and not scenario.rules.priority:
         # the joint model restricted to the LP's moves, from its rounding (a plan of
         # Qingshi's at the LP bound where the staged plan was 13% above it)
-        guided, hinted = _guided(hm, lp, budget, say, progress, stats)
-    if guided is None and not hinted and pairs >= STAGED_MIN_PAIRS:
+        guided, done = _guided(hm, lp, budget, say, progress, stats)
+        hinted = guided is not None and not done
+    if guided is None and pairs >= STAGED_MIN_PAIRS:
         staged, hm, lp, stats, hinted = _staged_start(
             district, scenario, n, hm, lp, budget, say, stats
         )
@@ -313,10 +314,14 @@ def plan_horizon(
         stages = priority_stages(hm.model, gains, settings, budget, say, **params)
         hm.set_objective()
         left = budget.search_left()
-    if guided is not None:  # the LP-guided plan, good enough: its restricted bound is not one
+    if done:  # the LP-guided plan, good enough
         solver, code = guided
     else:
         solver, code, _ = search(hm.model, settings, left, progress and say, **params)
+        if not found(code) and guided is not None:
+            solver, code = guided  # (the joint search from it had no time to load it)
+    # (the LP-guided search's optimum and bound are of its restricted model only)
+    from_guided = guided is not None and solver is guided[0]
     secs = time.perf_counter() - t_stages  # (the priority stages and the search)
     if "guided_seconds" in stats:
         secs += stats["guided_seconds"]
@@ -338,16 +343,14 @@ def plan_horizon(
         year_moves.append(pd.Series(dest.astype(str), index=ids.astype(str)))
     # optimal for the problem as written only when no year's moves were pruned
     whole = all(rm.complete for rm in hm.years)
-    # (the LP-guided search's optimum is of its restricted model)
-    proved = code == cp_model.OPTIMAL and guided is None and all(st.optimal for st in stages)
+    proved = code == cp_model.OPTIMAL and not from_guided and all(st.optimal for st in stages)
     if scenario.rules.priority and len(stages) < len(scenario.rules.priority):
         proved = False  # a stage found nothing: its stream was not maximised
     status = SolveStatus.OPTIMAL if proved and whole else SolveStatus.FEASIBLE
     stats.update(priority_stats(stages))
     walk = _walk(district, scenario, year_moves, status)
     objective = float(sum(r.objective for r in walk["years"]))
-    # (the LP-guided search's own bound is of its restricted model, not of the horizon)
-    cp_bound = None if guided is not None else solver.best_objective_bound / OBJ_UNIT
+    cp_bound = None if from_guided else solver.best_objective_bound / OBJ_UNIT
     if cp_bound is not None:
         stats["cp_sat_bound"] = cp_bound
     # the better of CP-SAT's bound and the LP's (solver.search.horizon_bound)
@@ -455,17 +458,17 @@ def _guided(
     """The LP-guided joint search (:func:`solver.search.horizon_guide.guided_joint`)
     within :data:`GUIDED_SHARE` of the search time left, when the LP has values.
 
-    Returns ``(solver, status)`` of its plan when that plan is within ``[solver]
-    gap_limit`` of the LP bound (the search ends there), else ``None``; and whether its
-    plan was hinted on ``hm.model`` for the joint search to go on from it."""
+    Returns ``(solver, status)`` of its plan (``None`` without one) and whether that
+    plan is within ``[solver] gap_limit`` of the LP bound (the search ends there);
+    otherwise the plan is hinted on ``hm.model`` for the joint search to go on from it."""
     got = _guided_search(hm, lp, budget, say, progress, stats)
     if got is None:
         return None, False
     if _meets(hm.scenario.solver, got[0].objective_value, lp):
         say("LP-guided plan within gap_limit of the LP bound: search stopped")
-        return got, False
+        return got, True
     hint_solution(hm.model, got[0])  # the joint search goes on from it
-    return None, True
+    return got, False
 
 
 def _guided_search(
