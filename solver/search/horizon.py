@@ -411,6 +411,7 @@ def _staged_start(
             # start from the staged plan.
             t1 = time.perf_counter()
             hm = HorizonModel(district, scenario, n, keep=moves)
+            rebuild_s = time.perf_counter() - t1
             if lp is not None and lp.scope == "kept_candidates":
                 # (of the moves the first model kept, not of this model's: again on it)
                 first_s = lp.seconds
@@ -418,10 +419,7 @@ def _staged_start(
                 stats = {k: v for k, v in stats.items() if not k.startswith("lp_")}
                 stats.update(lp.stats() if lp is not None else {})
                 stats["lp_seconds"] = round(first_s + (lp.seconds if lp else 0.0), 3)
-            say(
-                f"joint model rebuilt to keep the staged plan's moves "
-                f"({time.perf_counter() - t1:.1f} s)"
-            )
+            say(f"joint model rebuilt to keep the staged plan's moves ({rebuild_s:.1f} s)")
         hinted = _hint_joint(hm, staged, budget)
         say(
             f"staged plan: objective {staged.objective:.4f} in {staged.solve_seconds:.1f} s; "
