@@ -83,31 +83,3 @@ def test_pair_values_match_moves_by_person_and_school(demo):
         assert len(rm.pairs) < len(fm.pairs)
         want = dict(zip(fm.pair_keys(), (values[x.index] for x in fm.x), strict=True))
         assert v.tolist() == [want[k] for k in rm.pair_keys()]
-
-
-def test_from_a_hinted_plan_the_guided_search_keeps_its_moves_and_never_worsens_it(demo):
-    """Searched from the complete plan hinted on the model (as the staged plan is), the
-    restricted model keeps that plan's moves beside the LP's: a plan no worse, valid."""
-    from solver.search.engine import hint_solution, search
-
-    sc = scenario(
-        quotas={"teacher_rotation_min": 0.1, "school_outflow_max": 0.34},
-        horizon={"years": 2, "no_return_years": 6, "coverage_min": 0.5},
-        solver={"work_limit": 0.5, "workers": 1},
-    )
-    hm = HorizonModel(demo, sc, 2)
-    start, code, _ = search(hm.model, sc.solver, 60.0)
-    assert code in (2, 4)  # FEASIBLE or OPTIMAL: a plan to start from
-    hint_solution(hm.model, start)
-    _, values = lp_solve(hm.model.proto, 60.0)
-    per_year = pair_values(hm, hm, values)
-    got = guided_joint(hm, per_year, sc.with_solver(work_limit=2.0).solver, 60.0, from_hint=True)
-    assert got is not None
-    solver, _ = got
-    assert solver.objective_value <= start.objective_value
-    walk = _walk(demo, sc, _moves(hm, solver), SolveStatus.FEASIBLE)
-    assert validate_horizon(demo, sc, [r.assignments for r in walk["years"]]) == []
-    for rm, v in zip(hm.years, per_year, strict=True):
-        x = solver.boolean_values(rm.x).to_numpy(dtype=bool)
-        was = start.boolean_values(rm.x).to_numpy(dtype=bool)
-        assert ((v[x] > IN_SUPPORT) | was[x]).all()

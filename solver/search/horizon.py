@@ -459,31 +459,11 @@ def _guided(
     Returns ``(solver, status)`` of its plan (``None`` without one) and whether that
     plan is within ``[solver] gap_limit`` of the LP bound (the search ends there);
     otherwise the plan is hinted on ``hm.model`` for the joint search to go on from it."""
-    got = _guided_search(hm, lp, budget, say, progress, stats)
-    if got is None:
+    seconds = GUIDED_SHARE * budget.search_left()
+    if lp is None or lp.values is None or lp.model is None or seconds < 1.0:
         return None, False
-    if _meets(hm.scenario.solver, got[0].objective_value, lp):
-        say("LP-guided plan within gap_limit of the LP bound: search stopped")
-        return got, True
-    hint_solution(hm.model, got[0])  # the joint search goes on from it
-    return got, False
-
-
-def _guided_search(
-    hm: HorizonModel,
-    lp: HorizonLP | None,
-    budget: Budget,
-    say,
-    progress: ProgressFn | None,
-    stats: dict,
-) -> tuple[cp_model.CpSolver, int] | None:
-    if lp is None or lp.values is None or lp.model is None:
-        return None
     values = pair_values(hm, lp.model, lp.values)
     support = sum(int((v > IN_SUPPORT).sum()) for v in values)
-    seconds = GUIDED_SHARE * budget.search_left()
-    if seconds < 1.0:
-        return None
     say(f"LP-guided search: the {support} moves the horizon's LP uses, for {seconds:.0f} s")
     t = time.perf_counter()
     got = guided_joint(hm, values, hm.scenario.solver, seconds, progress and say)
@@ -491,9 +471,13 @@ def _guided_search(
     stats["guided_moves"] = float(support)
     if got is None:
         say("LP-guided search: no plan; the staged plan instead")
-        return None
+        return None, False
     stats["guided_objective"] = got[0].objective_value / OBJ_UNIT
-    return got
+    if _meets(hm.scenario.solver, got[0].objective_value, lp):
+        say("LP-guided plan within gap_limit of the LP bound: search stopped")
+        return got, True
+    hint_solution(hm.model, got[0])  # the joint search goes on from it
+    return got, False
 
 
 def _meets(settings, objective: float, lp: HorizonLP | None) -> bool:

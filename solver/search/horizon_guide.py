@@ -9,10 +9,10 @@ restricted to those found 3957.88 after 45-74 s (exact objective 3957.78, every 
 and coverage kept), where `lungang plan` had returned 4540.49 in 300 s (the staged
 plan, then the joint search from it) and the joint model alone found no plan in 60 s.
 On Dongcheng (9,000 staff, coverage 1.0; 15,739 of 166,789 moves) it found none in
-200 s: the staged plan remains the way there, and the restricted model of the LP's
-moves and the staged plan's, searched from the staged plan, lowered it from 14597.97
-to 14447.56 in 180 s (7.5% above the LP bound of the kept moves, 13359.53), where the
-joint search of every kept move from the staged plan had not lowered it at all.
+200 s: the staged plan remains the way there. (A script that searched the LP's moves
+and the staged plan's, from the staged plan, lowered it from 14597.97 to 14447.56 in
+180 s, where the joint search of every kept move had not lowered it; not in the
+package, since Dongcheng's priority stages search the whole model.)
 """
 
 from __future__ import annotations
@@ -51,39 +51,27 @@ def guided_joint(
     settings: SolverSettings,
     seconds: float,
     progress: ProgressFn | None = None,
-    *,
-    from_hint: bool = False,
 ) -> tuple[cp_model.CpSolver, int] | None:
     """CP-SAT on a copy of ``hm``'s model where every move of LP value (``values``, per
-    year and move of :func:`pair_values`) at most :data:`IN_SUPPORT` is fixed to 0, for
-    ``seconds``. Hinted with the LP's rounding, or with ``from_hint`` by the complete
-    plan ``hm.model`` is hinted with (the staged plan, whose moves then stay in too).
-    Returns the solver (its values are read through ``hm``'s variables: the copy keeps
-    every variable's index) and the status, or ``None`` when it found no plan. The
-    restricted model's own bound is not the horizon's."""
+    year and move of :func:`pair_values`) at most :data:`IN_SUPPORT` is fixed to 0,
+    hinted with the LP's rounding, for ``seconds``. Returns the solver (its values are
+    read through ``hm``'s variables: the copy keeps every variable's index) and the
+    status, or ``None`` when it found no plan. The restricted model's own bound is not
+    the horizon's."""
     model = hm.model.clone()
     proto = model.proto
-    hinted: dict[int, int] = {}
-    if from_hint:
-        hinted = dict(zip(proto.solution_hint.vars, proto.solution_hint.values, strict=True))
-    else:
-        model.clear_hints()
+    model.clear_hints()
     hint = proto.solution_hint
     for rm, val in zip(hm.years, values, strict=True):
         idx = np.asarray([v.index for v in rm.x], dtype=np.int64)
-        out = val <= IN_SUPPORT
-        if from_hint:
-            out &= np.asarray([hinted.get(int(i), 0) == 0 for i in idx], dtype=bool)
-        for i in idx[out]:
+        for i in idx[val <= IN_SUPPORT]:
             var = proto.variables[int(i)]
             var.domain.clear()
             var.domain.extend([0, 0])
-        if not from_hint:
-            hint.vars.extend(idx.tolist())
-            hint.values.extend((val > 0.5).astype(int).tolist())
+        hint.vars.extend(idx.tolist())
+        hint.values.extend((val > 0.5).astype(int).tolist())
     # racing workers: a hinted search with interleaved ones crashed CP-SAT 9.x (see
-    # plan_horizon); interleaved, they found no plan of Qingshi's in 84 s from the LP's
-    # rounding, and did not improve Dongcheng's staged plan in 180 s
+    # plan_horizon), and interleaved they found no plan of Qingshi's in 84 s
     solver, code, _ = search(
         model, settings, seconds, progress, own_bound=False, interleave_search=False
     )
