@@ -94,8 +94,10 @@ def test_dual_bound_of_the_interior_point_is_the_simplex_optimum(demo):
 
 def test_pruned_horizon_bound_scope(tmp_path, monkeypatch):
     """A pruned horizon (max_candidates 2): the LP of every permitted move is full_lp and is
-    at most the optimum of the unpruned problem; above FULL_LP_MAX_PAIRS the LP is of the
-    kept moves and says so (kept_candidates)."""
+    at most the optimum of the unpruned problem; above FULL_LP_MAX_PAIRS the LP of the
+    kept moves with the pruned ones priced reaches the same bound; a horizon whose moves
+    count in a later year (stints of two years) cannot be priced and says so
+    (kept_candidates)."""
     d = _cycle(tmp_path, 4, 3)
     base = {"horizon": {"years": 2, "coverage_min": 0.5}, "quotas": {"teacher_rotation_min": 0.3}}
     full = plan_horizon(d, scenario(**base, solver={"max_candidates": 0}))
@@ -104,7 +106,7 @@ def test_pruned_horizon_bound_scope(tmp_path, monkeypatch):
     hm = HorizonModel(d, sc, 2)
     assert not any(rm.complete for rm in hm.years)
     lp = hb.horizon_lp(hm, d, sc, Budget(60.0))
-    assert lp is not None and lp.scope == "full_lp"
+    assert lp is not None and lp.scope == "full_lp" and lp.priced is None
     assert lp.candidate_moves == sum(rm.n_permitted for rm in hm.years) > hm.size[1]
     assert 0 < lp.bound <= full.objective + 1e-6 * full.objective
     pruned = plan_horizon(d, sc)
@@ -112,12 +114,51 @@ def test_pruned_horizon_bound_scope(tmp_path, monkeypatch):
     assert validate_horizon(d, sc, [y.assignments for y in pruned.years]) == []
 
     monkeypatch.setattr(hb, "FULL_LP_MAX_PAIRS", 0)
-    kept = hb.horizon_lp(hm, d, sc, Budget(60.0))
-    assert kept is not None and kept.scope == "kept_candidates"
-    assert kept.candidate_moves == hm.size[1]
-    assert kept.bound >= lp.bound - 1e-6  # fewer moves: a higher LP
+    priced = hb.horizon_lp(hm, d, sc, Budget(60.0))
+    assert priced is not None and priced.candidate_moves == hm.size[1]
+    assert priced.priced is not None and priced.priced.pruned == lp.candidate_moves - hm.size[1]
+    # no pruned move is left negative: the LP of every move, from the kept ones' duals
+    assert priced.scope == "full_lp" and priced.priced.negative == 0
+    assert priced.bound == pytest.approx(lp.bound, rel=1e-6)
+    assert priced.bound <= full.objective + 1e-6 * full.objective
     r = plan_horizon(d, sc)
+    assert r.bound_scope == "full_lp" and r.best_bound <= full.objective + 1e-6
+
+    two = scenario(
+        horizon={"years": 2, "coverage_min": 0.5, "stint_years": 2},
+        quotas={"teacher_rotation_min": 0.3},
+        solver={"max_candidates": 2},
+    )
+    hm2 = HorizonModel(d, two, 2)
+    assert not any(rm.priceable for rm in hm2.years)
+    kept = hb.horizon_lp(hm2, d, two, Budget(60.0))
+    assert kept is not None and kept.scope == "kept_candidates"
+    assert kept.candidate_moves == hm2.size[1]
+    assert "cannot be priced" in kept.stats()["lp_pricing"]
+    r = plan_horizon(d, two)
     assert r.bound_scope == "kept_candidates" and "kept" in r.summary()
+
+
+def test_priced_bound_of_the_demo_is_the_lp_of_every_move(demo, monkeypatch):
+    """On the demo district with history (balance, commute, no_return_years) pruned to 3
+    schools a person: the kept moves' LP with its pruned moves priced (a few rounds)
+    is the LP optimum of the joint model with every permitted move, which the dual
+    simplex finds on that model, and never above it."""
+    monkeypatch.setattr(hb, "FULL_LP_MAX_PAIRS", 0)
+    sc = _demo_scenario(1.0, max_candidates=3)
+    hm = HorizonModel(demo, sc, 2)
+    assert all(rm.priceable and not rm.complete for rm in hm.years)
+    lp = hb.horizon_lp(hm, demo, sc, Budget(60.0))
+    whole = HorizonModel(demo, sc.with_solver(max_candidates=0), 2)
+    assert all(rm.complete for rm in whole.years)
+    exact = highs_solve(whole.model.proto, 60.0, threads=1, options={"simplex_strategy": 1})
+    assert exact is not None and exact.optimal
+    assert lp is not None and lp.scope == "full_lp" and lp.priced.added > 0
+    assert lp.bound <= exact.bound / OBJ_UNIT + 1e-9 * abs(exact.bound / OBJ_UNIT)
+    assert lp.bound == pytest.approx(exact.bound / OBJ_UNIT, rel=1e-6)
+    # the kept moves alone have a higher LP: pricing was needed
+    kept = highs_solve(hm.model.proto, 60.0, threads=1, options={"simplex_strategy": 1})
+    assert kept.bound / OBJ_UNIT > lp.bound + 1e-6 * abs(lp.bound)
 
 
 def test_best_bound_prefers_a_bound_of_the_problem_as_written():

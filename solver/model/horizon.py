@@ -67,7 +67,14 @@ class _Offsets:
 class _Links:
     """:class:`~solver.model.rotation.YearLinks` of one year: the earlier years' moves."""
 
-    def __init__(self, offsets: _Offsets, prior_stay: dict[int, list], people_staff: np.ndarray):
+    def __init__(
+        self,
+        offsets: _Offsets,
+        prior_stay: dict[int, list],
+        people_staff: np.ndarray,
+        priceable: bool = False,
+    ):
+        self.priceable = priceable
         self._off = offsets
         self._prior_stay = prior_stay  # staff position -> stay literals of earlier years
         self._people_staff = people_staff  # this year's person p -> staff position
@@ -152,7 +159,16 @@ class HorizonModel:
             state, sc = self.states[y - 1], self.scenarios[y - 1]
             elig = eligibility(state, sc)
             people_staff = staff.index.get_indexer(elig.index[elig["eligible"].to_numpy()])
-            links = _Links(self._offsets(y), {j: list(v) for j, v in stay_of.items()}, people_staff)
+            off = self._offsets(y)
+            # A year's pruned moves can be priced (solver.search.horizon_bound) when no
+            # earlier move is away in it and none of its own is in a later year.
+            alone = y == self.n_years or (hz.return_home and hz.stint_years == 1)
+            links = _Links(
+                off,
+                {j: list(v) for j, v in stay_of.items()},
+                people_staff,
+                priceable=alone and not off.terms and not off.const,
+            )
             rm = RotationModel(
                 state,
                 sc,
@@ -243,6 +259,8 @@ class HorizonModel:
                 pairs.setdefault(str(sid), []).extend(rm.x[i] for i in rm.obliged_pairs[str(sid)])
                 rules.setdefault(str(sid), str(rm.obliged.at[sid, "rule"]))
         self.obliged = rules
+        #: proto indices of the moves an obligation row names (outside any year's rows)
+        self.obliged_x = {v.index for xs in pairs.values() for v in xs}
         for xs in pairs.values():
             self.model.add(cp_model.LinearExpr.sum(xs) >= 1)
 

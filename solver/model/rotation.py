@@ -57,6 +57,11 @@ class YearLinks(Protocol):
         """How many of this year's ``people`` (positions) moved in an earlier year."""
         ...
 
+    #: Whether the year's pruned moves can be priced: no earlier move counts in this
+    #: year and none of this year's moves counts in a later one, so that a move's
+    #: column is the one :meth:`RotationModel.move_columns` gives.
+    priceable: bool
+
 
 #: Integer resolution of the objective: 1e-8 units (the terms': solver.model.terms).
 OBJ_UNIT = 100_000_000
@@ -242,14 +247,15 @@ class RotationModel:
             allowed = np.zeros(n_p * n_s, dtype=bool)
             allowed[self.restrict] = True
             keep &= allowed.reshape(n_p, n_s)
-        # A pruned model (not restricted, not in diagnosis, one year) can be priced: its
-        # rows and count variables are built for every permitted move, kept or not, so
-        # that a pruned move's column is the full model's (docs/bound.md). Every other
-        # model builds them from its own moves only, as small as a model of those alone.
+        # A pruned model (not restricted, not in diagnosis; one year, or a year of a
+        # horizon whose moves no other year counts) can be priced: its rows and count
+        # variables are built for every permitted move, kept or not, so that a pruned
+        # move's column is the full model's (docs/bound.md). Every other model builds
+        # them from its own moves only, as small as a model of those alone.
         self.priceable = (
             not self.diagnose
             and self.restrict is None
-            and self.links is None
+            and (self.links is None or self.links.priceable)
             and int(keep.sum()) < self.n_permitted
         )
         self.permitted = permitted if self.priceable else keep.copy()

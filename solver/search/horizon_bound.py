@@ -59,6 +59,22 @@ IPM = {"solver": "ipm", "run_crossover": "off"}
 
 
 @dataclass(frozen=True)
+class PricedBound:
+    """The Lagrangian bound of a pruned horizon's LP duals over every permitted move
+    (:class:`HorizonPricer`): ``bound`` in the master's units, the pruned moves priced,
+    how many were left with a negative reduced cost, the LP solves (``rounds``) and the
+    moves added to the LP between them; ``note`` says why nothing was priced (``bound``
+    is then NaN)."""
+
+    bound: float
+    pruned: int = 0
+    negative: int = 0
+    note: str = ""
+    rounds: int = 0
+    added: int = 0
+
+
+@dataclass(frozen=True)
 class HorizonLP:
     """The LP bound of a horizon.
 
@@ -79,35 +95,39 @@ class HorizonLP:
     #: an LP-guided search reads (:func:`solver.search.horizon_guide.pair_values`).
     model: HorizonModel | None = field(default=None, repr=False, compare=False)
     values: np.ndarray | None = field(default=None, repr=False, compare=False)
+    #: The pricing of the pruned moves (a model of the kept moves only; else ``None``).
+    priced: PricedBound | None = field(default=None, repr=False, compare=False)
 
     def stats(self) -> dict[str, float | str]:
         """The figures ``horizon.json`` reports in ``stats``."""
-        return {
+        out: dict[str, float | str] = {
             "lp_bound": self.bound,
             "lp_scope": self.scope,
             "lp_status": self.status,
             "lp_candidate_moves": float(self.candidate_moves),
             "lp_seconds": round(self.seconds, 3),
         }
+        if self.priced is not None:
+            out["lp_pruned_moves"] = float(self.priced.pruned)
+            out["lp_pruned_negative"] = float(self.priced.negative)
+            out["lp_pricing_rounds"] = float(self.priced.rounds)
+            out["lp_pruned_added"] = float(self.priced.added)
+            if self.priced.note:
+                out["lp_pricing"] = self.priced.note
+        return out
 
 
-def dual_bound(master: Master) -> float:
-    """The Lagrangian bound of the master's row duals (the master's units, before
-    offset and scaling): a lower bound of its LP, and so of every plan, for any duals.
-
-    Relax every row ``L ≤ a·x ≤ U`` with multiplier ``y`` (a row whose side in ``y``'s
-    direction is infinite gets ``y = 0``): for every ``x`` within its bounds
-    ``l ≤ x ≤ u`` meeting the rows, ``c·x ≥ Σ_i min(y_i L_i, y_i U_i) + Σ_j min(d_j l_j,
-    d_j u_j)`` with ``d = c − Aᵀy``. At an exact optimum it is the LP's optimum; near one
-    (an interior point) slightly below it.
-    """
+def _reduced(master: Master) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """The Lagrangian of the master's row duals ``y`` (see :func:`dual_bound`): the
+    rows' part ``Σ_i min(y_i L_i, y_i U_i)``, ``y`` (zeroed where a row's side in its
+    direction is infinite) and every column's reduced cost ``d = c − Aᵀy``; ``None``
+    when HiGHS has no duals."""
     lp = master.h.getLp()
     y = master.row_duals().copy()
     lo_r, up_r = np.asarray(lp.row_lower_, float), np.asarray(lp.row_upper_, float)
-    lo_c, up_c = np.asarray(lp.col_lower_, float), np.asarray(lp.col_upper_, float)
     cost = np.asarray(lp.col_cost_, float)
     if len(y) != len(lo_r):
-        return -math.inf
+        return None
     y[(y > 0) & ~np.isfinite(lo_r)] = 0.0
     y[(y < 0) & ~np.isfinite(up_r)] = 0.0
     a = lp.a_matrix_
@@ -120,13 +140,238 @@ def dual_bound(master: Master) -> float:
         n_row = len(y)
         row = np.repeat(np.arange(n_row), np.diff(start[: n_row + 1]))
         aty = np.bincount(index[: len(row)], weights=value[: len(row)] * y[row], minlength=n_col)
-    d = cost - aty
     rows = np.where(y > 0, y * np.where(np.isfinite(lo_r), lo_r, 0.0), 0.0) + np.where(
         y < 0, y * np.where(np.isfinite(up_r), up_r, 0.0), 0.0
     )
+    return float(rows.sum()), y, cost - aty
+
+
+def dual_bound(master: Master) -> float:
+    """The Lagrangian bound of the master's row duals (the master's units, before
+    offset and scaling): a lower bound of its LP, and so of every plan, for any duals.
+
+    Relax every row ``L ≤ a·x ≤ U`` with multiplier ``y`` (a row whose side in ``y``'s
+    direction is infinite gets ``y = 0``): for every ``x`` within its bounds
+    ``l ≤ x ≤ u`` meeting the rows, ``c·x ≥ Σ_i min(y_i L_i, y_i U_i) + Σ_j min(d_j l_j,
+    d_j u_j)`` with ``d = c − Aᵀy``. At an exact optimum it is the LP's optimum; near one
+    (an interior point) slightly below it.
+    """
+    got = _reduced(master)
+    if got is None:
+        return -math.inf
+    rows, _y, d = got
+    lp = master.h.getLp()
+    lo_c, up_c = np.asarray(lp.col_lower_, float), np.asarray(lp.col_upper_, float)
     cols = np.where(d > 0, d * lo_c, 0.0) + np.where(d < 0, d * up_c, 0.0)
-    total = float(rows.sum() + cols.sum())
+    total = rows + float(cols.sum())
     return total if math.isfinite(total) else -math.inf
+
+
+def _check_columns(rm, master: Master, sel: np.ndarray) -> str:
+    """'' when :meth:`RotationModel.move_columns` gives exactly the proto's column of
+    each of ``rm``'s moves at ``sel`` (cost, rows, coefficients); else what differs: a
+    rule that enters a move's column in a way the formula does not know turns pricing
+    off rather than making the bound wrong."""
+    pr = rm.pairs
+    got = rm.move_columns(pr["p"].to_numpy()[sel], pr["s"].to_numpy()[sel])
+    if got is None:
+        return "a term of the objective cannot give a move's coefficient"
+    cost, rows, coefs = got
+    x_cols = np.asarray([rm.x[i].index for i in sel], dtype=np.int64)
+    p_cost, p_keys, p_vals = master.columns_of(x_cols)
+    used = rows >= 0
+    keys = (np.nonzero(used)[0] * master.n_rows + rows[used]).astype(np.int64)
+    order = np.argsort(keys, kind="stable")
+    if not np.array_equal(cost.astype(float), p_cost):
+        return "the objective coefficients differ"
+    if not (np.array_equal(keys[order], p_keys) and np.array_equal(coefs[used][order], p_vals)):
+        return "the rows of a move differ"
+    return ""
+
+
+class HorizonPricer:
+    """The pruned moves of a horizon's kept-moves LP (``master``, the LP of ``hm``),
+    priced with its duals: the Lagrangian bound of the horizon with every permitted
+    move (:meth:`bound`), and the most negative moves added to the LP for another solve
+    (:meth:`add_negative`: column generation).
+
+    Relax every row but each person-year's exactly-one (stay or one school): each
+    person-year then takes its option of least reduced cost ``d = c − Aᵀy`` among the
+    LP's columns (its moves, ``stay``, the moves added) and the pruned moves not added,
+    whose columns :meth:`RotationModel.move_columns` gives from the year's rows (the
+    year models are built *priceable*: rows and count ranges for every permitted move).
+    With ``R = Σ_i min(y_i L_i, y_i U_i)`` over all rows (an exactly-one row gives
+    ``y_p``): ``bound = R + Σ_(person-years) min_option d + Σ_(other columns) min(d l,
+    d u)``, valid for any ``y``. A year whose moves enter other years' rows (stints
+    longer than a year before the last year, or no return) cannot be priced: ``note``
+    says why, and nothing is.
+    """
+
+    def __init__(self, hm: HorizonModel, master: Master):
+        self.master = master
+        self.note = ""
+        lp = master.h.getLp()
+        lo_r, up_r = np.asarray(lp.row_lower_, float), np.asarray(lp.row_upper_, float)
+        self.option_of = np.full(master.n_cols, -1, dtype=np.int64)  # column -> person-year
+        pool_py, costs, rows, coefs = [], [], [], []
+        base = 0
+        obliged = getattr(hm, "obliged_x", set())
+        for y, rm in enumerate(hm.years, start=1):
+            n_p = len(rm.people)
+            if not n_p:
+                continue
+            pr = rm.person_rows
+            if (pr < 0).any() or not (np.all(lo_r[pr] == 1.0) and np.all(up_r[pr] == 1.0)):
+                self.note = f"year {y}: a person's row is not exactly one"
+                return
+            self.option_of[[v.index for v in rm.x]] = base + rm.pairs["p"].to_numpy()
+            self.option_of[[v.index for v in rm.stay]] = base + np.arange(n_p)
+            if not rm.complete:
+                if not rm.priceable:
+                    self.note = (
+                        f"year {y}'s pruned moves cannot be priced (its moves enter other "
+                        "years' rows)"
+                    )
+                    return
+                check = np.asarray([v.index not in obliged for v in rm.x], dtype=bool)
+                note = _check_columns(rm, master, np.flatnonzero(check))
+                if note:
+                    self.note = f"year {y}: {note}"
+                    return
+                kept = np.zeros(rm.permitted.shape, dtype=bool)
+                kept[rm.pairs["p"].to_numpy(), rm.pairs["s"].to_numpy()] = True
+                pool = rm.permitted & ~kept
+                pool.flat[rm.banned_keys] = False  # no_return_years fixes them at 0
+                pool_p, pool_s = np.nonzero(pool)
+                if len(pool_p):
+                    cols = rm.move_columns(pool_p, pool_s)
+                    if cols is None:  # pragma: no cover - checked on the kept moves
+                        self.note = f"year {y}: a move's cost is unknown"
+                        return
+                    pool_py.append(base + pool_p)
+                    costs.append(cols[0].astype(float))
+                    rows.append(cols[1])
+                    coefs.append(cols[2].astype(float))
+            base += n_p
+        self.n_person_years = base
+        width = max((r.shape[1] for r in rows), default=1)
+
+        def padded(parts, fill, dtype):
+            return (
+                np.concatenate(
+                    [
+                        np.pad(a, ((0, 0), (0, width - a.shape[1])), constant_values=fill)
+                        for a in parts
+                    ]
+                ).astype(dtype)
+                if parts
+                else np.zeros((0, width), dtype=dtype)
+            )
+
+        self.pool_py = np.concatenate(pool_py) if pool_py else np.zeros(0, dtype=np.int64)
+        self.cost = np.concatenate(costs) if costs else np.zeros(0)
+        self.rows = padded(rows, -1, np.int64)
+        self.coefs = padded(coefs, 0.0, float)
+        self.active = np.ones(len(self.pool_py), dtype=bool)
+        self.negative = 0
+        self._d = np.zeros(0)
+
+    @property
+    def pruned(self) -> int:
+        return len(self.pool_py)
+
+    def bound(self) -> float:
+        """The Lagrangian bound of the master's last duals over every permitted move
+        (the master's units; NaN without duals or when nothing can be priced)."""
+        got = _reduced(self.master)
+        if self.note or got is None:
+            return math.nan
+        rows_part, y, d = got
+        lp = self.master.h.getLp()
+        lo_c, up_c = np.asarray(lp.col_lower_, float), np.asarray(lp.col_upper_, float)
+        low = np.full(self.n_person_years, np.inf)
+        idx = np.flatnonzero(self.active)
+        yy = np.append(y, 0.0)  # index -1 (padding) reads 0
+        dp = self.cost[idx] - (yy[self.rows[idx]] * self.coefs[idx]).sum(axis=1)
+        np.minimum.at(low, self.pool_py[idx], dp)
+        self._d = np.full(len(self.pool_py), np.inf)
+        self._d[idx] = dp
+        self.negative = int((dp < 0).sum())
+        # the LP's options: a column fixed at 0 is no option, one fixed at 1 the only one
+        opt = self.option_of >= 0
+        can = opt & (up_c > 0)
+        np.minimum.at(low, self.option_of[can], d[can])
+        forced = opt & (lo_c >= 1)
+        low[self.option_of[forced]] = d[forced]
+        if not np.all(np.isfinite(low)):  # pragma: no cover - stay is always an option
+            return math.nan
+        cols = np.where(d > 0, d * lo_c, 0.0) + np.where(d < 0, d * up_c, 0.0)
+        total = rows_part + float(cols[~opt].sum()) + float(low.sum())
+        return total if math.isfinite(total) else math.nan
+
+    def add_negative(self, per_person: int = 3) -> int:
+        """Add to the master the (up to ``per_person``) most negative pruned moves of
+        each person-year under the duals :meth:`bound` last read; how many."""
+        neg = np.flatnonzero(self._d < 0)
+        if not len(neg):
+            return 0
+        order = np.lexsort((self._d[neg], self.pool_py[neg]))
+        srt = self.pool_py[neg][order]
+        first = np.concatenate([[0], np.flatnonzero(np.diff(srt)) + 1])
+        rank = np.arange(len(order)) - np.repeat(first, np.diff(np.append(first, len(order))))
+        take = neg[order][rank < per_person]
+        self.master.add_columns(self.cost[take], self.rows[take], self.coefs[take])
+        self.option_of = np.append(self.option_of, self.pool_py[take])
+        self.active[take] = False
+        return len(take)
+
+
+#: The most negative pruned moves added per person-year and pricing round.
+PER_PERSON = 3
+
+
+def _priced(
+    hm: HorizonModel, master: Master, kept_raw: float, deadline: float, say
+) -> tuple[float, str, PricedBound]:
+    """The kept-moves LP's bound ``kept_raw`` (master units) made a bound of the problem
+    as written by pricing the pruned moves (:class:`HorizonPricer`): rounds of adding
+    the negative ones and solving again while they exist and an interior point solve
+    as long as the first fits before ``deadline``. Returns the bound, its scope
+    (``full_lp`` when no pruned move is left negative, ``lagrangian`` otherwise, or
+    ``kept_candidates`` with ``kept_raw`` when nothing can be priced) and the figures."""
+    t1 = time.perf_counter()
+    pricer = HorizonPricer(hm, master)
+    if pricer.note:
+        say(f"horizon LP: the pruned moves are not priced ({pricer.note})")
+        return kept_raw, "kept_candidates", PricedBound(math.nan, note=pricer.note)
+    solve_s = master.solve_seconds  # (a round's solve: the last one's time)
+    best, rounds, added = -math.inf, 0, 0
+    while True:
+        got = pricer.bound()
+        if math.isfinite(got):
+            best = max(best, got)
+        left = deadline - time.perf_counter()
+        if not pricer.negative or left < 1.2 * solve_s:
+            break
+        added += pricer.add_negative(PER_PERSON)
+        rounds += 1
+        before = master.solve_seconds
+        if not master.solve(left):
+            break
+        solve_s = master.solve_seconds - before
+    if not math.isfinite(best):
+        return kept_raw, "kept_candidates", PricedBound(math.nan, note="no duals to price with")
+    scope = "full_lp" if not pricer.negative else "lagrangian"
+    say(
+        f"horizon LP of the kept moves {master.model_units(kept_raw) / OBJ_UNIT:.4f}; "
+        f"{pricer.pruned} pruned moves priced in {rounds + 1} round(s), {added} added, "
+        f"{pricer.negative} left with a negative reduced cost ({time.perf_counter() - t1:.1f} s)"
+    )
+    return (
+        best,
+        scope,
+        PricedBound(best, pricer.pruned, pricer.negative, rounds=rounds + 1, added=added),
+    )
 
 
 def horizon_lp(
@@ -172,6 +417,9 @@ def horizon_lp(
     # from optimal (6,000 staff, one year, stopped after 22 s: -3.7 million against a plan
     # of 452): only a finished LP's bound is reported.
     raw = dual_bound(master) if status == "Optimal" else math.nan
+    priced = None
+    if scope == "kept_candidates" and math.isfinite(raw):
+        raw, scope, priced = _priced(model, master, raw, t0 + limit, say)
     out = HorizonLP(
         bound=master.model_units(raw) / OBJ_UNIT if math.isfinite(raw) else math.nan,
         scope=scope,
@@ -180,6 +428,7 @@ def horizon_lp(
         seconds=time.perf_counter() - t0,
         model=model,
         values=master.values()[: master.n_proto] if math.isfinite(raw) else None,
+        priced=priced,
     )
     say(
         f"horizon LP bound {out.bound:.4f} ({scope}, {moves} moves, {status}) "
