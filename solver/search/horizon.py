@@ -45,6 +45,7 @@ from .heuristic import swap_plan, swappable
 from .horizon_bound import REBUILT_LP_SHARE, HorizonLP, best_bound, horizon_lp
 from .horizon_guide import IN_SUPPORT, guided_joint, pair_values
 from .lexicographic import PriorityStage, priority_gains, priority_stages, priority_stats
+from .retime import can_retime, retime, without_priority
 from .schedule import Schedule, coverage_schedule
 from .solve import solve
 
@@ -314,10 +315,12 @@ def plan_horizon(
         stages = priority_stages(hm.model, gains, settings, budget, say, **params)
         hm.set_objective()
         left = budget.search_left()
+    # the years solved again with the joint plan's movers fixed (solver.search.retime)
+    retime_s = _retime_seconds(hm, left)
     if done:  # the LP-guided plan, good enough
         solver, code = guided
     else:
-        solver, code, _ = search(hm.model, settings, left, progress and say, **params)
+        solver, code, _ = search(hm.model, settings, left - retime_s, progress and say, **params)
         if not found(code) and guided is not None:
             solver, code = guided  # (the joint search from it had no time to load it)
     # (the LP-guided search's optimum and bound are of its restricted model only)
@@ -332,15 +335,7 @@ def plan_horizon(
             return _staged_with_bound(staged, build_s, stats, lp)
         result = _no_plan(district, scenario, hm, code, build_s, secs, budget)
         return result.raise_for_status() if raise_on_failure else result
-    year_moves = []
-    for rm in hm.years:
-        stay = solver.boolean_values(rm.stay).to_numpy(dtype=bool) if rm.stay else np.zeros(0, bool)
-        x = solver.boolean_values(rm.x).to_numpy(dtype=bool) if rm.x else np.zeros(0, bool)
-        sel = rm.pairs[x]
-        ids = rm.people.index[sel["p"].to_numpy()]
-        dest = rm.district.schools.index[sel["s"].to_numpy()]
-        assert len(ids) == int((~stay).sum())
-        year_moves.append(pd.Series(dest.astype(str), index=ids.astype(str)))
+    year_moves = _plan_moves(hm, solver)
     # optimal for the problem as written only when no year's moves were pruned
     whole = all(rm.complete for rm in hm.years)
     proved = code == cp_model.OPTIMAL and not from_guided and all(st.optimal for st in stages)
@@ -350,6 +345,11 @@ def plan_horizon(
     stats.update(priority_stats(stages))
     walk = _walk(district, scenario, year_moves, status)
     objective = float(sum(r.objective for r in walk["years"]))
+    if retime_s > 0 and not (proved and whole):
+        walk, objective = _retimed(
+            district, scenario, year_moves, walk, objective, budget, say, stats
+        )
+    secs += stats.get("retime_seconds", 0.0)
     cp_bound = None if from_guided else solver.best_objective_bound / OBJ_UNIT
     if cp_bound is not None:
         stats["cp_sat_bound"] = cp_bound
@@ -375,6 +375,78 @@ def plan_horizon(
         stats=stats,
         **walk,
     )
+
+
+def _plan_moves(hm: HorizonModel, solver: cp_model.CpSolver) -> list[pd.Series]:
+    """Each year's moves (``staff_id`` → school) in the solver's plan of ``hm``."""
+    year_moves = []
+    for rm in hm.years:
+        stay = solver.boolean_values(rm.stay).to_numpy(dtype=bool) if rm.stay else np.zeros(0, bool)
+        x = solver.boolean_values(rm.x).to_numpy(dtype=bool) if rm.x else np.zeros(0, bool)
+        sel = rm.pairs[x]
+        ids = rm.people.index[sel["p"].to_numpy()]
+        dest = rm.district.schools.index[sel["s"].to_numpy()]
+        assert len(ids) == int((~stay).sum())
+        year_moves.append(pd.Series(dest.astype(str), index=ids.astype(str)))
+    return year_moves
+
+
+#: Share of the joint search's time kept for solving its years again with its movers
+#: fixed (:func:`solver.search.retime.retime`), and the least seconds a year (at most
+#: half the search's time): on Dongcheng each year took 2-3 s to prove its optimum.
+RETIME_SHARE = 0.1
+RETIME_MIN_S = 5.0
+
+
+def _retime_seconds(hm: HorizonModel, left: float) -> float:
+    """Seconds of the search's ``left`` kept for the retiming: none for a small model
+    (its joint search does well) or a horizon whose years depend on each other beyond
+    the timing (:func:`solver.search.retime.can_retime`)."""
+    if not can_retime(hm.scenario, hm.obliged) or hm.size[1] < STAGED_MIN_PAIRS:
+        return 0.0
+    return min(0.5 * left, max(RETIME_SHARE * left, RETIME_MIN_S * hm.n_years))
+
+
+def _retimed(
+    district: District,
+    scenario: Scenario,
+    year_moves: list[pd.Series],
+    walk: dict,
+    objective: float,
+    budget: Budget,
+    say,
+    stats: dict,
+) -> tuple[dict, float]:
+    """The joint plan's timing with each year solved again alone (:mod:`solver.search.retime`):
+    its walk and objective when better than the joint plan's, else the joint plan's."""
+    t = time.perf_counter()
+    moves = retime(district, scenario, year_moves, budget, say)
+    stats["retime_seconds"] = round(time.perf_counter() - t, 3)
+    stats["joint_objective"] = objective
+    if moves is None:
+        return walk, objective
+    again = _walk(district, scenario, moves, SolveStatus.FEASIBLE)
+    stats["retime_objective"] = float(sum(r.objective for r in again["years"]))
+    # Given the timing the years are independent: each year the better of the two.
+    better = [
+        b.objective < a.objective - 1e-9 * max(1.0, abs(a.objective))
+        for a, b in zip(walk["years"], again["years"], strict=True)
+    ]
+    say(
+        f"the joint plan's movers with each year solved again: objective "
+        f"{stats['retime_objective']:.4f} (joint search {objective:.4f}; better in years "
+        f"{[y for y, b in enumerate(better, start=1) if b]}, {stats['retime_seconds']:.1f} s)"
+    )
+    if not any(better):
+        return walk, objective
+    if all(better):
+        return again, stats["retime_objective"]
+    mixed = [new if b else old for old, new, b in zip(year_moves, moves, better, strict=True)]
+    results = [
+        b if use else a for a, b, use in zip(walk["years"], again["years"], better, strict=True)
+    ]
+    walk = _walk(district, scenario, mixed, SolveStatus.FEASIBLE, results=results)
+    return walk, float(sum(r.objective for r in walk["years"]))
 
 
 def _staged_start(
@@ -586,7 +658,7 @@ def plan_staged(
     state, year_moves, moved = district, [], set()
     for y in range(1, n + 1):
         # (priority stages are the joint search's: the staged plan is its start)
-        base = _without_priority(year_scenario(scenario, y))
+        base = without_priority(year_scenario(scenario, y))
         seconds = max(1.0, (end - budget.clock()) / (n - y + 1))
         year_budget = budget.part(seconds)
         elig = eligibility(state, base)
@@ -782,12 +854,6 @@ def _no_staged_plan(
         diagnosis=diagnosis,
         stats=stats or {},
     )
-
-
-def _without_priority(scenario: Scenario) -> Scenario:
-    if not scenario.rules.priority:
-        return scenario
-    return scenario.model_copy(update={"rules": scenario.rules.model_copy(update={"priority": []})})
 
 
 def _kept_keys(

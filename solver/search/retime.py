@@ -1,0 +1,96 @@
+"""Each year of a multi-year plan solved again with its movers fixed: the best plan of
+the same timing (docs/horizon.md, "The search").
+
+When a move counts in its own year only (stints of one year with return, so a mover
+is back at the post school the next year) and no ``[rules]`` obligation ties a person
+to a year, a horizon plan is a timing (who moves in which year) and, for each year, a
+one-year plan of that year's movers. Given the timing, the years are independent:
+each year's rules (quotas of that year's eligible, posts, subject staffing, outflow
+caps, commute, scope, flows, balance caps) involve that year's movers only, and the
+cross-year rules (one rotation per person, coverage, no return, the ``[rules]
+priority`` streams' rotated person-years) the timing only. So the best plan of a
+timing is each year's best one-year plan with exactly its movers moving, which the
+one-year search (:func:`solver.search.solve.solve`, LP-guided, its pruned moves
+priced) finds in seconds where a search of the joint model of every year takes
+minutes.
+
+Measured on Dongcheng (9,000 staff, 3 years, coverage 1.0, the six priority stages;
+2026-12-01, idle): the joint search's plan 15053.68 after 300 s; its timing with
+each year solved again (every year proved optimal for its movers) 14581.36, in 6.7 s.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+
+from ..input.data import District
+from ..input.scenario import Scenario
+from ..progress import Budget
+from ..rules.eligibility import eligibility
+from ..rules.horizon import advance, year_scenario, year_start
+from .solve import solve
+
+
+def without_priority(scenario: Scenario) -> Scenario:
+    """``scenario`` without ``[rules] priority`` (a year of a horizon solved alone: the
+    streams' stages are the horizon's)."""
+    if not scenario.rules.priority:
+        return scenario
+    return scenario.model_copy(update={"rules": scenario.rules.model_copy(update={"priority": []})})
+
+
+def can_retime(scenario: Scenario, obliged: dict | None) -> bool:
+    """Whether a horizon's years are independent given its timing (see the module
+    docstring): one-year stints with return, and no one obliged by a ``[rules]``
+    obligation."""
+    hz = scenario.horizon
+    return hz.stint_years == 1 and hz.return_home and not obliged
+
+
+def timing_holds(ids: pd.Index, movers: set[str]) -> pd.DataFrame:
+    """Group-count holds (:attr:`solver.input.data.District.holds`) that make exactly
+    ``movers`` among the year's eligible ``ids`` move."""
+    ids = [str(s) for s in ids]
+    move = [s for s in ids if s in movers]
+    rows = [(s, "move", len(move), len(move)) for s in move]
+    rows += [(s, "stay", 0, 0) for s in ids if s not in movers]
+    return pd.DataFrame(rows, columns=["staff_id", "group", "min", "max"]).astype(
+        {"staff_id": str, "group": str, "min": "int64", "max": "int64"}
+    )
+
+
+def retime(
+    district: District,
+    scenario: Scenario,
+    year_moves: list[pd.Series],
+    budget: Budget,
+    say=None,
+) -> list[pd.Series] | None:
+    """The plan of ``year_moves``' timing with each year solved again alone (exactly the
+    same people move in each year; where they go is the one-year search's), each year
+    within an equal part of what is left of ``budget``. ``None`` when a year finds no
+    plan in its time (the caller keeps its own)."""
+    say = say or (lambda _m: None)
+    n = len(year_moves)
+    starts = [year_start(scenario.as_of, k) for k in range(n + 1)]
+    state, out = district, []
+    for y in range(1, n + 1):
+        base = without_priority(year_scenario(scenario, y))
+        elig = eligibility(state, base)
+        ids = elig.index[elig["eligible"].to_numpy(dtype=bool)]
+        movers = set(year_moves[y - 1].index.astype(str))
+        held = dataclasses.replace(state, holds=timing_holds(ids, movers))
+        seconds = max(1.0, budget.search_left() / (n - y + 1))
+        res = solve(held, base, raise_on_failure=False, budget=budget.part(seconds))
+        if not res.status.has_plan:
+            say(f"year {y} with its movers fixed: no plan in {seconds:.1f} s")
+            return None
+        a = res.assignments
+        mv = a.loc[a["moved"].to_numpy(dtype=bool), "to_school"].astype(str)
+        if set(mv.index.astype(str)) != movers:  # pragma: no cover - the holds say so
+            return None
+        out.append(mv)
+        state, _ = advance(state, scenario, mv, starts[y - 1], starts[y])
+    return out
