@@ -125,3 +125,60 @@ def test_timing_holds_move_exactly_the_movers():
         {"staff_id": "c", "group": "move", "min": 2, "max": 2},
         {"staff_id": "a", "group": "stay", "min": 0, "max": 0},
     ]
+
+
+def test_a_schedule_steered_by_an_lp_follows_its_years(demo):
+    """The coverage schedule with ``prefer`` moves people in the years the preference
+    names where the rules let it: everyone preferred in year 2 puts more moves in year
+    2 than everyone preferred in year 1, and both reach coverage."""
+    from solver.model.horizon import HorizonModel
+    from solver.search.schedule import coverage_schedule
+
+    sc = _sc(work_limit=5.0)
+    hm = HorizonModel(demo, sc, 2)
+    ids = [str(s) for rm in hm.years for s in rm.people.index]
+    totals = {}
+    for want in (1, 2):
+        prefer = {(s, t): float(t == want) for s in ids for t in (1, 2)}
+        sch = coverage_schedule(hm, time_limit_s=30.0, prefer=prefer)
+        assert sch.ok
+        totals[want] = (sch.year_total(1), sch.year_total(2))
+        assert sum(totals[want]) >= hm.need_coverage
+    assert totals[2][1] > totals[1][1] and totals[1][0] > totals[2][0]
+
+
+def test_lp_timed_plan_keeps_every_rule_and_the_schedule_s_timing(demo):
+    """The LP-timed plan (the schedule steered by the horizon LP's years, each year then
+    solved with exactly its movers) reaches coverage, keeps every rule across the years
+    and moves whom the schedule's plan of individuals moves, year by year."""
+    from solver.model.horizon import HorizonModel
+    from solver.search.lp import lp_solve
+    from solver.search.retime import lp_timed, lp_timing
+    from solver.search.schedule import coverage_schedule
+
+    sc = _sc(work_limit=5.0)
+    hm = HorizonModel(demo, sc, 2)
+    lp = lp_solve(hm.model.proto, 60.0)
+    assert lp is not None
+    prefer = lp_timing(hm, lp[1])
+    assert all(0.0 <= v <= 1.0 for v in prefer.values())
+    moves = lp_timed(hm, demo, sc, prefer, 30.0, 60.0, Budget(200.0))
+    assert moves is not None
+    assert _valid(demo, sc, moves) == []
+    sch = coverage_schedule(hm, time_limit_s=30.0, prefer=prefer)
+    for t, mv in enumerate(moves, start=1):
+        assert set(mv.index) == set(sch.plan[t].index)
+
+
+def test_plan_horizon_starts_from_the_lp_timed_plan(demo, monkeypatch):
+    """A big horizon (here: every one) with a coverage target starts its joint search
+    from the LP-timed plan, and the result keeps every rule."""
+    monkeypatch.setattr(horizon, "STAGED_MIN_PAIRS", 0)
+    monkeypatch.setattr(horizon, "GUIDED_MIN_PAIRS", 10**9)
+    sc = _sc(work_limit=0.5)
+    said: list[str] = []
+    r = plan_horizon(demo, sc, said.append)
+    assert r.status.has_plan and r.coverage["reached"]
+    assert any(m.startswith("LP-timed schedule: moves per year") for m in said)
+    assert "staged_objective" in r.stats
+    assert validate_horizon(demo, sc, [y.assignments for y in r.years]) == []

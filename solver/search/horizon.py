@@ -45,7 +45,7 @@ from .heuristic import swap_plan, swappable
 from .horizon_bound import REBUILT_LP_SHARE, HorizonLP, best_bound, horizon_lp
 from .horizon_guide import IN_SUPPORT, guided_joint, pair_values
 from .lexicographic import PriorityStage, priority_gains, priority_stages, priority_stats
-from .retime import can_retime, retime, without_priority
+from .retime import can_retime, lp_timed, lp_timing, retime, without_priority
 from .schedule import Schedule, coverage_schedule
 from .solve import solve
 
@@ -449,6 +449,53 @@ def _retimed(
     return walk, float(sum(r.objective for r in walk["years"]))
 
 
+#: Share of the search time left that the LP-timed schedule takes (HiGHS searching it).
+LP_TIMED_SHARE = 0.25
+
+
+def _lp_timed_plan(
+    district: District,
+    scenario: Scenario,
+    n: int,
+    hm: HorizonModel,
+    lp: HorizonLP | None,
+    budget: Budget,
+    say,
+) -> HorizonResult | None:
+    """The staged plan whose timing follows the horizon's LP
+    (:func:`solver.search.retime.lp_timed`), when the LP has values, coverage is
+    wanted and the years are independent given the timing; ``None`` otherwise or when
+    it finds no plan (the year-by-year staged plan is then tried)."""
+    if (
+        lp is None
+        or lp.values is None
+        or lp.model is None
+        or scenario.horizon.coverage_min <= 0
+        or not can_retime(scenario, hm.obliged)
+    ):
+        return None
+    t0 = time.perf_counter()
+    prefer = lp_timing(lp.model, lp.values)
+    schedule_s = LP_TIMED_SHARE * budget.search_left()
+    years_s = max(RETIME_SHARE * budget.search_left(), RETIME_MIN_S * n)
+    years_s = min(years_s, 0.5 * budget.search_left())
+    moves = lp_timed(hm, district, scenario, prefer, schedule_s, years_s, budget, say)
+    if moves is None:
+        return None
+    walk = _walk(district, scenario, moves, SolveStatus.FEASIBLE)
+    if not walk["coverage"]["reached"]:  # pragma: no cover - the schedule reaches it
+        return None
+    return HorizonResult(
+        status=SolveStatus.FEASIBLE,
+        objective=float(sum(r.objective for r in walk["years"])),
+        best_bound=math.nan,
+        solve_seconds=time.perf_counter() - t0,
+        build_seconds=0.0,
+        method="staged",
+        **walk,
+    )
+
+
 def _staged_start(
     district: District,
     scenario: Scenario,
@@ -463,15 +510,17 @@ def _staged_start(
     ``None``), the joint model (built again when the plan used moves it had cut) with
     the plan hinted, its LP, the stats, and whether the joint model took the hint."""
     hinted = False
-    staged = plan_staged(
-        district,
-        scenario,
-        say,
-        years=n,
-        budget=budget,
-        share=STAGED_SHARE,
-        model=hm,
-    )
+    staged = _lp_timed_plan(district, scenario, n, hm, lp, budget, say)
+    if staged is None:
+        staged = plan_staged(
+            district,
+            scenario,
+            say,
+            years=n,
+            budget=budget,
+            share=STAGED_SHARE,
+            model=hm,
+        )
     if staged.status.has_plan:
         stats["staged_objective"] = staged.objective
         stats["staged_seconds"] = round(staged.solve_seconds, 3)

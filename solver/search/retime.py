@@ -94,3 +94,52 @@ def retime(
         out.append(mv)
         state, _ = advance(state, scenario, mv, starts[y - 1], starts[y])
     return out
+
+
+def lp_timing(lp_model, values) -> dict[tuple[str, int], float]:
+    """``(staff_id, year) → share``: how much the horizon's LP relaxation (``values`` of
+    the proto variables of ``lp_model``, a :class:`~solver.model.horizon.HorizonModel`)
+    moves each eligible person in each year (1 − its ``stay``)."""
+    out: dict[tuple[str, int], float] = {}
+    for y, rm in enumerate(lp_model.years, start=1):
+        ids = rm.people.index.astype(str)
+        for sid, var in zip(ids, rm.stay, strict=True):
+            out[(sid, y)] = float(min(1.0, max(0.0, 1.0 - values[var.index])))
+    return out
+
+
+def lp_timed(
+    hm,
+    district: District,
+    scenario: Scenario,
+    prefer: dict[tuple[str, int], float],
+    schedule_s: float,
+    years_s: float,
+    budget: Budget,
+    say=None,
+) -> list[pd.Series] | None:
+    """A plan whose timing follows the horizon's LP: the coverage schedule of the whole
+    horizon steered by ``prefer`` (:func:`lp_timing`; HiGHS for ``schedule_s``), its
+    plan of individuals taken as the timing, and each year solved alone with exactly
+    those movers (:func:`retime`, the years within ``years_s`` together), all within
+    ``budget``. ``None`` when the schedule or a year finds no plan."""
+    from .schedule import coverage_schedule
+
+    say = say or (lambda _m: None)
+    sch = coverage_schedule(
+        hm,
+        start=1,
+        pins=district.pins,
+        time_limit_s=max(1.0, schedule_s),
+        workers=scenario.solver.workers,
+        prefer=prefer,
+    )
+    if not sch.ok:
+        say(f"LP-timed schedule: {sch.status} ({sch.message}, {sch.seconds:.1f} s)")
+        return None
+    timing = [sch.plan.get(t, pd.Series(dtype="str")) for t in range(1, hm.n_years + 1)]
+    say(
+        f"LP-timed schedule: moves per year {', '.join(str(len(m)) for m in timing)} "
+        f"({sch.seconds:.1f} s); each year solved with its movers"
+    )
+    return retime(district, scenario, timing, budget.part(years_s), say)
