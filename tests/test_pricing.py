@@ -17,7 +17,7 @@ from solver.output.plan_folder import write_plan
 from solver.plan.result import SolveStatus
 from solver.search.engine import StagedModel, new_solver
 from solver.search.lp import Master, highs_solve
-from solver.search.pricing import _formula_matches, price
+from solver.search.pricing import formula_matches, price
 from solver.search.solve import solve
 from solver.validate import summarize, validate_plan
 
@@ -94,7 +94,7 @@ def test_column_formula_is_the_models_column_for_every_move(district):
     folder, d, flow = district
     full = RotationModel(d, scenario_for(folder, 0, flow))
     master = Master(full.model.proto, threads=1)
-    assert _formula_matches(full, master, np.array([v.index for v in full.x])) == ""
+    assert formula_matches(full, master, np.array([v.index for v in full.x])) == ""
 
 
 @pytest.mark.parametrize("k", [1, 2])
@@ -223,7 +223,7 @@ def test_kept_candidates_bound_is_said_in_words(tmp_path):
     sc = scenario_for(folder, 1)
     staged = StagedModel(RotationModel(d, sc))
     master = Master(staged.built.model.proto, threads=1)
-    note = _formula_matches(staged.built, master, np.array([v.index for v in staged.built.x]))
+    note = formula_matches(staged.built, master, np.array([v.index for v in staged.built.x]))
     assert note == "the rows of a move differ"
     priced = price(staged.built, 600, threads=1)
     assert priced.scope == "kept_candidates" and len(priced.priced_keys) == 0
@@ -284,7 +284,7 @@ def test_column_formula_knows_no_return_and_obligation_rows(tmp_path, k):
     assert built.ban_rows and (built.obliged_row >= 0).any()  # both rules bind some move
     assert built.priceable == (k > 0)
     master = Master(built.model.proto, threads=1)
-    assert _formula_matches(built, master, np.array([v.index for v in built.x])) == ""
+    assert formula_matches(built, master, np.array([v.index for v in built.x])) == ""
     if k:
         # every move that fulfils an obligation is kept
         ob = np.flatnonzero(built.obliged_at >= 0)
@@ -369,7 +369,7 @@ def test_wish_term_and_never_worse_are_priced_right(tmp_path):
         wished != np.round(small.pairs["dist_km"].to_numpy() * 1000) * small.obj_coef["commute"]
     ).any()
     master = Master(small.model.proto, threads=1)
-    assert _formula_matches(small, master, np.array([v.index for v in small.x])) == ""
+    assert formula_matches(small, master, np.array([v.index for v in small.x])) == ""
     priced = price(small, 600, threads=1)
     assert priced.scope == "full_lp", priced.note
     assert priced.bound == pytest.approx(full_lp(d, sc(0)), rel=1e-6)

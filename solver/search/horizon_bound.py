@@ -42,6 +42,7 @@ from ..model.rotation import OBJ_UNIT
 from ..plan.result import FULL_SCOPES
 from ..progress import Budget
 from .lp import Master
+from .pricing import formula_matches
 
 #: Share of the horizon's search time the LP may take (it runs before the search, which
 #: gets the rest). Measured LP times (2026-12-01, loaded 2-core machine): Qingshi county
@@ -171,28 +172,6 @@ def dual_bound(master: Master) -> float:
     return total if math.isfinite(total) else -math.inf
 
 
-def _check_columns(rm, master: Master, sel: np.ndarray) -> str:
-    """'' when :meth:`RotationModel.move_columns` gives exactly the proto's column of
-    each of ``rm``'s moves at ``sel`` (cost, rows, coefficients); else what differs: a
-    rule that enters a move's column in a way the formula does not know turns pricing
-    off rather than making the bound wrong."""
-    pr = rm.pairs
-    got = rm.move_columns(pr["p"].to_numpy()[sel], pr["s"].to_numpy()[sel])
-    if got is None:
-        return "a term of the objective cannot give a move's coefficient"
-    cost, rows, coefs = got
-    x_cols = np.asarray([rm.x[i].index for i in sel], dtype=np.int64)
-    p_cost, p_keys, p_vals = master.columns_of(x_cols)
-    used = rows >= 0
-    keys = (np.nonzero(used)[0] * master.n_rows + rows[used]).astype(np.int64)
-    order = np.argsort(keys, kind="stable")
-    if not np.array_equal(cost.astype(float), p_cost):
-        return "the objective coefficients differ"
-    if not (np.array_equal(keys[order], p_keys) and np.array_equal(coefs[used][order], p_vals)):
-        return "the rows of a move differ"
-    return ""
-
-
 class HorizonPricer:
     """The pruned moves of a horizon's kept-moves LP (``master``, the LP of ``hm``),
     priced with its duals: the Lagrangian bound of the horizon with every permitted
@@ -238,7 +217,9 @@ class HorizonPricer:
                     )
                     return
                 check = np.asarray([v.index not in obliged for v in rm.x], dtype=bool)
-                note = _check_columns(rm, master, np.flatnonzero(check))
+                sel = np.flatnonzero(check)
+                x_cols = np.asarray([rm.x[i].index for i in sel], dtype=np.int64)
+                note = formula_matches(rm, master, x_cols, sel)
                 if note:
                     self.note = f"year {y}: {note}"
                     return

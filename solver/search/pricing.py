@@ -66,13 +66,19 @@ class PricedLP:
     priced_reduced: np.ndarray | None = None
 
 
-def _formula_matches(built: RotationModel, master: Master, x_cols: np.ndarray) -> str:
+def formula_matches(
+    built: RotationModel, master: Master, x_cols: np.ndarray, sel: np.ndarray | None = None
+) -> str:
     """'' when :meth:`RotationModel.move_columns` gives exactly the proto's column of
-    every kept move (cost, rows, coefficients); else what differs. A rule or term that
-    enters a move's column in a way the formula does not know turns pricing off rather
-    than making the bound wrong."""
+    every kept move (of those at ``sel``, with ``x_cols`` their columns; default all)
+    (cost, rows, coefficients); else what differs. A rule or term that enters a move's
+    column in a way the formula does not know turns pricing off rather than making the
+    bound wrong."""
     pr = built.pairs
-    got = built.move_columns(pr["p"].to_numpy(), pr["s"].to_numpy())
+    p, s = pr["p"].to_numpy(), pr["s"].to_numpy()
+    if sel is not None:
+        p, s = p[sel], s[sel]
+    got = built.move_columns(p, s)
     if got is None:
         return "a term of the objective cannot give a move's coefficient"
     cost, rows, coefs = got
@@ -189,7 +195,7 @@ def price(
         pool = built.permitted & ~kept
         pool.flat[built.banned_keys] = False  # no_return_years fixes them at 0
         pool_p, pool_s = np.nonzero(pool)
-        note = _formula_matches(built, master, x_cols)
+        note = formula_matches(built, master, x_cols)
     elif not built.complete:
         note = "the model's pruned moves cannot be priced (a restricted or multi-year model)"
     pruned = len(pool_p)

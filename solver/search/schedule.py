@@ -18,7 +18,9 @@ barred by ``no_return_years`` left out). Constraints, per year: subject staffing
 are; each school's outflow cap; the teacher, cadre and key-share quotas (of the year's
 eligible less earlier movers); the flow rules; ``pins.csv`` in year 1. Over the years:
 each person at most once, and coverage (at least what ``coverage_min`` needs of the
-counted people). The objective is the commute; HiGHS's first plan is taken.
+counted people). The objective is the commute; HiGHS's first plan is taken. Steered by
+the horizon's LP (``prefer``: :func:`solver.search.retime.lp_timed`) the objective also
+counts each person's departure from the LP's years, and HiGHS searches for its time.
 
 Its plan is summed into **groups** for the holds: the same school in every year they
 are eligible, the same subject (teachers) or role (cadres), key or not, the same years
