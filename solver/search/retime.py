@@ -119,7 +119,8 @@ def lp_timed(
     say=None,
 ) -> list[pd.Series] | None:
     """A plan whose timing follows the horizon's LP: the coverage schedule of the whole
-    horizon steered by ``prefer`` (:func:`lp_timing`; HiGHS for ``schedule_s``), its
+    horizon steered by ``prefer`` (:func:`lp_timing`; HiGHS for ``schedule_s``, or its
+    first plan with ``[solver] work_limit``), its
     plan of individuals taken as the timing, and each year solved alone with exactly
     those movers (:func:`retime`, the years within ``years_s`` together), all within
     ``budget``. ``None`` when the schedule or a year finds no plan."""
@@ -133,6 +134,8 @@ def lp_timed(
         time_limit_s=max(1.0, schedule_s),
         workers=scenario.solver.workers,
         prefer=prefer,
+        # (with [solver] work_limit the plan must not depend on the clock: the first)
+        search=scenario.solver.work_limit is None,
     )
     if not sch.ok:
         say(f"LP-timed schedule: {sch.status} ({sch.message}, {sch.seconds:.1f} s)")

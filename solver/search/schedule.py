@@ -495,6 +495,7 @@ def coverage_schedule(
     time_limit_s: float = 30.0,
     workers: int = 1,
     prefer: dict[tuple[str, int], float] | None = None,
+    search: bool = True,
 ) -> Schedule:
     """The coverage schedule of ``hm``'s horizon from year ``start`` on.
 
@@ -517,8 +518,10 @@ def coverage_schedule(
     prefer
         ``(staff_id, year) → share``: how much an LP relaxation of the horizon moves
         each person in each year. The schedule then also minimises each person's
-        departure from it (:data:`PREFER_KM`) and HiGHS searches for the whole
-        ``time_limit_s`` (within 0.1%) instead of taking its first plan.
+        departure from it (:data:`PREFER_KM`) and, with ``search``, HiGHS searches for
+        the whole ``time_limit_s`` (within 0.1%) instead of taking its first plan
+        (``search=False``: a reproducible run, whose plan must not depend on the
+        clock).
 
     Returns
     -------
@@ -530,7 +533,9 @@ def coverage_schedule(
     d = _Data(hm, dict(moved or {}), start)
     built = _Built(hm, d, pins, relax=False, prefer=prefer)
     base = dict(group=d.coarse, need=d.need, groups=int(d.coarse.nunique()), flows=len(built.flows))
-    values, infeasible = _solve(built.model, time_limit_s, workers, first=prefer is None)
+    values, infeasible = _solve(
+        built.model, time_limit_s, workers, first=prefer is None or not search
+    )
     if values is not None:
         coarse = d.coarse.to_numpy()
         counts: dict[tuple[int, int], int] = defaultdict(int)
