@@ -347,7 +347,7 @@ def plan_horizon(
     objective = float(sum(r.objective for r in walk["years"]))
     if retime_s > 0 and not (proved and whole):
         walk, objective = _retimed(
-            district, scenario, year_moves, walk, objective, budget, say, stats
+            district, scenario, year_moves, walk, objective, budget.part(retime_s), say, stats
         )
     secs += stats.get("retime_seconds", 0.0)
     cp_bound = None if from_guided else solver.best_objective_bound / OBJ_UNIT
@@ -404,7 +404,12 @@ def _retime_seconds(hm: HorizonModel, left: float) -> float:
     the timing (:func:`solver.search.retime.can_retime`)."""
     if not can_retime(hm.scenario, hm.obliged) or hm.size[1] < STAGED_MIN_PAIRS:
         return 0.0
-    return min(0.5 * left, max(RETIME_SHARE * left, RETIME_MIN_S * hm.n_years))
+    return _years_seconds(hm.n_years, left)
+
+
+def _years_seconds(n: int, left: float) -> float:
+    """Seconds of ``left`` for solving ``n`` years each with its movers fixed."""
+    return min(0.5 * left, max(RETIME_SHARE * left, RETIME_MIN_S * n))
 
 
 def _retimed(
@@ -417,8 +422,9 @@ def _retimed(
     say,
     stats: dict,
 ) -> tuple[dict, float]:
-    """The joint plan's timing with each year solved again alone (:mod:`solver.search.retime`):
-    its walk and objective when better than the joint plan's, else the joint plan's."""
+    """The joint plan's timing with each year solved again alone (:mod:`solver.search.retime`,
+    within ``budget``): each year the better of its two plans, with the walk and the
+    objective of the result."""
     t = time.perf_counter()
     moves = retime(district, scenario, year_moves, budget, say)
     stats["retime_seconds"] = round(time.perf_counter() - t, 3)
@@ -476,10 +482,10 @@ def _lp_timed_plan(
         return None
     t0 = time.perf_counter()
     prefer = lp_timing(lp.model, lp.values)
-    schedule_s = LP_TIMED_SHARE * budget.search_left()
-    years_s = max(RETIME_SHARE * budget.search_left(), RETIME_MIN_S * n)
-    years_s = min(years_s, 0.5 * budget.search_left())
-    moves = lp_timed(hm, district, scenario, prefer, schedule_s, years_s, budget, say)
+    left = budget.search_left()
+    moves = lp_timed(
+        hm, district, scenario, prefer, LP_TIMED_SHARE * left, _years_seconds(n, left), budget, say
+    )
     if moves is None:
         return None
     walk = _walk(district, scenario, moves, SolveStatus.FEASIBLE)
@@ -506,7 +512,8 @@ def _staged_start(
     say,
     stats: dict,
 ) -> tuple[HorizonResult | None, HorizonModel, HorizonLP | None, dict, bool]:
-    """The staged plan (:func:`plan_staged`) as the joint search's start: the plan (or
+    """The staged plan (the LP-timed one, :func:`_lp_timed_plan`, else
+    :func:`plan_staged`) as the joint search's start: the plan (or
     ``None``), the joint model (built again when the plan used moves it had cut) with
     the plan hinted, its LP, the stats, and whether the joint model took the hint."""
     hinted = False

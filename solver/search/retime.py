@@ -30,6 +30,7 @@ from ..input.scenario import Scenario
 from ..progress import Budget
 from ..rules.eligibility import eligibility
 from ..rules.horizon import advance, year_scenario, year_start
+from .schedule import coverage_schedule
 from .solve import solve
 
 
@@ -124,8 +125,6 @@ def lp_timed(
     plan of individuals taken as the timing, and each year solved alone with exactly
     those movers (:func:`retime`, the years within ``years_s`` together), all within
     ``budget``. ``None`` when the schedule or a year finds no plan."""
-    from .schedule import coverage_schedule
-
     say = say or (lambda _m: None)
     sch = coverage_schedule(
         hm,
