@@ -205,3 +205,34 @@ def test_one_year_summary_priority_is_checked(tmp_path):
     s["stats"]["priority_teachers_value"] = 5.0
     (out / "summary.json").write_text(json.dumps(s), encoding="utf-8")
     assert "priority" in {v.rule for v in validate_plan_dir(out, d, sc)}
+
+
+def test_a_later_stage_without_a_plan_holds_the_last_plan_s_value(tmp_path, monkeypatch):
+    """When a later priority stage finds no plan in its time, its stream is held at the
+    value the last stage's plan gives it (not proved the most) and the stages go on:
+    ``["ordinary", "key"]`` with the key stage's search made to find nothing keeps the
+    ordinary stage's plan (A0 in year 2: key 1), both streams held, and the plan keeps
+    every rule and the priority check."""
+    from ortools.sat.python import cp_model
+
+    import solver.search.lexicographic as lex
+
+    real = lex.search
+
+    def no_key_plan(model, settings, limit, progress, label="", **params):
+        solver, code, secs = real(model, settings, limit, progress, label=label, **params)
+        if label == "priority key":
+            return solver, cp_model.UNKNOWN, secs
+        return solver, code, secs
+
+    monkeypatch.setattr(lex, "search", no_key_plan)
+    _, d = _pair_district(tmp_path)
+    sc = _two_years(["ordinary", "key"])
+    said: list[str] = []
+    r = plan_horizon(d, sc, said.append)
+    assert r.status.has_plan and r.status is not SolveStatus.OPTIMAL
+    assert r.stats["priority_ordinary_value"] == 5 and r.stats["priority_ordinary_optimal"] == 1.0
+    assert r.stats["priority_key_value"] == 1 and r.stats["priority_key_optimal"] == 0.0
+    assert any("held at the last stage's plan's value" in m for m in said)
+    assert _year_of(r, "A0") == 2
+    assert validate_horizon(d, sc, [y.assignments for y in r.years]) == []

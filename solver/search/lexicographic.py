@@ -34,6 +34,7 @@ be set and released between searches.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 
 import numpy as np
@@ -203,34 +204,49 @@ def priority_stages(
 
     The stages share ``share`` of ``budget``'s search time, equally among those left;
     ``params`` are further CP-SAT parameters of each search (:func:`search`).
-    The model's objective is left to the caller to set again. A stage that finds no
-    plan ends the stages (the holds so far stay); the list has the stages that found
-    one, so an empty list means the first found none (the caller's own search then
+    The model's objective is left to the caller to set again. A later stage that finds
+    no plan in its time holds its stream at the last stage's plan's value (not proved
+    the most: ``optimal`` false, ``bound`` CP-SAT's) and the stages go on from that
+    plan; when the first finds none the list is empty (the caller's own search then
     says why: infeasible, with the diagnosis, or no plan in time).
     """
     say = say or (lambda _m: None)
     total = share * max(budget.search_left(), 0.0)
     t_end = time.perf_counter() + total
     done: list[PriorityStage] = []
+    last = None  # the last stage's solver: its plan is hinted and meets every hold
     for k, (stream, gain) in enumerate(gains):
         limit = max(t_end - time.perf_counter(), 0.0) / (len(gains) - k)
         model.maximize(gain)
         solver, code, secs = search(
             model, settings, limit, None, label=f"priority {stream}", **params
         )
-        if not found(code):
+        if not found(code) and last is None:
             say(f"priority stage {k + 1} ({stream}): no plan in {limit:.1f} s; stages end here")
             break
-        value = int(round(solver.objective_value))
+        if found(code):
+            value, optimal, last = (
+                int(round(solver.objective_value)),
+                code == cp_model.OPTIMAL,
+                solver,
+            )
+        else:
+            value, optimal = int(round(last.value(gain))), False
         bound = float(solver.best_objective_bound)
-        st = PriorityStage(stream, value, max(bound, value), code == cp_model.OPTIMAL, secs)
+        bound = max(bound, value) if math.isfinite(bound) else math.inf
+        st = PriorityStage(stream, value, bound, optimal, secs)
         done.append(st)
         say(
             f"priority stage {k + 1} of {len(gains)}: {stream} {value} rotated person-years "
-            f"({'optimal' if st.optimal else f'bound {st.bound:g}'}, {secs:.1f} s)"
+            + (
+                f"({'optimal' if optimal else f'bound {bound:g}'}, {secs:.1f} s)"
+                if found(code)
+                else f"(no plan in {limit:.1f} s: held at the last stage's plan's value)"
+            )
         )
         model.add(gain >= value)
-        hint_solution(model, solver)
+        if found(code):
+            hint_solution(model, solver)
     return done
 
 
