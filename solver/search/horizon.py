@@ -392,8 +392,9 @@ def _plan_moves(hm: HorizonModel, solver: cp_model.CpSolver) -> list[pd.Series]:
 
 
 #: Share of the joint search's time kept for solving its years again with its movers
-#: fixed (:func:`solver.search.retime.retime`), and the least seconds a year (at most
-#: half the search's time): on Dongcheng each year took 2-3 s to prove its optimum.
+#: fixed (:func:`solver.search.retime.retime`), and the least seconds a year (no
+#: retiming when that is more than half the search's time): on Dongcheng each year took
+#: 2-3 s to prove its optimum.
 RETIME_SHARE = 0.1
 RETIME_MIN_S = 5.0
 
@@ -408,8 +409,11 @@ def _retime_seconds(hm: HorizonModel, left: float) -> float:
 
 
 def _years_seconds(n: int, left: float) -> float:
-    """Seconds of ``left`` for solving ``n`` years each with its movers fixed."""
-    return min(0.5 * left, max(RETIME_SHARE * left, RETIME_MIN_S * n))
+    """Seconds of ``left`` for solving ``n`` years each with its movers fixed: 0 when
+    :data:`RETIME_MIN_S` a year would take more than half of it (a year's search that
+    short found no plan on 8,000 staff, and overran the budget while building)."""
+    want = max(RETIME_SHARE * left, RETIME_MIN_S * n)
+    return want if want <= 0.5 * left else 0.0
 
 
 def _retimed(
@@ -483,9 +487,10 @@ def _lp_timed_plan(
     t0 = time.perf_counter()
     prefer = lp_timing(lp.model, lp.values)
     left = budget.search_left()
-    moves = lp_timed(
-        hm, district, scenario, prefer, LP_TIMED_SHARE * left, _years_seconds(n, left), budget, say
-    )
+    years_s = _years_seconds(n, left)
+    if years_s <= 0:
+        return None
+    moves = lp_timed(hm, district, scenario, prefer, LP_TIMED_SHARE * left, years_s, budget, say)
     if moves is None:
         return None
     walk = _walk(district, scenario, moves, SolveStatus.FEASIBLE)
