@@ -665,20 +665,26 @@ def test_staged_plan_reaches_coverage_the_myopic_loop_misses(tmp_path):
     assert validate_horizon_dir(out, d, sc) == []
 
 
-def test_a_big_horizon_is_first_searched_within_its_lp_s_moves(tmp_path, monkeypatch):
-    """Above GUIDED_MIN_PAIRS the joint model restricted to the moves its LP uses is
-    searched first (from the LP's rounding): a plan that reaches coverage, validates, is
-    not below the LP bound and, within gap_limit of it, ends the search."""
-    import solver.search.horizon as horizon
-
+def _three_schools_three_years(tmp_path, **solver):
+    """Three schools of three teachers (one key), three years, everyone to move."""
     schools, staff = _cycle(3, 3)
     staff[0]["key_level"] = "district"
     _, d = _district(tmp_path, schools, staff)
     sc = scenario(
         horizon={"years": 3, "coverage_min": 1.0},
         quotas={"teacher_rotation_min": 0.34},
-        solver={"gap_limit": 0.5},
+        solver=solver,
     )
+    return d, sc
+
+
+def test_a_big_horizon_is_first_searched_within_its_lp_s_moves(tmp_path, monkeypatch):
+    """Above GUIDED_MIN_PAIRS the joint model restricted to the moves its LP uses is
+    searched first (from the LP's rounding): a plan that reaches coverage, validates, is
+    not below the LP bound and, within gap_limit of it, ends the search."""
+    import solver.search.horizon as horizon
+
+    d, sc = _three_schools_three_years(tmp_path, gap_limit=0.5)
     monkeypatch.setattr(horizon, "GUIDED_MIN_PAIRS", 0)
     r = plan_horizon(d, sc)
     assert r.method == "joint" and "staged_objective" not in r.stats
@@ -694,13 +700,7 @@ def test_a_big_horizon_is_searched_from_the_staged_plan(tmp_path, monkeypatch):
     worse than the staged one, reaches coverage and validates; here it proves the optimum."""
     import solver.search.horizon as horizon
 
-    schools, staff = _cycle(3, 3)
-    staff[0]["key_level"] = "district"
-    _, d = _district(tmp_path, schools, staff)
-    sc = scenario(
-        horizon={"years": 3, "coverage_min": 1.0},
-        quotas={"teacher_rotation_min": 0.34},
-    )
+    d, sc = _three_schools_three_years(tmp_path)
     alone = plan_horizon(d, sc)
     monkeypatch.setattr(horizon, "STAGED_MIN_PAIRS", 0)
     hinted = plan_horizon(d, sc)

@@ -42,7 +42,7 @@ from ..model.rotation import OBJ_UNIT
 from ..plan.result import FULL_SCOPES
 from ..progress import Budget
 from .lp import Master
-from .pricing import formula_matches
+from .pricing import formula_matches, rank_within
 
 #: Share of the horizon's search time the LP may take (it runs before the search, which
 #: gets the rest). Measured LP times (2026-12-01, loaded 2-core machine): Qingshi county
@@ -300,10 +300,7 @@ class HorizonPricer:
         neg = np.flatnonzero(self._d < 0)
         if not len(neg):
             return 0
-        order = np.lexsort((self._d[neg], self.pool_py[neg]))
-        srt = self.pool_py[neg][order]
-        first = np.concatenate([[0], np.flatnonzero(np.diff(srt)) + 1])
-        rank = np.arange(len(order)) - np.repeat(first, np.diff(np.append(first, len(order))))
+        order, rank = rank_within(self.pool_py[neg], self._d[neg])
         take = neg[order][rank < per_person]
         self.master.add_columns(self.cost[take], self.rows[take], self.coefs[take])
         self.option_of = np.append(self.option_of, self.pool_py[take])

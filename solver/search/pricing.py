@@ -93,7 +93,7 @@ def formula_matches(
     return ""
 
 
-def _rank_within(person: np.ndarray, key: np.ndarray) -> np.ndarray:
+def rank_within(person: np.ndarray, key: np.ndarray) -> np.ndarray:
     """Order of the entries by (person, key) and each one's rank within its person."""
     order = np.lexsort((key, person))
     sorted_p = person[order]
@@ -107,7 +107,7 @@ def _nearest(
 ) -> np.ndarray:
     """Positions in the pool of each person's ``n`` nearest moves among ``active``."""
     idx = np.flatnonzero(active)
-    order, rank = _rank_within(pool_p[idx], built.home_dist[pool_p[idx], pool_s[idx]])
+    order, rank = rank_within(pool_p[idx], built.home_dist[pool_p[idx], pool_s[idx]])
     return idx[order][rank < n]
 
 
@@ -260,7 +260,7 @@ def price(
             break
         # up to PER_PERSON most negative per person
         cand = idx[neg]
-        order, rank = _rank_within(pool_p[cand], d[neg])
+        order, rank = rank_within(pool_p[cand], d[neg])
         take = cand[order][rank < PER_PERSON]
         add(take)
         say(
