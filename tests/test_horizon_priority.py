@@ -236,3 +236,41 @@ def test_a_later_stage_without_a_plan_holds_the_last_plan_s_value(tmp_path, monk
     assert any("held at the last stage's plan's value" in m for m in said)
     assert _year_of(r, "A0") == 2
     assert validate_horizon(d, sc, [y.assignments for y in r.years]) == []
+
+
+def test_a_first_stage_without_a_plan_holds_the_starting_plan_s_value(monkeypatch):
+    """When the first stage finds no plan in its time and the model's hint is a complete
+    plan (a horizon's staged plan), its stream is held at the hint's value (not proved
+    the most) and the stages go on; without that assurance the stages end at once."""
+    from ortools.sat.python import cp_model
+
+    import solver.search.lexicographic as lex
+    from solver.progress import Budget
+
+    real = lex.search
+
+    def no_first_plan(model, settings, limit, progress, label="", **params):
+        solver, code, secs = real(model, settings, limit, progress, label=label, **params)
+        return solver, (cp_model.UNKNOWN if label == "priority a" else code), secs
+
+    monkeypatch.setattr(lex, "search", no_first_plan)
+    settings = scenario(solver={"workers": 1}).solver
+
+    def staged(hint_is_plan):
+        m = cp_model.CpModel()
+        x = [m.new_bool_var(f"x{i}") for i in range(4)]
+        m.add(sum(x) <= 3)
+        for v, h in zip(x, (1, 0, 1, 0), strict=True):
+            m.add_hint(v, h)
+        gains = [("a", x[0] + x[1]), ("b", x[2] + x[3])]
+        said: list[str] = []
+        got = lex.priority_stages(
+            m, gains, settings, Budget(20.0), said.append, hint_is_plan=hint_is_plan
+        )
+        return got, said
+
+    stages, said = staged(True)
+    assert [(s.stream, s.value, s.optimal) for s in stages] == [("a", 1, False), ("b", 2, True)]
+    assert any("held at the starting plan's value" in m for m in said)
+    stages, said = staged(False)
+    assert stages == [] and any("stages end here" in m for m in said)

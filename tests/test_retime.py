@@ -183,3 +183,48 @@ def test_plan_horizon_starts_from_the_lp_timed_plan(demo, monkeypatch):
     assert any(m.startswith("LP-timed schedule: moves per year") for m in said)
     assert "staged_objective" in r.stats
     assert validate_horizon(demo, sc, [y.assignments for y in r.years]) == []
+
+
+def test_polishing_a_schedule_keeps_it_a_plan_and_lowers_its_objective(demo, monkeypatch):
+    """CP-SAT from a plan of the LP-steered schedule (schedule._polish) returns a plan of
+    the same model (every variable fixed to it, the model is still feasible) whose
+    objective is lower: started from the plan of the schedule steered to the other
+    year (the same variables and rules, another objective), it moves people towards
+    the preferred year."""
+    from ortools.sat.python import cp_model
+
+    from solver.model.horizon import HorizonModel
+    from solver.search import schedule
+    from solver.search.schedule import _Built, _Data, _polish, _solve
+
+    sc = _sc()
+    hm = HorizonModel(demo, sc, 2)
+    ids = [str(s) for rm in hm.years for s in rm.people.index]
+
+    def steered(year):
+        prefer = {(s, t): float(t == year) for s in ids for t in (1, 2)}
+        return _Built(hm, _Data(hm, {}, 1), demo.pins, relax=False, prefer=prefer)
+
+    built, other = steered(2), steered(1)
+    proto = built.model.proto
+    n = len(proto.variables)
+    assert len(other.model.proto.variables) == n
+    start, infeasible = _solve(other.model, 30.0, 1)
+    assert start is not None and not infeasible
+    monkeypatch.setattr(schedule, "POLISH_MIN_S", 1.0)
+    better = _polish(built.model, start, 10.0, hm)
+
+    def cost(values):
+        obj = proto.objective
+        return sum(c * round(values[v]) for v, c in zip(obj.vars, obj.coeffs, strict=True))
+
+    assert cost(better) < cost(start)
+    check = built.model.clone()
+    for i in range(n):
+        check.add(check.get_int_var_from_proto_index(i) == int(round(better[i])))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 30.0
+    assert solver.solve(check) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    assert len(proto.solution_hint.vars) == 0  # (the hint does not stay on the model)
+    assert _polish(built.model, start, 0.5, hm) is start  # (no time: the plan as given)

@@ -197,6 +197,7 @@ def priority_stages(
     budget: Budget,
     say: ProgressFn | None = None,
     share: float = PRIORITY_SHARE,
+    hint_is_plan: bool = False,
     **params: object,
 ) -> list[PriorityStage]:
     """Maximise each stream's gain in turn, holding each value found (``gain ≥ value``
@@ -207,8 +208,10 @@ def priority_stages(
     The model's objective is left to the caller to set again. A later stage that finds
     no plan in its time holds its stream at the last stage's plan's value (not proved
     the most: ``optimal`` false, ``bound`` CP-SAT's) and the stages go on from that
-    plan; when the first finds none the list is empty (the caller's own search then
-    says why: infeasible, with the diagnosis, or no plan in time).
+    plan; when the first finds none it is held at the value of the model's hint with
+    ``hint_is_plan`` (the hint is a complete plan that meets every rule: a horizon's
+    staged plan), else the list is empty (the caller's own search then says why:
+    infeasible, with the diagnosis, or no plan in time).
     """
     say = say or (lambda _m: None)
     total = share * max(budget.search_left(), 0.0)
@@ -221,7 +224,8 @@ def priority_stages(
         solver, code, secs = search(
             model, settings, limit, None, label=f"priority {stream}", **params
         )
-        if not found(code) and last is None:
+        held = None if found(code) else _held_value(model, last, gain, hint_is_plan)
+        if not found(code) and held is None:
             say(f"priority stage {k + 1} ({stream}): no plan in {limit:.1f} s; stages end here")
             break
         if found(code):
@@ -231,7 +235,7 @@ def priority_stages(
                 solver,
             )
         else:
-            value, optimal = int(round(last.value(gain))), False
+            value, optimal = held, False
         bound = float(solver.best_objective_bound)
         bound = max(bound, value) if math.isfinite(bound) else math.inf
         st = PriorityStage(stream, value, bound, optimal, secs)
@@ -241,13 +245,34 @@ def priority_stages(
             + (
                 f"({'optimal' if optimal else f'bound {bound:g}'}, {secs:.1f} s)"
                 if found(code)
-                else f"(no plan in {limit:.1f} s: held at the last stage's plan's value)"
+                else f"(no plan in {limit:.1f} s: held at the "
+                + ("last stage's plan's value)" if last is not None else "starting plan's value)")
             )
         )
         model.add(gain >= value)
         if found(code):
             hint_solution(model, solver)
     return done
+
+
+def _held_value(model: cp_model.CpModel, last, gain, hint_is_plan: bool) -> int | None:
+    """The value a stage without a plan holds its stream at: the last stage's plan's,
+    else, with ``hint_is_plan``, that of the model's hint (a complete plan that meets
+    every rule), else ``None``. ``model``'s objective is the stage's (``gain``,
+    maximised)."""
+    if last is not None:
+        return int(round(last.value(gain)))
+    if not hint_is_plan:
+        return None
+    proto = model.proto
+    hint = proto.solution_hint
+    if len(hint.vars) != len(proto.variables) or len(set(hint.vars)) != len(proto.variables):
+        return None
+    values = np.zeros(len(proto.variables), dtype=np.int64)
+    values[np.asarray(hint.vars, dtype=np.int64)] = np.asarray(hint.values, dtype=np.int64)
+    obj = proto.objective
+    raw = float(np.dot(values[np.asarray(obj.vars, dtype=np.int64)], obj.coeffs)) + obj.offset
+    return int(round(raw * (obj.scaling_factor or 1.0)))
 
 
 def priority_stats(stages: list[PriorityStage]) -> dict[str, float]:

@@ -120,8 +120,8 @@ def lp_timed(
     say=None,
 ) -> list[pd.Series] | None:
     """A plan whose timing follows the horizon's LP: the coverage schedule of the whole
-    horizon steered by ``prefer`` (:func:`lp_timing`; HiGHS for ``schedule_s``, or its
-    first plan with ``[solver] work_limit``), its
+    horizon steered by ``prefer`` (:func:`lp_timing`; HiGHS's first plan improved by CP-SAT
+    for ``schedule_s``, or that first plan alone with ``[solver] work_limit``), its
     plan of individuals taken as the timing, and each year solved alone with exactly
     those movers (:func:`retime`, the years within ``years_s`` together), all within
     ``budget``. ``None`` when the schedule or a year finds no plan."""
