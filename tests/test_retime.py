@@ -212,7 +212,7 @@ def test_polishing_a_schedule_keeps_it_a_plan_and_lowers_its_objective(demo, mon
     start, infeasible = _solve(other.model, 30.0, 1)
     assert start is not None and not infeasible
     monkeypatch.setattr(schedule, "POLISH_MIN_S", 1.0)
-    better = _polish(built.model, start, 10.0, hm)
+    better = _polish(built.model, start, 10.0, sc.solver)
 
     def cost(values):
         obj = proto.objective
@@ -227,4 +227,4 @@ def test_polishing_a_schedule_keeps_it_a_plan_and_lowers_its_objective(demo, mon
     solver.parameters.max_time_in_seconds = 30.0
     assert solver.solve(check) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     assert len(proto.solution_hint.vars) == 0  # (the hint does not stay on the model)
-    assert _polish(built.model, start, 0.5, hm) is start  # (no time: the plan as given)
+    assert _polish(built.model, start, 0.5, sc.solver) is start  # (no time: the plan as given)

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
+from ..input.scenario import SolverSettings
 from ..model.horizon import HorizonModel
 from ..rules.moves import at_least, at_most, share_fraction
 from .lp import highs_solve
@@ -539,7 +540,9 @@ def coverage_schedule(
     if steered and values is not None:
         # HiGHS's first plan improved by CP-SAT for the rest of the time (HiGHS did not
         # improve it in minutes; CP-SAT's neighbourhoods do: see _polish)
-        values = _polish(built.model, values, time_limit_s - (time.perf_counter() - t0), hm)
+        values = _polish(
+            built.model, values, time_limit_s - (time.perf_counter() - t0), hm.scenario.solver
+        )
     if values is not None:
         coarse = d.coarse.to_numpy()
         counts: dict[tuple[int, int], int] = defaultdict(int)
@@ -606,15 +609,17 @@ def coverage_schedule(
     )
 
 
-#: The least seconds left after HiGHS's first plan for CP-SAT to improve it: on
-#: Dongcheng, CP-SAT takes about 5 s to load the schedule and presolve it.
+#: The least seconds left after HiGHS's first plan for CP-SAT to improve it (on
+#: Dongcheng's schedule CP-SAT reports the hinted plan itself after about 19 s).
 POLISH_MIN_S = 10.0
 
 
-def _polish(model: cp_model.CpModel, values: np.ndarray, seconds: float, hm) -> np.ndarray:
+def _polish(
+    model: cp_model.CpModel, values: np.ndarray, seconds: float, settings: SolverSettings
+) -> np.ndarray:
     """``values`` (a plan of ``model``) improved by a CP-SAT search hinted with it for
-    ``seconds`` (none below :data:`POLISH_MIN_S`), with the scenario's ``[solver]``
-    workers and seed: its best plan, or ``values`` when it finds none better.
+    ``seconds`` (none below :data:`POLISH_MIN_S`), with ``settings``' (the scenario's
+    ``[solver]``) workers and seed: its best plan, or ``values`` when it finds none better.
 
     On Dongcheng's LP-steered schedule of three years (2026-12-01, idle) HiGHS's first
     plan came in 14 s; CP-SAT from it lowered the schedule's commute from 14,619 km to
@@ -628,7 +633,6 @@ def _polish(model: cp_model.CpModel, values: np.ndarray, seconds: float, hm) -> 
     hint = model.proto.solution_hint
     hint.vars.extend(range(len(model.proto.variables)))
     hint.values.extend(int(round(v)) for v in values[: len(model.proto.variables)])
-    settings = hm.scenario.solver
     # (the hint is complete and feasible: CP-SAT starts from it; without a work limit
     # here the plan depends on the clock, as the HiGHS search it replaces did)
     solver, code, _ = search(
