@@ -619,7 +619,7 @@ def _polish(
 ) -> np.ndarray:
     """``values`` (a plan of ``model``) improved by a CP-SAT search hinted with it for
     ``seconds`` (none below :data:`POLISH_MIN_S`), with ``settings``' (the scenario's
-    ``[solver]``) workers and seed: its best plan, or ``values`` when it finds none better.
+    ``[solver]``) workers, seed and work limit: its best plan, or ``values`` when it finds none better.
 
     On Dongcheng's LP-steered schedule of three years (2026-12-01, idle) HiGHS's first
     plan came in 14 s; CP-SAT from it lowered the schedule's commute from 14,619 km to
@@ -633,11 +633,9 @@ def _polish(
     hint = model.proto.solution_hint
     hint.vars.extend(range(len(model.proto.variables)))
     hint.values.extend(int(round(v)) for v in values[: len(model.proto.variables)])
-    # (the hint is complete and feasible: CP-SAT starts from it; without a work limit
-    # here the plan depends on the clock, as the HiGHS search it replaces did)
-    solver, code, _ = search(
-        model, settings, seconds, work_limit=False, own_bound=False, interleave_search=False
-    )
+    # (the hint is complete and feasible: CP-SAT starts from it; a [solver] work_limit
+    # bounds this search as every other)
+    solver, code, _ = search(model, settings, seconds, own_bound=False, interleave_search=False)
     model.clear_hints()
     if not found(code):  # pragma: no cover - the hint is a plan
         return values
