@@ -325,11 +325,15 @@ def complete_hint(built: RotationModel, time_limit_s: float = 10.0) -> bool:
 
 def hint_solution(model: cp_model.CpModel, solver: cp_model.CpSolver) -> None:
     """Hint the solution ``solver`` holds for ``model`` (the same model), complete."""
-    values = list(solver.response_proto.solution)
+    hint_values(model, solver.response_proto.solution)
+
+
+def hint_values(model: cp_model.CpModel, values) -> None:
+    """Hint ``values`` (one per variable of ``model``, in proto order), complete."""
     model.clear_hints()
     hint = model.proto.solution_hint
     hint.vars.extend(range(len(values)))
-    hint.values.extend(values)
+    hint.values.extend(int(round(v)) for v in values)
 
 
 def found(code: int) -> bool:

@@ -539,7 +539,7 @@ def coverage_schedule(
     values, infeasible = _solve(built.model, time_limit_s, workers)
     if steered and values is not None:
         # HiGHS's first plan improved by CP-SAT for the rest of the time (HiGHS did not
-        # improve it in minutes; CP-SAT's neighbourhoods do: see _polish)
+        # improve Dongcheng's in 60-90 s; CP-SAT's neighbourhoods do: see _polish)
         values = _polish(
             built.model, values, time_limit_s - (time.perf_counter() - t0), hm.scenario.solver
         )
@@ -619,20 +619,19 @@ def _polish(
 ) -> np.ndarray:
     """``values`` (a plan of ``model``) improved by a CP-SAT search hinted with it for
     ``seconds`` (none below :data:`POLISH_MIN_S`), with ``settings``' (the scenario's
-    ``[solver]``) workers, seed and work limit: its best plan, or ``values`` when it finds none better.
+    ``[solver]``) workers, seed and work limit: its best plan, or ``values`` when it
+    finds none better.
 
     On Dongcheng's LP-steered schedule of three years (2026-12-01, idle) HiGHS's first
     plan came in 14 s; CP-SAT from it lowered the schedule's commute from 14,619 km to
     12,716 km in 90 s, and the horizon plan of that timing, each year solved again,
-    from 14386.55 to 14172.99 (HiGHS searching the same 60 s more: 14386.55)."""
-    from .engine import found, search  # (engine imports the one-year model, not this)
+    from 14386.55 to 14172.99 (HiGHS searching 60 s instead of CP-SAT: 14386.55)."""
+    from .engine import found, hint_values, search  # (engine does not import this)
 
     if seconds < POLISH_MIN_S:
         return values
-    model.clear_hints()
-    hint = model.proto.solution_hint
-    hint.vars.extend(range(len(model.proto.variables)))
-    hint.values.extend(int(round(v)) for v in values[: len(model.proto.variables)])
+    n = len(model.proto.variables)
+    hint_values(model, values[:n])
     # (the hint is complete and feasible: CP-SAT starts from it; a [solver] work_limit
     # bounds this search as every other)
     solver, code, _ = search(model, settings, seconds, own_bound=False, interleave_search=False)
@@ -640,7 +639,7 @@ def _polish(
     if not found(code):  # pragma: no cover - the hint is a plan
         return values
     out = np.asarray(values, dtype=float).copy()
-    out[: len(model.proto.variables)] = np.asarray(solver.response_proto.solution, dtype=float)
+    out[:n] = np.asarray(solver.response_proto.solution, dtype=float)
     return out
 
 
