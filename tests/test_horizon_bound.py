@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from builders import AS_OF, person, scenario, school, two_year_scenario_file, write_district_csv
 from click.testing import CliRunner
@@ -19,7 +20,7 @@ from solver.model.rotation import OBJ_UNIT
 from solver.plan.result import SolveStatus
 from solver.progress import Budget
 from solver.search.horizon import plan_horizon
-from solver.search.lp import highs_solve
+from solver.search.lp import Master, highs_solve
 from solver.validate import validate_horizon
 
 
@@ -186,3 +187,53 @@ def test_horizon_json_says_which_bound(tmp_path):
     assert info["best_bound"] == pytest.approx(
         min(info["objective"], max(info["stats"]["lp_bound"], info["stats"]["cp_sat_bound"]))
     )
+
+
+def _person_rows_error(hm: HorizonModel, values) -> float:
+    """The largest departure from 1 of a person-year's stay plus its moves in ``values``."""
+    worst = 0.0
+    for rm in hm.years:
+        stay = values[[v.index for v in rm.stay]]
+        x = values[[v.index for v in rm.x]]
+        total = stay + np.bincount(rm.pairs["p"].to_numpy(), weights=x, minlength=len(stay))
+        worst = max(worst, float(np.abs(total - 1.0).max()))
+    return worst
+
+
+def test_a_pricing_re_solve_cut_short_leaves_the_last_optimal_values(demo, monkeypatch):
+    """The LP values a pruned horizon's LP hands on (to the LP-timed schedule and the
+    LP-guided search) are those of its last solve that ended optimal: a pricing round's
+    re-solve stopped early (here after one interior-point iteration) leaves an
+    unfinished interior point, whose person rows were off by millions on Dongcheng."""
+    monkeypatch.setattr(hb, "FULL_LP_MAX_PAIRS", 0)
+    sc = _demo_scenario(1.0, max_candidates=3)
+    hm = HorizonModel(demo, sc, 2)
+    first = Master(hm.model.proto, 1, dict(hb.IPM))
+    assert first.solve(60.0)
+    want = first.values()[: first.n_proto]
+    solve = Master.solve
+
+    def cut_short(self, time_limit_s):
+        if self.n_solves:  # every re-solve: one interior-point iteration
+            self.h.setOptionValue("ipm_iteration_limit", 1)
+        return solve(self, time_limit_s)
+
+    monkeypatch.setattr(Master, "solve", cut_short)
+    lp = hb.horizon_lp(hm, demo, sc, Budget(60.0))
+    assert lp is not None and lp.priced.rounds > 1 and lp.priced.added > 0
+    assert lp.scope == "lagrangian"  # the re-solve did not end optimal
+    assert _person_rows_error(hm, lp.values) < 1e-6
+    assert np.allclose(lp.values, want, atol=1e-6)
+
+
+def test_a_re_solve_gets_its_own_time_limit(demo):
+    """HiGHS's ``time_limit`` counts the run time of every solve of the object: a
+    re-solve is given the time already run plus its own (without it, a re-solve given
+    less than the first solve took stopped at once)."""
+    hm = HorizonModel(demo, _demo_scenario(1.0), 2)
+    master = Master(hm.model.proto, 1, dict(hb.IPM))
+    assert master.solve(60.0)
+    ran = master.h.getRunTime()
+    assert ran > 0
+    master.solve(7.0)
+    assert master.h.getOptionValue("time_limit")[1] == pytest.approx(ran + 7.0)

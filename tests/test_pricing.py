@@ -525,3 +525,32 @@ def test_gap_limit_is_cp_sats_relative_gap_on_a_model_searched_whole(district):
     assert search(m, sc.solver, 1, own_bound=False)[0].parameters.relative_gap_limit == 0
     assert good_enough(sc.solver, 98.0) == pytest.approx(100.0)  # (100 - 98) / 100 = 2%
     assert good_enough(scenario_for(folder, 0, flow).solver, 98.0) is None
+
+
+@pytest.mark.parametrize("case", [DISTRICTS[2], DISTRICTS[3]], ids=lambda c: f"{c[0]}-{c[1]}")
+def test_a_re_solve_cut_short_leaves_the_last_optimal_values(case, tmp_path, monkeypatch):
+    """The LP values pricing hands on (to the LP-guided search) are those of its last
+    solve that ended optimal: a re-solve stopped early (one simplex iteration) leaves a
+    basis that is not a solution, so its values are not read. The values are a point of
+    the last optimal LP: each person's stay and moves sum to one."""
+    profile, seed, schools, staff, flow = case  # (two whose first LP is feasible)
+    folder = tmp_path / "d"
+    write_generated(profile, folder, seed=seed, schools=schools, staff=staff)
+    d = load_district(folder)
+    small = RotationModel(d, scenario_for(folder, 1, flow))
+    first = price(small, 600, threads=1, max_rounds=1)
+    solve = Master.solve
+
+    def cut_short(self, time_limit_s):
+        if self.n_solves:  # every re-solve
+            self.h.setOptionValue("simplex_iteration_limit", 1)
+        return solve(self, time_limit_s)
+
+    monkeypatch.setattr(Master, "solve", cut_short)
+    priced = price(small, 600, threads=1)
+    assert priced.rounds == 1 and priced.scope == "lagrangian"
+    assert len(priced.priced_keys) == 0  # (none was in the last optimal solve)
+    assert np.allclose(priced.x, first.x, atol=1e-9)
+    p = small.pairs["p"].to_numpy()
+    moved = np.bincount(p, weights=priced.x, minlength=len(small.people))
+    assert moved.max() <= 1 + 1e-6

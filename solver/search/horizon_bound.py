@@ -318,18 +318,22 @@ PRICING_SHARE = 0.1
 
 def _priced(
     hm: HorizonModel, master: Master, kept_raw: float, deadline: float, say
-) -> tuple[float, str, PricedBound]:
+) -> tuple[float, str, PricedBound, np.ndarray]:
     """The kept-moves LP's bound ``kept_raw`` (master units) made a bound of the problem
     as written by pricing the pruned moves (:class:`HorizonPricer`): rounds of adding
     the negative ones and solving again while they exist and an interior point solve
     as long as the first fits before ``deadline``. Returns the bound, its scope
     (``full_lp`` when no pruned move is left negative, ``lagrangian`` otherwise, or
-    ``kept_candidates`` with ``kept_raw`` when nothing can be priced) and the figures."""
+    ``kept_candidates`` with ``kept_raw`` when nothing can be priced), the figures and
+    the proto variables' values of the last solve that ended optimal (a re-solve cut
+    short by the deadline leaves an unfinished interior point's: on Dongcheng, person
+    rows off by millions)."""
     t1 = time.perf_counter()
+    values = master.values()[: master.n_proto]
     pricer = HorizonPricer(hm, master)
     if pricer.note:
         say(f"horizon LP: the pruned moves are not priced ({pricer.note})")
-        return kept_raw, "kept_candidates", PricedBound(math.nan, note=pricer.note)
+        return kept_raw, "kept_candidates", PricedBound(math.nan, note=pricer.note), values
     solve_s = master.solve_seconds  # (a round's solve: the last one's time)
     best, rounds, added, optimal = -math.inf, 0, 0, True
     while True:
@@ -345,8 +349,11 @@ def _priced(
         before = master.solve_seconds
         optimal = master.solve(left)
         solve_s = master.solve_seconds - before
+        if optimal:
+            values = master.values()[: master.n_proto]
     if not math.isfinite(best):
-        return kept_raw, "kept_candidates", PricedBound(math.nan, note="no duals to price with")
+        none = PricedBound(math.nan, note="no duals to price with")
+        return kept_raw, "kept_candidates", none, values
     scope = "full_lp" if optimal and not pricer.negative else "lagrangian"
     say(
         f"horizon LP of the kept moves {master.model_units(kept_raw) / OBJ_UNIT:.4f}; "
@@ -357,6 +364,7 @@ def _priced(
         best,
         scope,
         PricedBound(best, pricer.pruned, pricer.negative, rounds=rounds + 1, added=added),
+        values,
     )
 
 
@@ -404,11 +412,12 @@ def horizon_lp(
     # of 452): only a finished LP's bound is reported.
     raw = dual_bound(master) if status == "Optimal" else math.nan
     priced = None
+    values = master.values()[: master.n_proto] if math.isfinite(raw) else None
     if scope == "kept_candidates" and math.isfinite(raw):
         more = PRICING_SHARE * max(budget.search_left(), 0.0) + max(
             0.0, t0 + limit - time.perf_counter()
         )
-        raw, scope, priced = _priced(model, master, raw, time.perf_counter() + more, say)
+        raw, scope, priced, values = _priced(model, master, raw, time.perf_counter() + more, say)
     out = HorizonLP(
         bound=master.model_units(raw) / OBJ_UNIT if math.isfinite(raw) else math.nan,
         scope=scope,
@@ -416,7 +425,7 @@ def horizon_lp(
         status=status,
         seconds=time.perf_counter() - t0,
         model=model,
-        values=master.values()[: master.n_proto] if math.isfinite(raw) else None,
+        values=values if math.isfinite(raw) else None,
         priced=priced,
     )
     say(

@@ -424,7 +424,12 @@ class Master:
 
         if self.n_solves:
             self.h.setOptionValue("simplex_strategy", RESOLVE_STRATEGY)
-        self.h.setOptionValue("time_limit", max(float(time_limit_s), 0.01))
+        # HiGHS's time_limit counts the object's run time over every solve, not this
+        # one's: without the time already run a re-solve given less than the first
+        # solve took stopped at once ("Time limit reached" in 0.01 s on Dongcheng's
+        # horizon LP, whose first solve took 45 s) and one given a little more was cut
+        # short with its unfinished interior point's values.
+        self.h.setOptionValue("time_limit", self.h.getRunTime() + max(float(time_limit_s), 0.01))
         if _POOL_THREADS and _POOL_THREADS[0] != self.threads:
             highspy.Highs.resetGlobalScheduler(True)
         _POOL_THREADS[:] = [self.threads]

@@ -239,6 +239,8 @@ def price(
             break  # the best bound of the optimal duals stands
         z = master.objective
         rounds += 1
+        # the last optimal solve's values (an unfinished re-solve's are not a solution)
+        values, reduced, n_taken = master.values(), master.col_duals(), sum(map(len, added))
         if first_x is None:
             first_x, first_s = master.values()[x_cols], time.perf_counter() - t0
         if not can_price:
@@ -267,9 +269,7 @@ def price(
             f"pricing round {rounds}: LP {master.model_units(z) / OBJ_UNIT:.4f}, "
             f"{int(neg.sum())} moves with negative reduced cost, {len(take)} added"
         )
-    values = master.values()
-    reduced = master.col_duals()
-    taken = np.concatenate(added) if added else np.zeros(0, dtype=np.int64)
+    taken = np.concatenate(added)[:n_taken] if added else np.zeros(0, dtype=np.int64)
     priced_values = values[master.n_proto : master.n_proto + len(taken)]
     return PricedLP(
         bound=master.model_units(best),
