@@ -153,7 +153,7 @@ def test_lp_timed_plan_keeps_every_rule_and_the_schedule_s_timing(demo):
     and moves whom the schedule's plan of individuals moves, year by year."""
     from solver.model.horizon import HorizonModel
     from solver.search.lp import lp_solve
-    from solver.search.retime import lp_timed, lp_timing
+    from solver.search.retime import lp_targets, lp_timed, lp_timing
     from solver.search.schedule import coverage_schedule
 
     sc = _sc(work_limit=5.0)
@@ -162,11 +162,12 @@ def test_lp_timed_plan_keeps_every_rule_and_the_schedule_s_timing(demo):
     assert lp is not None
     prefer = lp_timing(hm, lp[1])
     assert all(0.0 <= v <= 1.0 for v in prefer.values())
-    moves = lp_timed(hm, demo, sc, prefer, 30.0, 60.0, Budget(200.0))
+    targets = lp_targets(hm, lp[1])
+    moves = lp_timed(hm, demo, sc, prefer, targets, 30.0, 60.0, Budget(200.0))
     assert moves is not None
     assert _valid(demo, sc, moves) == []
     # ([solver] work_limit: the schedule's first plan, not one that depends on the clock)
-    sch = coverage_schedule(hm, time_limit_s=30.0, prefer=prefer, search=False)
+    sch = coverage_schedule(hm, time_limit_s=30.0, prefer=prefer, targets=targets, search=False)
     for t, mv in enumerate(moves, start=1):
         assert set(mv.index) == set(sch.plan[t].index)
 
@@ -228,3 +229,84 @@ def test_polishing_a_schedule_keeps_it_a_plan_and_lowers_its_objective(demo, mon
     assert solver.solve(check) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     assert len(proto.solution_hint.vars) == 0  # (the hint does not stay on the model)
     assert _polish(built.model, start, 0.5, sc.solver) is start  # (no time: the plan as given)
+
+
+def _is_plan(model, values) -> bool:
+    """Whether ``values`` (one per proto variable, rounded) meet every row of ``model``."""
+    from ortools.sat.python import cp_model
+
+    check = model.clone()
+    for i in range(len(model.proto.variables)):
+        check.add(check.get_int_var_from_proto_index(i) == int(round(values[i])))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 30.0
+    return solver.solve(check) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def test_the_mip_over_the_commute_lp_s_support_reaches_the_schedule_s_optimum(tmp_path):
+    """Where the schedule's commute LP has an integral optimum (as Dongcheng's: 10,917.6
+    km both), HiGHS's MIP over the moves of its interior-point optimum (which lies
+    inside the face of every optimal schedule; every other flow fixed at 0) reaches the
+    optimum of the MIP over every move, and its plan meets every row of the schedule.
+    Five schools 2 km apart on a line, four eligible math teachers each, everyone to
+    move within two years."""
+    from solver.model.horizon import HorizonModel
+    from solver.search.lp import highs_solve
+    from solver.search.schedule import SUPPORT_MIN, _Built, _Data, _support_plan
+
+    names = "ABCDE"
+    schools = [school(s, km=2 * i) for i, s in enumerate(names)]
+    staff = [person(f"{s}{i}", s) for s in names for i in range(4)]
+    d = load_district(write_district_csv(tmp_path / "d", schools, staff), as_of=AS_OF)
+    sc = scenario(
+        horizon={"years": 2, "coverage_min": 1.0},
+        quotas={"teacher_rotation_min": 0.3, "school_outflow_max": 0.6},
+    )
+    hm = HorizonModel(d, sc, 2)
+    data = _Data(hm, {}, 1)
+    built = _Built(hm, data, d.pins, relax=False)
+    proto = built.model.proto
+    whole = highs_solve(proto, 60.0, integral=True, threads=1)
+    assert whole is not None and whole.optimal
+    lp = highs_solve(proto, 60.0, threads=1, options={"solver": "ipm", "run_crossover": "off"})
+    assert lp.bound == pytest.approx(whole.objective, abs=1e-6)  # (an integral optimum)
+    flows = [v.index for v in built.flow_of.values()]
+    assert sum(lp.values[i] <= SUPPORT_MIN for i in flows) > 0  # (some are fixed at 0)
+    values = _support_plan(hm, data, d.pins, built, 60.0, 1)
+    assert values is not None and _is_plan(built.model, values)
+    obj = proto.objective
+    cost = sum(c * round(values[v]) for v, c in zip(obj.vars, obj.coeffs, strict=True))
+    assert cost == pytest.approx(whole.objective, abs=1e-6)
+
+
+def test_lp_targets_are_the_lp_s_net_arrivals_of_key_teachers(demo):
+    """The LP-timed schedule's balance stand-in: per school, indicator and year, the LP's
+    arrivals less departures of the indicator's people (every arrival is someone's
+    departure, so each year's targets sum to zero); a schedule steered to them (and to
+    the LP's years) is a plan of the schedule's rows."""
+    import numpy as np
+
+    from solver.model.horizon import HorizonModel
+    from solver.search.lp import lp_solve
+    from solver.search.retime import lp_targets, lp_timing
+    from solver.search.schedule import _Built, _Data, _solve
+
+    sc = _sc(work_limit=5.0)
+    hm = HorizonModel(demo, sc, 2)
+    lp = lp_solve(hm.model.proto, 60.0)
+    targets = lp_targets(hm, lp[1])
+    assert targets and all(k == 0 for (_s, k, _y) in targets)  # (one indicator: key_per_100)
+    for year in (1, 2):
+        rm = hm.years[year - 1]
+        net = [v for (_s, _k, y), v in targets.items() if y == year]
+        assert sum(net) == pytest.approx(0.0, abs=1e-6)
+        x = lp[1][[v.index for v in rm.x]]
+        key = rm.person_flags[rm.pairs["p"].to_numpy(), 0]
+        arrivals = sum(max(v, 0.0) for v in net)
+        assert arrivals <= float(np.sum(x * key)) + 1e-6
+    built = _Built(
+        hm, _Data(hm, {}, 1), demo.pins, relax=False, prefer=lp_timing(hm, lp[1]), targets=targets
+    )
+    values, infeasible = _solve(built.model, 30.0, 1)
+    assert values is not None and not infeasible and _is_plan(built.model, values)

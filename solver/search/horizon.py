@@ -45,7 +45,7 @@ from .heuristic import swap_plan, swappable
 from .horizon_bound import REBUILT_LP_SHARE, HorizonLP, best_bound, horizon_lp
 from .horizon_guide import IN_SUPPORT, guided_joint, pair_values
 from .lexicographic import PriorityStage, priority_gains, priority_stages, priority_stats
-from .retime import can_retime, lp_timed, lp_timing, retime, without_priority
+from .retime import can_retime, lp_targets, lp_timed, lp_timing, retime, without_priority
 from .schedule import Schedule, coverage_schedule
 from .solve import solve
 
@@ -497,7 +497,10 @@ def _lp_timed_plan(
     years_s = _years_seconds(n, left)
     if years_s <= 0:
         return None
-    moves = lp_timed(hm, district, scenario, prefer, LP_TIMED_SHARE * left, years_s, budget, say)
+    targets = lp_targets(lp.model, lp.values)
+    moves = lp_timed(
+        hm, district, scenario, prefer, targets, LP_TIMED_SHARE * left, years_s, budget, say
+    )
     if moves is None:
         return None
     walk = _walk(district, scenario, moves, SolveStatus.FEASIBLE)

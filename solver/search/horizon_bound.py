@@ -311,9 +311,13 @@ class HorizonPricer:
 #: The most negative pruned moves added per person-year and pricing round.
 PER_PERSON = 3
 #: Share of the search time left after the first LP that its pricing rounds may take
-#: beyond what is left of the LP's own share (:data:`LP_SHARE`). On Dongcheng the first
-#: solve took 30-42 s of its 75, and each round's about 15 s.
-PRICING_SHARE = 0.1
+#: beyond what is left of the LP's own share (:data:`LP_SHARE`). A round re-solves the
+#: LP from scratch (an interior point does not warm start; crossover on Dongcheng's LP
+#: did not end in 200 s): on Dongcheng (2026-12-02, idle) the first solve took 41-48 s
+#: of its 75 and each re-solve 32-38 s; its first round's duals bound 13099.13, the
+#: second's 13349.45 (the LP of every move: 13350.11). With 10% the round never had
+#: its time.
+PRICING_SHARE = 0.2
 
 
 def _priced(

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 
 from ..input.data import District
@@ -109,19 +110,41 @@ def lp_timing(lp_model, values) -> dict[tuple[str, int], float]:
     return out
 
 
+def lp_targets(lp_model, values) -> dict[tuple[int, int, int], float]:
+    """``(school, indicator, year) → `` the net arrivals of each balance indicator's
+    people (arrivals less departures) at each school in each year in the horizon's LP
+    relaxation (``values`` of the proto variables of ``lp_model``): the counts the
+    LP-timed schedule is steered to (:data:`solver.search.schedule.TARGET_KM`)."""
+    out: dict[tuple[int, int, int], float] = {}
+    for y, rm in enumerate(lp_model.years, start=1):
+        if not rm.x or not len(rm.indicators):
+            continue
+        x = values[[v.index for v in rm.x]]
+        p, s = rm.pairs["p"].to_numpy(), rm.pairs["s"].to_numpy()
+        home = rm.people["home"].to_numpy()[p]
+        n = rm.district.n_schools
+        for k in range(len(rm.indicators)):
+            w = x * rm.person_flags[p, k]
+            net = np.bincount(s, weights=w, minlength=n) - np.bincount(home, weights=w, minlength=n)
+            out.update({(int(j), k, y): float(net[j]) for j in np.flatnonzero(np.abs(net) > 1e-9)})
+    return out
+
+
 def lp_timed(
     hm,
     district: District,
     scenario: Scenario,
     prefer: dict[tuple[str, int], float],
+    targets: dict[tuple[int, int, int], float] | None,
     schedule_s: float,
     years_s: float,
     budget: Budget,
     say=None,
 ) -> list[pd.Series] | None:
     """A plan whose timing follows the horizon's LP: the coverage schedule of the whole
-    horizon steered by ``prefer`` (:func:`lp_timing`; HiGHS's first plan improved by CP-SAT
-    for ``schedule_s``, or that first plan alone with ``[solver] work_limit``), its
+    horizon steered by ``prefer`` (:func:`lp_timing`) and ``targets`` (:func:`lp_targets`;
+    HiGHS's MIP over the commute-optimal schedules' moves improved by CP-SAT for
+    ``schedule_s``, or HiGHS's first plan alone with ``[solver] work_limit``), its
     plan of individuals taken as the timing, and each year solved alone with exactly
     those movers (:func:`retime`, the years within ``years_s`` together), all within
     ``budget``. ``None`` when the schedule or a year finds no plan."""
@@ -133,6 +156,7 @@ def lp_timed(
         time_limit_s=max(1.0, schedule_s),
         workers=scenario.solver.workers,
         prefer=prefer,
+        targets=targets,
         # (with [solver] work_limit the plan must not depend on the clock: the first)
         search=scenario.solver.work_limit is None,
     )
