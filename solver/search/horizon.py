@@ -461,12 +461,12 @@ def _retimed(
     return walk, float(sum(r.objective for r in walk["years"]))
 
 
-#: Share of the search time left that the LP-timed schedule takes (HiGHS's first plan,
-#: then CP-SAT improving it). On Dongcheng (2026-12-01, idle) 40% gave a start of
-#: 14234.04 where a quarter (HiGHS searching it) gave 14386.55, and the final plan
-#: 14233.84 against 14356.33 at best before. The priority stages then get about 10 s
-#: each: in one run five of six found plans, in another only the last (the others held
-#: at the starting plan's value).
+#: Share of the search time left that the LP-timed schedule takes (its LP, the MIP over
+#: that LP's support, then CP-SAT improving it). On Dongcheng (2026-12-02, idle) 40%
+#: gave a start of 14163.05 and 70% one of 14184.51 (before the support MIP: CP-SAT's
+#: polish depends on the clock, and more of it did not help); the priority stages then
+#: get about 9 s each, where they found no plan at either share (each held at the
+#: starting plan's value).
 LP_TIMED_SHARE = 0.4
 
 
