@@ -629,7 +629,7 @@ def test_generated_history_loads_and_a_two_year_plan_on_it_validates(tmp_path):
     sc = scenario(
         quotas={"teacher_rotation_min": 0.1, "school_outflow_max": 0.34},
         horizon={"years": 2, "no_return_years": 6},
-        solver={"work_limit": 20.0, "workers": 1},
+        solver={"work_limit": 5.0, "workers": 1},
     )
     r = plan_horizon(d, sc)
     assert r.status.has_plan
