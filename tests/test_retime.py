@@ -274,7 +274,7 @@ def test_the_mip_over_the_commute_lp_s_support_reaches_the_schedule_s_optimum(tm
     assert lp.bound == pytest.approx(whole.objective, abs=1e-6)  # (an integral optimum)
     flows = [v.index for v in built.flow_of.values()]
     assert sum(lp.values[i] <= SUPPORT_MIN for i in flows) > 0  # (some are fixed at 0)
-    values = _support_plan(hm, data, d.pins, built, 60.0, 1)
+    values = _support_plan(built, 60.0, 1)
     assert values is not None and _is_plan(built.model, values)
     obj = proto.objective
     cost = sum(c * round(values[v]) for v, c in zip(obj.vars, obj.coeffs, strict=True))

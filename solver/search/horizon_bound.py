@@ -321,7 +321,7 @@ PRICING_SHARE = 0.2
 
 
 def _priced(
-    hm: HorizonModel, master: Master, kept_raw: float, deadline: float, say
+    hm: HorizonModel, master: Master, kept_raw: float, values: np.ndarray, deadline: float, say
 ) -> tuple[float, str, PricedBound, np.ndarray]:
     """The kept-moves LP's bound ``kept_raw`` (master units) made a bound of the problem
     as written by pricing the pruned moves (:class:`HorizonPricer`): rounds of adding
@@ -329,11 +329,10 @@ def _priced(
     as long as the first fits before ``deadline``. Returns the bound, its scope
     (``full_lp`` when no pruned move is left negative, ``lagrangian`` otherwise, or
     ``kept_candidates`` with ``kept_raw`` when nothing can be priced), the figures and
-    the proto variables' values of the last solve that ended optimal (a re-solve cut
-    short by the deadline leaves an unfinished interior point's: on Dongcheng, person
-    rows off by millions)."""
+    the proto variables' values of the last solve that ended optimal (``values``, the
+    first solve's, unless a re-solve ended optimal: one cut short by the deadline
+    leaves an unfinished interior point's, on Dongcheng person rows off by millions)."""
     t1 = time.perf_counter()
-    values = master.values()[: master.n_proto]
     pricer = HorizonPricer(hm, master)
     if pricer.note:
         say(f"horizon LP: the pruned moves are not priced ({pricer.note})")
@@ -421,7 +420,8 @@ def horizon_lp(
         more = PRICING_SHARE * max(budget.search_left(), 0.0) + max(
             0.0, t0 + limit - time.perf_counter()
         )
-        raw, scope, priced, values = _priced(model, master, raw, time.perf_counter() + more, say)
+        deadline = time.perf_counter() + more
+        raw, scope, priced, values = _priced(model, master, raw, values, deadline, say)
     out = HorizonLP(
         bound=master.model_units(raw) / OBJ_UNIT if math.isfinite(raw) else math.nan,
         scope=scope,

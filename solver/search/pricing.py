@@ -242,7 +242,7 @@ def price(
         # the last optimal solve's values (an unfinished re-solve's are not a solution)
         values, reduced, n_taken = master.values(), master.col_duals(), sum(map(len, added))
         if first_x is None:
-            first_x, first_s = master.values()[x_cols], time.perf_counter() - t0
+            first_x, first_s = values[x_cols], time.perf_counter() - t0
         if not can_price:
             best = z
             break

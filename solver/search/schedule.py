@@ -281,8 +281,10 @@ class _Built:
         self._head_counts()
         self._quotas()
         self._directions()
+        #: how many of ``cost``'s terms are the commute (the steering's come after)
+        self.n_commute = len(self.cost)
         if targets is not None and not relax:
-            self._balance(targets, TARGET_KM)
+            self._steer_counts(targets, TARGET_KM)
         if relax:
             model.maximize(cp_model.LinearExpr.sum(self.cover))
         else:
@@ -299,7 +301,7 @@ class _Built:
                         )
             model.minimize(cp_model.LinearExpr.weighted_sum(terms, coefs))
 
-    def _balance(self, targets: dict[tuple[int, int, int], float], km: float) -> None:
+    def _steer_counts(self, targets: dict[tuple[int, int, int], float], km: float) -> None:
         """Each year's indicator counts steered to ``targets``: ``(school, indicator,
         year) → `` the net arrivals of the indicator's people (key teachers, say) an LP
         of the horizon has there that year; each person of a school's departure from its
@@ -591,7 +593,7 @@ def coverage_schedule(
         # over the commute-optimal schedules' moves first (from HiGHS's first plan over
         # every move, polished, Dongcheng's horizon plan was 14163.05-14279.23; from this
         # one 13894.60-13995.33)
-        values = _support_plan(hm, d, pins, built, time_limit_s, workers)
+        values = _support_plan(built, time_limit_s, workers)
     if values is None:
         values, infeasible = _solve(built.model, time_limit_s - (time.perf_counter() - t0), workers)
     if steered and values is not None:
@@ -702,7 +704,7 @@ def _polish(
 
 #: With an LP to follow, what each person of a school's departure from the LP's net
 #: arrivals of a balance indicator's people there (key teachers, say) costs, in
-#: kilometres of commute (:meth:`_Built._balance`).
+#: kilometres of commute (:meth:`_Built._steer_counts`).
 TARGET_KM = 3.0
 #: An LP value above which a move or a person's year is in an LP's support.
 SUPPORT_MIN = 1e-6
@@ -711,14 +713,7 @@ SUPPORT_MIN = 1e-6
 SUPPORT_SHARE = 0.9
 
 
-def _support_plan(
-    hm: HorizonModel,
-    d: _Data,
-    pins: pd.DataFrame | None,
-    built: _Built,
-    time_limit_s: float,
-    workers: int,
-) -> np.ndarray | None:
+def _support_plan(built: _Built, time_limit_s: float, workers: int) -> np.ndarray | None:
     """A plan of ``built`` (the LP-steered schedule) by HiGHS's MIP over the moves of
     the schedule's LP with the commute alone, every other flow and person-year fixed
     at 0: that LP's interior-point optimum lies inside the face of its optimal
@@ -733,14 +728,17 @@ def _support_plan(
     that LP's support; steered (the LP's years and indicator counts), 45 s."""
     t0 = time.perf_counter()
     limit = SUPPORT_SHARE * time_limit_s
-    plain = _Built(hm, d, pins, relax=False).model  # (the commute alone)
+    plain = built.model.clone()  # (the same variables and rows, the commute alone)
+    commute = built.cost[: built.n_commute]
+    plain.minimize(
+        cp_model.LinearExpr.weighted_sum([v for v, _ in commute], [c for _, c in commute])
+    )
     lp = highs_solve(
         plain.proto, limit, threads=workers, options={"solver": "ipm", "run_crossover": "off"}
     )
     del plain
     if lp is None or lp.values is None or lp.bound is None:
         return None
-    # (the flows and person-years are the same variables in both models: built the same)
     ours = np.asarray(
         [v.index for v in built.flow_of.values()] + [v.index for v in built.nv.values()],
         dtype=np.int64,
