@@ -639,7 +639,7 @@ def test_generated_history_loads_and_a_two_year_plan_on_it_validates(tmp_path):
 # ----------------------------------------------------------------------------- search at scale
 
 
-def test_staged_plan_reaches_coverage_the_myopic_loop_misses(tmp_path):
+def test_staged_plan_reaches_coverage_the_myopic_loop_misses(tmp_path, monkeypatch):
     """The staged plan (year by year, coverage carried forward) reaches coverage_min 1 in
     3 years where the myopic loop misses it; every year and the horizon validate."""
     from solver.search.horizon import plan_staged
@@ -656,10 +656,21 @@ def test_staged_plan_reaches_coverage_the_myopic_loop_misses(tmp_path):
     assert staged.coverage["moved"] == 9 and staged.coverage["reached"]
     assert validate_horizon(d, sc, [y.assignments for y in staged.years]) == []
     # written as a horizon folder (what `lungang plan` does when it is the plan)
-    from solver.output.pipeline import write_horizon_plan
-    from solver.progress import Budget
+    import solver.output.pipeline as pipeline
+    from solver.progress import Budget, write_estimate
 
-    out = write_horizon_plan(sc, staged, tmp_path / "out", Budget(30.0))
+    parts: list[float] = []
+    real = pipeline.explain_result
+
+    def explain(*args, budget, **kwargs):
+        parts.append(budget.limit_s)
+        return real(*args, budget=budget, **kwargs)
+
+    monkeypatch.setattr(pipeline, "explain_result", explain)
+    out = pipeline.write_horizon_plan(sc, staged, tmp_path / "out", Budget(30.0))
+    # each analysis leaves the writing of all three year folders (written after the last)
+    writing = 3 * write_estimate(len(d.staff))
+    assert len(parts) == 3 and all(p <= (30.0 - writing) / (3 - y) for y, p in enumerate(parts))
     info = json.loads((out / "horizon.json").read_text(encoding="utf-8"))
     assert info["method"] == "staged" and (out / "plan.xlsx").is_file()
     assert validate_horizon_dir(out, d, sc) == []

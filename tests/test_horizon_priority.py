@@ -241,7 +241,8 @@ def test_a_later_stage_without_a_plan_holds_the_last_plan_s_value(tmp_path, monk
 def test_a_first_stage_without_a_plan_holds_the_starting_plan_s_value(monkeypatch):
     """When the first stage finds no plan in its time and the model's hint is a complete
     plan (a horizon's staged plan), its stream is held at the hint's value (not proved
-    the most) and the stages go on; without that assurance the stages end at once."""
+    the most), and so is every later stream, without a search (the same model from the
+    same plan); without that assurance the stages end at once."""
     from ortools.sat.python import cp_model
 
     import solver.search.lexicographic as lex
@@ -249,7 +250,10 @@ def test_a_first_stage_without_a_plan_holds_the_starting_plan_s_value(monkeypatc
 
     real = lex.search
 
+    searched: list[str] = []
+
     def no_first_plan(model, settings, limit, progress, label="", **params):
+        searched.append(label)
         solver, code, secs = real(model, settings, limit, progress, label=label, **params)
         return solver, (cp_model.UNKNOWN if label == "priority a" else code), secs
 
@@ -270,7 +274,11 @@ def test_a_first_stage_without_a_plan_holds_the_starting_plan_s_value(monkeypatc
         return got, said
 
     stages, said = staged(True)
-    assert [(s.stream, s.value, s.optimal) for s in stages] == [("a", 1, False), ("b", 2, True)]
+    # the hint: a = 1 + 0, b = 1 + 0 (a search of b would find 2)
+    assert [(s.stream, s.value, s.optimal) for s in stages] == [("a", 1, False), ("b", 1, False)]
+    assert searched == ["priority a"]
     assert any("held at the starting plan's value" in m for m in said)
+    assert any("b 1 rotated person-years (not searched" in m for m in said)
+    searched.clear()
     stages, said = staged(False)
     assert stages == [] and any("stages end here" in m for m in said)

@@ -82,8 +82,10 @@ def write_horizon_plan(
 ) -> Path:
     """Explain each year of a multi-year plan and write its folder ``out``
     (:func:`~solver.output.horizon_folder.write_horizon`) within what is left of
-    ``budget``: each year's analysis gets an equal part of it, less the writing of the
-    years still to come."""
+    ``budget``: each year's analysis gets an equal part of it, less the writing of every
+    year (the folder is written after the last analysis: on Dongcheng, 9,000 staff and
+    3 years, 3.7 s, where the last analysis had taken all that was left and the command
+    ended 3.7 s late)."""
     from .horizon_folder import write_horizon
 
     n = len(result.years)
@@ -92,7 +94,7 @@ def write_horizon_plan(
     for y, (state, ysc, res) in enumerate(
         zip(result.states, result.scenarios, result.years, strict=True)
     ):
-        left = budget.left() - (n - y - 1) * writing
+        left = budget.left() - n * writing
         analyses.append(
             explain_result(state, ysc, res, budget=budget.part(max(0.0, left / (n - y))))
         )

@@ -37,6 +37,7 @@ from .engine import (
     found,
     good_enough,
     hint_solution,
+    hint_values,
     new_solver,
     search,
 )
@@ -44,6 +45,7 @@ from .guard import cp_solve
 from .heuristic import swap_plan, swappable
 from .horizon_bound import REBUILT_LP_SHARE, HorizonLP, best_bound, horizon_lp
 from .horizon_guide import IN_SUPPORT, guided_joint, pair_values
+from .horizon_lns import complete, improve
 from .lexicographic import PriorityStage, priority_gains, priority_stages, priority_stats
 from .retime import can_retime, lp_targets, lp_timed, lp_timing, retime, without_priority
 from .schedule import Schedule, coverage_schedule
@@ -319,14 +321,9 @@ def plan_horizon(
         left = budget.search_left()
     # the years solved again with the joint plan's movers fixed (solver.search.retime)
     retime_s = _retime_seconds(hm, left)
-    if done:  # the LP-guided plan, good enough
-        solver, code = guided
-    else:
-        solver, code, _ = search(hm.model, settings, left - retime_s, progress and say, **params)
-        if not found(code) and guided is not None:
-            solver, code = guided  # (the joint search from it had no time to load it)
-    # (the LP-guided search's optimum and bound are of its restricted model only)
-    from_guided = guided is not None and solver is guided[0]
+    code, values, cp_bound, from_guided = _search_joint(
+        hm, guided, done, hinted, left - retime_s, say, progress, stats, params
+    )
     secs = time.perf_counter() - t_stages  # (the priority stages and the search)
     if "guided_seconds" in stats:
         secs += stats["guided_seconds"]
@@ -337,7 +334,7 @@ def plan_horizon(
             return _staged_with_bound(staged, build_s, stats, lp)
         result = _no_plan(district, scenario, hm, code, build_s, secs, budget)
         return result.raise_for_status() if raise_on_failure else result
-    year_moves = _plan_moves(hm, solver)
+    year_moves = _plan_moves(hm, values)
     # optimal for the problem as written only when no year's moves were pruned
     whole = all(rm.complete for rm in hm.years)
     proved = code == cp_model.OPTIMAL and not from_guided and all(st.optimal for st in stages)
@@ -352,7 +349,6 @@ def plan_horizon(
             district, scenario, year_moves, walk, objective, budget.part(retime_s), say, stats
         )
     secs += stats.get("retime_seconds", 0.0)
-    cp_bound = None if from_guided else solver.best_objective_bound / OBJ_UNIT
     if cp_bound is not None:
         stats["cp_sat_bound"] = cp_bound
     # the better of CP-SAT's bound and the LP's (solver.search.horizon_bound)
@@ -379,12 +375,50 @@ def plan_horizon(
     )
 
 
-def _plan_moves(hm: HorizonModel, solver: cp_model.CpSolver) -> list[pd.Series]:
-    """Each year's moves (``staff_id`` → school) in the solver's plan of ``hm``."""
+def _search_joint(
+    hm: HorizonModel,
+    guided: tuple[cp_model.CpSolver, int] | None,
+    done: bool,
+    hinted: bool,
+    seconds: float,
+    say,
+    progress: ProgressFn | None,
+    stats: dict,
+    params: dict,
+) -> tuple[int, np.ndarray | None, float | None, bool]:
+    """The joint search for ``seconds``: the LP-guided plan when it is good enough
+    (``done``), the neighbourhood search of a big model from a complete plan, else
+    CP-SAT on the whole model. Returns the status, every proto variable's value (``None``
+    without a plan), CP-SAT's bound of the joint model (``None`` when it has none) and
+    whether the plan is the LP-guided one (whose optimum and bound are of its
+    restricted model only)."""
+    settings = hm.scenario.solver
+    if done:
+        solver, code = guided
+    elif hinted and hm.size[1] >= LNS_MIN_PAIRS and settings.work_limit is None:
+        # rounds over a few schools' people at a time (solver.search.horizon_lns): CP-SAT
+        # on the whole model does not move from the plan
+        _none, code, values = _neighbourhoods(hm, seconds, say, stats)
+        return code, values, None, False
+    else:
+        solver, code, _ = search(hm.model, settings, seconds, progress and say, **params)
+        if not found(code) and guided is not None:
+            solver, code = guided  # (the joint search from it had no time to load it)
+    from_guided = guided is not None and solver is guided[0]
+    if not found(code):
+        return code, None, None, from_guided
+    values = np.asarray(solver.response_proto.solution, dtype=np.int64)
+    cp_bound = None if from_guided else solver.best_objective_bound / OBJ_UNIT
+    return code, values, cp_bound, from_guided
+
+
+def _plan_moves(hm: HorizonModel, values: np.ndarray) -> list[pd.Series]:
+    """Each year's moves (``staff_id`` → school) in the plan of ``hm`` whose proto
+    variables take ``values``."""
     year_moves = []
     for rm in hm.years:
-        stay = solver.boolean_values(rm.stay).to_numpy(dtype=bool) if rm.stay else np.zeros(0, bool)
-        x = solver.boolean_values(rm.x).to_numpy(dtype=bool) if rm.x else np.zeros(0, bool)
+        stay = values[[v.index for v in rm.stay]].astype(bool) if rm.stay else np.zeros(0, bool)
+        x = values[[v.index for v in rm.x]].astype(bool) if rm.x else np.zeros(0, bool)
         sel = rm.pairs[x]
         ids = rm.people.index[sel["p"].to_numpy()]
         dest = rm.district.schools.index[sel["s"].to_numpy()]
@@ -1105,6 +1139,38 @@ def _hint_joint(hm: HorizonModel, staged: HorizonResult, budget: Budget) -> bool
         return False
     hint_solution(model, solver)
     return True
+
+
+#: A joint model with at least this many candidate moves, started from a complete plan,
+#: is searched by neighbourhoods (:mod:`solver.search.horizon_lns`) rather than whole.
+LNS_MIN_PAIRS = STAGED_MIN_PAIRS
+
+
+def _neighbourhoods(
+    hm: HorizonModel, seconds: float, say, stats: dict
+) -> tuple[None, int, np.ndarray | None]:
+    """The neighbourhood search (:func:`solver.search.horizon_lns.improve`) of
+    ``hm.model`` from its hint (a complete plan: the staged or LP-guided one, through
+    the priority stages), for ``seconds``: ``(None, status, values)``, status FEASIBLE
+    with every proto variable's value, or UNKNOWN without a plan (the hint no longer
+    meets the model)."""
+    proto = hm.model.proto
+    hint = proto.solution_hint
+    order = np.argsort(np.asarray(hint.vars, dtype=np.int64))
+    start = np.asarray(hint.values, dtype=np.int64)[order]
+    if len(start) != len(proto.variables):
+        return None, cp_model.UNKNOWN, None
+    mv = np.arange(len(start))
+    got = complete(hm.model, mv, start, min(30.0, max(1.0, seconds)))
+    hint_values(hm.model, start)
+    if got is None:
+        return None, cp_model.UNKNOWN, None
+    res = improve(hm, got[0], hm.scenario.solver, seconds, say)
+    stats["lns_rounds"] = float(res.rounds)
+    stats["lns_improved"] = float(res.improved)
+    stats["lns_seconds"] = round(res.seconds, 3)
+    stats["lns_start_objective"] = float(got[1]) / OBJ_UNIT
+    return None, cp_model.FEASIBLE, res.values
 
 
 def _no_plan(
