@@ -72,10 +72,12 @@ def test_the_search_lowers_the_objective_and_keeps_every_rule(demo, start):
     assert exact == pytest.approx(res.objective / OBJ_UNIT, rel=1e-5)
 
 
-def test_a_round_changes_only_the_people_of_its_schools(demo, start):
-    """One round: whoever's moves changed was at one of the round's schools, or was
-    sent to one of them by the start's plan."""
+def test_a_round_changes_only_the_people_of_its_schools(demo, start, monkeypatch):
+    """One round (of two schools: the centre drawn with seed 3 and its nearest):
+    whoever's moves changed was at one of the round's schools, or was sent to one of
+    them by the start's plan."""
     hm, values, _first = start
+    monkeypatch.setattr(horizon_lns, "SCHOOLS", 2)
     res = improve(hm, values, SC.solver, 60.0, max_rounds=1)
     assert res.rounds == 1 and res.improved == 1
     mv = horizon_lns._Moves(hm)
@@ -102,3 +104,25 @@ def test_complete_gives_the_plan_s_objective_or_none_when_it_breaks_a_rule(start
     assert complete(hm.model, mv.index, nobody, 10.0) is None  # coverage 0.5 needs movers
     moves = _plan_moves(hm, values)
     assert sum(len(m) for m in moves) > 0 and all(isinstance(m, pd.Series) for m in moves)
+
+
+def test_a_cycle_from_a_retimed_plan_lowers_it_and_keeps_every_rule(demo, start, monkeypatch):
+    """A further cycle (the joint model built again to keep the plan's moves, rounds,
+    then each year solved again with its movers) from a poor plan: a lower objective,
+    every rule across the years kept."""
+    import solver.search.horizon as horizon
+    from solver.progress import Budget
+
+    hm, values, _first = start
+    walk = _walk(demo, SC, _plan_moves(hm, values), SolveStatus.FEASIBLE)
+    objective = sum(r.objective for r in walk["years"])
+    monkeypatch.setattr(horizon, "RETIME_MIN_S", 1.0)
+    monkeypatch.setattr(horizon, "CYCLE_MIN_S", 1.0)
+    stats: dict = {}
+    said: list[str] = []
+    got, lower = horizon._cycles(demo, SC, walk, objective, [], Budget(5.0), said.append, stats)
+    assert stats["cycles"] >= 2 and stats["lns_rounds"] > 0
+    assert lower < objective
+    assert lower == pytest.approx(sum(r.objective for r in got["years"]))
+    assert validate_horizon(demo, SC, [r.assignments for r in got["years"]]) == []
+    assert got["coverage"]["reached"]

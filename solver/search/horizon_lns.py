@@ -1,21 +1,21 @@
 """Large-neighbourhood search of a multi-year plan: the joint model solved again and
-again with everyone fixed but the people of a few neighbouring schools
-(docs/horizon.md, "The search").
+again with everyone fixed but the people of one school (docs/horizon.md, "The search").
 
 On a big horizon CP-SAT's own search of the whole joint model does not move from its
 start (Dongcheng, 9,000 staff, 3 years, 182,882 variables: in 50 s not one better
 plan; the priority stages found none in 8 s each). The same model with all but a few
-thousand moves fixed presolves in a fraction of a second, and CP-SAT improves it
-within two: each round frees every move (in every year) of the people who work at, or
-were sent to, :data:`SCHOOLS` neighbouring schools, hints the current plan complete,
-and keeps the result when the objective is lower. The rules, coverage, the priority
-holds and the exact objective are the model's own, so each plan kept meets them all.
+thousand moves fixed presolves in a fraction of a second: each round frees every move
+(in every year) of the people who work at, or were sent to, :data:`SCHOOLS` school(s)
+(one drawn at random and its nearest), hints the current plan complete, gives CP-SAT
+:data:`ROUND_S` and keeps the result when the objective is lower. The rules,
+coverage, the priority holds and the exact objective are the model's own, so each plan
+kept meets them all.
 
 Measured on Dongcheng from the plan `lungang plan` had returned (13902.21; 2026-12-02,
-idle): 60 rounds of 2 schools and 2 s lowered it to 13687.07 in 145 s; rounds of 8
-schools and 10 s to 13879.92 in 105 s (CP-SAT did not finish the bigger ones). A round
-whose hint is the moves alone (without the balance terms' variables) found no plan in
-20 s: the hint is completed first (:func:`complete`).
+idle), 40 s with the priority holds: one school and 1 s a round, 13704.76 (54 rounds);
+two schools and 2 s, 13813.42 (18 rounds); three schools and 2 s, 13860.09 (17 rounds).
+A round whose hint is the moves alone (without the balance terms' variables) found no
+plan in 20 s: the hint is completed first (:func:`complete`).
 """
 
 from __future__ import annotations
@@ -33,10 +33,11 @@ from ..model.rotation import OBJ_UNIT
 from .engine import found, hint_values, new_solver
 from .guard import cp_solve
 
-#: Schools per neighbourhood: the centre (drawn at random) and its nearest ones.
-SCHOOLS = 2
+#: Schools per neighbourhood: the centre (drawn at random) and its nearest ones (see the
+#: module docstring: one did best).
+SCHOOLS = 1
 #: Seconds a round may take at most (CP-SAT stops it there with the best plan it has).
-ROUND_S = 2.0
+ROUND_S = 1.0
 #: The least time a round is started with.
 MIN_ROUND_S = 0.5
 
