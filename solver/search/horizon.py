@@ -407,10 +407,12 @@ def _search_joint(
     if done:
         solver, code = guided
     elif _by_neighbourhoods(hm, hinted, done):
-        # rounds over a few schools' people at a time (solver.search.horizon_lns): CP-SAT
+        # rounds over one school's people at a time (solver.search.horizon_lns): CP-SAT
         # on the whole model does not move from the plan
-        _none, code, values = _neighbourhoods(hm, seconds, say, stats)
-        return code, values, None, False
+        code, values = _neighbourhoods(hm, seconds, say, stats)
+        if found(code) or guided is None:
+            return code, values, None, False
+        solver, code = guided  # (its plan no longer meets the model: not expected)
     else:
         solver, code, _ = search(hm.model, settings, seconds, progress and say, **params)
         if not found(code) and guided is not None:
@@ -475,7 +477,7 @@ def _cycles(
         seconds = budget.search_left() - retime_s
         if seconds < CYCLE_MIN_S or not _hint_joint(hm, walk["years"], budget):
             break
-        code, values = _neighbourhoods(hm, seconds, say, stats)[1:]
+        code, values = _neighbourhoods(hm, seconds, say, stats)
         if not found(code):
             break
         year_moves = _plan_moves(hm, values)
@@ -1228,30 +1230,30 @@ LNS_MIN_PAIRS = STAGED_MIN_PAIRS
 
 def _neighbourhoods(
     hm: HorizonModel, seconds: float, say, stats: dict
-) -> tuple[None, int, np.ndarray | None]:
+) -> tuple[int, np.ndarray | None]:
     """The neighbourhood search (:func:`solver.search.horizon_lns.improve`) of
     ``hm.model`` from its hint (a complete plan: the staged or LP-guided one, through
-    the priority stages), for ``seconds``: ``(None, status, values)``, status FEASIBLE
-    with every proto variable's value, or UNKNOWN without a plan (the hint no longer
-    meets the model)."""
+    the priority stages), for ``seconds``: ``(status, values)``, status FEASIBLE with
+    every proto variable's value, or UNKNOWN without a plan (the hint does not meet the
+    model)."""
     proto = hm.model.proto
     hint = proto.solution_hint
     order = np.argsort(np.asarray(hint.vars, dtype=np.int64))
     start = np.asarray(hint.values, dtype=np.int64)[order]
     if len(start) != len(proto.variables):
-        return None, cp_model.UNKNOWN, None
+        return cp_model.UNKNOWN, None
     mv = np.arange(len(start))
     got = complete(hm.model, mv, start, min(30.0, max(1.0, seconds)))
     hint_values(hm.model, start)
     if got is None:
-        return None, cp_model.UNKNOWN, None
+        return cp_model.UNKNOWN, None
     res = improve(hm, got[0], hm.scenario.solver, seconds, say)
     # (summed over the cycles; the start is the first cycle's)
     stats["lns_rounds"] = stats.get("lns_rounds", 0.0) + res.rounds
     stats["lns_improved"] = stats.get("lns_improved", 0.0) + res.improved
     stats["lns_seconds"] = round(stats.get("lns_seconds", 0.0) + res.seconds, 3)
     stats.setdefault("lns_start_objective", float(got[1]) / OBJ_UNIT)
-    return None, cp_model.FEASIBLE, res.values
+    return cp_model.FEASIBLE, res.values
 
 
 def _no_plan(
