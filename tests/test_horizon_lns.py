@@ -126,3 +126,26 @@ def test_a_cycle_from_a_retimed_plan_lowers_it_and_keeps_every_rule(demo, start,
     assert lower == pytest.approx(sum(r.objective for r in got["years"]))
     assert validate_horizon(demo, SC, [r.assignments for r in got["years"]]) == []
     assert got["coverage"]["reached"]
+
+
+def test_the_search_starts_from_the_plan_s_moves_not_its_other_values(demo, start):
+    """A hint whose moves are a plan but whose other variables (the balance terms') are
+    not at their least (a priority stage's plan leaves them anywhere) is searched from
+    the plan's own objective."""
+    import solver.search.horizon as horizon
+    from solver.search.engine import hint_values
+
+    hm, values, first = start
+    stats: dict = {}
+    bad = values.copy()
+    moves = horizon_lns.moves_of(hm)
+    other = np.setdiff1d(np.arange(len(bad)), moves)
+    ub = np.asarray([hm.model.proto.variables[int(i)].domain[1] for i in other])
+    bad[other] = ub  # every other variable at its top
+    hint_values(hm.model, bad)
+    code, got = horizon._neighbourhoods(hm, 1.0, None, stats)
+    hm.model.clear_hints()
+    assert code == cp_model.FEASIBLE
+    assert stats["lns_start_objective"] == pytest.approx(first / OBJ_UNIT)
+    walk = _walk(demo, SC, _plan_moves(hm, got), SolveStatus.FEASIBLE)
+    assert validate_horizon(demo, SC, [r.assignments for r in walk["years"]]) == []

@@ -45,7 +45,7 @@ from .guard import cp_solve
 from .heuristic import swap_plan, swappable
 from .horizon_bound import REBUILT_LP_SHARE, HorizonLP, best_bound, horizon_lp
 from .horizon_guide import IN_SUPPORT, guided_joint, pair_values
-from .horizon_lns import complete, improve
+from .horizon_lns import complete, improve, moves_of
 from .lexicographic import PriorityStage, priority_gains, priority_stages, priority_stats
 from .retime import can_retime, lp_targets, lp_timed, lp_timing, retime, without_priority
 from .schedule import Schedule, coverage_schedule
@@ -1242,8 +1242,10 @@ def _neighbourhoods(
     start = np.asarray(hint.values, dtype=np.int64)[order]
     if len(start) != len(proto.variables):
         return cp_model.UNKNOWN, None
-    mv = np.arange(len(start))
-    got = complete(hm.model, mv, start, min(30.0, max(1.0, seconds)))
+    # (from the moves alone: a priority stage's plan leaves the objective's variables
+    # wherever the stage's search put them, on Dongcheng 201255 against 13733)
+    moves = moves_of(hm)
+    got = complete(hm.model, moves, start[moves], min(30.0, max(1.0, seconds)))
     hint_values(hm.model, start)
     if got is None:
         return cp_model.UNKNOWN, None

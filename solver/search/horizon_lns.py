@@ -83,6 +83,11 @@ class _Moves:
         return np.isin(self.person, np.unique(self.person[touch]))
 
 
+def moves_of(hm: HorizonModel) -> np.ndarray:
+    """The proto indices of every year's decision variables (``stay`` and the moves)."""
+    return _Moves(hm).index
+
+
 def complete(model: cp_model.CpModel, decisions: np.ndarray, values: np.ndarray, seconds: float):
     """Every variable's value of the plan whose decision variables (proto ``decisions``)
     take ``values``: ``model`` solved with them fixed. ``None`` when that is no plan
