@@ -82,7 +82,7 @@ def test_a_round_changes_only_the_people_of_its_schools(demo, start, monkeypatch
     assert res.rounds == 1 and res.improved == 1
     mv = horizon_lns._Moves(hm)
     sch = hm.district.schools
-    centre = int(np.random.default_rng(SC.solver.seed).integers(len(sch)))
+    centre = int(np.random.default_rng(SC.solver.seed).permutation(len(sch))[0])
     lat, lon = sch["lat"].to_numpy(float), sch["lon"].to_numpy(float)
     km = haversine_km(lat[centre], lon[centre], lat, lon)
     schools = np.argsort(km, kind="stable")[: horizon_lns.SCHOOLS]
@@ -149,3 +149,20 @@ def test_the_search_starts_from_the_plan_s_moves_not_its_other_values(demo, star
     assert stats["lns_start_objective"] == pytest.approx(first / OBJ_UNIT)
     walk = _walk(demo, SC, _plan_moves(hm, got), SolveStatus.FEASIBLE)
     assert validate_horizon(demo, SC, [r.assignments for r in walk["years"]]) == []
+
+
+def test_centres_skip_stale_schools_and_grow_when_all_are():
+    """Every school once per pass; a school whose round found nothing is skipped until
+    a change touches it; when every school is stale the neighbourhoods grow."""
+    c = horizon_lns._Centres(4, np.random.default_rng(0))
+    first = [c.next() for _ in range(4)]
+    assert sorted(x for x, _k in first) == [0, 1, 2, 3]
+    assert {k for _x, k in first} == {horizon_lns.SCHOOLS}
+    for x, _k in first[:3]:
+        c.stale(x)
+    assert [c.next()[0] for _ in range(3)] == [first[3][0]] * 3  # only the fresh one
+    c.touched(np.asarray([first[0][0]]))
+    assert first[0][0] in {c.next()[0] for _ in range(4)}
+    for x in range(4):
+        c.stale(x)
+    assert c.next()[1] == horizon_lns.SCHOOLS + 1

@@ -38,6 +38,8 @@ from .guard import cp_solve
 SCHOOLS = 1
 #: Seconds a round may take at most (CP-SAT stops it there with the best plan it has).
 ROUND_S = 1.0
+#: The most schools a neighbourhood grows to (when every smaller one found nothing).
+MAX_SCHOOLS = 3
 #: The least time a round is started with.
 MIN_ROUND_S = 0.5
 
@@ -81,6 +83,37 @@ class _Moves:
         plan ``cur`` (every year's)."""
         touch = np.isin(self.home, schools) | (np.isin(self.dest, schools) & (cur == 1))
         return np.isin(self.person, np.unique(self.person[touch]))
+
+
+class _Centres:
+    """The rounds' centres: the schools in a random order, again and again, skipping a
+    school whose last round found nothing while no round has changed anyone there since
+    (it would search the same neighbourhood again). When every school is so, the
+    neighbourhoods grow by a school (up to :data:`MAX_SCHOOLS`) and all are tried again."""
+
+    def __init__(self, n: int, rng: np.random.Generator):
+        self.n, self.rng, self.k = n, rng, SCHOOLS
+        self.order: list[int] = []
+        self.is_stale = np.zeros(n, dtype=bool)
+
+    def next(self) -> tuple[int, int]:
+        """The next centre and how many schools its neighbourhood has."""
+        if self.is_stale.all():
+            self.is_stale[:] = False
+            self.k = min(self.k + 1, MAX_SCHOOLS, self.n)
+        while True:
+            if not self.order:
+                self.order = self.rng.permutation(self.n).tolist()
+            c = self.order.pop(0)
+            if not self.is_stale[c]:
+                return c, self.k
+
+    def stale(self, centre: int) -> None:
+        self.is_stale[centre] = True
+
+    def touched(self, schools: np.ndarray) -> None:
+        """Schools where someone's moves changed: their next round may find more."""
+        self.is_stale[np.unique(schools)] = False
 
 
 def moves_of(hm: HorizonModel) -> np.ndarray:
@@ -132,8 +165,8 @@ def improve(
     lat, lon = sch["lat"].to_numpy(float), sch["lon"].to_numpy(float)
     near = np.argsort(
         haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :]), axis=1, kind="stable"
-    )[:, :SCHOOLS]
-    rng = np.random.default_rng(settings.seed)
+    )
+    centres = _Centres(len(sch), np.random.default_rng(settings.seed))
     values = np.asarray(start, dtype=np.int64).copy()
     best = _objective(proto, values)
     first = best
@@ -149,7 +182,8 @@ def improve(
     while (left := seconds - (time.perf_counter() - t0)) >= MIN_ROUND_S and (
         max_rounds is None or rounds < max_rounds
     ):
-        free = mv.schools(near[int(rng.integers(len(sch)))], cur)
+        centre, k = centres.next()
+        free = mv.schools(near[centre, :k], cur)
         fix(free, lo[free], hi[free])
         hint_values(work, values)
         # (racing workers: a hinted search with interleaved ones crashed CP-SAT 9.x)
@@ -164,8 +198,13 @@ def improve(
         if found(code) and solver.objective_value < best - 0.5:
             values = np.asarray(solver.response_proto.solution, dtype=np.int64)
             best = solver.objective_value
-            cur = values[mv.index]
+            new = values[mv.index]
+            changed = free & (new != cur)
+            centres.touched(np.concatenate([mv.home[changed], mv.dest[changed]]))
+            cur = new
             improved += 1
+        else:
+            centres.stale(centre)
         fix(free, cur[free], cur[free])
     say(
         f"neighbourhood search: objective {first / OBJ_UNIT:.4f} -> {best / OBJ_UNIT:.4f} "

@@ -226,8 +226,8 @@ def priority_stages(
         model.maximize(gain)
         if hopeless:
             # The same model from the same plan, as much time: on Dongcheng (9,000 staff,
-            # 3 years) all six stages found none in 7-9 s each, in every run; their time
-            # goes to the objective's search instead.
+            # 3 years) all six stages found none in 7-9 s each, in every run at the
+            # default shares; their time goes to the objective's search instead.
             held = _held_value(model, last, gain, hint_is_plan)
             st = PriorityStage(stream, held, math.inf, False, 0.0)
             done.append(st)
