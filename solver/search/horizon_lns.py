@@ -6,7 +6,8 @@ start (Dongcheng, 9,000 staff, 3 years, 182,882 variables: in 50 s not one bette
 plan; the priority stages found none in 8 s each). The same model with all but a few
 thousand moves fixed presolves in a fraction of a second: each round frees every move
 (in every year) of the people who work at, or were sent to, :data:`SCHOOLS` school(s)
-(one drawn at random and its nearest), hints the current plan complete, gives CP-SAT
+(:class:`_Centres`: each school in turn, in a random order), hints the current plan
+complete, gives CP-SAT
 :data:`ROUND_S` and keeps the result when the objective is lower. The rules,
 coverage, the priority holds and the exact objective are the model's own, so each plan
 kept meets them all.
