@@ -5,6 +5,7 @@ and with the right scope on a pruned horizon."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -237,3 +238,19 @@ def test_a_re_solve_gets_its_own_time_limit(demo):
     assert ran > 0
     master.solve(7.0)
     assert master.h.getOptionValue("time_limit")[1] == pytest.approx(ran + 7.0)
+
+
+def test_pricing_stops_when_no_round_could_raise_the_bound_enough(demo, monkeypatch):
+    """A round's LP has more columns, so no bound of its duals passes the LP solved so
+    far: with that room allowed (here any) the pricing stops after the first solve, the
+    bound a Lagrangian one, still below the LP of every move."""
+    monkeypatch.setattr(hb, "FULL_LP_MAX_PAIRS", 0)
+    monkeypatch.setattr(hb, "PRICING_TOL", math.inf)
+    sc = _demo_scenario(1.0, max_candidates=3)
+    hm = HorizonModel(demo, sc, 2)
+    lp = hb.horizon_lp(hm, demo, sc, Budget(60.0))
+    assert lp is not None and lp.priced.rounds == 1 and lp.priced.added == 0
+    assert lp.scope == "lagrangian" and lp.priced.negative > 0
+    whole = HorizonModel(demo, sc.with_solver(max_candidates=0), 2)
+    exact = highs_solve(whole.model.proto, 60.0, threads=1, options={"simplex_strategy": 1})
+    assert lp.bound <= exact.bound / OBJ_UNIT + 1e-9 * abs(exact.bound / OBJ_UNIT)
