@@ -98,7 +98,11 @@ def test_a_round_changes_only_the_people_of_its_schools(demo, start, monkeypatch
 def test_complete_gives_the_plan_s_objective_or_none_when_it_breaks_a_rule(start):
     hm, values, first = start
     mv = horizon_lns._Moves(hm)
+    hm.model.add_hint(hm.years[0].stay[0], 1)  # the model's own hint is kept
     got = complete(hm.model, mv.index, values[mv.index], 10.0)
+    hint = hm.model.proto.solution_hint
+    assert (list(hint.vars), list(hint.values)) == ([hm.years[0].stay[0].index], [1])
+    hm.model.clear_hints()
     assert got is not None and got[1] == pytest.approx(first)
     nobody = np.where(np.isin(mv.index, [v.index for rm in hm.years for v in rm.stay]), 1, 0)
     assert complete(hm.model, mv.index, nobody, 10.0) is None  # coverage 0.5 needs movers
@@ -138,7 +142,7 @@ def test_the_search_starts_from_the_plan_s_moves_not_its_other_values(demo, star
     hm, values, first = start
     stats: dict = {}
     bad = values.copy()
-    moves = horizon_lns.moves_of(hm)
+    moves = horizon_lns._Moves(hm).index
     other = np.setdiff1d(np.arange(len(bad)), moves)
     ub = np.asarray([hm.model.proto.variables[int(i)].domain[1] for i in other])
     bad[other] = ub  # every other variable at its top

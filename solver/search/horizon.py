@@ -37,7 +37,6 @@ from .engine import (
     found,
     good_enough,
     hint_solution,
-    hint_values,
     new_solver,
     search,
 )
@@ -45,7 +44,7 @@ from .guard import cp_solve
 from .heuristic import swap_plan, swappable
 from .horizon_bound import REBUILT_LP_SHARE, HorizonLP, best_bound, horizon_lp
 from .horizon_guide import IN_SUPPORT, guided_joint, pair_values
-from .horizon_lns import complete, improve, moves_of
+from .horizon_lns import improve
 from .lexicographic import PriorityStage, priority_gains, priority_stages, priority_stats
 from .retime import can_retime, lp_targets, lp_timed, lp_timing, retime, without_priority
 from .schedule import Schedule, coverage_schedule
@@ -464,11 +463,7 @@ def _cycles(
         retime_s = _years_seconds(n, budget.search_left())
         if retime_s <= 0:
             break
-        moves = [
-            r.assignments.loc[r.assignments["moved"].to_numpy(dtype=bool), "to_school"].astype(str)
-            for r in walk["years"]
-        ]
-        hm = HorizonModel(district, scenario, n, keep=moves)
+        hm = HorizonModel(district, scenario, n, keep=_moves_of(walk["years"]))
         if stages:
             gains = priority_gains(hm.years, list(scenario.rules.priority))
             for (_stream, gain), st in zip(gains[: len(stages)], stages, strict=True):
@@ -662,7 +657,7 @@ def _staged_start(
     if staged.status.has_plan:
         stats["staged_objective"] = staged.objective
         stats["staged_seconds"] = round(staged.solve_seconds, 3)
-        moves = _moves_of(staged)
+        moves = _moves_of(staged.years)
         if _missing(hm, moves):
             # The staged years were cut to each person's nearest schools on the
             # district as the plan leaves it, the joint years on the district
@@ -1164,10 +1159,11 @@ def _paced(
     return scenario.model_copy(update={"quotas": q.model_copy(update=update)})
 
 
-def _moves_of(res: HorizonResult) -> list[pd.Series]:
-    """Each year's moves of ``res`` (``staff_id`` → school, movers only)."""
+def _moves_of(years: list[Result]) -> list[pd.Series]:
+    """Each year's moves of a horizon plan's ``years`` (``staff_id`` → school, movers
+    only)."""
     out = []
-    for y in res.years:
+    for y in years:
         a = y.assignments
         out.append(a.loc[a["moved"].to_numpy(dtype=bool), "to_school"].astype(str))
     return out
@@ -1193,9 +1189,7 @@ def _hint_joint(hm: HorizonModel, years: list[Result], budget: Budget) -> bool:
     model = hm.model
     model.clear_hints()
     hint = model.proto.solution_hint
-    for rm, res in zip(hm.years, years, strict=True):
-        a = res.assignments
-        mv = a.loc[a["moved"].to_numpy(dtype=bool), "to_school"].astype(str)
+    for rm, mv in zip(hm.years, _moves_of(years), strict=True):
         p = rm.people.index.get_indexer(mv.index)
         s = rm.district.schools.index.get_indexer(mv.to_numpy())
         if (p < 0).any() or (s < 0).any():
@@ -1242,19 +1236,14 @@ def _neighbourhoods(
     start = np.asarray(hint.values, dtype=np.int64)[order]
     if len(start) != len(proto.variables):
         return cp_model.UNKNOWN, None
-    # (from the moves alone: a priority stage's plan leaves the objective's variables
-    # wherever the stage's search put them, on Dongcheng 201255 against 13733)
-    moves = moves_of(hm)
-    got = complete(hm.model, moves, start[moves], min(30.0, max(1.0, seconds)))
-    hint_values(hm.model, start)
-    if got is None:
+    res = improve(hm, start, hm.scenario.solver, seconds, say)
+    if res is None:
         return cp_model.UNKNOWN, None
-    res = improve(hm, got[0], hm.scenario.solver, seconds, say)
     # (summed over the cycles; the start is the first cycle's)
     stats["lns_rounds"] = stats.get("lns_rounds", 0.0) + res.rounds
     stats["lns_improved"] = stats.get("lns_improved", 0.0) + res.improved
     stats["lns_seconds"] = round(stats.get("lns_seconds", 0.0) + res.seconds, 3)
-    stats.setdefault("lns_start_objective", float(got[1]) / OBJ_UNIT)
+    stats.setdefault("lns_start_objective", res.start_objective / OBJ_UNIT)
     return cp_model.FEASIBLE, res.values
 
 

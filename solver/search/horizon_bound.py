@@ -41,7 +41,7 @@ from ..model.horizon import HorizonModel
 from ..model.rotation import OBJ_UNIT
 from ..plan.result import FULL_SCOPES
 from ..progress import Budget
-from .lp import Master
+from .lp import IPM, Master
 from .pricing import formula_matches, rank_within
 
 #: Share of the horizon's search time the LP may take (it runs before the search, which
@@ -59,8 +59,6 @@ REBUILT_LP_SHARE = 0.5
 #: staff over 3 years has 539,000 moves: its build and LP would take most of a
 #: 5-minute budget.
 FULL_LP_MAX_PAIRS = 200_000
-#: HiGHS's interior point method without crossover (see the module docstring).
-IPM = {"solver": "ipm", "run_crossover": "off"}
 
 
 @dataclass(frozen=True)
@@ -352,7 +350,7 @@ def _priced(
             break
         # A round's LP has more columns, so its optimum, and any bound of its duals, is at
         # most this LP's: not worth a re-solve when that is within PRICING_TOL (Dongcheng:
-        # the third round, 17 s, raised 13349.45 to 13350.07; this LP was at 13350.11).
+        # the third round, 17 s, raised 13349.45 to 13350.07; this LP was at 13350.18).
         if dual_bound(master) - best <= PRICING_TOL * max(1.0, abs(best)):
             break
         added += pricer.add_negative(PER_PERSON)

@@ -27,6 +27,9 @@ import numpy as np
 
 from .guard import watch
 
+#: HiGHS's interior point method without crossover (the horizon's LP,
+#: :mod:`solver.search.horizon_bound`, and the schedule's commute LP).
+IPM = {"solver": "ipm", "run_crossover": "off"}
 #: CP-SAT writes unbounded sides as ±int64 extremes; beyond this they are infinite.
 _INFINITE = 2.0**62
 #: HiGHS keeps one thread pool per process, sized by the first solve's ``threads``; a

@@ -53,7 +53,7 @@ from ortools.sat.python import cp_model
 from ..input.scenario import SolverSettings
 from ..model.horizon import HorizonModel
 from ..rules.moves import at_least, at_most, share_fraction
-from .lp import highs_solve
+from .lp import IPM, highs_solve
 
 #: Distances in the schedule's objective are in tenths of a kilometre.
 KM_UNIT = 10
@@ -733,9 +733,7 @@ def _support_plan(built: _Built, time_limit_s: float, workers: int) -> np.ndarra
     plain.minimize(
         cp_model.LinearExpr.weighted_sum([v for v, _ in commute], [c for _, c in commute])
     )
-    lp = highs_solve(
-        plain.proto, limit, threads=workers, options={"solver": "ipm", "run_crossover": "off"}
-    )
+    lp = highs_solve(plain.proto, limit, threads=workers, options=dict(IPM))
     del plain
     if lp is None or lp.values is None or lp.bound is None:
         return None
